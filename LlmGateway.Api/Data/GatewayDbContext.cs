@@ -1,0 +1,19 @@
+using LlmGateway.Api.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+
+namespace LlmGateway.Api.Data;
+
+/// <summary>
+/// The gateway's store: teams, virtual keys (hashed) and the spend ledger.
+/// Add a migration with: <c>dotnet ef migrations add Name --project LlmGateway.Api --output-dir Data/Migrations</c>.
+/// Migrations are applied at start-up by <see cref="DatabaseMigrator"/>.
+/// </summary>
+public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options) : DbContext(options)
+{
+    public DbSet<Team> Teams => Set<Team>();
+    public DbSet<VirtualKey> VirtualKeys => Set<VirtualKey>();
+    public DbSet<SpendLog> SpendLogs => Set<SpendLog>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(GatewayDbContext).Assembly);
+}

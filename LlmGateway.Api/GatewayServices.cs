@@ -1,0 +1,26 @@
+using LlmGateway.Api.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace LlmGateway.Api;
+
+public static class GatewayServices
+{
+    /// <summary>Everything the Api needs besides the service defaults: stores, configuration, the proxy pipeline.</summary>
+    public static IHostApplicationBuilder AddGatewayServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddNpgsqlDbContext<GatewayDbContext>("gatewaydb",
+            configureDbContextOptions: options => options.UseSnakeCaseNamingConvention());
+        builder.AddRedisClient("redis", configureOptions: options =>
+        {
+            // Never let a Redis outage block start-up or a request for long (ARCHITECTURE 2.5).
+            options.AbortOnConnectFail = false;
+            options.ConnectTimeout = 2000;
+            options.AsyncTimeout = 1000;
+            options.SyncTimeout = 1000;
+        });
+
+        builder.Services.AddSingleton<GatewayReadiness>();
+        builder.Services.AddHostedService<DatabaseMigrator>();
+        return builder;
+    }
+}

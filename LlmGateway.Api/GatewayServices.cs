@@ -19,6 +19,9 @@ public static class GatewayServices
             options.SyncTimeout = 1000;
         });
 
+        // The OpenAI, Anthropic and LiteLLM wire formats are all snake_case.
+        builder.Services.ConfigureHttpJsonOptions(options =>
+            options.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
         builder.Services.AddSingleton<GatewayReadiness>();
         builder.Services.AddHostedService<DatabaseMigrator>();
         return builder;

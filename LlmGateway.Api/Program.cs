@@ -17,6 +17,3 @@ app.MapDefaultEndpoints();
 app.MapHealthApi();
 
 app.Run();
-
-/// <summary>Entry point, visible to the test host.</summary>
-public partial class Program;

@@ -1,4 +1,5 @@
 using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
 using LlmGateway.AppHost.HostProcesses;
 
 namespace LlmGateway.AppHost;
@@ -11,7 +12,10 @@ internal static class InfrastructureHostProcesses
     /// </summary>
     public static GatewayInfrastructure AddHostProcessInfrastructure(this IDistributedApplicationBuilder builder)
     {
-        var stateDirectory = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".state"));
+        // Infrastructure:StateDirectory lets tests use a throwaway folder instead of the developer's.
+        var stateDirectory = Path.GetFullPath(builder.Configuration["Infrastructure:StateDirectory"] is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(builder.AppHostDirectory, ".state"));
         var postgres = builder.AddLocalPostgres("postgres", stateDirectory);
         var database = builder.AddConnectionString("gatewaydb",
             ReferenceExpression.Create($"{postgres.Resource.ConnectionStringExpression};Database=gatewaydb"));

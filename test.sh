@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every test on a fresh Debian machine that has only the .NET SDK: installs what is missing
+# (PostgreSQL, Redis, Chromium, Python's httpx, an SMTP sink), builds, runs the suite, and prints
+# "N passed, N failed, N skipped". The tests start throwaway Postgres/Redis servers on free ports
+# and stop them when done. Set TEST_POSTGRES_CONNECTION / TEST_REDIS_CONNECTION to use running servers.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+configuration="${CONFIGURATION:-Release}"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+missing=()
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null || missing+=(postgresql)
+command -v redis-server >/dev/null || missing+=(redis-server)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+python3 -c 'import httpx' >/dev/null 2>&1 || missing+=(python3 python3-httpx)
+python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || { echo "apt-get install failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+fi
+
+if ! dotnet build LlmGateway.sln -c "$configuration" -nologo -clp:ErrorsOnly; then
+  echo "Build failed"
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+
+log="$(mktemp)"
+timeout 80m dotnet test --project LlmGateway.Tests -c "$configuration" --no-build --no-progress \
+  --results-directory "$PWD/TestResults" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# Microsoft.Testing.Platform's summary: "total: N / failed: N / succeeded: N / skipped: N".
+value() { grep -E "^\s*$1: [0-9]+" "$log" | tail -1 | grep -oE '[0-9]+' || echo 0; }
+passed=$(value succeeded); failed=$(value failed); skipped=$(value skipped)
+rm -f "$log"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1 # the run itself failed (crash, timeout) without reporting a failed test
+fi
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

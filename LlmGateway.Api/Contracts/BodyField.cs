@@ -1,0 +1,120 @@
+using System.Text.Json;
+
+namespace LlmGateway.Api.Contracts;
+
+/// <summary>Typed reads of top-level fields with errors that name the field (<c>param</c>) and say what was expected.</summary>
+public static class BodyField
+{
+    public static bool TryString(JsonBody body, string name, bool required, out string? value, out GatewayError? error)
+    {
+        value = null;
+        error = null;
+        if (!body.TryGet(name, out var property) || property.Kind == JsonTokenType.Null)
+        {
+            if (required)
+            {
+                error = GatewayError.InvalidRequest($"'{name}' is required.", name, "missing_required_parameter");
+            }
+
+            return !required;
+        }
+
+        if (property.Kind != JsonTokenType.String)
+        {
+            error = WrongType(name, "a string", property.Kind);
+            return false;
+        }
+
+        value = body.ReaderFor(property).GetString();
+        if (required && string.IsNullOrEmpty(value))
+        {
+            error = GatewayError.InvalidRequest($"'{name}' must not be empty.", name, "invalid_value");
+            return false;
+        }
+
+        return true;
+    }
+
+    public static bool TryBool(JsonBody body, string name, out bool? value, out GatewayError? error)
+    {
+        value = null;
+        error = null;
+        if (!body.TryGet(name, out var property) || property.Kind == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (property.Kind is not (JsonTokenType.True or JsonTokenType.False))
+        {
+            error = WrongType(name, "a boolean", property.Kind);
+            return false;
+        }
+
+        value = property.Kind == JsonTokenType.True;
+        return true;
+    }
+
+    public static bool TryInteger(JsonBody body, string name, long min, long max, out long? value, out GatewayError? error)
+    {
+        value = null;
+        error = null;
+        if (!body.TryGet(name, out var property) || property.Kind == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (property.Kind != JsonTokenType.Number || !body.ReaderFor(property).TryGetInt64(out var number))
+        {
+            error = WrongType(name, "an integer", property.Kind);
+            return false;
+        }
+
+        if (number < min || number > max)
+        {
+            error = GatewayError.InvalidRequest($"'{name}' must be between {min} and {max}; got {number}.", name, "invalid_value");
+            return false;
+        }
+
+        value = number;
+        return true;
+    }
+
+    public static bool TryNumber(JsonBody body, string name, double min, double max, out double? value, out GatewayError? error)
+    {
+        value = null;
+        error = null;
+        if (!body.TryGet(name, out var property) || property.Kind == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (property.Kind != JsonTokenType.Number || !body.ReaderFor(property).TryGetDouble(out var number) || !double.IsFinite(number))
+        {
+            error = WrongType(name, "a number", property.Kind);
+            return false;
+        }
+
+        if (number < min || number > max)
+        {
+            error = GatewayError.InvalidRequest($"'{name}' must be between {min} and {max}; got {number}.", name, "invalid_value");
+            return false;
+        }
+
+        value = number;
+        return true;
+    }
+
+    public static GatewayError WrongType(string name, string expected, JsonTokenType actual) =>
+        GatewayError.InvalidRequest($"'{name}' must be {expected}, not {Describe(actual)}.", name, "invalid_type");
+
+    private static string Describe(JsonTokenType kind) => kind switch
+    {
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.Null => "null",
+        _ => kind.ToString(),
+    };
+}

@@ -1,0 +1,126 @@
+using System.Text.Json;
+
+namespace LlmGateway.Api.Contracts;
+
+/// <summary>What the gateway needs from an Anthropic Messages request (<c>POST /v1/messages</c>), validated without a DOM.</summary>
+public sealed class MessagesRequest
+{
+    public required JsonBody Body { get; init; }
+    public required string Model { get; init; }
+    public bool Stream { get; init; }
+    public long MaxTokens { get; init; }
+
+    public static bool TryRead(JsonBody body, out MessagesRequest request, out GatewayError? error)
+    {
+        request = null!;
+        if (!ChatRequest.RejectForbidden(body, out error)
+            || !BodyField.TryString(body, "model", required: true, out var model, out error)
+            || !BodyField.TryInteger(body, "max_tokens", 1, int.MaxValue, out var maxTokens, out error)
+            || !RequireMaxTokens(maxTokens, out error)
+            || !TryValidateMessages(body, out error)
+            || !BodyField.TryBool(body, "stream", out var stream, out error)
+            || !BodyField.TryNumber(body, "temperature", 0, 1, out _, out error)
+            || !BodyField.TryNumber(body, "top_p", 0, 1, out _, out error)
+            || !BodyField.TryInteger(body, "top_k", 0, int.MaxValue, out _, out error)
+            || !TryValidateSystem(body, out error))
+        {
+            return false;
+        }
+
+        request = new MessagesRequest { Body = body, Model = model!, Stream = stream ?? false, MaxTokens = maxTokens!.Value };
+        return true;
+    }
+
+    private static bool RequireMaxTokens(long? maxTokens, out GatewayError? error)
+    {
+        error = maxTokens is null
+            ? GatewayError.InvalidRequest("'max_tokens' is required.", "max_tokens", "missing_required_parameter")
+            : null;
+        return error is null;
+    }
+
+    private static bool TryValidateSystem(JsonBody body, out GatewayError? error)
+    {
+        error = null;
+        if (body.TryGet("system", out var property) && property.Kind is not (JsonTokenType.String or JsonTokenType.StartArray or JsonTokenType.Null))
+        {
+            error = BodyField.WrongType("system", "a string or an array of text blocks", property.Kind);
+        }
+
+        return error is null;
+    }
+
+    private static bool TryValidateMessages(JsonBody body, out GatewayError? error)
+    {
+        error = null;
+        if (!body.TryGet("messages", out var property))
+        {
+            error = GatewayError.InvalidRequest("'messages' is required.", "messages", "missing_required_parameter");
+            return false;
+        }
+
+        if (property.Kind != JsonTokenType.StartArray)
+        {
+            error = BodyField.WrongType("messages", "an array", property.Kind);
+            return false;
+        }
+
+        var reader = body.ReaderFor(property);
+        var index = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            var path = $"messages[{index}]";
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                error = BodyField.WrongType(path, "an object", reader.TokenType);
+                return false;
+            }
+
+            string? role = null;
+            var hasContent = false;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                if (name == "role" && reader.TokenType == JsonTokenType.String)
+                {
+                    role = reader.GetString();
+                }
+                else if (name == "content")
+                {
+                    if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.StartArray))
+                    {
+                        error = BodyField.WrongType($"{path}.content", "a string or an array of content blocks", reader.TokenType);
+                        return false;
+                    }
+
+                    hasContent = true;
+                }
+
+                reader.Skip();
+            }
+
+            if (role is not ("user" or "assistant"))
+            {
+                error = GatewayError.InvalidRequest($"'{path}.role' must be 'user' or 'assistant'.", $"{path}.role", "invalid_value");
+                return false;
+            }
+
+            if (!hasContent)
+            {
+                error = GatewayError.InvalidRequest($"'{path}.content' is required.", $"{path}.content", "missing_required_parameter");
+                return false;
+            }
+
+            index++;
+        }
+
+        if (index == 0)
+        {
+            error = GatewayError.InvalidRequest("'messages' must contain at least one message.", "messages", "invalid_value");
+            return false;
+        }
+
+        return true;
+    }
+}

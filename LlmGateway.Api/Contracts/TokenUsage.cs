@@ -1,0 +1,149 @@
+using System.Text.Json;
+
+namespace LlmGateway.Api.Contracts;
+
+/// <summary>Token counts of one response, as billed: cached and reasoning tokens are part of prompt and completion.</summary>
+public readonly record struct TokenUsage(long PromptTokens, long CompletionTokens, long CachedTokens = 0, long ReasoningTokens = 0)
+{
+    public long TotalTokens => PromptTokens + CompletionTokens;
+
+    public static TokenUsage From(StreamUsage usage) =>
+        new(usage.PromptTokens, usage.OutputTokens, usage.CacheReadInputTokens);
+
+    /// <summary>
+    /// Reads <c>usage</c> and whether <c>choices</c> is empty from an OpenAI response or chunk, skipping everything else.
+    /// Returns false when there is no usage object.
+    /// </summary>
+    public static bool TryReadOpenAi(ReadOnlySpan<byte> json, out TokenUsage usage, out bool choicesEmpty)
+    {
+        usage = default;
+        choicesEmpty = false;
+        var found = false;
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("usage"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        usage = ReadUsageObject(ref reader);
+                        found = true;
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+                else if (reader.ValueTextEquals("choices"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.StartArray)
+                    {
+                        reader.Read();
+                        choicesEmpty = reader.TokenType == JsonTokenType.EndArray;
+                        if (!choicesEmpty)
+                        {
+                            SkipToEndOfArray(ref reader);
+                        }
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+
+        return found;
+    }
+
+    private static TokenUsage ReadUsageObject(ref Utf8JsonReader reader)
+    {
+        long prompt = 0, completion = 0, cached = 0, reasoning = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("prompt_tokens"u8))
+            {
+                prompt = ReadNumber(ref reader);
+            }
+            else if (reader.ValueTextEquals("completion_tokens"u8))
+            {
+                completion = ReadNumber(ref reader);
+            }
+            else if (reader.ValueTextEquals("prompt_tokens_details"u8))
+            {
+                cached = ReadNested(ref reader, "cached_tokens"u8);
+            }
+            else if (reader.ValueTextEquals("completion_tokens_details"u8))
+            {
+                reasoning = ReadNested(ref reader, "reasoning_tokens"u8);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return new TokenUsage(prompt, completion, cached, reasoning);
+    }
+
+    private static long ReadNumber(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value) ? value : 0;
+    }
+
+    private static long ReadNested(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    {
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return 0;
+        }
+
+        long result = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals(name))
+            {
+                result = ReadNumber(ref reader);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return result;
+    }
+
+    private static void SkipToEndOfArray(ref Utf8JsonReader reader)
+    {
+        // Positioned on the first element's token.
+        reader.Skip();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            reader.Skip();
+        }
+    }
+}

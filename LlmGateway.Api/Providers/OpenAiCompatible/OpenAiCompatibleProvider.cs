@@ -1,0 +1,67 @@
+using System.Net.Http.Headers;
+using LlmGateway.Api.Configuration;
+
+namespace LlmGateway.Api.Providers.OpenAiCompatible;
+
+/// <summary>
+/// OpenAI, Azure OpenAI, vLLM, Ollama's <c>/v1</c>, any OpenAI-compatible server and the built-in mock:
+/// one adapter, configured by the deployment's base URL, API version and key.
+/// </summary>
+public sealed class OpenAiCompatibleProvider : IChatProvider
+{
+    /// <summary>The Azure API version used when a classic Azure deployment names none.</summary>
+    public const string DefaultAzureApiVersion = "2024-10-21";
+
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+
+    public WireFormat Format => WireFormat.OpenAi;
+
+    public bool Supports(UpstreamOperation operation) => true;
+
+    public HttpRequestMessage CreateRequest(DeploymentConfig deployment, UpstreamOperation operation, ReadOnlyMemory<byte> body, UpstreamHeaders headers)
+    {
+        var path = operation == UpstreamOperation.Chat ? "chat/completions" : "embeddings";
+        var request = new HttpRequestMessage(HttpMethod.Post, Address(deployment, path))
+        {
+            Content = new ReadOnlyMemoryContent(body) { Headers = { ContentType = Json } },
+            Version = System.Net.HttpVersion.Version11,
+        };
+        if (!string.IsNullOrEmpty(deployment.ApiKey))
+        {
+            if (deployment.Provider == ProviderKind.AzureOpenAI)
+            {
+                request.Headers.TryAddWithoutValidation("api-key", deployment.ApiKey);
+            }
+            else
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", deployment.ApiKey);
+            }
+        }
+
+        if (deployment.Provider == ProviderKind.Mock)
+        {
+            request.Options.Set(Mock.MockHandler.DeploymentOption, deployment);
+        }
+
+        return request;
+    }
+
+    /// <summary>The endpoint URL; Azure has the classic deployment path with <c>api-version</c>, and the v1 path without.</summary>
+    public static Uri Address(DeploymentConfig deployment, string path)
+    {
+        var baseUri = deployment.ApiBase ?? new Uri("http://mock.invalid/v1/");
+        if (deployment.Provider != ProviderKind.AzureOpenAI)
+        {
+            return new Uri(baseUri, path);
+        }
+
+        var isV1Base = baseUri.AbsolutePath.EndsWith("/openai/v1/", StringComparison.OrdinalIgnoreCase);
+        if (isV1Base || string.Equals(deployment.ApiVersion, "v1", StringComparison.OrdinalIgnoreCase))
+        {
+            return new Uri(baseUri, isV1Base ? path : $"openai/v1/{path}");
+        }
+
+        var version = Uri.EscapeDataString(deployment.ApiVersion ?? DefaultAzureApiVersion);
+        return new Uri(baseUri, $"openai/deployments/{Uri.EscapeDataString(deployment.ProviderModel)}/{path}?api-version={version}");
+    }
+}

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using LlmGateway.Api.Configuration;
+
+namespace LlmGateway.Api.Providers;
+
+/// <summary>
+/// Sends one upstream attempt and waits for its response headers within the deployment's <c>timeout</c>;
+/// every outcome comes back classified, nothing is thrown across the proxy boundary (YARP's ForwarderError model).
+/// </summary>
+public sealed class UpstreamSender(UpstreamClients clients, GatewayConfig config)
+{
+    private const int MaxErrorBodyBytes = 64 * 1024;
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(600);
+
+    public async Task<UpstreamResponse> SendAsync(
+        IChatProvider provider, DeploymentConfig deployment, UpstreamOperation operation,
+        ReadOnlyMemory<byte> body, UpstreamHeaders headers, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var timeout = deployment.Timeout
+            ?? (config.LitellmSettings.RequestTimeout is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultTimeout);
+        using var request = provider.CreateRequest(deployment, operation, body, headers);
+        using var headersTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        headersTimeout.CancelAfter(timeout);
+        HttpResponseMessage response;
+        try
+        {
+            response = await clients.For(deployment).SendAsync(request, headersTimeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Failed(FailureKind.Timeout, 504, $"no response headers within {timeout.TotalSeconds:0.#} s");
+        }
+        catch (HttpRequestException ex)
+        {
+            var kind = IsBeforeSend(ex) ? FailureKind.ConnectionFailed : FailureKind.ConnectionReset;
+            return Failed(kind, 502, kind == FailureKind.ConnectionFailed
+                ? $"could not connect to the provider ({ex.HttpRequestError})"
+                : $"the connection to the provider broke ({ex.HttpRequestError})");
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        if (response.IsSuccessStatusCode)
+        {
+            return UpstreamResponse.Succeeded(response, elapsed);
+        }
+
+        using (response)
+        {
+            var status = (int)response.StatusCode;
+            var (message, type) = await ReadErrorAsync(response, headersTimeout.Token);
+            return UpstreamResponse.Failed(
+                new ProviderFailure(ProviderFailure.FromStatus(status, message), status, message, type)
+                {
+                    RetryAfter = RetryAfter(response),
+                },
+                elapsed);
+        }
+
+        UpstreamResponse Failed(FailureKind kind, int status, string message) =>
+            UpstreamResponse.Failed(new ProviderFailure(kind, status, message), Stopwatch.GetElapsedTime(started));
+    }
+
+    private static bool IsBeforeSend(HttpRequestException ex) =>
+        ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError
+            or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError
+        || ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable };
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var retryAfter = response.Headers.RetryAfter;
+        if (retryAfter?.Delta is { } delta)
+        {
+            return delta;
+        }
+
+        return retryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null;
+    }
+
+    /// <summary>The provider's message and type from OpenAI's, Anthropic's or vLLM's flat error body.</summary>
+    private static async Task<(string Message, string? Type)> ReadErrorAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        byte[] bytes;
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(ct);
+            var buffer = new byte[MaxErrorBodyBytes];
+            var length = 0;
+            int read;
+            while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), ct)) > 0)
+            {
+                length += read;
+            }
+
+            bytes = buffer[..length];
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or HttpRequestException)
+        {
+            return ($"HTTP {(int)response.StatusCode} from the provider", null);
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(bytes);
+            var root = document.RootElement;
+            var error = root.TryGetProperty("error", out var inner) && inner.ValueKind == JsonValueKind.Object ? inner : root;
+            var message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+            var type = error.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            return (message ?? $"HTTP {(int)response.StatusCode} from the provider", type);
+        }
+        catch (JsonException)
+        {
+            return ($"HTTP {(int)response.StatusCode} from the provider", null);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+namespace LlmGateway.Api.Providers;
+
+/// <summary>The wire format an upstream speaks.</summary>
+public enum WireFormat
+{
+    OpenAi,
+    Anthropic,
+}
+
+public enum UpstreamOperation
+{
+    Chat,
+    Embeddings,
+}

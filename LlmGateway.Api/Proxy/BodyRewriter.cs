@@ -1,0 +1,86 @@
+using System.Buffers;
+using System.Text.Json;
+using LlmGateway.Api.Contracts;
+
+namespace LlmGateway.Api.Proxy;
+
+/// <summary>
+/// Writes a request body for the upstream by copying each top-level value as raw bytes, except the few the
+/// gateway changes (the model, usage in streams, the max_tokens ceiling) and the gateway-only fields it drops.
+/// Nested values are never parsed or re-serialised.
+/// </summary>
+public static class BodyRewriter
+{
+    /// <summary>LiteLLM-style fields meant for the gateway, not the provider.</summary>
+    private static readonly HashSet<string> GatewayOnly =
+    [
+        "metadata", "cache", "tags", "mock_response", "fallbacks", "num_retries", "context_window_fallback_dict",
+        "caching", "guardrails", "litellm_metadata", "proxy_server_request", "drop_params", "request_timeout",
+    ];
+
+    public sealed record Options(string Model)
+    {
+        /// <summary>For OpenAI-compatible streams: always ask for the usage chunk.</summary>
+        public bool ForceIncludeUsage { get; init; }
+        /// <summary>Clamp <c>max_tokens</c>/<c>max_completion_tokens</c> to this, and send it when the client sent none.</summary>
+        public int? MaxTokensCeiling { get; init; }
+        public bool KeepMockResponse { get; init; }
+        public bool DropGatewayFields { get; init; } = true;
+    }
+
+    public static byte[] Rewrite(JsonBody body, Options options)
+    {
+        var buffer = new ArrayBufferWriter<byte>(body.Bytes.Length + 64);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
+        {
+            writer.WriteStartObject();
+            var wroteMaxTokens = false;
+            var wroteStreamOptions = false;
+            foreach (var property in body.Properties)
+            {
+                switch (property.Name)
+                {
+                    case "model":
+                        writer.WriteString("model", options.Model);
+                        continue;
+                    case "stream_options" when options.ForceIncludeUsage:
+                        writer.WritePropertyName("stream_options");
+                        writer.WriteStartObject();
+                        writer.WriteBoolean("include_usage", true);
+                        writer.WriteEndObject();
+                        wroteStreamOptions = true;
+                        continue;
+                    case "max_tokens" or "max_completion_tokens" when options.MaxTokensCeiling is { } ceiling:
+                        var requested = body.ReaderFor(property).TryGetInt64(out var value) ? value : ceiling;
+                        writer.WriteNumber(property.Name, Math.Min(requested, ceiling));
+                        wroteMaxTokens = true;
+                        continue;
+                    case "mock_response" when options.KeepMockResponse:
+                        break;
+                    case var name when options.DropGatewayFields && GatewayOnly.Contains(name):
+                        continue;
+                }
+
+                writer.WritePropertyName(property.Name);
+                writer.WriteRawValue(body.Raw(property), skipInputValidation: true);
+            }
+
+            if (options.ForceIncludeUsage && !wroteStreamOptions)
+            {
+                writer.WritePropertyName("stream_options");
+                writer.WriteStartObject();
+                writer.WriteBoolean("include_usage", true);
+                writer.WriteEndObject();
+            }
+
+            if (options.MaxTokensCeiling is { } max && !wroteMaxTokens)
+            {
+                writer.WriteNumber("max_tokens", max);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+}

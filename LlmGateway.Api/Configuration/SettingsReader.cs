@@ -91,7 +91,7 @@ internal static class SettingsReader
             var item = new YamlSettingsMap(mapping, itemPath, context);
             foreach (var group in item.Keys)
             {
-                var targets = item.List(group) ?? throw item.Invalid(group, "expected a list of model groups");
+                var targets = item.List(group, "a list of model groups") ?? throw item.Invalid(group, "expected a list of model groups");
                 rules.Add(new FallbackRule(group, YamlSettingsMap.Strings(targets, item.PathOf(group), context)));
             }
         }

@@ -42,12 +42,12 @@ internal sealed class YamlSettingsMap : SettingsMap
     };
 
     /// <summary>The child list, or null when absent or null.</summary>
-    public YamlSequenceNode? List(string key) => Node(key) switch
+    public YamlSequenceNode? List(string key, string expected = "a list") => Node(key) switch
     {
         null => null,
         YamlSequenceNode sequence => sequence,
         YamlScalarNode scalar when IsNull(scalar) => null,
-        _ => throw Invalid(key, "expected a list"),
+        _ => throw Invalid(key, $"expected {expected}"),
     };
 
     /// <summary>A list of strings (each through <c>os.environ/</c>); empty when absent.</summary>

@@ -71,8 +71,11 @@ public static class GatewayConfigLoader
         var gateway = new SectionSettingsMap(gatewaySection, sectionPath, context);
 
         var deployments = root is null ? [] : ReadModelList(root, context);
-        deployments.AddRange(GatewaySection.ReadModelList(gatewaySection, sectionPath, deployments.Count, context));
-        CheckUniqueIds(deployments);
+        var yamlCount = deployments.Count;
+        deployments.AddRange(GatewaySection.ReadModelList(gatewaySection, sectionPath, yamlCount, context));
+        CheckUniqueIds(deployments, d => d.Index < yamlCount
+            ? ($"model_list[{d.Index}]", ".model_info.id")
+            : ($"{sectionPath}:ModelList:{d.Index - yamlCount}", ":Id"));
         if (deployments.Count == 0)
             context.Warn("model_list is empty: no model deployments are configured");
 
@@ -82,6 +85,7 @@ public static class GatewayConfigLoader
             DropParams = gateway.Bool("drop_params") ?? litellm.DropParams,
             NumRetries = gateway.Int("num_retries") ?? litellm.NumRetries,
         };
+        WarnAboutUnknownFallbackGroups(litellm, deployments, context);
         var router = SettingsReader.Router(root?.Map("router_settings"));
         var general = SettingsReader.General(root?.Map("general_settings"), out var missingMasterKeyVariable);
         var masterKey = gateway.String("master_key") ?? general.MasterKey;
@@ -131,16 +135,27 @@ public static class GatewayConfigLoader
         return deployments;
     }
 
-    private static void CheckUniqueIds(List<DeploymentConfig> deployments)
+    private static void CheckUniqueIds(List<DeploymentConfig> deployments, Func<DeploymentConfig, (string Entry, string IdKey)> pathOf)
     {
         var seen = new Dictionary<string, DeploymentConfig>(StringComparer.Ordinal);
         foreach (var deployment in deployments)
         {
             if (!seen.TryAdd(deployment.Id, deployment))
             {
-                throw new GatewayConfigException($"model_list[{deployment.Index}].model_info.id",
-                    $"duplicate id '{deployment.Id}' (also used by model_list[{seen[deployment.Id].Index}])");
+                var (entry, idKey) = pathOf(deployment);
+                throw new GatewayConfigException(entry + idKey, $"duplicate id '{deployment.Id}' (also used by {pathOf(seen[deployment.Id]).Entry})");
             }
+        }
+    }
+
+    // A warning, not an error: LiteLLM accepts them, and the router simply has nothing to fall back to.
+    private static void WarnAboutUnknownFallbackGroups(LitellmSettings litellm, List<DeploymentConfig> deployments, ConfigContext context)
+    {
+        var groups = deployments.Select(d => d.ModelName).ToHashSet(StringComparer.Ordinal);
+        foreach (var (key, rules) in new[] { ("fallbacks", litellm.Fallbacks), ("context_window_fallbacks", litellm.ContextWindowFallbacks) })
+        {
+            foreach (var name in rules.SelectMany(r => r.Fallbacks.Prepend(r.ModelGroup)).Where(n => !groups.Contains(n)).Distinct())
+                context.Warn($"litellm_settings.{key}: model group '{name}' is not in the model list");
         }
     }
 }

@@ -88,4 +88,20 @@ public class GatewaySectionTests
 
         Assert.Equal(["Gateway:ModelList:0:Temperature is not supported and is ignored"], warnings);
     }
+
+    [Fact]
+    public void DuplicateIdAcrossYamlAndGatewaySectionNamesBothEntries()
+    {
+        var yaml = """
+            model_list:
+              - model_name: a
+                litellm_params: { model: mock/x }
+                model_info: { id: same }
+            """;
+        var gateway = new Dictionary<string, string?> { ["ModelList:0:ModelName"] = "b", ["ModelList:0:Model"] = "mock/y", ["ModelList:0:Id"] = "same" };
+
+        var error = Assert.Throws<GatewayConfigException>(() => Load(yaml, gateway: gateway));
+
+        Assert.Equal("Gateway:ModelList:0:Id: duplicate id 'same' (also used by model_list[0])", error.Message);
+    }
 }

@@ -64,4 +64,16 @@ public class UnsupportedKeyTests
             ["model_list is empty: no model deployments are configured", "no master key is configured: set general_settings.master_key or Gateway:MasterKey"],
             warnings);
     }
+
+    [Fact]
+    public void FallbackToAnUnknownModelGroupIsWarned()
+    {
+        var yaml = BlueprintYaml.Replace("drop_params: true", "drop_params: true\n  fallbacks: [{\"claude-sonnet\": [\"fast\", \"gpt-5\"]}]");
+
+        var (config, warnings) = Load(yaml, BlueprintEnvironment);
+
+        Assert.Equal(["fast", "gpt-5"], config.LitellmSettings.Fallbacks[0].Fallbacks);
+        Assert.Contains("litellm_settings.fallbacks: model group 'gpt-5' is not in the model list", warnings);
+        Assert.Equal(2, warnings.Count);
+    }
 }

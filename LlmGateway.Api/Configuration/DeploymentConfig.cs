@@ -1,0 +1,44 @@
+namespace LlmGateway.Api.Configuration;
+
+/// <summary>
+/// One <c>model_list</c> entry: a concrete upstream model that serves the model group <see cref="ModelName"/>.
+/// <see cref="ToString"/> never includes <see cref="ApiKey"/>.
+/// </summary>
+public sealed class DeploymentConfig
+{
+    /// <summary>The model group name clients ask for (<c>model_name</c>).</summary>
+    public required string ModelName { get; init; }
+    /// <summary><c>model_info.id</c> when given, else a short hash of model_name, index and model: stable across restarts.</summary>
+    public required string Id { get; init; }
+    /// <summary>Position in the combined model list (YAML entries first, then <c>Gateway:ModelList</c>).</summary>
+    public required int Index { get; init; }
+    public required ProviderKind Provider { get; init; }
+    /// <summary>The model id after the provider prefix; for Azure, the deployment name.</summary>
+    public required string ProviderModel { get; init; }
+    /// <summary>Secret: never log it. Null when not configured or its environment variable is unset.</summary>
+    public string? ApiKey { get; init; }
+    /// <summary>Resolved base URL, always ending in '/' (see <see cref="ProviderEndpoints.ResolveBaseUrl"/>); null for <c>mock/</c>.</summary>
+    public Uri? ApiBase { get; init; }
+    public string? ApiVersion { get; init; }
+    /// <summary>Ceiling sent upstream when the client sends no max_tokens.</summary>
+    public int? MaxTokens { get; init; }
+    /// <summary>Whole-request timeout (<c>timeout</c> seconds).</summary>
+    public TimeSpan? Timeout { get; init; }
+    /// <summary>Idle timeout between stream chunks (<c>stream_timeout</c> seconds).</summary>
+    public TimeSpan? StreamTimeout { get; init; }
+    /// <summary>Time to the first byte of the response (our key <c>ttfb_timeout</c>, alias <c>first_byte_timeout</c>).</summary>
+    public TimeSpan? FirstByteTimeout { get; init; }
+    public int? Rpm { get; init; }
+    public int? Tpm { get; init; }
+    public double? Weight { get; init; }
+    /// <summary>Lower is tried first; deployments without an order come after those with one.</summary>
+    public int? Order { get; init; }
+    /// <summary>Do not retry failures after which the provider may already have billed (our key <c>no_retry_when_possibly_billed</c>).</summary>
+    public bool NoRetryWhenPossiblyBilled { get; init; }
+    public string? MockResponse { get; init; }
+    public int? MockLatencyMs { get; init; }
+    public MockFailure? MockFailure { get; init; }
+    public ModelInfo ModelInfo { get; init; } = ModelInfo.Empty;
+
+    public override string ToString() => $"{ModelName} #{Index} ({Provider}: {ProviderModel}, id {Id})";
+}

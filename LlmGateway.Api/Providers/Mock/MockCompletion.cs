@@ -7,12 +7,12 @@ namespace LlmGateway.Api.Providers.Mock;
 /// <summary>The mock's deterministic answers in OpenAI's wire format.</summary>
 internal static class MockCompletion
 {
-    public sealed record Answer(string Id, string Model, long Created, string[] Words, string FinishReason, int PromptTokens)
+    public sealed record MockAnswer(string Id, string Model, long Created, string[] Words, string FinishReason, int PromptTokens)
     {
         public int CompletionTokens => Words.Length;
     }
 
-    public static Answer Answer(JsonElement request, DeploymentConfig? deployment, string model)
+    public static MockAnswer Create(JsonElement request, DeploymentConfig? deployment, string model)
     {
         var text = request.TryGetProperty("mock_response", out var mock) && mock.ValueKind == JsonValueKind.String
             ? mock.GetString()!
@@ -27,10 +27,10 @@ internal static class MockCompletion
         }
 
         var id = "chatcmpl-mock" + Convert.ToHexString(BitConverter.GetBytes(StableHash(text) ^ StableHash(model))).ToLowerInvariant();
-        return new Answer(id, model, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), words, finish, PromptTokens(request));
+        return new MockAnswer(id, model, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), words, finish, PromptTokens(request));
     }
 
-    public static string NonStream(Answer answer)
+    public static string NonStream(MockAnswer answer)
     {
         using var stream = new MemoryStream();
         using var writer = new Utf8JsonWriter(stream);
@@ -54,7 +54,7 @@ internal static class MockCompletion
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    public static string Stream(Answer answer, bool includeUsage)
+    public static string Stream(MockAnswer answer, bool includeUsage)
     {
         var events = new StringBuilder(512);
         events.Append("data: ").Append(Chunk(answer, writer => { writer.WriteString("role", "assistant"); writer.WriteString("content", ""); }, null)).Append("\n\n");
@@ -125,7 +125,7 @@ internal static class MockCompletion
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static string Chunk(Answer answer, Action<Utf8JsonWriter> delta, string? finishReason)
+    private static string Chunk(MockAnswer answer, Action<Utf8JsonWriter> delta, string? finishReason)
     {
         using var stream = new MemoryStream();
         using (var writer = new Utf8JsonWriter(stream))
@@ -156,7 +156,7 @@ internal static class MockCompletion
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static void Header(Utf8JsonWriter writer, Answer answer, string kind)
+    private static void Header(Utf8JsonWriter writer, MockAnswer answer, string kind)
     {
         writer.WriteString("id", answer.Id);
         writer.WriteString("object", kind);
@@ -164,7 +164,7 @@ internal static class MockCompletion
         writer.WriteString("model", answer.Model);
     }
 
-    private static void Usage(Utf8JsonWriter writer, Answer answer)
+    private static void Usage(Utf8JsonWriter writer, MockAnswer answer)
     {
         writer.WriteStartObject("usage");
         writer.WriteNumber("prompt_tokens", answer.PromptTokens);

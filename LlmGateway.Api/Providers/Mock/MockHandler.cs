@@ -19,13 +19,14 @@ public sealed class MockHandler : HttpMessageHandler
         request.Options.TryGetValue(DeploymentOption, out var deployment);
         if (deployment?.MockLatencyMs is > 0 and var latency)
         {
-            await Task.Delay(latency.Value, cancellationToken);
+            await Task.Delay(latency, cancellationToken);
         }
 
         if (deployment?.MockFailure is { } failure && Random.Shared.NextDouble() < failure.Rate)
         {
+            var message = JsonSerializer.Serialize($"Injected failure from mock deployment {deployment.Id}");
             return Json((HttpStatusCode)failure.StatusCode,
-                $$"""{"error":{"message":"Injected failure from mock deployment {{deployment.Id}}","type":"server_error","param":null,"code":null}}""");
+                "{\"error\":{\"message\":" + message + ",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
         }
 
         var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancellationToken);
@@ -37,7 +38,7 @@ public sealed class MockHandler : HttpMessageHandler
             return Json(HttpStatusCode.OK, MockCompletion.Embeddings(root, model));
         }
 
-        var answer = MockCompletion.Answer(root, deployment, model);
+        var answer = MockCompletion.Create(root, deployment, model);
         if (root.TryGetProperty("stream", out var stream) && stream.ValueKind == JsonValueKind.True)
         {
             var includeUsage = root.TryGetProperty("stream_options", out var options)

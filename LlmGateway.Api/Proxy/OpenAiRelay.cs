@@ -1,0 +1,121 @@
+using System.Buffers;
+using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Providers;
+using LlmGateway.Api.Streaming;
+
+namespace LlmGateway.Api.Proxy;
+
+/// <summary>
+/// An OpenAI-compatible upstream to an OpenAI client: bytes pass through untouched, event by event, with the
+/// usage sniffed on the way and the usage chunk hidden from a client that did not ask for it.
+/// </summary>
+public static class OpenAiRelay
+{
+    /// <summary>Relays a stream. Returns a failure only if nothing reached the client yet (so failover is still possible).</summary>
+    public static async Task<ProviderFailure?> StreamAsync(ProxyContext proxy, HttpResponseMessage upstream, bool clientWantsUsage, TimeSpan idle)
+    {
+        var http = proxy.Http;
+        var ct = http.RequestAborted;
+        await using var body = await upstream.Content.ReadAsStreamAsync(ct);
+        await using var reader = new SseReader(body, idle);
+        var sawDone = false;
+        try
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var data = reader.Data.Span;
+                if (!proxy.Committed)
+                {
+                    if (UpstreamBody.AsInBandError(data) is { } failure)
+                    {
+                        return failure;
+                    }
+
+                    proxy.Timings.UpstreamFirstByte = System.Diagnostics.Stopwatch.GetElapsedTime(proxy.UpstreamStarted);
+                    ClientResponse.Start(proxy, stream: true);
+                }
+
+                if (data.SequenceEqual("[DONE]"u8))
+                {
+                    sawDone = true;
+                }
+                else if (data.IndexOf("\"usage\""u8) >= 0 && TokenUsage.TryReadOpenAi(data, out var usage, out var choicesEmpty))
+                {
+                    proxy.Usage = usage;
+                    if (choicesEmpty && !clientWantsUsage)
+                    {
+                        continue;
+                    }
+                }
+
+                ClientResponse.WriteRaw(http, reader.Raw);
+                await ClientResponse.FlushAsync(http);
+            }
+
+            if (!proxy.Committed)
+            {
+                return new ProviderFailure(FailureKind.EmptyStream, 200, "the provider answered 200 with an empty stream");
+            }
+
+            if (!sawDone)
+            {
+                return await EndBrokenStreamAsync(proxy, "the stream ended without [DONE]");
+            }
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
+        {
+            var failure = new ProviderFailure(ex is TimeoutException ? FailureKind.Timeout : FailureKind.ConnectionReset, 502, ex.Message);
+            return proxy.Committed ? await EndBrokenStreamAsync(proxy, ex.Message, failure) : failure;
+        }
+
+        return null;
+    }
+
+    /// <summary>Relays a whole JSON body, reading its usage.</summary>
+    public static async Task<ProviderFailure?> BodyAsync(ProxyContext proxy, HttpResponseMessage upstream, TimeSpan idle)
+    {
+        var http = proxy.Http;
+        byte[] buffer;
+        int length;
+        try
+        {
+            (buffer, length) = await UpstreamBody.ReadAllAsync(upstream, idle, http.RequestAborted);
+        }
+        catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
+        {
+            return new ProviderFailure(ex is TimeoutException ? FailureKind.Timeout : FailureKind.ConnectionReset, 502, ex.Message);
+        }
+
+        try
+        {
+            if (length == 0)
+            {
+                return new ProviderFailure(FailureKind.EmptyStream, 200, "the provider answered 200 with an empty body");
+            }
+
+            var json = buffer.AsSpan(0, length);
+            if (TokenUsage.TryReadOpenAi(json, out var usage, out _))
+            {
+                proxy.Usage = usage;
+            }
+
+            proxy.Timings.UpstreamFirstByte = System.Diagnostics.Stopwatch.GetElapsedTime(proxy.UpstreamStarted);
+            ClientResponse.Start(proxy, stream: false);
+            http.Response.ContentLength = length;
+            await http.Response.Body.WriteAsync(buffer.AsMemory(0, length), http.RequestAborted);
+            return null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task<ProviderFailure?> EndBrokenStreamAsync(ProxyContext proxy, string message, ProviderFailure? failure = null)
+    {
+        proxy.MidStreamFailure = failure ?? new ProviderFailure(FailureKind.ConnectionReset, 502, message);
+        ClientResponse.WriteStreamError(proxy.Http, ClientFormat.OpenAi, UpstreamErrors.MidStream(message));
+        await ClientResponse.FlushAsync(proxy.Http);
+        return null;
+    }
+}

@@ -1,0 +1,161 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Messages;
+using LlmGateway.Api.Providers;
+using LlmGateway.Api.Streaming;
+
+namespace LlmGateway.Api.Proxy;
+
+/// <summary>An OpenAI-compatible upstream to an Anthropic (<c>/v1/messages</c>) client, translated chunk by chunk (wire-formats §10.5).</summary>
+public static class OpenAiToAnthropicRelay
+{
+    public static async Task<ProviderFailure?> StreamAsync(ProxyContext proxy, HttpResponseMessage upstream, TimeSpan idle)
+    {
+        var http = proxy.Http;
+        var ct = http.RequestAborted;
+        var mapper = new MessagesStreamMapper(proxy.Group.Name, MessageId(proxy));
+        var events = new List<(string Event, string Data)>(4);
+        await using var body = await upstream.Content.ReadAsStreamAsync(ct);
+        await using var reader = new SseReader(body, idle);
+        try
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                var data = reader.Data.Span;
+                events.Clear();
+                if (data.SequenceEqual("[DONE]"u8))
+                {
+                    if (!proxy.Committed)
+                    {
+                        return new ProviderFailure(FailureKind.EmptyStream, 200, "the provider's stream had no content");
+                    }
+
+                    mapper.Complete(events);
+                }
+                else
+                {
+                    if (UpstreamBody.AsInBandError(data) is { } failure)
+                    {
+                        if (!proxy.Committed)
+                        {
+                            return failure;
+                        }
+
+                        proxy.MidStreamFailure = failure;
+                        mapper.Fail(new StreamError(failure.ErrorType ?? "api_error", failure.Message), events);
+                    }
+                    else
+                    {
+                        mapper.OnChunk(data, events);
+                    }
+                }
+
+                proxy.Usage = TokenUsage.From(mapper.Usage);
+                if (events.Count == 0)
+                {
+                    continue;
+                }
+
+                if (!proxy.Committed)
+                {
+                    proxy.Timings.UpstreamFirstByte = System.Diagnostics.Stopwatch.GetElapsedTime(proxy.UpstreamStarted);
+                    ClientResponse.Start(proxy, stream: true);
+                }
+
+                foreach (var (name, json) in events)
+                {
+                    ClientResponse.WriteEvent(http, name, json);
+                }
+
+                await ClientResponse.FlushAsync(http);
+                if (mapper.IsComplete || proxy.MidStreamFailure is not null)
+                {
+                    return null;
+                }
+            }
+
+            if (!proxy.Committed)
+            {
+                return new ProviderFailure(FailureKind.EmptyStream, 200, "the provider answered 200 with an empty stream");
+            }
+
+            if (!mapper.IsComplete)
+            {
+                await FailAsync(proxy, mapper, new ProviderFailure(FailureKind.ConnectionReset, 502, "the stream ended without [DONE]"));
+            }
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
+        {
+            var failure = new ProviderFailure(ex is TimeoutException ? FailureKind.Timeout : FailureKind.ConnectionReset, 502, ex.Message);
+            if (!proxy.Committed)
+            {
+                return failure;
+            }
+
+            await FailAsync(proxy, mapper, failure);
+        }
+
+        return null;
+    }
+
+    public static async Task<ProviderFailure?> BodyAsync(ProxyContext proxy, HttpResponseMessage upstream, TimeSpan idle)
+    {
+        var http = proxy.Http;
+        JsonObject? completion;
+        try
+        {
+            var (buffer, length) = await UpstreamBody.ReadAllAsync(upstream, idle, http.RequestAborted);
+            try
+            {
+                if (TokenUsage.TryReadOpenAi(buffer.AsSpan(0, length), out var usage, out _))
+                {
+                    proxy.Usage = usage;
+                }
+
+                completion = length == 0 ? null : JsonNode.Parse(buffer.AsSpan(0, length)) as JsonObject;
+            }
+            catch (JsonException)
+            {
+                completion = null;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+        catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
+        {
+            return new ProviderFailure(ex is TimeoutException ? FailureKind.Timeout : FailureKind.ConnectionReset, 502, ex.Message);
+        }
+
+        if (completion is null)
+        {
+            return new ProviderFailure(FailureKind.ServerError, 200, "the provider answered 200 without a completion object");
+        }
+
+        var message = MessagesResponseMapper.ToAnthropic(completion, proxy.Group.Name, MessageId(proxy));
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(message, TranslationJson.Options);
+        proxy.Timings.UpstreamFirstByte = System.Diagnostics.Stopwatch.GetElapsedTime(proxy.UpstreamStarted);
+        ClientResponse.Start(proxy, stream: false);
+        http.Response.ContentLength = bytes.Length;
+        await http.Response.Body.WriteAsync(bytes, http.RequestAborted);
+        return null;
+    }
+
+    private static string MessageId(ProxyContext proxy) => "msg_" + proxy.RequestId;
+
+    private static async Task FailAsync(ProxyContext proxy, MessagesStreamMapper mapper, ProviderFailure failure)
+    {
+        proxy.MidStreamFailure = failure;
+        var events = new List<(string Event, string Data)>(1);
+        mapper.Fail(new StreamError("api_error", UpstreamErrors.MidStream(failure.Message).Message), events);
+        foreach (var (name, json) in events)
+        {
+            ClientResponse.WriteEvent(proxy.Http, name, json);
+        }
+
+        await ClientResponse.FlushAsync(proxy.Http);
+    }
+}

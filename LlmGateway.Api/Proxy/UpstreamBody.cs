@@ -1,0 +1,119 @@
+using System.Buffers;
+using System.Text.Json;
+using LlmGateway.Api.Providers;
+
+namespace LlmGateway.Api.Proxy;
+
+/// <summary>Reading whole (non-stream) upstream bodies, and recognising in-band error payloads.</summary>
+public static class UpstreamBody
+{
+    /// <summary>Reads the body into a pooled buffer; each read waits at most <paramref name="idle"/>.</summary>
+    public static async Task<(byte[] Buffer, int Length)> ReadAllAsync(HttpResponseMessage response, TimeSpan idle, CancellationToken ct)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        var buffer = ArrayPool<byte>.Shared.Rent(
+            (int)Math.Clamp(response.Content.Headers.ContentLength ?? 8192, 256, 64 * 1024 * 1024) + 1);
+        var length = 0;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                timeout.CancelAfter(idle);
+                int read;
+                try
+                {
+                    read = await stream.ReadAsync(buffer.AsMemory(length), timeout.Token);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    throw new TimeoutException($"The upstream sent nothing for {idle.TotalSeconds:0.#} s.");
+                }
+
+                if (read == 0)
+                {
+                    return (buffer, length);
+                }
+
+                length += read;
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// An OpenAI <c>{"error":{…}}</c> or Anthropic <c>{"type":"error","error":{…}}</c> payload, as a failure
+    /// classified from its type (e.g. <c>overloaded_error</c> → overloaded).
+    /// </summary>
+    public static ProviderFailure? AsInBandError(ReadOnlySpan<byte> json)
+    {
+        if (json.IndexOf("\"error\""u8) < 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isError = reader.ValueTextEquals("error"u8);
+                reader.Read();
+                if (isError && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    string? message = null, type = null;
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        var name = reader.GetString();
+                        reader.Read();
+                        if (name == "message" && reader.TokenType == JsonTokenType.String)
+                        {
+                            message = reader.GetString();
+                        }
+                        else if (name == "type" && reader.TokenType == JsonTokenType.String)
+                        {
+                            type = reader.GetString();
+                        }
+                        else
+                        {
+                            reader.Skip();
+                        }
+                    }
+
+                    var kind = type switch
+                    {
+                        "overloaded_error" => FailureKind.Overloaded,
+                        "rate_limit_error" or "rate_limit_exceeded" or "requests" or "tokens" => FailureKind.RateLimited,
+                        "invalid_request_error" => FailureKind.BadRequest,
+                        _ => FailureKind.ServerError,
+                    };
+                    return new ProviderFailure(kind, 200, message ?? "in-band error from the provider", type);
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,49 @@
+using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Providers;
+
+namespace LlmGateway.Api.Proxy;
+
+/// <summary>Turns a classified upstream failure into what the client sees, keeping the status class and the provider's message.</summary>
+public static class UpstreamErrors
+{
+    public static GatewayError ToClientError(ProviderFailure failure, string group, int attempts)
+    {
+        if (!failure.IsRetryable)
+        {
+            // The request itself was refused: pass the provider's status and message on.
+            var (type, code) = failure.Kind switch
+            {
+                FailureKind.AuthenticationFailed => ("upstream_authentication_error", "upstream_auth_failed"),
+                FailureKind.PermissionDenied => ("upstream_permission_error", "upstream_permission_denied"),
+                FailureKind.NotFound => ("invalid_request_error", "upstream_not_found"),
+                FailureKind.ContextLengthExceeded => ("invalid_request_error", "context_length_exceeded"),
+                _ => ("invalid_request_error", (string?)null),
+            };
+            var status = failure.Kind is FailureKind.AuthenticationFailed or FailureKind.PermissionDenied
+                ? StatusCodes.Status502BadGateway // the gateway's provider credential is wrong, not the client's
+                : failure.StatusCode;
+            return new GatewayError(status, type, $"The provider rejected the request for model group '{group}': {failure.Message}", null, code);
+        }
+
+        var (statusCode, errorType) = failure.Kind switch
+        {
+            FailureKind.Timeout => (StatusCodes.Status504GatewayTimeout, "timeout"),
+            FailureKind.RateLimited or FailureKind.Overloaded => (StatusCodes.Status503ServiceUnavailable, "service_unavailable"),
+            _ => (StatusCodes.Status502BadGateway, "upstream_error"),
+        };
+        var tried = attempts == 1 ? "1 deployment was tried" : $"{attempts} deployments were tried";
+        return new GatewayError(statusCode, errorType,
+            $"Every deployment of model group '{group}' failed ({tried}); last: {Describe(failure)}.", null, "upstream_unavailable")
+        {
+            RetryAfterSeconds = failure.RetryAfter is { } retry ? (int)Math.Ceiling(Math.Max(1, retry.TotalSeconds)) : (statusCode == 503 ? 1 : null),
+        };
+    }
+
+    public static string Describe(ProviderFailure failure) => failure.StatusCode > 0 && failure.Kind is not (FailureKind.Timeout or FailureKind.ConnectionFailed or FailureKind.ConnectionReset or FailureKind.EmptyStream)
+        ? $"HTTP {failure.StatusCode} {failure.Message}"
+        : failure.Message;
+
+    /// <summary>The event sent when a stream breaks after its first byte.</summary>
+    public static GatewayError MidStream(string message) =>
+        new(StatusCodes.Status502BadGateway, "upstream_error", $"The upstream stream broke after it started: {message}", null, "stream_interrupted");
+}

@@ -72,6 +72,17 @@ public class AnthropicRequestMapperTests
     }
 
     [Fact]
+    public void APdfDataUrlBecomesADocumentBlock()
+    {
+        var body = Map("""{"messages":[{"role":"user","content":[{"type":"file","file":{"filename":"a.pdf","file_data":"data:application/pdf;base64,JVBERi0x"}}]}]}""");
+
+        var block = body["messages"]![0]!["content"]![0]!;
+        Assert.Equal("document", (string)block["type"]!);
+        Assert.Equal("application/pdf", (string)block["source"]!["media_type"]!);
+        Assert.Equal("JVBERi0x", (string)block["source"]!["data"]!);
+    }
+
+    [Fact]
     public void AnImageUrlThatIsNeitherHttpNorDataNamesTheField()
     {
         var error = MapError("""{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"ftp://x/y.png"}}]}]}""");

@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace LlmGateway.Api.Contracts;
+
+/// <summary>JSON helpers shared by the OpenAI ⇄ Anthropic translators.</summary>
+internal static class TranslationJson
+{
+    // Wire payloads are JSON, not HTML: keep emoji and CJK as UTF-8 instead of \u escapes.
+    public static readonly JavaScriptEncoder Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+
+    public static readonly JsonSerializerOptions Options = new() { Encoder = Encoder };
+
+    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = Encoder };
+
+    public static string Compact(JsonNode? node) => node?.ToJsonString(Options) ?? "null";
+
+    /// <summary>A property of <paramref name="node"/> if it is an object; null for anything else.</summary>
+    public static JsonNode? Get(JsonNode? node, string name) => node is JsonObject obj ? obj[name] : null;
+
+    public static string? GetString(JsonNode? node) =>
+        node is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
+
+    public static long? GetInt64(JsonNode? node)
+    {
+        if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.Number)
+        {
+            return null;
+        }
+
+        return value.TryGetValue<long>(out var n) ? n : value.TryGetValue<int>(out var i) ? i : null;
+    }
+
+    public static double? GetDouble(JsonNode? node)
+    {
+        if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.Number)
+        {
+            return null;
+        }
+
+        // Parsed nodes convert freely; nodes built from CLR values only convert to their own type.
+        return value.TryGetValue<double>(out var d) ? d
+            : value.TryGetValue<long>(out var l) ? l
+            : value.TryGetValue<int>(out var i) ? i
+            : double.Parse(value.ToJsonString(), CultureInfo.InvariantCulture);
+    }
+
+    public static bool IsNull(JsonNode? node) => node is null || node.GetValueKind() == JsonValueKind.Null;
+}

@@ -1,4 +1,8 @@
+using LlmGateway.Api.Auth;
+using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Data;
+using LlmGateway.Api.Providers;
+using LlmGateway.Api.Proxy;
 using Microsoft.EntityFrameworkCore;
 
 namespace LlmGateway.Api;
@@ -24,6 +28,16 @@ public static class GatewayServices
             options.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
         builder.Services.AddSingleton<GatewayReadiness>();
         builder.Services.AddHostedService<DatabaseMigrator>();
+
+        builder.AddGatewayConfiguration();
+        builder.Services.AddOptions<ProxyOptions>().BindConfiguration("Gateway");
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ProxyOptions>>().Value);
+        builder.Services.AddSingleton<GatewayAuthenticator>();
+        builder.Services.AddSingleton<UpstreamClients>();
+        builder.Services.AddSingleton<UpstreamSender>();
+        builder.Services.AddSingleton<ProviderRegistry>();
+        builder.Services.AddSingleton<ChatProxy>();
+        builder.Services.AddSingleton<ProxyServices>();
         return builder;
     }
 }

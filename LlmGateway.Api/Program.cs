@@ -1,5 +1,6 @@
 using LlmGateway.Api;
 using LlmGateway.Api.Endpoints;
+using LlmGateway.Api.Proxy;
 
 // Settings files live next to the DLL, so the Api runs the same from any working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -13,7 +14,12 @@ builder.AddGatewayServices();
 
 var app = builder.Build();
 
+app.UseRequestIds();
 app.MapDefaultEndpoints();
 app.MapHealthApi();
+app.MapChatCompletionsApi();
+app.MapMessagesApi();
+app.MapEmbeddingsApi();
+app.MapModelsApi();
 
 app.Run();

@@ -7,6 +7,9 @@ public readonly record struct TokenUsage(long PromptTokens, long CompletionToken
 {
     public long TotalTokens => PromptTokens + CompletionTokens;
 
+    public static TokenUsage From(StreamUsage usage) =>
+        new(usage.PromptTokens, usage.OutputTokens, usage.CacheReadInputTokens);
+
     /// <summary>
     /// Reads <c>usage</c> and whether <c>choices</c> is empty from an OpenAI response or chunk, skipping everything else.
     /// Returns false when there is no usage object.

@@ -20,7 +20,10 @@ internal static class FakeAnthropic
             if (text.Length > 0)
                 content.Add(new JsonObject { ["type"] = "text", ["text"] = text });
             foreach (var (callId, name, arguments) in script.ToolCalls)
-                content.Add(new JsonObject { ["type"] = "tool_use", ["id"] = callId, ["name"] = name, ["input"] = Input(arguments) });
+                content.Add(new JsonObject
+                {
+                    ["type"] = "tool_use", ["id"] = callId, ["name"] = name, ["input"] = Input(arguments), ["caller"] = DirectCaller(),
+                });
             return exchange.WriteJsonAsync(message);
         }
         return exchange.StreamAsync(Events(id, model, text, script, stop, usage), () => InBandError(script));
@@ -52,7 +55,10 @@ internal static class FakeAnthropic
             yield return Event(SseKind.Frame, "content_block_start", new()
             {
                 ["index"] = index,
-                ["content_block"] = new JsonObject { ["type"] = "tool_use", ["id"] = callId, ["name"] = name, ["input"] = new JsonObject() },
+                ["content_block"] = new JsonObject
+                {
+                    ["type"] = "tool_use", ["id"] = callId, ["name"] = name, ["input"] = new JsonObject(), ["caller"] = DirectCaller(),
+                },
             });
             yield return Delta(index, new() { ["type"] = "input_json_delta", ["partial_json"] = "" });
             foreach (var piece in FakeText.Split(arguments, 2))
@@ -79,6 +85,9 @@ internal static class FakeAnthropic
             return new JsonObject();
         }
     }
+
+    // Current API responses say who called the tool; SDK 13.x validation requires it.
+    private static JsonObject DirectCaller() => new() { ["type"] = "direct" };
 
     private static SseEvent Delta(int index, JsonObject delta) =>
         Event(SseKind.Delta, "content_block_delta", new() { ["index"] = index, ["delta"] = delta });

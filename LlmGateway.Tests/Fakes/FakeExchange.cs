@@ -47,8 +47,7 @@ internal sealed class FakeExchange(HttpContext context, FakeResponse script, Rec
         if (status == 200 && script.DropConnectionAfterChunks is not null)
         {
             await context.Response.Body.WriteAsync(bytes.AsMemory(0, bytes.Length / 2), aborted);
-            await context.Response.Body.FlushAsync(aborted);
-            context.Abort();
+            await DropAsync();
             return;
         }
         context.Response.ContentLength = bytes.Length;
@@ -74,7 +73,7 @@ internal sealed class FakeExchange(HttpContext context, FakeResponse script, Rec
             // Faults fire before the (N+1)th delta, or before the closing events when there are fewer deltas.
             if (sse.Kind != SseKind.Frame && deltas >= script.DropConnectionAfterChunks)
             {
-                context.Abort();
+                await DropAsync();
                 return;
             }
             if (sse.Kind != SseKind.Frame && deltas >= script.InBandErrorAfterChunks)
@@ -91,6 +90,14 @@ internal sealed class FakeExchange(HttpContext context, FakeResponse script, Rec
             await WriteEventAsync(sse);
         }
         StreamCompleted = true;
+    }
+
+    // Abort discards what is still in Kestrel's output pipe, so give the flushed bytes a moment to reach the socket.
+    private async Task DropAsync()
+    {
+        await context.Response.Body.FlushAsync(aborted);
+        await Task.Delay(100, aborted);
+        context.Abort();
     }
 
     private async Task WriteEventAsync(SseEvent sse)

@@ -1,7 +1,9 @@
 using System.ClientModel;
 using System.Text;
 using Anthropic;
+using Anthropic.Exceptions;
 using Anthropic.Models.Messages;
+using System.ClientModel.Primitives;
 using OpenAI;
 using OpenAI.Chat;
 using OpenAI.Embeddings;
@@ -153,5 +155,42 @@ public sealed class FakeProviderSdkTests : FakeProviderTestBase
         Assert.Equal("Paris", toolUse.Input["city"].GetString());
         Assert.Equal(StopReason.ToolUse, message.StopReason?.Value());
         Assert.Equal(("get_weather", """{"city":"Paris"}"""), (toolName, partialJson.ToString()));
+    }
+
+    [Fact]
+    public async Task SdksReadScriptedErrorsFromEachProvidersEnvelope()
+    {
+        Server.Enqueue(FakeResponse.Error(429, "slow down", TimeSpan.FromSeconds(1)), FakeResponse.Error(529, "Overloaded"));
+        var openAi = new ChatClient("gpt-test", new ApiKeyCredential("x"),
+            new OpenAIClientOptions { Endpoint = Server.OpenAiBase, RetryPolicy = new ClientRetryPolicy(maxRetries: 0) });
+
+        var rateLimited = await Assert.ThrowsAsync<ClientResultException>(() => openAi.CompleteChatAsync([new UserChatMessage("hi")], cancellationToken: Timeout));
+        var overloaded = await Assert.ThrowsAnyAsync<AnthropicServiceException>(() => Anthropic().Messages.Create(Hello(), Timeout));
+
+        Assert.Equal(429, rateLimited.Status);
+        Assert.Contains("slow down", rateLimited.Message);
+        Assert.Contains("overloaded", $"{overloaded.GetType().Name} {overloaded.Type?.Raw()}", StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("Overloaded", overloaded.ApiMessage);
+    }
+
+    [Fact]
+    public async Task AnthropicSdkThrowsOnAnInBandErrorWhileOpenAiSdkJustStopsWithoutAFinishReason()
+    {
+        Server.Default = new FakeResponse { InBandErrorAfterChunks = 1, ErrorMessage = "boom" };
+
+        // OpenAI .NET 2.15 ignores a data: {"error":…} event (openai-python raises); a gateway must look for it itself.
+        var finishReasons = new List<ChatFinishReason>();
+        await foreach (var update in OpenAiChat().CompleteChatStreamingAsync([new UserChatMessage("hi")], cancellationToken: Timeout))
+        {
+            if (update.FinishReason is { } finish)
+                finishReasons.Add(finish);
+        }
+        var anthropicFailure = await Record.ExceptionAsync(async () =>
+        {
+            await foreach (var _ in Anthropic().Messages.CreateStreaming(Hello(), Timeout)) { }
+        });
+
+        Assert.Empty(finishReasons);
+        Assert.Contains("boom", Assert.IsAssignableFrom<AnthropicException>(anthropicFailure).ToString());
     }
 }

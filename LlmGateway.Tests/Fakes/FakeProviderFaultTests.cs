@@ -45,6 +45,18 @@ public sealed class FakeProviderFaultTests : FakeProviderTestBase
     }
 
     [Fact]
+    public async Task DropOnANonStreamedAnswerCutsTheBodyInHalf()
+    {
+        Server.Enqueue(new FakeResponse { DropConnectionAfterChunks = 0 });
+
+        using var response = await PostAsync("/v1/messages", Messages());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var failure = await Assert.ThrowsAsync<HttpRequestException>(() => response.Content.ReadAsStringAsync(Timeout));
+        Assert.IsAssignableFrom<IOException>(failure.InnerException);
+    }
+
+    [Fact]
     public async Task InBandErrorEndsTheStreamWithTheProvidersErrorEvent()
     {
         Server.Enqueue(new FakeResponse { InBandErrorAfterChunks = 2 }, new FakeResponse { InBandErrorAfterChunks = 1 });

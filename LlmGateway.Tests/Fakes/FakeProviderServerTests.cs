@@ -179,7 +179,9 @@ public sealed class FakeProviderServerTests : FakeProviderTestBase
     [Fact]
     public async Task InstancesRunSideBySideAndDisposalFreesThePort()
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var other = await FakeProviderServer.StartAsync(Timeout);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"started in {clock.Elapsed}");
         var port = other.BaseUri.Port;
         Assert.NotEqual(Server.BaseUri.Port, port);
         Assert.Equal($"http://127.0.0.1:{port}/v1", other.OpenAiBase.ToString());

@@ -17,10 +17,8 @@ internal sealed class FakeExchange(HttpContext context, FakeResponse script, Rec
 {
     private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public HttpContext Context => context;
     public FakeResponse Script => script;
     public JsonObject Body { get; } = request.Json ?? [];
-    public CancellationToken Aborted => aborted;
     public bool StreamStarted { get; private set; }
     public bool StreamCompleted { get; private set; }
 

@@ -18,7 +18,8 @@ internal static class FakeOpenAi
         if (!exchange.IsStream)
             return exchange.WriteJsonAsync(Completion(id, created, model, text, script.ToolCalls, finish, usage));
 
-        var includeUsage = exchange.Body["stream_options"]?["include_usage"] is JsonValue flag && flag.TryGetValue<bool>(out var on) && on;
+        var includeUsage = exchange.Body["stream_options"] is JsonObject options
+            && options["include_usage"] is JsonValue flag && flag.TryGetValue<bool>(out var on) && on;
         return exchange.StreamAsync(ChatChunks(id, created, model, text, script, finish, includeUsage ? usage : null), () => InBandError(script));
     }
 

@@ -1,9 +1,9 @@
 using System.ClientModel;
+using System.ClientModel.Primitives;
 using System.Text;
 using Anthropic;
 using Anthropic.Exceptions;
 using Anthropic.Models.Messages;
-using System.ClientModel.Primitives;
 using OpenAI;
 using OpenAI.Chat;
 using OpenAI.Embeddings;
@@ -54,6 +54,7 @@ public sealed class FakeProviderSdkTests : FakeProviderTestBase
 
         Assert.Equal("Hello from fake-openai model gpt-test", text.ToString());
         Assert.Equal(8, usage?.TotalTokenCount);
+        Assert.True((bool?)Server.Requests[0].Json!["stream_options"]?["include_usage"]);
         Assert.Equal(1, Server.StreamsCompleted);
     }
 
@@ -90,6 +91,7 @@ public sealed class FakeProviderSdkTests : FakeProviderTestBase
         OpenAIEmbedding embedding = await client.GenerateEmbeddingAsync("hello", cancellationToken: Timeout);
 
         Assert.Equal(FakeOpenAiEmbeddings.Vector("hello"), embedding.ToFloats().ToArray());
+        Assert.Equal("base64", (string?)Server.Requests[0].Json!["encoding_format"]);
     }
 
     [Fact]

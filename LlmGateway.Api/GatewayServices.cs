@@ -1,4 +1,9 @@
 using LlmGateway.Api.Auth;
+using LlmGateway.Api.Budgets;
+using LlmGateway.Api.Keys;
+using LlmGateway.Api.Limits;
+using LlmGateway.Api.Spend;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Data;
 using LlmGateway.Api.Providers;
@@ -21,6 +26,8 @@ public static class GatewayServices
             options.ConnectTimeout = 2000;
             options.AsyncTimeout = 1000;
             options.SyncTimeout = 1000;
+            // While disconnected, fail at once instead of queueing: the limits fall back to per-replica counting.
+            options.BacklogPolicy = StackExchange.Redis.BacklogPolicy.FailFast;
         });
 
         // The OpenAI, Anthropic and LiteLLM wire formats are all snake_case.
@@ -32,12 +39,23 @@ public static class GatewayServices
         builder.AddGatewayConfiguration();
         builder.Services.AddOptions<ProxyOptions>().BindConfiguration("Gateway");
         builder.Services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ProxyOptions>>().Value);
+        builder.Services.AddSingleton<KeyCache>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyCache>());
         builder.Services.AddSingleton<GatewayAuthenticator>();
+        builder.Services.AddOptions<LimitsOptions>().BindConfiguration("Gateway:Limits");
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<LimitsOptions>>().Value);
+        builder.Services.AddSingleton<LocalLimits>();
+        builder.Services.AddSingleton<LedgerSeeder>();
+        builder.Services.AddSingleton<LimitsGate>();
+        builder.Services.AddSingleton<PriceTable>();
+        builder.Services.AddSingleton<CostEstimator>();
+        builder.Services.TryAddSingleton<IUsageRecorder, LoggingUsageRecorder>();
         builder.Services.AddSingleton<UpstreamClients>();
         builder.Services.AddSingleton<UpstreamSender>();
         builder.Services.AddSingleton<ProviderRegistry>();
         builder.Services.AddSingleton<ChatProxy>();
         builder.Services.AddSingleton<ProxyServices>();
+        builder.Services.AddScoped<Management.ManagementServices>();
         return builder;
     }
 }

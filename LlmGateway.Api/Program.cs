@@ -21,5 +21,7 @@ app.MapChatCompletionsApi();
 app.MapMessagesApi();
 app.MapEmbeddingsApi();
 app.MapModelsApi();
+app.MapTeamsApi();
+app.MapKeysApi();
 
 app.Run();

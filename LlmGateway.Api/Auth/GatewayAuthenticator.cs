@@ -2,39 +2,77 @@ using System.Security.Cryptography;
 using System.Text;
 using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Keys;
 
 namespace LlmGateway.Api.Auth;
 
-/// <summary>Who is calling. Until virtual keys exist, the master key is the only credential.</summary>
-public sealed record Caller(bool IsMaster);
+/// <summary>Who is calling: the master key, or a virtual key (with its team).</summary>
+public sealed record Caller(bool IsMaster, KeyRecord? Key = null)
+{
+    public static readonly Caller Master = new(true);
+}
 
 /// <summary>
-/// Checks the caller's key. Keys are compared as SHA-256 digests with <see cref="CryptographicOperations.FixedTimeEquals"/>,
-/// so neither the comparison time nor an error message reveals anything about the key.
+/// Checks the caller's key. Keys are hashed with SHA-256 before any lookup or comparison (the master key with
+/// <see cref="CryptographicOperations.FixedTimeEquals"/>), so timing and error messages reveal nothing about a key,
+/// and a key is never echoed.
 /// </summary>
-public sealed class GatewayAuthenticator(GatewayConfig config)
+public sealed class GatewayAuthenticator(GatewayConfig config, KeyCache keys)
 {
     private readonly byte[]? masterKeyHash = string.IsNullOrEmpty(config.MasterKey) ? null : Hash(config.MasterKey);
 
-    public bool TryAuthenticate(HttpRequest request, out Caller caller, out GatewayError? error)
+    public async ValueTask<(Caller? Caller, GatewayError? Error)> AuthenticateAsync(HttpRequest request, CancellationToken ct)
     {
-        caller = null!;
         var key = ApiKeyReader.Read(request);
         if (string.IsNullOrEmpty(key))
         {
-            error = GatewayError.InvalidApiKey("Missing API key. Send it as 'Authorization: Bearer <key>' (or 'x-api-key').");
-            return false;
+            return (null, GatewayError.InvalidApiKey("Missing API key. Send it as 'Authorization: Bearer <key>' (or 'x-api-key')."));
         }
 
-        if (masterKeyHash is not null && CryptographicOperations.FixedTimeEquals(Hash(key), masterKeyHash))
+        var hash = Hash(key);
+        if (masterKeyHash is not null && CryptographicOperations.FixedTimeEquals(hash, masterKeyHash))
         {
-            caller = new Caller(IsMaster: true);
-            error = null;
-            return true;
+            return (Caller.Master, null);
         }
 
-        error = GatewayError.InvalidApiKey("Invalid API key.");
-        return false;
+        var record = await keys.GetAsync(Convert.ToHexStringLower(hash), ct);
+        if (record is null)
+        {
+            return (null, GatewayError.InvalidApiKey("Invalid API key."));
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        if (record.Blocked)
+        {
+            return (null, GatewayError.InvalidApiKey($"The key '{record.DisplayName}' is blocked."));
+        }
+
+        if (record.TeamBlocked)
+        {
+            return (null, GatewayError.InvalidApiKey($"The team '{record.TeamAlias ?? record.TeamId}' of this key is blocked."));
+        }
+
+        if (record.Expires is { } expires && expires <= now)
+        {
+            return (null, GatewayError.InvalidApiKey($"The key '{record.DisplayName}' expired at {expires:u}."));
+        }
+
+        return (new Caller(false, record), null);
+    }
+
+    /// <summary>The management API: the master key only; a valid virtual key gets 403, anything else 401.</summary>
+    public async ValueTask<GatewayError?> RequireMasterAsync(HttpRequest request, CancellationToken ct)
+    {
+        var (caller, error) = await AuthenticateAsync(request, ct);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        return caller!.IsMaster
+            ? null
+            : new GatewayError(StatusCodes.Status403Forbidden, "permission_denied",
+                "The management API needs the master key; virtual keys may only call the proxy routes.", null, "management_requires_master_key");
     }
 
     public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));

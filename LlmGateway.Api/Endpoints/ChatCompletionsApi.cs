@@ -13,12 +13,7 @@ public static class ChatCompletionsApi
         return app;
     }
 
-    private static async Task HandleAsync(HttpContext context, [AsParameters] ProxyServices services)
-    {
-        var (request, proxy) = await ProxyPipeline.AdmitAsync<ChatRequest>(context, services, ClientFormat.OpenAi, ChatRequest.TryRead, r => r.Model);
-        if (proxy is not null)
-        {
-            await services.Proxy.ChatCompletionsAsync(proxy, request!);
-        }
-    }
+    private static Task HandleAsync(HttpContext context, [AsParameters] ProxyServices services) =>
+        ProxyPipeline.RunAsync<ChatRequest>(context, services, ClientFormat.OpenAi, ChatRequest.TryRead,
+            r => new RequestFacts(r.Model, r.MaxTokens, r.Stream, r.User, "chat_completions"), services.Proxy.ChatCompletionsAsync);
 }

@@ -13,12 +13,7 @@ public static class EmbeddingsApi
         return app;
     }
 
-    private static async Task HandleAsync(HttpContext context, [AsParameters] ProxyServices services)
-    {
-        var (request, proxy) = await ProxyPipeline.AdmitAsync<EmbeddingsRequest>(context, services, ClientFormat.OpenAi, EmbeddingsRequest.TryRead, r => r.Model);
-        if (proxy is not null)
-        {
-            await services.Proxy.EmbeddingsAsync(proxy, request!);
-        }
-    }
+    private static Task HandleAsync(HttpContext context, [AsParameters] ProxyServices services) =>
+        ProxyPipeline.RunAsync<EmbeddingsRequest>(context, services, ClientFormat.OpenAi, EmbeddingsRequest.TryRead,
+            r => new RequestFacts(r.Model, null, false, null, "embeddings"), services.Proxy.EmbeddingsAsync);
 }

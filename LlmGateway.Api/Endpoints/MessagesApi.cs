@@ -12,12 +12,7 @@ public static class MessagesApi
         return app;
     }
 
-    private static async Task HandleAsync(HttpContext context, [AsParameters] ProxyServices services)
-    {
-        var (request, proxy) = await ProxyPipeline.AdmitAsync<MessagesRequest>(context, services, ClientFormat.Anthropic, MessagesRequest.TryRead, r => r.Model);
-        if (proxy is not null)
-        {
-            await services.Proxy.MessagesAsync(proxy, request!);
-        }
-    }
+    private static Task HandleAsync(HttpContext context, [AsParameters] ProxyServices services) =>
+        ProxyPipeline.RunAsync<MessagesRequest>(context, services, ClientFormat.Anthropic, MessagesRequest.TryRead,
+            r => new RequestFacts(r.Model, r.MaxTokens, r.Stream, null, "messages"), services.Proxy.MessagesAsync);
 }

@@ -19,14 +19,17 @@ public static class ModelsApi
 
     private static async Task<IResult> ListAsync(HttpContext context, [AsParameters] ProxyServices services)
     {
-        if (!services.Auth.TryAuthenticate(context.Request, out _, out var error))
+        var (caller, error) = await services.Auth.AuthenticateAsync(context.Request, context.RequestAborted);
+        if (error is not null)
         {
-            await ErrorWriter.WriteAsync(context, error!, ClientFormat.OpenAi);
+            await ErrorWriter.WriteAsync(context, error, ClientFormat.OpenAi);
             return TypedResults.Empty;
         }
 
         var created = Started.ToUnixTimeSeconds();
-        var cards = services.Catalog.Groups.Select(g => new ModelCard(g.Name, "model", created, "llmgateway")).ToList();
+        var cards = services.Catalog.Groups
+            .Where(g => caller!.Key?.MayUse(g.Name) ?? true)
+            .Select(g => new ModelCard(g.Name, "model", created, "llmgateway")).ToList();
         return TypedResults.Ok(new ModelList("list", cards));
     }
 

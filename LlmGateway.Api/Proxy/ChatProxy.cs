@@ -94,6 +94,7 @@ public sealed class ChatProxy(UpstreamSender sender, ProviderRegistry providers,
 
             activity?.SetStatus(ActivityStatusCode.Error, failure.Kind.ToString());
             last = failure;
+            proxy.LastFailure = failure;
             logger.LogWarning("Deployment {Deployment} of {Group} failed: {Kind} {Status}", deployment.Id, proxy.Group.Name, failure.Kind, failure.StatusCode);
             if (proxy.Committed || !failure.IsRetryable || (failure.PossiblyBilled && deployment.NoRetryWhenPossiblyBilled))
             {

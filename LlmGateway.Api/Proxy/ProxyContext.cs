@@ -19,6 +19,10 @@ public sealed class ProxyContext(HttpContext http, ClientFormat format, ModelGro
     /// <summary>True once the first byte of the response body was sent: from then on, no failover and no status change.</summary>
     public bool Committed => Http.Response.HasStarted;
     public ProviderFailure? MidStreamFailure { get; set; }
+    /// <summary>The failure of the last attempt that failed, when none succeeded.</summary>
+    public ProviderFailure? LastFailure { get; set; }
+    /// <summary>Prices usage on a deployment, for <c>x-gateway-cost-usd</c>.</summary>
+    public Func<DeploymentConfig, TokenUsage, decimal>? CostOf { get; init; }
     /// <summary>Stopwatch timestamp when the current upstream attempt started.</summary>
     public long UpstreamStarted { get; set; }
 }

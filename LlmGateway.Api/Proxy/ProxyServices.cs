@@ -1,15 +1,25 @@
 using LlmGateway.Api.Auth;
+using LlmGateway.Api.Budgets;
 using LlmGateway.Api.Configuration;
+using LlmGateway.Api.Limits;
+using LlmGateway.Api.Spend;
 
 namespace LlmGateway.Api.Proxy;
 
 /// <summary>What every proxy route handler needs, grouped for <c>[AsParameters]</c>.</summary>
-public sealed class ProxyServices(GatewayAuthenticator auth, ModelCatalog catalog, ChatProxy proxy, ProxyOptions options)
+public sealed class ProxyServices(
+    GatewayAuthenticator auth, ModelCatalog catalog, ChatProxy proxy, ProxyOptions options,
+    LimitsGate limits, CostEstimator costs, PriceTable prices, IUsageRecorder usage, ILogger<ProxyServices> logger)
 {
     public GatewayAuthenticator Auth { get; } = auth;
     public ModelCatalog Catalog { get; } = catalog;
     public ChatProxy Proxy { get; } = proxy;
     public ProxyOptions Options { get; } = options;
+    public LimitsGate Limits { get; } = limits;
+    public CostEstimator Costs { get; } = costs;
+    public PriceTable Prices { get; } = prices;
+    public IUsageRecorder Usage { get; } = usage;
+    public ILogger Logger { get; } = logger;
 }
 
 /// <summary>Request limits of the proxy routes (section <c>Gateway</c>).</summary>
@@ -18,3 +28,6 @@ public sealed class ProxyOptions
     /// <summary>Bodies over this are refused with 413 before they are read (default 10 MiB).</summary>
     public long MaxRequestBodyBytes { get; set; } = 10 * 1024 * 1024;
 }
+
+/// <summary>The facts of a request the pipeline needs, whatever its wire format.</summary>
+public readonly record struct RequestFacts(string Model, long? MaxTokens, bool Stream, string? User, string CallType);

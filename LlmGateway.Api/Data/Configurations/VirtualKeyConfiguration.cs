@@ -11,6 +11,8 @@ internal sealed class VirtualKeyConfiguration : IEntityTypeConfiguration<Virtual
         builder.ToTable("virtual_keys");
         builder.HasKey(k => k.Token);
         builder.Property(k => k.Token).HasMaxLength(64).IsFixedLength();
+        builder.Property(k => k.SecretHash).HasMaxLength(64).IsFixedLength();
+        builder.HasIndex(k => k.SecretHash).IsUnique();
         builder.Property(k => k.KeyName).HasMaxLength(32);
         builder.Property(k => k.KeyAlias).HasMaxLength(256);
         builder.Property(k => k.UserId).HasMaxLength(256);

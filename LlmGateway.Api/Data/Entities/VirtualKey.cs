@@ -3,8 +3,10 @@ namespace LlmGateway.Api.Data.Entities;
 /// <summary>A virtual key. Only the SHA-256 of the secret is stored (<see cref="Token"/>); admins see <see cref="KeyName"/>, a prefix.</summary>
 public sealed class VirtualKey
 {
-    /// <summary>Lower-case hex SHA-256 of the raw key: the key's id everywhere (LiteLLM's "token").</summary>
+    /// <summary>The key's stable id everywhere (LiteLLM's "token"): the lower-case hex SHA-256 of its first secret.</summary>
     public required string Token { get; set; }
+    /// <summary>SHA-256 of the current secret; differs from <see cref="Token"/> once the key was regenerated.</summary>
+    public required string SecretHash { get; set; }
     /// <summary>What admins see: "sk-…" with the first and last few characters only.</summary>
     public required string KeyName { get; set; }
     public string? KeyAlias { get; set; }

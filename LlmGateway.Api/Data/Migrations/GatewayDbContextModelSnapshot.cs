@@ -389,6 +389,13 @@ namespace LlmGateway.Api.Data.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("rpm_limit");
 
+                    b.Property<string>("SecretHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character(64)")
+                        .HasColumnName("secret_hash")
+                        .IsFixedLength();
+
                     b.Property<decimal?>("SoftBudget")
                         .HasPrecision(18, 8)
                         .HasColumnType("numeric(18,8)")
@@ -439,6 +446,10 @@ namespace LlmGateway.Api.Data.Migrations
                     b.HasIndex("PreviousToken")
                         .HasDatabaseName("ix_virtual_keys_previous_token")
                         .HasFilter("previous_token IS NOT NULL");
+
+                    b.HasIndex("SecretHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_virtual_keys_secret_hash");
 
                     b.HasIndex("TeamId")
                         .HasDatabaseName("ix_virtual_keys_team_id");

@@ -1,0 +1,48 @@
+using System.Text;
+using LlmGateway.Api.Configuration;
+using Microsoft.ML.Tokenizers;
+
+namespace LlmGateway.Api.Budgets;
+
+/// <summary>
+/// What a request may cost at worst, reserved before the upstream call: prompt-token estimate × input price +
+/// min(max_tokens, the model's max output) × output price, at the dearest deployment of the group.
+/// </summary>
+public sealed class CostEstimator(PriceTable prices)
+{
+    private const int DefaultMaxOutputTokens = 4096;
+    private const int TokenizeUpToBytes = 32 * 1024;
+    private static readonly Lazy<Tokenizer> Tokenizer = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"));
+
+    /// <summary>Prompt tokens, counted with the o200k tokenizer on small bodies and approximated (bytes/3) on large ones.</summary>
+    public static long EstimatePromptTokens(ReadOnlySpan<byte> body) =>
+        body.Length <= TokenizeUpToBytes
+            ? Tokenizer.Value.CountTokens(Encoding.UTF8.GetString(body))
+            : body.Length / 3;
+
+    public (long Tokens, decimal Cost) WorstCase(ModelGroup group, long promptTokens, long? requestedMaxTokens)
+    {
+        var worstCost = 0m;
+        var worstTokens = promptTokens;
+        foreach (var deployment in group.Deployments)
+        {
+            var modelMax = deployment.ModelInfo.MaxOutputTokens ?? deployment.ModelInfo.MaxTokens ?? deployment.MaxTokens;
+            var output = requestedMaxTokens ?? deployment.MaxTokens ?? modelMax ?? DefaultMaxOutputTokens;
+            if (modelMax is { } max)
+            {
+                output = Math.Min(output, max);
+            }
+
+            if (deployment.MaxTokens is { } ceiling)
+            {
+                output = Math.Min(output, ceiling);
+            }
+
+            var price = prices.For(deployment);
+            worstCost = Math.Max(worstCost, promptTokens * price.Input + output * price.Output);
+            worstTokens = Math.Max(worstTokens, promptTokens + output);
+        }
+
+        return (worstTokens, worstCost);
+    }
+}

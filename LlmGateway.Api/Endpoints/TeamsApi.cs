@@ -1,0 +1,147 @@
+using LlmGateway.Api.Data.Entities;
+using LlmGateway.Api.Keys;
+using LlmGateway.Api.Management;
+using Microsoft.EntityFrameworkCore;
+
+namespace LlmGateway.Api.Endpoints;
+
+/// <summary>LiteLLM's team management: <c>/team/new|update|delete|info|list</c>. Master key only.</summary>
+public static class TeamsApi
+{
+    public static IEndpointRouteBuilder MapTeamsApi(this IEndpointRouteBuilder app)
+    {
+        var teams = app.MapGroup("/team").WithTags("Teams");
+        teams.MapPost("/new", CreateAsync).WithName("CreateTeam").WithSummary("Create a team with budget, limits and allowed models.");
+        teams.MapPost("/update", UpdateAsync).WithName("UpdateTeam").WithSummary("Change a team's fields.");
+        teams.MapPost("/delete", DeleteAsync).WithName("DeleteTeams").WithSummary("Delete teams; their keys stop working at once.");
+        teams.MapGet("/info", InfoAsync).WithName("TeamInfo").WithSummary("A team, its spend this period and its keys.");
+        teams.MapGet("/list", ListAsync).WithName("ListTeams").WithSummary("Every team.");
+        return app;
+    }
+
+    private static async Task<IResult> CreateAsync(TeamRequest request, HttpContext context, [AsParameters] ManagementServices services)
+    {
+        if (await services.DenyUnlessMasterAsync(context) is { } denied)
+        {
+            return denied;
+        }
+
+        if (ManagementErrors.Validate(request.BudgetDuration, request.MaxBudget, request.SoftBudget, request.RpmLimit, request.TpmLimit, request.MaxParallelRequests) is { } invalid)
+        {
+            return ManagementServices.Error(invalid);
+        }
+
+        var teamId = string.IsNullOrWhiteSpace(request.TeamId) ? Guid.NewGuid().ToString() : request.TeamId.Trim();
+        if (teamId.Length > 128 || await services.Db.Teams.AnyAsync(t => t.TeamId == teamId, context.RequestAborted))
+        {
+            return ManagementServices.Error(Contracts.GatewayError.InvalidRequest($"A team with team_id '{teamId}' already exists (or the id is over 128 characters).", "team_id", "invalid_value"));
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var team = new Team { TeamId = teamId, CreatedAt = now, UpdatedAt = now };
+        Apply(team, request);
+        services.Db.Teams.Add(team);
+        await services.Db.SaveChangesAsync(context.RequestAborted);
+        return TypedResults.Ok(ManagementMapping.ToResponse(team, 0, now));
+    }
+
+    private static async Task<IResult> UpdateAsync(TeamRequest request, HttpContext context, [AsParameters] ManagementServices services)
+    {
+        if (await services.DenyUnlessMasterAsync(context) is { } denied)
+        {
+            return denied;
+        }
+
+        var team = await services.Db.Teams.FirstOrDefaultAsync(t => t.TeamId == request.TeamId, context.RequestAborted);
+        if (team is null)
+        {
+            return ManagementServices.Error(ManagementErrors.NotFound($"Team '{request.TeamId}'", "team_id"));
+        }
+
+        if (ManagementErrors.Validate(request.BudgetDuration, request.MaxBudget, request.SoftBudget, request.RpmLimit, request.TpmLimit, request.MaxParallelRequests) is { } invalid)
+        {
+            return ManagementServices.Error(invalid);
+        }
+
+        Apply(team, request);
+        team.UpdatedAt = DateTimeOffset.UtcNow;
+        await services.Db.SaveChangesAsync(context.RequestAborted);
+        await services.Keys.PublishChangeAsync(KeyCache.TeamMessage(team.TeamId));
+        return TypedResults.Ok(ManagementMapping.ToResponse(team, await services.TeamSpendAsync(team, team.UpdatedAt, context.RequestAborted), team.UpdatedAt));
+    }
+
+    private static async Task<IResult> DeleteAsync(TeamDeleteRequest request, HttpContext context, [AsParameters] ManagementServices services)
+    {
+        if (await services.DenyUnlessMasterAsync(context) is { } denied)
+        {
+            return denied;
+        }
+
+        var ids = request.TeamIds ?? [];
+        var deleted = await services.Db.Teams.Where(t => ids.Contains(t.TeamId)).ExecuteDeleteAsync(context.RequestAborted);
+        foreach (var id in ids)
+        {
+            await services.Keys.PublishChangeAsync(KeyCache.TeamMessage(id));
+        }
+
+        return TypedResults.Ok(new { deleted_teams = ids, deleted_count = deleted });
+    }
+
+    private static async Task<IResult> InfoAsync(string? team_id, HttpContext context, [AsParameters] ManagementServices services)
+    {
+        if (await services.DenyUnlessMasterAsync(context) is { } denied)
+        {
+            return denied;
+        }
+
+        var team = await services.Db.Teams.AsNoTracking().Include(t => t.Keys).FirstOrDefaultAsync(t => t.TeamId == team_id, context.RequestAborted);
+        if (team is null)
+        {
+            return ManagementServices.Error(ManagementErrors.NotFound($"Team '{team_id}'", "team_id"));
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var keys = new List<KeyInfo>(team.Keys.Count);
+        foreach (var key in team.Keys.OrderBy(k => k.CreatedAt))
+        {
+            keys.Add(ManagementMapping.ToInfo(key, await services.KeySpendAsync(key, now, context.RequestAborted), now));
+        }
+
+        var info = ManagementMapping.ToResponse(team, await services.TeamSpendAsync(team, now, context.RequestAborted), now);
+        return TypedResults.Ok(new TeamInfoResponse(team.TeamId, info, keys));
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, [AsParameters] ManagementServices services)
+    {
+        if (await services.DenyUnlessMasterAsync(context) is { } denied)
+        {
+            return denied;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var teams = await services.Db.Teams.AsNoTracking().OrderBy(t => t.CreatedAt).ToListAsync(context.RequestAborted);
+        var result = new List<TeamResponse>(teams.Count);
+        foreach (var team in teams)
+        {
+            result.Add(ManagementMapping.ToResponse(team, await services.TeamSpendAsync(team, now, context.RequestAborted), now));
+        }
+
+        return TypedResults.Ok(result);
+    }
+
+    private static void Apply(Team team, TeamRequest request)
+    {
+        team.TeamAlias = request.TeamAlias ?? team.TeamAlias;
+        team.Models = request.Models ?? team.Models;
+        team.MaxBudget = request.MaxBudget ?? team.MaxBudget;
+        team.SoftBudget = request.SoftBudget ?? team.SoftBudget;
+        team.BudgetDuration = request.BudgetDuration ?? team.BudgetDuration;
+        team.RpmLimit = request.RpmLimit ?? team.RpmLimit;
+        team.TpmLimit = request.TpmLimit ?? team.TpmLimit;
+        team.MaxParallelRequests = request.MaxParallelRequests ?? team.MaxParallelRequests;
+        team.Metadata = ManagementMapping.Json(request.Metadata, team.Metadata);
+        team.Tags = request.Tags ?? team.Tags;
+        team.Blocked = request.Blocked ?? team.Blocked;
+        team.MembersWithRoles = ManagementMapping.Json(request.MembersWithRoles, team.MembersWithRoles);
+    }
+}

@@ -1,0 +1,55 @@
+namespace LlmGateway.Api.Keys;
+
+/// <summary>The limits and budget of one scope (a key or its team) as the request path needs them.</summary>
+public sealed record ScopeLimits
+{
+    public long? RpmLimit { get; init; }
+    public long? TpmLimit { get; init; }
+    public int? MaxParallelRequests { get; init; }
+    public decimal? MaxBudget { get; init; }
+    public decimal? SoftBudget { get; init; }
+    public string? BudgetDuration { get; init; }
+    /// <summary>Rolling budget periods count from here (the creation time).</summary>
+    public DateTimeOffset BudgetAnchor { get; init; }
+    public decimal? TempBudgetIncrease { get; init; }
+    public DateTimeOffset? TempBudgetExpiry { get; init; }
+
+    /// <summary>The budget in force now, a temporary increase included while it lasts.</summary>
+    public decimal? EffectiveBudget(DateTimeOffset now) =>
+        MaxBudget is { } budget && TempBudgetIncrease is { } increase && (TempBudgetExpiry is null || TempBudgetExpiry > now)
+            ? budget + increase
+            : MaxBudget;
+
+    public bool HasAny => RpmLimit is not null || TpmLimit is not null || MaxParallelRequests is not null || MaxBudget is not null;
+}
+
+/// <summary>A snapshot of a virtual key and its team, cached in-process for the hot path.</summary>
+public sealed record KeyRecord
+{
+    public required string Token { get; init; }
+    public required string KeyName { get; init; }
+    public string? KeyAlias { get; init; }
+    public string? UserId { get; init; }
+    public string? TeamId { get; init; }
+    public string? TeamAlias { get; init; }
+    public IReadOnlyList<string> Models { get; init; } = [];
+    public IReadOnlyList<string> TeamModels { get; init; } = [];
+    public bool Blocked { get; init; }
+    public bool TeamBlocked { get; init; }
+    public DateTimeOffset? Expires { get; init; }
+    /// <summary>Set when the caller used the previous secret during a regeneration's grace period.</summary>
+    public DateTimeOffset? GraceUntil { get; init; }
+    public IReadOnlyList<string> Tags { get; init; } = [];
+    public required ScopeLimits Key { get; init; }
+    public ScopeLimits? Team { get; init; }
+    public IReadOnlyDictionary<string, long> ModelRpmLimit { get; init; } = new Dictionary<string, long>();
+    public IReadOnlyDictionary<string, long> ModelTpmLimit { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>Empty lists mean every model; a model must be allowed by both the key and its team.</summary>
+    public bool MayUse(string model) =>
+        (Models.Count == 0 || Models.Contains(model) || Models.Contains("*"))
+        && (TeamModels.Count == 0 || TeamModels.Contains(model) || TeamModels.Contains("*"));
+
+    /// <summary>The name a person recognises in messages: the alias, else the prefix.</summary>
+    public string DisplayName => KeyAlias ?? KeyName;
+}

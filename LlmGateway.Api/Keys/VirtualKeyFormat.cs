@@ -1,0 +1,24 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace LlmGateway.Api.Keys;
+
+/// <summary>Virtual keys: <c>sk-</c> and 32 random bytes, URL-safe base64. Stored only as SHA-256 hex; shown to admins as a prefix.</summary>
+public static class VirtualKeyFormat
+{
+    public const string Prefix = "sk-";
+
+    public static string Generate() => Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>Lower-case hex SHA-256: the key's id everywhere (LiteLLM's <c>token</c>).</summary>
+    public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    /// <summary>What admins see: the first and last four characters.</summary>
+    public static string DisplayName(string key) => key.Length <= 12 ? "sk-..." : $"{key[..7]}...{key[^4..]}";
+
+    /// <summary>True when the value is already a key hash (64 hex characters) rather than a raw key.</summary>
+    public static bool IsHash(string value) => value.Length == 64 && value.All(char.IsAsciiHexDigitLower);
+
+    private static string Base64Url(byte[] bytes) =>
+        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

@@ -1,0 +1,23 @@
+using LlmGateway.Api.Contracts;
+
+namespace LlmGateway.Api.Limits;
+
+/// <summary>The outcome of admitting a request: admitted (with what to settle later) or rejected with the error to send.</summary>
+public sealed class Admission
+{
+    public static readonly Admission Unlimited = new() { Scopes = [] };
+
+    public IReadOnlyList<LimitScope> Scopes { get; init; } = [];
+    public GatewayError? Rejection { get; init; }
+    public string Bucket { get; init; } = "0";
+    public long EstimatedTokens { get; init; }
+    public long ReservedNanos { get; init; }
+    /// <summary>Admitted by the per-replica fallback while Redis was unreachable.</summary>
+    public bool Local { get; init; }
+    public long? RemainingRequests { get; init; }
+    public long? RemainingTokens { get; init; }
+    /// <summary>Spent plus reserved (USD) per budget scope after this admission, for soft-budget and 80% alerts.</summary>
+    public IReadOnlyList<decimal?> BudgetUsed { get; init; } = [];
+
+    public bool Allowed => Rejection is null;
+}

@@ -1,0 +1,42 @@
+using LlmGateway.Api.Budgets;
+
+namespace LlmGateway.Api.Limits;
+
+/// <summary>
+/// One scope a request is counted against: a key, its team, or a key's per-model limits. Its Redis keys share the
+/// hash tag of the team (or of the key without a team), so one script touches one cluster slot.
+/// </summary>
+public sealed record LimitScope(string Kind, string Id, string DisplayName, string HashTag)
+{
+    public long? Rpm { get; init; }
+    public long? Tpm { get; init; }
+    public int? Parallel { get; init; }
+    public decimal? Budget { get; init; }
+    public BudgetWindow Window { get; init; }
+    /// <summary>Column and value that select this scope's rows in the spend ledger, for re-seeding.</summary>
+    public string? LedgerKeyHash { get; init; }
+    public string? LedgerTeamId { get; init; }
+
+    private string Prefix => $"lg:{{{HashTag}}}:{Kind}:{Id}";
+
+    /// <summary>The 7 Redis keys of this scope, in the order the scripts expect.</summary>
+    public IEnumerable<StackExchange.Redis.RedisKey> RedisKeys()
+    {
+        var window = Window.Id;
+        yield return $"{Prefix}:rpm";
+        yield return $"{Prefix}:tpm";
+        yield return $"{Prefix}:par";
+        yield return $"{Prefix}:spent:{window}";
+        yield return $"{Prefix}:reserved:{window}";
+        yield return $"{Prefix}:resv-exp:{window}";
+        yield return $"{Prefix}:resv:{window}";
+    }
+
+    public string SpentKey => $"{Prefix}:spent:{Window.Id}";
+
+    /// <summary>How long a window's counters live: to the reset, plus a day (forever-windows: 400 days, renewed on use).</summary>
+    public long CounterTtlMs(DateTimeOffset now) =>
+        Window.ResetAt == DateTimeOffset.MaxValue
+            ? (long)TimeSpan.FromDays(400).TotalMilliseconds
+            : (long)Math.Max(60_000, (Window.ResetAt - now + TimeSpan.FromDays(1)).TotalMilliseconds);
+}

@@ -1,0 +1,265 @@
+using System.Globalization;
+using LlmGateway.Api.Budgets;
+using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Keys;
+using StackExchange.Redis;
+
+namespace LlmGateway.Api.Limits;
+
+/// <summary>
+/// Rate limits and budgets in one Redis round trip: <c>admit.lua</c> checks every scope of the request and reserves
+/// its worst-case cost atomically; <c>settle.lua</c> replaces the reservation with the actual cost. Exact across
+/// replicas because Redis is the only counter. When Redis does not answer: per-replica limits (fail open, default)
+/// or 503 (fail closed).
+/// </summary>
+public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder, LocalLimits local, LimitsOptions options, ILogger<LimitsGate> logger)
+{
+    private static readonly TimeSpan ParallelLease = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan ReservationLease = TimeSpan.FromHours(1);
+
+    public static IReadOnlyList<LimitScope> ScopesFor(KeyRecord key, string model, DateTimeOffset now)
+    {
+        var tag = key.TeamId is { } team ? "t:" + team : "k:" + key.Token;
+        var scopes = new List<LimitScope>(3);
+        if (key.Key.HasAny)
+        {
+            scopes.Add(new LimitScope("key", key.Token, $"key '{key.DisplayName}'", tag)
+            {
+                Rpm = key.Key.RpmLimit,
+                Tpm = key.Key.TpmLimit,
+                Parallel = key.Key.MaxParallelRequests,
+                Budget = key.Key.EffectiveBudget(now),
+                Window = BudgetWindow.For(key.Key.BudgetDuration, key.Key.BudgetAnchor, now),
+                LedgerKeyHash = key.Token,
+            });
+        }
+
+        if (key.Team is { HasAny: true } teamLimits)
+        {
+            scopes.Add(new LimitScope("team", key.TeamId!, $"team '{key.TeamAlias ?? key.TeamId}'", tag)
+            {
+                Rpm = teamLimits.RpmLimit,
+                Tpm = teamLimits.TpmLimit,
+                Parallel = teamLimits.MaxParallelRequests,
+                Budget = teamLimits.EffectiveBudget(now),
+                Window = BudgetWindow.For(teamLimits.BudgetDuration, teamLimits.BudgetAnchor, now),
+                LedgerTeamId = key.TeamId,
+            });
+        }
+
+        var modelRpm = key.ModelRpmLimit.TryGetValue(model, out var r) ? r : (long?)null;
+        var modelTpm = key.ModelTpmLimit.TryGetValue(model, out var t) ? t : (long?)null;
+        if (modelRpm is not null || modelTpm is not null)
+        {
+            scopes.Add(new LimitScope("key-model", $"{key.Token}:{model}", $"key '{key.DisplayName}' on model '{model}'", tag)
+            {
+                Rpm = modelRpm,
+                Tpm = modelTpm,
+                Window = BudgetWindow.For(null, default, now),
+            });
+        }
+
+        return scopes;
+    }
+
+    public async Task<Admission> AdmitAsync(KeyRecord key, string model, long estimatedTokens, decimal worstCaseCost, string requestId, CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var scopes = ScopesFor(key, model, now);
+        if (scopes.Count == 0)
+        {
+            return Admission.Unlimited;
+        }
+
+        var cost = Money.ToNanos(worstCaseCost);
+        if (!local.RedisLikelyDown)
+        {
+            try
+            {
+                for (var attempt = 0; attempt < 3; attempt++)
+                {
+                    var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
+                        LimitScripts.Admit, [.. scopes.SelectMany(s => s.RedisKeys())], AdmitArguments(scopes, requestId, estimatedTokens, cost, now)))!;
+                    var code = (int)result[0];
+                    if (code == -1)
+                    {
+                        await seeder.SeedAsync(scopes[(int)result[1]], now, ct);
+                        continue;
+                    }
+
+                    await local.OnRedisAnsweredAsync();
+                    if (code != 1)
+                    {
+                        return new Admission { Scopes = scopes, Rejection = Reject(scopes[(int)result[1]], result, now) };
+                    }
+
+                    var admission = Admitted(scopes, result, estimatedTokens, cost);
+                    for (var i = 0; i < scopes.Count; i++)
+                    {
+                        if (admission.BudgetUsed[i] is { } used)
+                        {
+                            local.RememberSpent(scopes[i], Money.ToNanos(used));
+                        }
+                    }
+
+                    return admission;
+                }
+
+                throw new RedisException("budget counters could not be seeded");
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                local.OnRedisFailed();
+                logger.LogWarning("Redis did not answer the admission ({Error}); using per-replica limits", ex.GetType().Name);
+            }
+        }
+
+        if (options.FailClosed)
+        {
+            return new Admission
+            {
+                Scopes = scopes,
+                Rejection = new GatewayError(StatusCodes.Status503ServiceUnavailable, "service_unavailable",
+                    "Limits and budgets cannot be checked right now (Redis is unreachable) and this gateway is set to fail closed; retry shortly.",
+                    null, "limits_unavailable") { RetryAfterSeconds = 1 },
+            };
+        }
+
+        return local.Admit(scopes, requestId, estimatedTokens, cost, now);
+    }
+
+    public async Task SettleAsync(Admission admission, string requestId, long actualTokens, decimal actualCost)
+    {
+        if (admission.Scopes.Count == 0)
+        {
+            return;
+        }
+
+        var cost = Money.ToNanos(actualCost);
+        if (admission.Local)
+        {
+            local.Settle(admission, requestId, cost);
+            return;
+        }
+
+        try
+        {
+            var arguments = new List<RedisValue>
+            {
+                requestId, admission.Scopes.Count, admission.EstimatedTokens, actualTokens, admission.Bucket, cost,
+            };
+            foreach (var scope in admission.Scopes)
+            {
+                arguments.Add(scope.Tpm is null ? "0" : "1");
+                arguments.Add(scope.Parallel is null ? "0" : "1");
+                arguments.Add(scope.Budget is null ? "0" : "1");
+            }
+
+            await redis.GetDatabase().ScriptEvaluateAsync(LimitScripts.Settle, [.. admission.Scopes.SelectMany(s => s.RedisKeys())], [.. arguments]);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // The reservation expires on its own; the ledger keeps the actual cost and re-seeds the counter if lost.
+            local.OnRedisFailed();
+            local.RememberUnsettled(admission.Scopes);
+            logger.LogWarning("Redis did not answer the settle of {RequestId} ({Error})", requestId, ex.GetType().Name);
+        }
+    }
+
+    private static RedisValue[] AdmitArguments(IReadOnlyList<LimitScope> scopes, string requestId, long tokens, long cost, DateTimeOffset now)
+    {
+        var values = new RedisValue[6 + scopes.Count * 5];
+        values[0] = requestId;
+        values[1] = scopes.Count;
+        values[2] = tokens;
+        values[3] = cost;
+        values[4] = (long)ParallelLease.TotalMilliseconds;
+        values[5] = (long)ReservationLease.TotalMilliseconds;
+        for (var i = 0; i < scopes.Count; i++)
+        {
+            var scope = scopes[i];
+            var at = 6 + i * 5;
+            values[at] = scope.Rpm ?? -1;
+            values[at + 1] = scope.Tpm ?? -1;
+            values[at + 2] = scope.Parallel ?? -1;
+            values[at + 3] = scope.Budget is { } budget ? Money.ToNanos(budget) : -1;
+            values[at + 4] = scope.CounterTtlMs(now);
+        }
+
+        return values;
+    }
+
+    private static Admission Admitted(IReadOnlyList<LimitScope> scopes, RedisResult[] result, long tokens, long cost)
+    {
+        var used = new decimal?[scopes.Count];
+        for (var i = 0; i < scopes.Count; i++)
+        {
+            var total = (long)result[4 + i];
+            used[i] = total < 0 ? null : Money.FromNanos(total);
+        }
+
+        var remainingRequests = (long)result[2];
+        var remainingTokens = (long)result[3];
+        return new Admission
+        {
+            Scopes = scopes,
+            Bucket = result[1].ToString(),
+            EstimatedTokens = tokens,
+            ReservedNanos = cost,
+            RemainingRequests = remainingRequests < 0 ? null : remainingRequests,
+            RemainingTokens = remainingTokens < 0 ? null : Math.Max(0, remainingTokens),
+            BudgetUsed = used,
+        };
+    }
+
+    private static GatewayError Reject(LimitScope scope, RedisResult[] result, DateTimeOffset now)
+    {
+        var kind = result[2].ToString();
+        var limit = (long)result[3];
+        if (kind == "budget")
+        {
+            var spent = Money.FromNanos((long)result[4]);
+            var reserved = Money.FromNanos((long)result[5]);
+            return LimitErrors.BudgetExceeded(scope, spent, reserved, now);
+        }
+
+        var retry = TimeSpan.FromMilliseconds((long)result[5]);
+        return LimitErrors.RateLimited(scope, kind, limit, retry);
+    }
+}
+
+/// <summary>Limits settings (section <c>Gateway:Limits</c>).</summary>
+public sealed class LimitsOptions
+{
+    /// <summary>When Redis is unreachable: false (default) keeps serving with per-replica limits; true answers 503.</summary>
+    public bool FailClosed { get; set; }
+}
+
+/// <summary>The messages of 429s, written so a person can act on them.</summary>
+public static class LimitErrors
+{
+    public static GatewayError RateLimited(LimitScope scope, string kind, long limit, TimeSpan retryAfter)
+    {
+        var seconds = (int)Math.Ceiling(Math.Max(1, retryAfter.TotalSeconds));
+        return new GatewayError(StatusCodes.Status429TooManyRequests, "rate_limit_exceeded",
+            $"Rate limit exceeded for {scope.DisplayName}. Limit type: {kind}. Current limit: {limit.ToString(CultureInfo.InvariantCulture)}, " +
+            $"Remaining: 0. Limit resets in {seconds} s.", null, "rate_limit_exceeded")
+        { RetryAfterSeconds = seconds };
+    }
+
+    public static GatewayError BudgetExceeded(LimitScope scope, decimal spent, decimal reserved, DateTimeOffset now)
+    {
+        var resets = scope.Window.ResetAt == DateTimeOffset.MaxValue
+            ? "it does not reset (no budget_duration)"
+            : $"resets {scope.Window.ResetAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}";
+        var inFlight = reserved > 0 ? $" (plus ${reserved.ToString("0.####", CultureInfo.InvariantCulture)} reserved by requests in flight)" : "";
+        return new GatewayError(StatusCodes.Status429TooManyRequests, "budget_exceeded",
+            $"Budget exceeded for {scope.DisplayName}: spent ${spent.ToString("0.####", CultureInfo.InvariantCulture)} of " +
+            $"${scope.Budget!.Value.ToString("0.####", CultureInfo.InvariantCulture)} this period{inFlight}; {resets}.", null, "budget_exceeded")
+        {
+            RetryAfterSeconds = scope.Window.ResetAt == DateTimeOffset.MaxValue
+                ? null
+                : (int)Math.Ceiling(Math.Max(1, (scope.Window.ResetAt - now).TotalSeconds)),
+        };
+    }
+}

@@ -1,0 +1,41 @@
+using LlmGateway.Api.Auth;
+using LlmGateway.Api.Budgets;
+using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Data;
+using LlmGateway.Api.Data.Entities;
+using LlmGateway.Api.Keys;
+using LlmGateway.Api.Limits;
+
+namespace LlmGateway.Api.Management;
+
+/// <summary>What the management handlers need, grouped for <c>[AsParameters]</c>.</summary>
+public sealed class ManagementServices(GatewayDbContext db, GatewayAuthenticator auth, KeyCache keys, LedgerSeeder ledger)
+{
+    public GatewayDbContext Db { get; } = db;
+    public GatewayAuthenticator Auth { get; } = auth;
+    public KeyCache Keys { get; } = keys;
+
+    /// <summary>Null when the caller holds the master key; else the 401/403 to answer.</summary>
+    public async Task<IResult?> DenyUnlessMasterAsync(HttpContext context) =>
+        await Auth.RequireMasterAsync(context.Request, context.RequestAborted) is { } error ? Error(error) : null;
+
+    public static IResult Error(GatewayError error) =>
+        Results.Text(System.Text.Encoding.UTF8.GetString(ErrorWriter.ToBytes(error, ClientFormat.OpenAi)), "application/json", statusCode: error.StatusCode);
+
+    /// <summary>Spend in the current budget period (all time without a budget_duration).</summary>
+    public Task<decimal> TeamSpendAsync(Team team, DateTimeOffset now, CancellationToken ct) =>
+        ledger.CurrentSpendAsync(new LimitScope("team", team.TeamId, team.TeamAlias ?? team.TeamId, "t:" + team.TeamId)
+        {
+            Window = BudgetWindow.For(team.BudgetDuration, team.CreatedAt, now),
+            Budget = team.MaxBudget,
+            LedgerTeamId = team.TeamId,
+        }, ct);
+
+    public Task<decimal> KeySpendAsync(VirtualKey key, DateTimeOffset now, CancellationToken ct) =>
+        ledger.CurrentSpendAsync(new LimitScope("key", key.Token, key.KeyAlias ?? key.KeyName, key.TeamId is { } team ? "t:" + team : "k:" + key.Token)
+        {
+            Window = BudgetWindow.For(key.BudgetDuration, key.CreatedAt, now),
+            Budget = key.MaxBudget,
+            LedgerKeyHash = key.Token,
+        }, ct);
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using LlmGateway.Api.Auth;
+using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Providers;
+using LlmGateway.Api.Spend;
+using LlmGateway.Api.Telemetry;
+
+namespace LlmGateway.Api.Proxy;
+
+/// <summary>Builds the usage event of a request from what the pipeline saw. Never content: sizes, ids and timings only.</summary>
+public static class UsageEvents
+{
+    public static UsageEvent From(ProxyContext proxy, Caller caller, RequestFacts facts, DateTimeOffset started,
+        TokenUsage usage, decimal cost, bool priceUnknown, string status)
+    {
+        var timings = proxy.Timings;
+        var total = timings.Elapsed;
+        var upstream = timings.Upstream;
+        return new UsageEvent
+        {
+            RequestId = proxy.RequestId,
+            StartTime = started,
+            EndTime = started + total,
+            CallType = facts.CallType,
+            ApiKeyHash = caller.Key?.Token,
+            KeyAlias = caller.Key?.KeyAlias,
+            TeamId = caller.Key?.TeamId,
+            User = caller.Key?.UserId,
+            EndUser = facts.User ?? NullIfEmpty(proxy.Http.Request.Headers["x-gateway-end-user"].ToString()),
+            Tags = Tags(proxy.Http, caller),
+            ModelGroup = proxy.Group.Name,
+            Model = proxy.Deployment?.ProviderModel,
+            Provider = proxy.Deployment is { } d ? ProviderRegistry.Name(d.Provider) : null,
+            ApiBase = proxy.Deployment?.ApiBase?.GetLeftPart(UriPartial.Authority),
+            DeploymentId = proxy.Deployment?.Id,
+            Attempts = proxy.Attempts,
+            StatusCode = proxy.Http.Response.StatusCode,
+            Status = status,
+            Spend = cost,
+            PriceUnknown = priceUnknown,
+            PromptTokens = usage.PromptTokens,
+            CompletionTokens = usage.CompletionTokens,
+            CachedTokens = usage.CachedTokens,
+            ReasoningTokens = usage.ReasoningTokens,
+            Stream = facts.Stream,
+            AuthMs = timings.Auth.TotalMilliseconds,
+            LimitsMs = timings.Limits.TotalMilliseconds,
+            CacheMs = timings.Cache.TotalMilliseconds,
+            UpstreamTtfbMs = timings.UpstreamFirstByte.TotalMilliseconds,
+            UpstreamMs = upstream.TotalMilliseconds,
+            OverheadMs = Math.Max(0, (total - upstream).TotalMilliseconds),
+            TotalMs = total.TotalMilliseconds,
+        };
+    }
+
+    public static UsageEvent Rejected(HttpContext context, Caller caller, RequestFacts facts, DateTimeOffset started,
+        RequestTimings timings, GatewayError error) => new()
+    {
+        RequestId = context.TraceIdentifier,
+        StartTime = started,
+        EndTime = started + timings.Elapsed,
+        CallType = facts.CallType,
+        ApiKeyHash = caller.Key?.Token,
+        KeyAlias = caller.Key?.KeyAlias,
+        TeamId = caller.Key?.TeamId,
+        User = caller.Key?.UserId,
+        EndUser = facts.User,
+        Tags = Tags(context, caller),
+        ModelGroup = facts.Model,
+        StatusCode = error.StatusCode,
+        Status = error.Type,
+        Stream = facts.Stream,
+        AuthMs = timings.Auth.TotalMilliseconds,
+        LimitsMs = timings.Limits.TotalMilliseconds,
+        TotalMs = timings.Elapsed.TotalMilliseconds,
+        OverheadMs = timings.Elapsed.TotalMilliseconds,
+    };
+
+    public static string StatusOf(int statusCode, ProxyContext proxy) => proxy.MidStreamFailure is { } midStream
+        ? "stream_" + Snake(midStream.Kind)
+        : proxy.LastFailure is { } failure ? "upstream_" + Snake(failure.Kind) : $"http_{statusCode}";
+
+    /// <summary>Tags for attribution: the key's own, plus the <c>x-gateway-tags</c> header (comma-separated, bounded).</summary>
+    private static IReadOnlyList<string> Tags(HttpContext context, Caller caller)
+    {
+        var header = context.Request.Headers["x-gateway-tags"].ToString();
+        var keyTags = caller.Key?.Tags ?? [];
+        if (header.Length == 0)
+        {
+            return keyTags;
+        }
+
+        return [.. keyTags.Concat(header.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(t => t.Length <= 64).Take(16)).Distinct()];
+    }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    private static string Snake(FailureKind kind) =>
+        string.Concat(kind.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+}

@@ -48,7 +48,7 @@ public sealed class ProxyErrorTests(TestServers servers, ProxyFixture fixture)
     [InlineData(429, HttpStatusCode.ServiceUnavailable)]
     public async Task AnUnavailableUpstreamIsA5xxNamingTheModelGroupAndTheAttempts(int upstreamStatus, HttpStatusCode expected)
     {
-        Fake.Enqueue(FakeResponse.Error(upstreamStatus, "provider trouble"));
+        Fake.Enqueue(FakeResponse.Error(upstreamStatus, "provider trouble."));
 
         using var response = await PostAsync("/v1/chat/completions", Chat(OpenAiGroup));
         var error = AssertOpenAiError(await JsonAsync(response), code: "upstream_unavailable");
@@ -56,7 +56,7 @@ public sealed class ProxyErrorTests(TestServers servers, ProxyFixture fixture)
         Assert.Equal(expected, response.StatusCode);
         Assert.Contains($"'{OpenAiGroup}'", (string?)error["message"]);
         Assert.Contains("1 deployment was tried", (string?)error["message"]);
-        Assert.Contains("provider trouble", (string?)error["message"]);
+        Assert.EndsWith("last: HTTP " + upstreamStatus + " provider trouble.", (string?)error["message"]);
         Assert.Equal(1, Fake.RequestCount);
     }
 

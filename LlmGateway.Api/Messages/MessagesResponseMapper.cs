@@ -35,6 +35,8 @@ public static class MessagesResponseMapper
                     ["id"] = GetString(Get(call, "id")),
                     ["name"] = GetString(Get(function, "name")),
                     ["input"] = ParseArguments(GetString(Get(function, "arguments"))),
+                    // Anthropic sends it on every tool_use block; Anthropic's SDKs refuse a block without it.
+                    ["caller"] = new JsonObject { ["type"] = "direct" },
                 });
             }
         }

@@ -207,6 +207,10 @@ public sealed class MessagesStreamMapper(string modelGroupName, string messageId
             w.WriteString("name", toolName);
             w.WriteStartObject("input");
             w.WriteEndObject();
+            // Anthropic sends it on every tool_use block; Anthropic's SDKs refuse a block without it.
+            w.WriteStartObject("caller");
+            w.WriteString("type", "direct");
+            w.WriteEndObject();
         }
 
         w.WriteEndObject();

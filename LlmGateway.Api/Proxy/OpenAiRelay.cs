@@ -34,6 +34,15 @@ public static class OpenAiRelay
                     proxy.Timings.UpstreamFirstByte = System.Diagnostics.Stopwatch.GetElapsedTime(proxy.UpstreamStarted);
                     ClientResponse.Start(proxy, stream: true);
                 }
+                else if (UpstreamBody.AsInBandError(data) is { } midStream)
+                {
+                    // The provider's own error event goes to the client as it is, then the stream ends: one error, one [DONE].
+                    proxy.MidStreamFailure = midStream;
+                    ClientResponse.WriteRaw(http, reader.Raw);
+                    ClientResponse.WriteDone(http);
+                    await ClientResponse.FlushAsync(http);
+                    return null;
+                }
 
                 if (data.SequenceEqual("[DONE]"u8))
                 {

@@ -33,7 +33,7 @@ public static class UpstreamErrors
         };
         var tried = attempts == 1 ? "1 deployment was tried" : $"{attempts} deployments were tried";
         return new GatewayError(statusCode, errorType,
-            $"Every deployment of model group '{group}' failed ({tried}); last: {Describe(failure)}.", null, "upstream_unavailable")
+            $"Every deployment of model group '{group}' failed ({tried}); last: {Describe(failure).TrimEnd('.')}.", null, "upstream_unavailable")
         {
             RetryAfterSeconds = failure.RetryAfter is { } retry ? (int)Math.Ceiling(Math.Max(1, retry.TotalSeconds)) : (statusCode == 503 ? 1 : null),
         };

@@ -19,7 +19,7 @@ public sealed class ProxyServices(
     public CostEstimator Costs { get; } = costs;
     public PriceTable Prices { get; } = prices;
     public IUsageRecorder Usage { get; } = usage;
-    public ILogger Logger { get; } = logger;
+    public ILogger<ProxyServices> Logger { get; } = logger;
 }
 
 /// <summary>Request limits of the proxy routes (section <c>Gateway</c>).</summary>

@@ -1,0 +1,89 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using LlmGateway.Tests.Fakes;
+using LlmGateway.Tests.Infrastructure;
+
+namespace LlmGateway.Tests.Limits;
+
+/// <summary>
+/// A fake OpenAI upstream where every call costs exactly $0.01 (100 completion tokens at $0.0001, input free),
+/// and two Api replicas over one Postgres database and one Redis.
+/// </summary>
+public sealed class GovernanceFixture(TestServers servers) : IAsyncLifetime
+{
+    public const string Model = "gpt-test";
+    public const decimal CallCost = 0.01m;
+
+    private GatewayConfigFile config = null!;
+
+    public FakeProviderServer Upstream { get; private set; } = null!;
+    public GatewayApiHost Api { get; private set; } = null!;
+    public GatewayApiHost Replica { get; private set; } = null!;
+    public string RedisConnection { get; private set; } = "";
+    public string DatabaseConnection { get; private set; } = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        Upstream = await FakeProviderServer.StartAsync();
+        Upstream.Default = FakeResponse.Ok with { PromptTokens = 10, CompletionTokens = 100 };
+        config = new GatewayConfigFile($"""
+            model_list:
+              - model_name: "{Model}"
+                litellm_params:
+                  model: "openai/gpt-test"
+                  api_base: "{Upstream.OpenAiBase}"
+                  api_key: "sk-upstream-openai"
+                model_info:
+                  input_cost_per_token: 0
+                  output_cost_per_token: 0.0001
+                  max_output_tokens: 100
+              - model_name: "other-model"
+                litellm_params:
+                  model: "openai/gpt-other"
+                  api_base: "{Upstream.OpenAiBase}"
+                  api_key: "sk-upstream-openai"
+                model_info:
+                  input_cost_per_token: 0
+                  output_cost_per_token: 0.0001
+            """);
+        DatabaseConnection = await servers.CreateDatabaseAsync();
+        RedisConnection = await servers.CreateRedisAsync();
+        Api = await GatewayApiHost.StartAsync(DatabaseConnection, RedisConnection, config.Settings());
+        Replica = await GatewayApiHost.StartAsync(DatabaseConnection, RedisConnection, config.Settings());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Replica.DisposeAsync();
+        await Api.DisposeAsync();
+        await Upstream.DisposeAsync();
+        config.Dispose();
+    }
+
+    /// <summary>Creates a team and a key through the management API; returns (team id, raw key).</summary>
+    public async Task<(string TeamId, string Key)> CreateTeamAndKeyAsync(object team, object? key = null)
+    {
+        using var admin = Api.CreateLoopbackClient(GatewayApiHost.MasterKey);
+        using var teamResponse = await admin.PostAsJsonAsync("/team/new", team);
+        teamResponse.EnsureSuccessStatusCode();
+        var teamId = (await teamResponse.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("team_id").GetString()!;
+        var keyBody = JsonSerializer.SerializeToNode(key ?? new { })!.AsObject();
+        keyBody["team_id"] = teamId;
+        using var keyResponse = await admin.PostAsJsonAsync("/key/generate", keyBody);
+        keyResponse.EnsureSuccessStatusCode();
+        var raw = (await keyResponse.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        return (teamId, raw);
+    }
+
+    public static HttpRequestMessage Chat(string key, string model = Model, int maxTokens = 100) =>
+        new(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Headers = { Authorization = new("Bearer", key) },
+            Content = JsonContent.Create(new
+            {
+                model,
+                max_tokens = maxTokens,
+                messages = new[] { new { role = "user", content = "hello" } },
+            }),
+        };
+}

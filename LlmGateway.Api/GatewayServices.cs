@@ -36,6 +36,7 @@ public static class GatewayServices
         builder.Services.AddSingleton<UpstreamClients>();
         builder.Services.AddSingleton<UpstreamSender>();
         builder.Services.AddSingleton<ProviderRegistry>();
+        builder.AddGatewayRouting();
         builder.Services.AddSingleton<ChatProxy>();
         builder.Services.AddSingleton<ProxyServices>();
         return builder;

@@ -79,4 +79,30 @@ public sealed class FallbackTests(TestServers servers) : RoutingTestBase(servers
         Assert.Equal("context_length_exceeded", (string?)(await JsonAsync(response))["error"]!["code"]);
         Assert.Equal(0, Primary.RequestCount);
     }
+
+    [Fact]
+    public async Task NumRetriesZeroTriesOnlyOneDeployment()
+    {
+        using var client = Client(await StartApiAsync(TwoDeployments("litellm_settings:\n  num_retries: 0")));
+        Primary.Default = FakeResponse.Error(500);
+
+        using var response = await ChatAsync(client);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(0, Backup.RequestCount);
+    }
+
+    [Fact]
+    public async Task NumRetriesBeyondTheDeploymentsRetriesAfterABackoff()
+    {
+        var yaml = "model_list:\n" + Deployment("chat", PrimaryId, Primary) + Settings("litellm_settings:\n  num_retries: 2\n  allowed_fails: 5");
+        using var client = Client(await StartApiAsync(yaml));
+        Primary.Enqueue(FakeResponse.Error(500), FakeResponse.Error(502));
+
+        using var response = await ChatAsync(client);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("3", Header(response, "x-gateway-attempts"));
+        Assert.Equal(3, Primary.RequestCount);
+    }
 }

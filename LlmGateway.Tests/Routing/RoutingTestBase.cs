@@ -26,6 +26,7 @@ public abstract class RoutingTestBase(TestServers servers) : IAsyncLifetime
     protected string PrimaryId => $"primary-{Run}";
     protected string BackupId => $"backup-{Run}";
     protected CancellationToken Timeout => timeout.Token;
+    protected TestServers Servers => servers;
 
     public async ValueTask InitializeAsync()
     {

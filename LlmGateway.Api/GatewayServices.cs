@@ -53,6 +53,7 @@ public static class GatewayServices
         builder.Services.AddSingleton<UpstreamClients>();
         builder.Services.AddSingleton<UpstreamSender>();
         builder.Services.AddSingleton<ProviderRegistry>();
+        builder.AddGatewayRouting();
         builder.Services.AddSingleton<ChatProxy>();
         builder.Services.AddSingleton<ProxyServices>();
         builder.Services.AddScoped<Management.ManagementServices>();

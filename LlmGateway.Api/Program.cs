@@ -15,8 +15,10 @@ builder.AddGatewayServices();
 var app = builder.Build();
 
 app.UseRequestIds();
-app.MapDefaultEndpoints();
+// GET /health is LiteLLM's deployment health (HealthApi); ASP.NET's aggregate check moves aside.
+app.MapDefaultEndpoints(healthPath: "/health/aggregate");
 app.MapHealthApi();
+app.MapModelInfoApi();
 app.MapChatCompletionsApi();
 app.MapMessagesApi();
 app.MapEmbeddingsApi();

@@ -69,10 +69,13 @@ public static class Extensions
         return builder;
     }
 
-    /// <summary>Maps <c>/health</c> (every check) and <c>/alive</c> (liveness only) in every environment: load balancers probe gateways in production.</summary>
-    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    /// <summary>
+    /// Maps <paramref name="healthPath"/> (every check; <c>/health</c> unless the app serves its own <c>/health</c>) and
+    /// <c>/alive</c> (liveness only) in every environment: load balancers probe gateways in production.
+    /// </summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app, string healthPath = HealthEndpointPath)
     {
-        app.MapHealthChecks(HealthEndpointPath);
+        app.MapHealthChecks(healthPath);
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
         return app;
     }

@@ -1,4 +1,9 @@
 using System.Reflection;
+using LlmGateway.Api.Auth;
+using LlmGateway.Api.Configuration;
+using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Health;
+using LlmGateway.Api.Routing;
 using LlmGateway.Api.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -6,7 +11,7 @@ using StackExchange.Redis;
 
 namespace LlmGateway.Api.Endpoints;
 
-/// <summary>LiteLLM's public probes: <c>/health/liveliness</c> and <c>/health/readiness</c>.</summary>
+/// <summary>LiteLLM's public probes (<c>/health/liveliness</c>, <c>/health/readiness</c>) and its deployment health check (<c>/health</c>, master key).</summary>
 public static class HealthApi
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
@@ -19,8 +24,39 @@ public static class HealthApi
             .WithName("Liveliness").WithSummary("The process is up.").ExcludeFromDescription();
         app.MapGet("/health/readiness", GetReadiness)
             .WithName("Readiness").WithSummary("503 until Postgres and Redis answer and migrations are applied.");
+        app.MapGet("/health", GetDeploymentHealth)
+            .WithName("DeploymentHealth").WithSummary("Probes every deployment now (max_tokens: 1) and lists the healthy and unhealthy ones.");
         return app;
     }
+
+    public sealed record HealthyEndpoint(string Model, string ModelName, string ModelId, string? ApiBase);
+
+    public sealed record UnhealthyEndpoint(string Model, string ModelName, string ModelId, string? ApiBase, string Error);
+
+    public sealed record DeploymentHealthResponse(
+        IReadOnlyList<HealthyEndpoint> HealthyEndpoints, IReadOnlyList<UnhealthyEndpoint> UnhealthyEndpoints, int HealthyCount, int UnhealthyCount);
+
+    private static async Task<IResult> GetDeploymentHealth(
+        HttpContext http, GatewayAuthenticator auth, GatewayConfig config, DeploymentProber prober, CancellationToken ct)
+    {
+        if (await auth.RequireMasterAsync(http.Request, http.RequestAborted) is { } error)
+        {
+            await ErrorWriter.WriteAsync(http, error, ClientFormat.OpenAi);
+            return TypedResults.Empty;
+        }
+
+        var results = await prober.ProbeAllAsync(config.Deployments, ct);
+        var healthy = results.Where(r => r.Healthy)
+            .Select(r => new HealthyEndpoint(Model(r.Deployment), r.Deployment.ModelName, r.Deployment.Id, r.Deployment.ApiBase?.ToString()))
+            .ToArray();
+        var unhealthy = results.Where(r => !r.Healthy)
+            .Select(r => new UnhealthyEndpoint(Model(r.Deployment), r.Deployment.ModelName, r.Deployment.Id, r.Deployment.ApiBase?.ToString(), r.Error!))
+            .ToArray();
+        return TypedResults.Ok(new DeploymentHealthResponse(healthy, unhealthy, healthy.Length, unhealthy.Length));
+    }
+
+    /// <summary>The deployment's <c>litellm_params.model</c>: provider prefix and model id.</summary>
+    internal static string Model(DeploymentConfig deployment) => DeploymentRouter.ProviderName(deployment);
 
     public sealed record ReadinessResponse(string Status, string Db, string Cache, string Version, DateTimeOffset LastUpdated);
 

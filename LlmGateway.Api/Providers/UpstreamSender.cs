@@ -3,12 +3,14 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using LlmGateway.Api.Configuration;
+using LlmGateway.Api.Routing;
 
 namespace LlmGateway.Api.Providers;
 
 /// <summary>
-/// Sends one upstream attempt and waits for its response headers within the deployment's <c>timeout</c>;
-/// every outcome comes back classified, nothing is thrown across the proxy boundary (YARP's ForwarderError model).
+/// Sends one upstream attempt and waits for its response headers within the deployment's <c>timeout</c> (or its shorter
+/// <c>ttfb_timeout</c>, which also bounds the first byte of the body: a stream's first event); every outcome comes back
+/// classified, nothing is thrown across the proxy boundary (YARP's ForwarderError model).
 /// </summary>
 public sealed class UpstreamSender(UpstreamClients clients, GatewayConfig config)
 {
@@ -22,9 +24,10 @@ public sealed class UpstreamSender(UpstreamClients clients, GatewayConfig config
         var started = Stopwatch.GetTimestamp();
         var timeout = deployment.Timeout
             ?? (config.LitellmSettings.RequestTimeout is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultTimeout);
+        var firstByte = deployment.FirstByteTimeout is { } ttfb && ttfb < timeout ? ttfb : (TimeSpan?)null;
         using var request = provider.CreateRequest(deployment, operation, body, headers);
         using var headersTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        headersTimeout.CancelAfter(timeout);
+        headersTimeout.CancelAfter(firstByte ?? timeout);
         HttpResponseMessage response;
         try
         {
@@ -32,7 +35,9 @@ public sealed class UpstreamSender(UpstreamClients clients, GatewayConfig config
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return Failed(FailureKind.Timeout, 504, $"no response headers within {timeout.TotalSeconds:0.#} s");
+            return Failed(FailureKind.Timeout, 504, firstByte is { } limit
+                ? $"no response headers within the ttfb_timeout of {limit.TotalSeconds:0.###} s"
+                : $"no response headers within {timeout.TotalSeconds:0.#} s");
         }
         catch (HttpRequestException ex)
         {
@@ -45,6 +50,11 @@ public sealed class UpstreamSender(UpstreamClients clients, GatewayConfig config
         var elapsed = Stopwatch.GetElapsedTime(started);
         if (response.IsSuccessStatusCode)
         {
+            if (firstByte is { } limit)
+            {
+                response.Content = new FirstByteDeadlineContent(response.Content, limit - elapsed, limit);
+            }
+
             return UpstreamResponse.Succeeded(response, elapsed);
         }
 

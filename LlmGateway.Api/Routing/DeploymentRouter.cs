@@ -1,0 +1,224 @@
+using System.Collections.Concurrent;
+using LlmGateway.Api.Configuration;
+using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Providers;
+
+namespace LlmGateway.Api.Routing;
+
+/// <summary>
+/// Chooses the order in which a model group's deployments are tried (the routing strategy), leaves out those that
+/// cannot or should not serve the request, and turns each attempt's outcome into shared cooldown state.
+/// </summary>
+public sealed class DeploymentRouter(
+    RoutingPolicy policy, DeploymentStateStore store, DeploymentStats stats, RoutingMetrics metrics,
+    IDeploymentAlertSink alerts, ProviderRegistry providers, ILogger<DeploymentRouter> logger)
+{
+    private static readonly TimeSpan MinProbeLock = TimeSpan.FromSeconds(10);
+    private readonly ConcurrentDictionary<string, RoutingStrategy> strategies = new(StringComparer.Ordinal);
+
+    public RoutingPolicy Policy => policy;
+
+    public RoutingStrategy StrategyFor(ModelGroup group) =>
+        strategies.GetOrAdd(group.Name, _ => RoutingStrategies.For(policy.StrategyName, group));
+
+    public async Task<RoutePlan> PlanAsync(ModelGroup group, RouteRequest request)
+    {
+        var states = await store.ReadAsync(group.Deployments.Select(d => d.Id));
+        var now = store.Now;
+        var available = new List<RouteCandidate>();
+        var unavailable = new List<(DeploymentConfig Deployment, DeploymentState State)>();
+        var skipped = new List<SkippedDeployment>();
+        TimeSpan? retryAfter = null;
+        foreach (var deployment in group.Deployments)
+        {
+            var state = states.GetValueOrDefault(deployment.Id, DeploymentState.Fresh);
+            if (WhyNot(deployment, request, state) is { } skip)
+            {
+                skipped.Add(skip);
+            }
+            else if (state.IsCoolingDown(now) || state.IsUnhealthy(now))
+            {
+                unavailable.Add((deployment, state));
+                var wait = (state.CooldownUntil ?? state.UnhealthyUntil ?? now) - now;
+                retryAfter = retryAfter is { } r && r < wait ? r : wait;
+                skipped.Add(new SkippedDeployment(deployment, SkipReason.Unavailable, state.Describe(now)));
+            }
+            else
+            {
+                available.Add(new RouteCandidate(deployment, IsProbe: state.Tripped));
+            }
+        }
+
+        var ordered = Order(StrategyFor(group), available, states);
+        if (ordered.Count == 0 && unavailable.Count > 0)
+        {
+            // Everything is cooling down: rather than refuse untried, try the one that failed least recently (one request at a time).
+            var lastResort = unavailable.OrderBy(u => u.State.LastFailed ?? DateTimeOffset.MinValue).First().Deployment;
+            ordered = [new RouteCandidate(lastResort, IsProbe: true, IsLastResort: true)];
+        }
+
+        return new RoutePlan(group, ordered, skipped, retryAfter);
+    }
+
+    /// <summary>Takes the deployment's half-open lock (probes) and a slot of its rpm; a reason to skip it when it cannot have them.</summary>
+    public async Task<SkipReason?> TryEnterAsync(RouteCandidate candidate)
+    {
+        var deployment = candidate.Deployment;
+        if (candidate.IsProbe && !await store.TryAcquireProbeAsync(deployment.Id, ProbeLock()))
+        {
+            return SkipReason.Unavailable;
+        }
+
+        if (deployment.Rpm is { } rpm && !await store.TryCountRequestAsync(deployment.Id, rpm))
+        {
+            if (candidate.IsProbe)
+            {
+                await store.ReleaseProbeAsync(deployment.Id);
+            }
+
+            return SkipReason.AtCapacity;
+        }
+
+        return null;
+    }
+
+    public IDisposable Track(DeploymentConfig deployment) => stats.Start(deployment.Id);
+
+    public async Task RecordSuccessAsync(RouteCandidate candidate, TimeSpan firstByte, TokenUsage? usage)
+    {
+        var deployment = candidate.Deployment;
+        stats.RecordLatency(deployment.Id, firstByte);
+        if (candidate.IsProbe || store.Local(deployment.Id).Tripped)
+        {
+            await store.RecoverAsync(deployment.Id);
+            await store.ReleaseProbeAsync(deployment.Id);
+            logger.LogInformation("Deployment {Deployment} of {Group} answered again: back in routing", deployment.Id, deployment.ModelName);
+        }
+
+        var usageBased = strategies.TryGetValue(deployment.ModelName, out var strategy) && strategy == RoutingStrategy.LowestUsage;
+        if (usage is { } used && (deployment.Tpm is not null || usageBased))
+        {
+            await store.AddTokensAsync(deployment.Id, used.TotalTokens);
+        }
+    }
+
+    /// <summary>
+    /// Counts a failure: 429, 503 and 529 (and any failure of a half-open probe) cool the deployment down at once, other
+    /// retryable failures after <c>allowed_fails</c> within a minute; the request's own errors (4xx) never do.
+    /// </summary>
+    public async Task RecordFailureAsync(RouteCandidate candidate, ProviderFailure failure)
+    {
+        var deployment = candidate.Deployment;
+        var error = $"{ProviderName(deployment)} → {RoutingErrors.Describe(failure)}";
+        try
+        {
+            if (!failure.IsRetryable)
+            {
+                return;
+            }
+
+            var immediate = failure.Kind is FailureKind.RateLimited or FailureKind.Overloaded || candidate.IsProbe;
+            if (!immediate && await store.CountFailureAsync(deployment.Id) < policy.AllowedFails)
+            {
+                await store.NoteFailureAsync(deployment.Id, error);
+                return;
+            }
+
+            var cooldown = policy.Cooldown;
+            if (failure.RetryAfter is { } retryAfter && retryAfter > cooldown)
+            {
+                cooldown = retryAfter < RoutingPolicy.MaxCooldown ? retryAfter : RoutingPolicy.MaxCooldown;
+            }
+
+            await store.CoolDownAsync(deployment.Id, store.Now + cooldown, error);
+            metrics.Cooldown(deployment, failure);
+            alerts.DeploymentCooledDown(deployment, failure, cooldown);
+            logger.LogWarning("Deployment {Deployment} of {Group} cools down for {Seconds:0.#} s after {Kind}",
+                deployment.Id, deployment.ModelName, cooldown.TotalSeconds, failure.Kind);
+        }
+        finally
+        {
+            if (candidate.IsProbe)
+            {
+                await store.ReleaseProbeAsync(deployment.Id);
+            }
+        }
+    }
+
+    /// <summary>Releases what <see cref="TryEnterAsync"/> took when the attempt ended without an outcome (client gone).</summary>
+    public Task AbandonAsync(RouteCandidate candidate) =>
+        candidate.IsProbe ? store.ReleaseProbeAsync(candidate.Deployment.Id) : Task.CompletedTask;
+
+    public static string ProviderName(DeploymentConfig deployment) => $"{ProviderRegistry.Name(deployment.Provider)}/{deployment.ProviderModel}";
+
+    private SkippedDeployment? WhyNot(DeploymentConfig deployment, RouteRequest request, DeploymentState state)
+    {
+        var info = deployment.ModelInfo;
+        var embedding = string.Equals(info.Mode, "embedding", StringComparison.OrdinalIgnoreCase);
+        if (!providers.For(deployment).Supports(request.Operation)
+            || (info.Mode is not null && embedding != (request.Operation == UpstreamOperation.Embeddings)))
+        {
+            return new SkippedDeployment(deployment, SkipReason.Unsupported, $"mode {info.Mode ?? "chat"}");
+        }
+
+        if (info.SupportsVision == false && request.UsesVision)
+        {
+            return new SkippedDeployment(deployment, SkipReason.Capability, "images");
+        }
+
+        if (info.SupportsFunctionCalling == false && request.UsesTools)
+        {
+            return new SkippedDeployment(deployment, SkipReason.Capability, "tools");
+        }
+
+        if (info.MaxInputTokens is { } max && request.EstimatedPromptTokens > max)
+        {
+            return new SkippedDeployment(deployment, SkipReason.ContextWindow, $"about {request.EstimatedPromptTokens} prompt tokens, max_input_tokens {max}");
+        }
+
+        return deployment.Tpm is { } tpm && state.TokensThisMinute >= tpm
+            ? new SkippedDeployment(deployment, SkipReason.AtCapacity, $"tpm {tpm} used this minute")
+            : null;
+    }
+
+    private List<RouteCandidate> Order(RoutingStrategy strategy, List<RouteCandidate> available, IReadOnlyDictionary<string, DeploymentState> states) => strategy switch
+    {
+        RoutingStrategy.Weighted => WeightedShuffle(available),
+        RoutingStrategy.LeastBusy => [.. available.OrderBy(c => stats.InFlight(c.Deployment.Id))],
+        RoutingStrategy.LowestLatency => [.. available.OrderBy(c => stats.LatencyMs(c.Deployment.Id) ?? 0)],
+        RoutingStrategy.LowestCost => [.. available.OrderBy(c => Price(c.Deployment))],
+        RoutingStrategy.LowestUsage => [.. available.OrderBy(c => states.GetValueOrDefault(c.Deployment.Id)?.TokensThisMinute ?? 0)],
+        _ => available,
+    };
+
+    private static decimal Price(DeploymentConfig deployment) =>
+        deployment.ModelInfo is { InputCostPerToken: { } input, OutputCostPerToken: { } output } ? input + output : decimal.MaxValue;
+
+    /// <summary>A random order in which each deployment comes first with probability weight / total weight.</summary>
+    private static List<RouteCandidate> WeightedShuffle(List<RouteCandidate> available)
+    {
+        var pool = new List<RouteCandidate>(available);
+        var result = new List<RouteCandidate>(available.Count);
+        while (pool.Count > 0)
+        {
+            var total = pool.Sum(c => Math.Max(0, c.Deployment.Weight ?? 1));
+            var pick = Random.Shared.NextDouble() * total;
+            var index = 0;
+            for (; index < pool.Count - 1; index++)
+            {
+                pick -= Math.Max(0, pool[index].Deployment.Weight ?? 1);
+                if (pick < 0)
+                {
+                    break;
+                }
+            }
+
+            result.Add(pool[index]);
+            pool.RemoveAt(index);
+        }
+
+        return result;
+    }
+
+    private TimeSpan ProbeLock() => policy.Cooldown > MinProbeLock ? policy.Cooldown : MinProbeLock;
+}

@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using LlmGateway.Tests.Fakes;
+using LlmGateway.Tests.Infrastructure;
+
+namespace LlmGateway.Tests.Routing;
+
+public sealed class FailoverTests(TestServers servers) : RoutingTestBase(servers)
+{
+    public static TheoryData<string> FaultsBeforeTheFirstByte => ["500", "502", "503", "429", "529", "timeout", "reset"];
+
+    private static FakeResponse Fault(string fault) => fault switch
+    {
+        "timeout" => new FakeResponse { Hang = true },
+        "reset" => new FakeResponse { ResetBeforeHeaders = true },
+        _ => FakeResponse.Error(int.Parse(fault)),
+    };
+
+    [Theory]
+    [MemberData(nameof(FaultsBeforeTheFirstByte))]
+    public async Task PrimaryFailingBeforeTheFirstByteFailsOverAndCoolsThePrimaryOnEveryReplica(string fault)
+    {
+        var yaml = TwoDeployments("litellm_settings:\n  allowed_fails: 1\n  cooldown_time: 60", primary: "timeout: 1");
+        var replicaA = await StartApiAsync(yaml);
+        var replicaB = await StartApiAsync(yaml);
+        Primary.Default = Fault(fault);
+
+        using var first = await ChatAsync(Client(replicaA));
+        using var second = await ChatAsync(Client(replicaB));
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(BackupId, Header(first, "x-gateway-deployment"));
+        Assert.Equal("2", Header(first, "x-gateway-attempts"));
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(BackupId, Header(second, "x-gateway-deployment"));
+        Assert.Equal("1", Header(second, "x-gateway-attempts"));
+        Assert.Equal(1, Primary.RequestCount);
+        Assert.Equal(2, Backup.RequestCount);
+    }
+
+    [Theory]
+    [InlineData(400, HttpStatusCode.BadRequest)]
+    [InlineData(401, HttpStatusCode.BadGateway)]
+    [InlineData(403, HttpStatusCode.BadGateway)]
+    [InlineData(404, HttpStatusCode.NotFound)]
+    [InlineData(422, HttpStatusCode.UnprocessableEntity)]
+    public async Task PrimaryRejectingTheRequestPassesTheErrorOnWithoutFailoverOrCooldown(int status, HttpStatusCode expected)
+    {
+        var api = await StartApiAsync(TwoDeployments("litellm_settings:\n  allowed_fails: 1"));
+        Primary.Default = FakeResponse.Error(status, "the provider says no");
+        using var client = Client(api);
+
+        using var first = await ChatAsync(client);
+        using var second = await ChatAsync(client);
+
+        Assert.Equal(expected, first.StatusCode);
+        Assert.Contains("the provider says no", (string?)(await JsonAsync(first))["error"]!["message"]);
+        Assert.Equal(expected, second.StatusCode);
+        Assert.Equal(2, Primary.RequestCount);
+        Assert.Equal(0, Backup.RequestCount);
+    }
+
+    [Fact]
+    public async Task StreamDyingAfterThreeChunksEndsWithAnSseErrorEventAndNoFailover()
+    {
+        var api = await StartApiAsync(TwoDeployments());
+        Primary.Enqueue(new FakeResponse { Text = "one two three four five", DropConnectionAfterChunks = 3 });
+
+        using var response = await ChatAsync(Client(api), stream: true);
+        var body = Encoding.UTF8.GetString(await response.Content.ReadAsByteArrayAsync(Timeout));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var events = body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(1 + 3 + 2, events.Length);
+        Assert.Single(events, e => e.Contains("\"role\":\"assistant\"", StringComparison.Ordinal));
+        Assert.Equal("one two three", string.Concat(events.Skip(1).Take(3).Select(e =>
+            (string?)System.Text.Json.Nodes.JsonNode.Parse(e["data: ".Length..])!["choices"]![0]!["delta"]!["content"])));
+        Assert.StartsWith("data: {\"error\":{\"message\":\"The upstream stream broke after it started: ", events[4], StringComparison.Ordinal);
+        Assert.EndsWith("\",\"type\":\"upstream_error\",\"param\":null,\"code\":\"stream_interrupted\"}}", events[4], StringComparison.Ordinal);
+        Assert.Equal("data: [DONE]", events[5]);
+        Assert.EndsWith("\n\ndata: [DONE]\n\n", body, StringComparison.Ordinal);
+        Assert.Equal(0, Backup.RequestCount);
+        Assert.Equal(1, Primary.RequestCount);
+    }
+
+    [Fact]
+    public async Task EmptyStreamFromThePrimaryFailsOverToTheBackup()
+    {
+        var api = await StartApiAsync(TwoDeployments());
+        Primary.Enqueue(new FakeResponse { EmptyStream = true });
+
+        using var response = await ChatAsync(Client(api), stream: true);
+        var body = await response.Content.ReadAsStringAsync(Timeout);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(BackupId, Header(response, "x-gateway-deployment"));
+        Assert.Equal("2", Header(response, "x-gateway-attempts"));
+        Assert.Contains($"model-{BackupId}", body, StringComparison.Ordinal);
+        Assert.EndsWith("data: [DONE]\n\n", body, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("502")]
+    [InlineData("reset")]
+    public async Task PossiblyBilledFailureIsNotRetriedOnADeploymentMarkedNoRetry(string fault)
+    {
+        var api = await StartApiAsync(TwoDeployments(primary: "no_retry_when_possibly_billed: true"));
+        Primary.Default = Fault(fault);
+
+        using var response = await ChatAsync(Client(api));
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("upstream_possibly_billed", (string?)(await JsonAsync(response))["error"]!["code"]);
+        Assert.Equal(0, Backup.RequestCount);
+    }
+
+    [Fact]
+    public async Task NonBilledFailureIsStillRetriedOnADeploymentMarkedNoRetry()
+    {
+        var api = await StartApiAsync(TwoDeployments(primary: "no_retry_when_possibly_billed: true"));
+        Primary.Default = FakeResponse.Error(503);
+
+        using var response = await ChatAsync(Client(api));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(BackupId, Header(response, "x-gateway-deployment"));
+    }
+
+    [Fact]
+    public async Task RateLimitCoolsThePrimaryAtOnceEvenWithTheDefaultAllowedFails()
+    {
+        var api = await StartApiAsync(TwoDeployments());
+        Primary.Default = FakeResponse.Error(429);
+        using var client = Client(api);
+
+        using var first = await ChatAsync(client);
+        using var second = await ChatAsync(client);
+
+        Assert.Equal(BackupId, Header(second, "x-gateway-deployment"));
+        Assert.Equal(1, Primary.RequestCount);
+    }
+
+    [Fact]
+    public async Task ServerErrorCoolsThePrimaryOnlyAfterAllowedFailsWithinAMinute()
+    {
+        var api = await StartApiAsync(TwoDeployments("litellm_settings:\n  allowed_fails: 2\n  cooldown_time: 60"));
+        Primary.Default = FakeResponse.Error(500);
+        using var client = Client(api);
+
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await ChatAsync(client);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal(2, Primary.RequestCount);
+        Assert.Equal(4, Backup.RequestCount);
+    }
+
+    [Fact]
+    public async Task PrimaryDownForAWhileGetsAtMostOneProbePerCooldownPeriodThenComesBack()
+    {
+        var api = await StartApiAsync(TwoDeployments("litellm_settings:\n  cooldown_time: 1"));
+        Primary.Default = FakeResponse.Error(503);
+        using var client = Client(api);
+        using (var tripping = await ChatAsync(client))
+            Assert.Equal(HttpStatusCode.OK, tripping.StatusCode);
+        var watch = Stopwatch.StartNew();
+
+        // Bursts of concurrent requests while the primary is down: only the half-open probe may reach it.
+        while (watch.Elapsed < TimeSpan.FromSeconds(3.5))
+        {
+            var burst = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => ChatAsync(client)));
+            Assert.All(burst, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+            foreach (var response in burst)
+                response.Dispose();
+            await Task.Delay(50, Timeout);
+        }
+
+        var probes = Primary.RequestCount - 1;
+        Assert.InRange(probes, 2, (int)Math.Ceiling(watch.Elapsed.TotalSeconds) + 1);
+
+        Primary.Default = FakeResponse.Ok;
+        await Task.Delay(1200, Timeout);
+        using var recovered = await ChatAsync(client);
+        using var after = await ChatAsync(client);
+        Assert.Equal(PrimaryId, Header(recovered, "x-gateway-deployment"));
+        Assert.Equal(PrimaryId, Header(after, "x-gateway-deployment"));
+    }
+
+    [Fact]
+    public async Task EveryDeploymentDownAnswers503WithRetryAfterNamingTheGroupAndEachAttempt()
+    {
+        var api = await StartApiAsync(TwoDeployments("litellm_settings:\n  cooldown_time: 5", primary: "timeout: 1"));
+        Primary.Default = new FakeResponse { Hang = true };
+        Backup.Default = FakeResponse.Error(503, "Overloaded");
+        using var client = Client(api);
+        var watch = Stopwatch.StartNew();
+
+        using var response = await ChatAsync(client);
+        var message = (string?)(await JsonAsync(response))["error"]!["message"];
+        using var again = await ChatAsync(client);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter?.Delta);
+        Assert.StartsWith("Every deployment of model group 'chat' failed (2 attempts): ", message, StringComparison.Ordinal);
+        Assert.Contains($"openai/model-{PrimaryId} → timeout", message, StringComparison.Ordinal);
+        Assert.Contains($"openai/model-{BackupId} → HTTP 503 Overloaded", message, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, again.StatusCode);
+        Assert.NotNull(again.Headers.RetryAfter?.Delta);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TtfbTimeoutFailsOverWhenTheFirstByteIsLate(bool stream)
+    {
+        var api = await StartApiAsync(TwoDeployments(primary: "ttfb_timeout: 0.3\ntimeout: 30"));
+        Primary.Default = new FakeResponse { DelayBeforeHeaders = TimeSpan.FromSeconds(5) };
+        var watch = Stopwatch.StartNew();
+
+        using var response = await ChatAsync(Client(api), stream: stream);
+        await response.Content.ReadAsStringAsync(Timeout);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(BackupId, Header(response, "x-gateway-deployment"));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
+    }
+}

@@ -14,6 +14,7 @@ public sealed class ManagementServices(GatewayDbContext db, GatewayAuthenticator
     public GatewayDbContext Db { get; } = db;
     public GatewayAuthenticator Auth { get; } = auth;
     public KeyCache Keys { get; } = keys;
+    public LedgerSeeder Ledger { get; } = ledger;
 
     /// <summary>Null when the caller holds the master key; else the 401/403 to answer.</summary>
     public async Task<IResult?> DenyUnlessMasterAsync(HttpContext context) =>
@@ -24,7 +25,7 @@ public sealed class ManagementServices(GatewayDbContext db, GatewayAuthenticator
 
     /// <summary>Spend in the current budget period (all time without a budget_duration).</summary>
     public Task<decimal> TeamSpendAsync(Team team, DateTimeOffset now, CancellationToken ct) =>
-        ledger.CurrentSpendAsync(new LimitScope("team", team.TeamId, team.TeamAlias ?? team.TeamId, "t:" + team.TeamId)
+        Ledger.CurrentSpendAsync(new LimitScope("team", team.TeamId, team.TeamAlias ?? team.TeamId, "t:" + team.TeamId)
         {
             Window = BudgetWindow.For(team.BudgetDuration, team.CreatedAt, now),
             Budget = team.MaxBudget,
@@ -32,7 +33,7 @@ public sealed class ManagementServices(GatewayDbContext db, GatewayAuthenticator
         }, ct);
 
     public Task<decimal> KeySpendAsync(VirtualKey key, DateTimeOffset now, CancellationToken ct) =>
-        ledger.CurrentSpendAsync(new LimitScope("key", key.Token, key.KeyAlias ?? key.KeyName, key.TeamId is { } team ? "t:" + team : "k:" + key.Token)
+        Ledger.CurrentSpendAsync(new LimitScope("key", key.Token, key.KeyAlias ?? key.KeyName, key.TeamId is { } team ? "t:" + team : "k:" + key.Token)
         {
             Window = BudgetWindow.For(key.BudgetDuration, key.CreatedAt, now),
             Budget = key.MaxBudget,

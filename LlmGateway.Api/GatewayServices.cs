@@ -38,6 +38,7 @@ public static class GatewayServices
         builder.Services.AddSingleton<ProviderRegistry>();
         builder.Services.AddSingleton<ChatProxy>();
         builder.Services.AddSingleton<ProxyServices>();
+        builder.AddSpendLedger();
         return builder;
     }
 }

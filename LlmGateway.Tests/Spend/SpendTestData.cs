@@ -79,6 +79,40 @@ internal static class SpendTestData
         await db.SaveChangesAsync();
     }
 
+    /// <summary>
+    /// The test Postgres runs with <c>synchronous_commit=off</c>, so a hard stop loses the last few hundred ms of commits
+    /// (the schema, the seeded rows); a checkpoint before the outage makes them survive it.
+    /// </summary>
+    public static async Task CheckpointAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("CHECKPOINT", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>
+    /// Restarts a stopped Postgres once its killed postmaster is really gone: until then its socket lock file
+    /// (<c>.s.PGSQL.port.lock</c>, which <see cref="PostgresServer.StopAsync"/> leaves behind) names a live or
+    /// not yet reaped process and the new postmaster refuses to start.
+    /// </summary>
+    public static async Task RestartAsync(PostgresServer postgres)
+    {
+        var lockFiles = Directory.EnumerateDirectories(Path.GetTempPath(), "llmgw-pg-*")
+            .Select(dir => Path.Combine(dir, $".s.PGSQL.{postgres.Port}.lock"))
+            .Where(File.Exists)
+            .ToList();
+        await LocalProcess.WaitUntilAsync(() => Task.FromResult(lockFiles.All(f => !File.Exists(f) || !PidIsAlive(f))),
+            TimeSpan.FromSeconds(30), "the old postmaster's exit");
+        await postgres.StartAsync();
+    }
+
+    private static bool PidIsAlive(string lockFile)
+    {
+        var first = File.ReadLines(lockFile).FirstOrDefault();
+        return int.TryParse(first, out var pid) && Directory.Exists($"/proc/{pid}");
+    }
+
     public static async Task<T> ScalarAsync<T>(string connectionString, string sql, params (string Name, object Value)[] parameters)
     {
         await using var connection = new NpgsqlConnection(connectionString);

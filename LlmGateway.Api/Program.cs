@@ -21,5 +21,6 @@ app.MapChatCompletionsApi();
 app.MapMessagesApi();
 app.MapEmbeddingsApi();
 app.MapModelsApi();
+app.MapSpendApi();
 
 app.Run();

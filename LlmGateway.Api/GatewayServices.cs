@@ -57,6 +57,7 @@ public static class GatewayServices
         builder.Services.AddSingleton<ChatProxy>();
         builder.Services.AddSingleton<ProxyServices>();
         builder.Services.AddScoped<Management.ManagementServices>();
+        builder.AddSpendLedger();
         return builder;
     }
 }

@@ -25,5 +25,6 @@ app.MapEmbeddingsApi();
 app.MapModelsApi();
 app.MapTeamsApi();
 app.MapKeysApi();
+app.MapSpendApi();
 
 app.Run();

@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using LlmGateway.Api.Contracts;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace LlmGateway.Api.Spend;
+
+/// <summary>
+/// The filters of the spend API, parsed from LiteLLM's query parameters. In SQL they are always parameters
+/// (<see cref="WhereSql"/> is constant text), never concatenated (CVE-2024-4890).
+/// </summary>
+public sealed record SpendFilter
+{
+    public string? RequestId { get; init; }
+    /// <summary>The key's SHA-256 hex: a raw <c>sk-…</c> key given as a filter is hashed, never stored or echoed.</summary>
+    public string? ApiKeyHash { get; init; }
+    public string? TeamId { get; init; }
+    public string? Model { get; init; }
+    public string? Status { get; init; }
+    /// <summary>Inclusive.</summary>
+    public DateTimeOffset? Start { get; init; }
+    /// <summary>Exclusive (a date-only <c>end_date</c> means the whole day).</summary>
+    public DateTimeOffset? End { get; init; }
+
+    public const string WhereSql = """
+        (@request_id IS NULL OR request_id = @request_id)
+        AND (@api_key IS NULL OR api_key = @api_key)
+        AND (@team_id IS NULL OR team_id = @team_id)
+        AND (@model IS NULL OR model_group = @model OR model = @model)
+        AND (@status IS NULL OR status = @status)
+        AND (@start IS NULL OR start_time >= @start)
+        AND (@end IS NULL OR start_time < @end)
+        """;
+
+    public void AddParameters(NpgsqlCommand command)
+    {
+        Text(command, "request_id", RequestId);
+        Text(command, "api_key", ApiKeyHash);
+        Text(command, "team_id", TeamId);
+        Text(command, "model", Model);
+        Text(command, "status", Status);
+        command.Parameters.Add(new NpgsqlParameter("start", NpgsqlDbType.TimestampTz) { Value = (object?)Start?.UtcDateTime ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("end", NpgsqlDbType.TimestampTz) { Value = (object?)End?.UtcDateTime ?? DBNull.Value });
+    }
+
+    private static void Text(NpgsqlCommand command, string name, string? value) =>
+        command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value });
+
+    /// <summary>Reads the LiteLLM query parameters; a malformed one is a 400 naming it.</summary>
+    public static bool TryParse(IQueryCollection query, out SpendFilter filter, out GatewayError? error)
+    {
+        filter = new SpendFilter();
+        error = null;
+        if (!TryParseDate(query, "start_date", endOfDay: false, out var start, ref error)
+            || !TryParseDate(query, "end_date", endOfDay: true, out var end, ref error))
+        {
+            return false;
+        }
+
+        var apiKey = Value(query, "api_key");
+        filter = new SpendFilter
+        {
+            RequestId = Value(query, "request_id"),
+            ApiKeyHash = apiKey is null ? null : apiKey.StartsWith("sk-", StringComparison.Ordinal) ? HashKey(apiKey) : apiKey.ToLowerInvariant(),
+            TeamId = Value(query, "team_id"),
+            Model = Value(query, "model_group") ?? Value(query, "model"),
+            Status = Value(query, "status"),
+            Start = start,
+            End = end,
+        };
+        return true;
+    }
+
+    public static string HashKey(string rawKey) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(rawKey)));
+
+    private static string? Value(IQueryCollection query, string name) =>
+        query.TryGetValue(name, out var values) && !string.IsNullOrEmpty(values.ToString()) ? values.ToString() : null;
+
+    private static bool TryParseDate(IQueryCollection query, string name, bool endOfDay, out DateTimeOffset? value, ref GatewayError? error)
+    {
+        value = null;
+        var text = Value(query, name);
+        if (text is null)
+        {
+            return true;
+        }
+
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        {
+            var midnight = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            value = endOfDay ? midnight.AddDays(1) : midnight;
+            return true;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var instant))
+        {
+            // An exact end instant is inclusive, like LiteLLM's.
+            value = endOfDay ? instant.AddTicks(TimeSpan.TicksPerMicrosecond) : instant;
+            return true;
+        }
+
+        error = GatewayError.InvalidRequest($"'{name}' must be a date (YYYY-MM-DD) or an ISO 8601 timestamp.", name);
+        return false;
+    }
+}

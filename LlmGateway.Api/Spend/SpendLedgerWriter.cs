@@ -1,0 +1,258 @@
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace LlmGateway.Api.Spend;
+
+/// <summary>
+/// Moves usage events from the Redis stream into <c>spend_logs</c>: reads batches as this replica's consumer in the
+/// <c>ledger</c> group, writes each batch in one round trip, and only then XACKs and XDELs it. Entries a crashed replica
+/// left pending are claimed after <see cref="SpendLedgerOptions.ClaimIdleTime"/>; the spool is replayed when Postgres
+/// answers; on shutdown what is left is drained for up to <see cref="SpendLedgerOptions.DrainTimeout"/>.
+/// </summary>
+internal sealed class SpendLedgerWriter(
+    IConnectionMultiplexer redis,
+    SpendLedgerStore store,
+    UsageSpool spool,
+    GatewayReadiness readiness,
+    IOptions<SpendLedgerOptions> options,
+    ILogger<SpendLedgerWriter> logger) : BackgroundService
+{
+    private static readonly TimeSpan RedisTimeout = TimeSpan.FromSeconds(3);
+    private readonly SpendLedgerOptions settings = options.Value;
+    private readonly string consumer = UsageStream.ConsumerName;
+    private bool groupReady;
+    private bool ownPending = true;
+    private RedisValue claimCursor = "0-0";
+    private DateTime nextClaim = DateTime.MinValue;
+    private DateTime nextReplay = DateTime.MinValue;
+    private DateTime nextTrim = DateTime.MinValue;
+
+    private IDatabase Redis => redis.GetDatabase();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!readiness.SchemaReady && await PauseAsync(TimeSpan.FromMilliseconds(200), stoppingToken))
+        {
+        }
+
+        var retryDelay = TimeSpan.Zero;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await ReplaySpoolIfDueAsync(stoppingToken);
+            try
+            {
+                var busy = await WriteNextBatchAsync(stoppingToken);
+                retryDelay = TimeSpan.Zero;
+                await TrimIfDueAsync();
+                if (!busy)
+                {
+                    await PauseAsync(settings.PollInterval, stoppingToken);
+                }
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Postgres or Redis is down: the entries stay pending in the stream; try again later.
+                groupReady = false;
+                retryDelay = TimeSpan.FromMilliseconds(Math.Clamp(retryDelay.TotalMilliseconds * 2, 100, settings.MaxRetryDelay.TotalMilliseconds));
+                logger.LogWarning("Spend ledger writer: {Error}; retrying in {Delay}", ex.Message, retryDelay);
+                await PauseAsync(retryDelay, stoppingToken);
+            }
+        }
+
+        await DrainAsync();
+    }
+
+    /// <summary>Writes one batch (this consumer's pending entries first, then claimed, then new); false when there was nothing to do.</summary>
+    private async Task<bool> WriteNextBatchAsync(CancellationToken ct)
+    {
+        await EnsureGroupAsync();
+        if (ownPending)
+        {
+            var pending = await Redis.StreamReadGroupAsync(settings.StreamKey, UsageStream.Group, consumer, "0-0", settings.BatchSize).WaitAsync(RedisTimeout, ct);
+            if (pending.Length > 0)
+            {
+                await WriteAsync(pending, ct);
+                return true;
+            }
+
+            ownPending = false;
+        }
+
+        if (DateTime.UtcNow >= nextClaim)
+        {
+            var claimed = await Redis.StreamAutoClaimAsync(settings.StreamKey, UsageStream.Group, consumer,
+                (long)settings.ClaimIdleTime.TotalMilliseconds, claimCursor, settings.BatchSize).WaitAsync(RedisTimeout, ct);
+            claimCursor = claimed.NextStartId;
+            if (claimCursor == "0-0")
+            {
+                nextClaim = DateTime.UtcNow + settings.ClaimInterval;
+            }
+
+            if (claimed.DeletedIds.Length > 0)
+            {
+                await Redis.StreamAcknowledgeAsync(settings.StreamKey, UsageStream.Group, claimed.DeletedIds).WaitAsync(RedisTimeout, ct);
+            }
+
+            if (claimed.ClaimedEntries.Length > 0)
+            {
+                logger.LogInformation("Claimed {Count} usage events left pending by another replica", claimed.ClaimedEntries.Length);
+                await WriteAsync(claimed.ClaimedEntries, ct);
+                return true;
+            }
+        }
+
+        var entries = await Redis.StreamReadGroupAsync(settings.StreamKey, UsageStream.Group, consumer, ">", settings.BatchSize).WaitAsync(RedisTimeout, ct);
+        if (entries.Length == 0)
+        {
+            return false;
+        }
+
+        await WriteAsync(entries, ct);
+        return true;
+    }
+
+    private async Task WriteAsync(StreamEntry[] entries, CancellationToken ct)
+    {
+        var events = new List<UsageEvent>(entries.Length);
+        foreach (var entry in entries)
+        {
+            if (UsageStream.Read(entry) is { } usage)
+            {
+                events.Add(usage);
+            }
+            else if (!entry.IsNull)
+            {
+                logger.LogError("Stream entry {Id} is not a usage event; dropping it", entry.Id);
+            }
+        }
+
+        try
+        {
+            var write = await store.InsertAsync(events, settings.BatchInsertTimeout, ct);
+            await spool.SetAsideAsync(write.Rejected);
+            logger.LogDebug("Wrote {Inserted} of {Count} usage events to the ledger", write.Inserted, events.Count);
+        }
+        catch
+        {
+            ownPending = true;
+            throw;
+        }
+
+        // Acked only after the commit; a crash in between replays the batch, which the ledger ignores as duplicates.
+        var ids = entries.Select(e => e.Id).ToArray();
+        await Redis.StreamAcknowledgeAsync(settings.StreamKey, UsageStream.Group, ids).WaitAsync(RedisTimeout, ct);
+        await Redis.StreamDeleteAsync(settings.StreamKey, ids).WaitAsync(RedisTimeout, ct);
+    }
+
+    private async Task EnsureGroupAsync()
+    {
+        if (groupReady)
+        {
+            return;
+        }
+
+        try
+        {
+            // From 0: entries added before the group existed (or after Redis lost it) are still delivered.
+            await Redis.StreamCreateConsumerGroupAsync(settings.StreamKey, UsageStream.Group, "0-0", createStream: true).WaitAsync(RedisTimeout);
+        }
+        catch (RedisServerException ex) when (ex.Message.Contains("BUSYGROUP", StringComparison.Ordinal))
+        {
+            // another replica (or an earlier run) created it
+        }
+
+        groupReady = true;
+        ownPending = true;
+    }
+
+    private async Task ReplaySpoolIfDueAsync(CancellationToken ct)
+    {
+        if (DateTime.UtcNow < nextReplay)
+        {
+            return;
+        }
+
+        nextReplay = DateTime.UtcNow + settings.SpoolReplayInterval;
+        try
+        {
+            if (!spool.HasPendingFiles())
+            {
+                return;
+            }
+
+            foreach (var file in await spool.TakeForReplay())
+            {
+                var events = await UsageSpool.ReadAsync(file, ct);
+                var inserted = 0;
+                foreach (var chunk in events.Chunk(settings.BatchSize))
+                {
+                    var write = await store.InsertAsync(chunk, settings.BatchInsertTimeout, ct);
+                    await spool.SetAsideAsync(write.Rejected);
+                    inserted += write.Inserted;
+                }
+
+                File.Delete(file);
+                logger.LogInformation("Replayed {Count} spooled usage events ({Inserted} new) from {File}", events.Count, inserted, Path.GetFileName(file));
+            }
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            logger.LogWarning("Spool replay failed ({Error}); the spool is kept and retried in {Delay}", ex.Message, settings.SpoolReplayInterval);
+        }
+    }
+
+    /// <summary>Removes acked entries an XDEL missed: everything older than the oldest pending (or undelivered) entry.</summary>
+    private async Task TrimIfDueAsync()
+    {
+        if (DateTime.UtcNow < nextTrim)
+        {
+            return;
+        }
+
+        nextTrim = DateTime.UtcNow + settings.TrimInterval;
+        var groups = await Redis.StreamGroupInfoAsync(settings.StreamKey).WaitAsync(RedisTimeout);
+        var ledger = groups.FirstOrDefault(g => g.Name == UsageStream.Group);
+        if (ledger.Name is null || ledger.LastDeliveredId is null || groups.Length != 1)
+        {
+            return;
+        }
+
+        var pending = await Redis.StreamPendingAsync(settings.StreamKey, UsageStream.Group).WaitAsync(RedisTimeout);
+        var minId = pending.PendingMessageCount > 0 ? pending.LowestPendingMessageId : (RedisValue)ledger.LastDeliveredId;
+        await Redis.StreamTrimByMinIdAsync(settings.StreamKey, minId).WaitAsync(RedisTimeout);
+    }
+
+    /// <summary>On shutdown: write what this replica holds and what is still waiting, for a bounded time.</summary>
+    private async Task DrainAsync()
+    {
+        using var drain = new CancellationTokenSource(settings.DrainTimeout);
+        try
+        {
+            nextClaim = DateTime.MaxValue;
+            ownPending = true;
+            while (await WriteNextBatchAsync(drain.Token))
+            {
+            }
+
+            logger.LogInformation("Spend ledger writer drained the usage stream");
+        }
+        catch (Exception ex)
+        {
+            // What is left stays in the stream (pending entries are claimed by another replica) or the spool.
+            logger.LogWarning("Spend ledger writer stopped before the stream was drained: {Error}", ex.Message);
+        }
+    }
+
+    private static async Task<bool> PauseAsync(TimeSpan delay, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(delay, ct);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using LlmGateway.Api.Spend;
+using LlmGateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+using static LlmGateway.Tests.Spend.SpendTestData;
+
+namespace LlmGateway.Tests.Spend;
+
+public sealed class UsagePipelineTests(TestServers servers) : IAsyncLifetime
+{
+    private readonly string dataDirectory = NewDataDirectory();
+    private GatewayApiHost api = null!;
+
+    private string Database => api.Services.GetRequiredConnectionString();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private IUsageRecorder Recorder => api.Services.GetRequiredService<IUsageRecorder>();
+
+    public async ValueTask InitializeAsync() =>
+        api = await GatewayApiHost.StartAsync(await servers.CreateDatabaseAsync(), await servers.CreateRedisAsync(), Settings(dataDirectory));
+
+    public async ValueTask DisposeAsync()
+    {
+        await api.DisposeAsync();
+        DeleteDirectory(dataDirectory);
+    }
+
+    [Fact]
+    public async Task AThousandEventsRecordedConcurrentlyLandExactlyOnceAndKeyAndTeamSpendEqualTheirSums()
+    {
+        var keyHash = HashOf("sk-thousand");
+        await SeedTeamAndKeyAsync(api.Services, "team-thousand", keyHash);
+        var events = Enumerable.Range(1, 1000)
+            .Select(i => Usage($"req-{i:D4}", "team-thousand", keyHash, spend: 0.00001m * i))
+            .ToList();
+
+        await Parallel.ForEachAsync(events, new ParallelOptions { MaxDegreeOfParallelism = 32 },
+            async (usage, ct) => await Recorder.RecordAsync(usage, ct));
+        await WaitForRowsAsync(Database, 1000, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1000L, await ScalarAsync<long>(Database, "SELECT count(DISTINCT request_id) FROM spend_logs"));
+        var expected = events.Sum(e => e.Spend);
+        Assert.Equal(expected, await ScalarAsync<decimal>(Database, "SELECT sum(spend) FROM spend_logs"));
+        Assert.Equal(expected, await ScalarAsync<decimal>(Database, "SELECT spend FROM virtual_keys WHERE token = @t", ("t", keyHash)));
+        Assert.Equal(expected, await ScalarAsync<decimal>(Database, "SELECT spend FROM teams WHERE team_id = 'team-thousand'"));
+    }
+
+    [Fact]
+    public async Task TheSameEventRecordedTwiceIsOneRowAndItsSpendIsCountedOnce()
+    {
+        var keyHash = HashOf("sk-twice");
+        await SeedTeamAndKeyAsync(api.Services, "team-twice", keyHash);
+        var usage = Usage("req-twice", "team-twice", keyHash, spend: 0.25m);
+
+        await Recorder.RecordAsync(usage, Ct);
+        await WaitForRowsAsync(Database, 1, TimeSpan.FromSeconds(30));
+        await Recorder.RecordAsync(usage with { }, Ct);
+        await Recorder.RecordAsync(Usage("req-marker", "team-twice", keyHash, spend: 0m), Ct);
+        await WaitForRowsAsync(Database, 2, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(1L, await ScalarAsync<long>(Database, "SELECT count(*) FROM spend_logs WHERE request_id = 'req-twice'"));
+        Assert.Equal(0.25m, await ScalarAsync<decimal>(Database, "SELECT spend FROM teams WHERE team_id = 'team-twice'"));
+        Assert.Equal(0.25m, await ScalarAsync<decimal>(Database, "SELECT spend FROM virtual_keys WHERE token = @t", ("t", keyHash)));
+    }
+
+    [Fact]
+    public async Task EveryUsageFieldIsKeptInTheLedger()
+    {
+        var usage = Usage("req-fields", "team-fields", HashOf("sk-fields"), spend: 0.5m) with
+        {
+            KeyAlias = "alias",
+            User = "user-1",
+            EndUser = "end-1",
+            Tags = ["a", "b"],
+            DeploymentId = "dep-1",
+            CachedTokens = 3,
+            ReasoningTokens = 2,
+            PriceUnknown = true,
+            SavedCost = 0.1m,
+            AuthMs = 1.5,
+        };
+        await Recorder.RecordAsync(usage, Ct);
+        await WaitForRowsAsync(Database, 1, TimeSpan.FromSeconds(30));
+
+        Assert.Equal("alias|user-1|end-1|{a,b}|dep-1|3|2|t|0.10000000|1.5|15|test", await ScalarAsync<string>(Database, """
+            SELECT concat_ws('|', key_alias, "user", end_user, request_tags::text, deployment_id, cached_tokens, reasoning_tokens,
+                price_unknown, saved_cost, auth_ms, total_tokens, metadata->>'source') FROM spend_logs
+            """));
+    }
+}
+
+public sealed class CrashedReplicaTests(TestServers servers)
+{
+    [Fact]
+    public async Task EntriesADeadConsumerReadButNeverAckedAreClaimedAndWrittenByTheWriter()
+    {
+        var redisConnection = await servers.CreateRedisAsync();
+        var dataDirectory = NewDataDirectory();
+        using (var redis = await ConnectionMultiplexer.ConnectAsync(redisConnection))
+        {
+            var db = redis.GetDatabase();
+            await db.StreamCreateConsumerGroupAsync("llmgateway:usage", "ledger", "0-0", createStream: true);
+            for (var i = 0; i < 20; i++)
+            {
+                await db.StreamAddAsync("llmgateway:usage", "e", UsageStream.Serialize(Usage($"req-dead-{i}")));
+            }
+
+            var read = await db.StreamReadGroupAsync("llmgateway:usage", "ledger", "dead", ">", 100);
+            Assert.Equal(20, read.Length);
+        }
+
+        await using var api = await GatewayApiHost.StartAsync(await servers.CreateDatabaseAsync(), redisConnection,
+            Settings(dataDirectory, ("Gateway:Spend:ClaimIdleTime", "00:00:01"), ("Gateway:Spend:ClaimInterval", "00:00:00.200")));
+        var database = api.Services.GetRequiredConnectionString();
+
+        await WaitForRowsAsync(database, 20, TimeSpan.FromSeconds(30));
+        using var check = await ConnectionMultiplexer.ConnectAsync(redisConnection);
+        await LocalProcess.WaitUntilAsync(
+            async () => (await check.GetDatabase().StreamPendingAsync("llmgateway:usage", "ledger")).PendingMessageCount == 0,
+            TimeSpan.FromSeconds(10), "the claimed entries' acknowledgement");
+        Assert.Equal(20L, await CountRowsAsync(database));
+    }
+}

@@ -14,9 +14,8 @@ public sealed class AdminSmokeTests(AppHostFixture fixture)
         var page = browser.Page;
         try
         {
-            await page.GotoAsync(fixture.App.GetEndpoint("admin", "http").ToString());
+            await AdminSignIn.SignInAsync(page, fixture.App.GetEndpoint("admin", "http"), AppHostFixture.MasterKey);
 
-            await Assertions.Expect(page).ToHaveTitleAsync("Overview · LlmGateway");
             await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();
             foreach (var area in new[] { "Teams", "Keys", "Models", "Spend", "Alerts" })
             {

@@ -23,6 +23,9 @@ public static class ApiErrorMessage
         return message is null ? prefix + "." : $"{prefix}: {message}";
     }
 
+    /// <summary>True when the body carries no message of its own (an unknown route, not a refused request).</summary>
+    public static bool IsBare(string? body) => FromBody(body) is null;
+
     private static string? FromBody(string? body)
     {
         if (string.IsNullOrWhiteSpace(body))

@@ -67,7 +67,10 @@ public sealed partial class GatewayAdminClient(HttpClient http, IOptions<Gateway
             if (!response.IsSuccessStatusCode)
             {
                 var text = await response.Content.ReadAsStringAsync(ct);
-                return ApiResult<T>.Failure(ApiErrorMessage.From(response.StatusCode, text), response.StatusCode);
+                var error = response.StatusCode == HttpStatusCode.NotFound && ApiErrorMessage.IsBare(text)
+                    ? $"The Api does not offer {method} {path.Split('?')[0]} (404)."
+                    : ApiErrorMessage.From(response.StatusCode, text);
+                return ApiResult<T>.Failure(error, response.StatusCode);
             }
 
             if (typeof(T) == typeof(bool))

@@ -12,6 +12,9 @@ public sealed class AppHostFixture : IAsyncLifetime
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
+    /// <summary>The master key the AppHost hands to the Api and the admin in these tests.</summary>
+    public const string MasterKey = "sk-apphost-test-master-key-0123456789";
+
     private readonly string stateDirectory = Path.Combine(Path.GetTempPath(), $"llmgw-apphost-{Guid.NewGuid():N}");
 
     public DistributedApplication App { get; private set; } = null!;
@@ -23,7 +26,7 @@ public sealed class AppHostFixture : IAsyncLifetime
             [
                 "Infrastructure:Mode=processes",
                 $"Infrastructure:StateDirectory={stateDirectory}",
-                "Parameters:master-key=sk-apphost-test-master-key-0123456789",
+                $"Parameters:master-key={MasterKey}",
             ],
             cts.Token);
         builder.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());

@@ -1,0 +1,115 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
+using Microsoft.AspNetCore.Mvc;
+using StackExchange.Redis;
+
+namespace LlmGateway.Admin.Auth;
+
+/// <summary>Cookie sessions (master key or admin password), optional OpenID Connect, and shared data-protection keys.</summary>
+public static class AdminAuthentication
+{
+    public const string SignInPath = "/account/signin";
+    public const string OidcScheme = OpenIdConnectDefaults.AuthenticationScheme;
+    private const string RedisKeysKey = "llmgateway:admin:data-protection-keys";
+
+    public static IHostApplicationBuilder AddAdminAuthentication(this IHostApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(AdminAuthOptions.Section).Get<AdminAuthOptions>() ?? new();
+        builder.Services.AddOptions<AdminAuthOptions>().BindConfiguration(AdminAuthOptions.Section);
+        builder.Services.AddSingleton<AdminCredentials>();
+        builder.AddAdminDataProtection(options);
+
+        var authentication = builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(cookie =>
+            {
+                cookie.LoginPath = SignInPath;
+                cookie.AccessDeniedPath = SignInPath;
+                cookie.ExpireTimeSpan = options.SessionIdleTimeout;
+                cookie.SlidingExpiration = true;
+                cookie.Cookie.Name = "llmgw-admin";
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SameSite = SameSiteMode.Lax;
+                cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            });
+        if (options.Oidc.Enabled)
+        {
+            authentication.AddOpenIdConnect(OidcScheme, oidc =>
+            {
+                oidc.Authority = options.Oidc.Authority;
+                oidc.ClientId = options.Oidc.ClientId;
+                oidc.ClientSecret = options.Oidc.ClientSecret;
+                oidc.ResponseType = "code";
+                oidc.UsePkce = true;
+                oidc.SaveTokens = false;
+                oidc.SignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+                oidc.Scope.Add("email");
+                oidc.Events.OnTokenValidated = context => RejectUnlistedEmail(context, options.Oidc.AllowedEmails);
+            });
+        }
+
+        builder.Services.AddAuthorization();
+        builder.Services.AddCascadingAuthenticationState();
+        return builder;
+    }
+
+    private static void AddAdminDataProtection(this IHostApplicationBuilder builder, AdminAuthOptions options)
+    {
+        var dataProtection = builder.Services.AddDataProtection().SetApplicationName("LlmGateway.Admin");
+        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("redis")))
+        {
+            // Shared keys: a session cookie issued by one replica is readable by every other.
+            builder.AddRedisClient("redis");
+            builder.Services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer>((keys, redis) =>
+                keys.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), RedisKeysKey));
+            return;
+        }
+
+        var path = options.DataProtectionPath;
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            path = Path.Combine(builder.Environment.ContentRootPath, ".keys");
+        }
+
+        dataProtection.PersistKeysToFileSystem(new DirectoryInfo(path));
+    }
+
+    private static Task RejectUnlistedEmail(Microsoft.AspNetCore.Authentication.OpenIdConnect.TokenValidatedContext context, List<string> allowed)
+    {
+        var email = context.Principal?.FindFirstValue(ClaimTypes.Email) ?? context.Principal?.FindFirstValue("email");
+        if (allowed.Count > 0 && (email is null || !allowed.Contains(email, StringComparer.OrdinalIgnoreCase)))
+        {
+            context.Fail($"{email ?? "This account"} is not an admin of this gateway.");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Sign-out (a form post, so antiforgery is checked) and the single sign-on challenge.</summary>
+    public static IEndpointRouteBuilder MapAdminAccountEndpoints(this IEndpointRouteBuilder app)
+    {
+        var account = app.MapGroup("/account");
+        // The form field makes this a form endpoint, so its antiforgery token is validated.
+        account.MapPost("/signout", async (HttpContext context, [FromForm] string? returnUrl) =>
+        {
+            await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return TypedResults.LocalRedirect(SignInPath);
+        });
+        account.MapGet("/signin/oidc", (string? returnUrl) =>
+            TypedResults.Challenge(new AuthenticationProperties { RedirectUri = LocalUrl(returnUrl) }, [OidcScheme]));
+        return app;
+    }
+
+    /// <summary>A return address that stays on this site, or the home page.</summary>
+    public static string LocalUrl(string? url) =>
+        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//") && !url.StartsWith("/\\") ? url : "/";
+
+    public static ClaimsPrincipal Principal(string name, string method) =>
+        new(new ClaimsIdentity(
+            [new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, "admin"), new Claim(ClaimTypes.AuthenticationMethod, method)],
+            CookieAuthenticationDefaults.AuthenticationScheme));
+}

@@ -1,0 +1,37 @@
+using System.Net;
+using LlmGateway.Admin.Services;
+
+namespace LlmGateway.Tests.Admin.Components;
+
+public sealed class AdminLogicTests
+{
+    [Theory]
+    [InlineData(HttpStatusCode.TooManyRequests, """{"error":{"message":"Budget exceeded for team 'search'"}}""", "The Api is rate limiting: Budget exceeded for team 'search'")]
+    [InlineData(HttpStatusCode.BadRequest, """{"detail":"max_budget must be positive"}""", "The Api refused the request (400): max_budget must be positive")]
+    [InlineData(HttpStatusCode.BadGateway, "<html><body>Bad gateway</body></html>", "The Api failed (502).")]
+    [InlineData(HttpStatusCode.NotFound, "", "Not found.")]
+    public void ApiErrorsBecomeOneReadableSentence(HttpStatusCode status, string body, string expected) =>
+        Assert.Equal(expected, ApiErrorMessage.From(status, body));
+
+    [Fact]
+    public void ProjectedSpendExtrapolatesTheRateSoFarToTheEndOfTheMonth()
+    {
+        var resetAt = new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero);
+        var halfway = new DateTimeOffset(2026, 5, 16, 12, 0, 0, TimeSpan.Zero);
+
+        Assert.Equal(40, BudgetWindow.ProjectedSpend(20, "1mo", resetAt, halfway)!.Value, precision: 6);
+        Assert.Null(BudgetWindow.ProjectedSpend(20, null, resetAt, halfway));
+        Assert.Equal(resetAt.AddDays(-7), BudgetWindow.Start("7d", resetAt));
+    }
+
+    [Fact]
+    public void CsvExportQuotesCommasAndDefusesFormulas()
+    {
+        var csv = SpendCsv.Write([new SpendLogRow { RequestId = "r1", TeamId = "=HYPERLINK(\"x\")", Model = "a,b", Spend = 0.5, TotalMs = 12.5 }]);
+
+        var row = csv.Split('\n')[1];
+        Assert.StartsWith("r1,,,,\"'=HYPERLINK(\"\"x\"\")\",", row);
+        Assert.Contains(",\"a,b\",", row);
+        Assert.Contains(",0.5,", row);
+    }
+}

@@ -29,6 +29,11 @@ public sealed class GatewayApiHost : WebApplicationFactory<LlmGateway.Api.Gatewa
             ["ConnectionStrings:gatewaydb"] = databaseConnection,
             ["ConnectionStrings:redis"] = redisConnection,
             ["Gateway:MasterKey"] = MasterKey,
+            // Outage tests stop Redis and Postgres on purpose: keep their reconnect chatter out of the test log.
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:StackExchange.Redis"] = "None",
+            ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "None",
+            ["Logging:LogLevel:Npgsql"] = "None",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -87,6 +87,37 @@ public sealed class BudgetTests(GovernanceFixture fixture) : IClassFixture<Gover
         Assert.Contains("spent $0.01 of $0.015", error.GetProperty("message").GetString());
     }
 
+    [Fact]
+    public async Task ABudgetSurvivesRedisLosingItsCountersBecauseTheyAreRebuiltFromTheLedger()
+    {
+        var (teamId, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "reseed-team", max_budget = 0.03 });
+        using var client = fixture.Api.CreateLoopbackClient();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(GovernanceFixture.Chat(key), TestContext.Current.CancellationToken)).StatusCode);
+        }
+
+        await LocalProcess.WaitUntilAsync(async () => await LedgerRowsAsync(teamId) == 3, TimeSpan.FromSeconds(20), "the ledger rows");
+        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fixture.RedisConnection + ",allowAdmin=true"))
+        {
+            await redis.GetServers().Single().FlushAllDatabasesAsync();
+        }
+
+        using var afterLoss = await client.SendAsync(GovernanceFixture.Chat(key), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.TooManyRequests, afterLoss.StatusCode);
+        Assert.Contains("budget_exceeded", await afterLoss.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(0.03m, await TeamSpendAsync(teamId));
+    }
+
+    private async Task<long> LedgerRowsAsync(string teamId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(fixture.DatabaseConnection);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM spend_logs WHERE team_id = @team AND status = 'success'", connection);
+        command.Parameters.AddWithValue("team", teamId);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     internal sealed record Outcome(HttpStatusCode Status, string? Type, string Message, string? RetryAfter);
 
     internal static async Task<List<Outcome>> SendConcurrentlyAsync(int count, Func<int, (GatewayApiHost Host, string Key)> target)

@@ -1,0 +1,122 @@
+using LlmGateway.Api.Limits;
+using LlmGateway.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace LlmGateway.Tests.Limits;
+
+/// <summary>admit.lua and settle.lua evaluated directly against a real Redis: the arithmetic the budgets rest on.</summary>
+public sealed class LimitScriptsTests(TestServers servers) : IAsyncLifetime
+{
+    private ConnectionMultiplexer redis = null!;
+    private IDatabase Db => redis.GetDatabase();
+
+    public async ValueTask InitializeAsync() => redis = await ConnectionMultiplexer.ConnectAsync(await servers.CreateRedisAsync());
+
+    public async ValueTask DisposeAsync() => await redis.DisposeAsync();
+
+    private static RedisKey[] Keys(string scope) =>
+        [.. new[] { "rpm", "tpm", "par", "spent", "reserved", "resv-exp", "resv" }.Select(k => (RedisKey)$"t:{{{scope}}}:{k}")];
+
+    /// <summary>One scope: rpm, tpm, parallel, budget (nanos); -1 = none.</summary>
+    private Task<RedisResult[]> AdmitAsync(string scope, string id, long rpm = -1, long tpm = -1, long parallel = -1, long budget = -1,
+        long cost = 0, long tokens = 0, long lease = 60_000, long hold = 60_000) =>
+        EvalAsync(LimitScripts.Admit, Keys(scope), [id, 1, tokens, cost, lease, hold, rpm, tpm, parallel, budget, 3_600_000]);
+
+    private Task<RedisResult[]> SettleAsync(string scope, string id, string bucket, long cost, long estimate = 0, long actual = 0,
+        bool tpm = false, bool parallel = false, bool budget = true) =>
+        EvalAsync(LimitScripts.Settle, Keys(scope), [id, 1, estimate, actual, bucket, cost, tpm ? "1" : "0", parallel ? "1" : "0", budget ? "1" : "0"]);
+
+    private async Task<RedisResult[]> EvalAsync(string script, RedisKey[] keys, RedisValue[] values) =>
+        (RedisResult[])(await Db.ScriptEvaluateAsync(script, keys, values))!;
+
+    [Fact]
+    public async Task AMissingBudgetCounterAsksToBeSeededAndWritesNothing()
+    {
+        var result = await AdmitAsync("seed", "r1", rpm: 10, budget: 100, cost: 10);
+        Assert.Equal(-1, (int)result[0]);
+        Assert.False(await Db.KeyExistsAsync(Keys("seed")[0]));
+    }
+
+    [Fact]
+    public async Task ReservationsStopAdmissionAtTheBudgetAndSettleToTheActualCostOnce()
+    {
+        await Db.StringSetAsync(Keys("budget")[3], 0);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(1, (int)(await AdmitAsync("budget", $"r{i}", budget: 100, cost: 30))[0]);
+        }
+
+        var rejected = await AdmitAsync("budget", "r3", budget: 100, cost: 30);
+        Assert.Equal(0, (int)rejected[0]);
+        Assert.Equal("budget", rejected[2].ToString());
+        Assert.Equal(90, (long)await Db.StringGetAsync(Keys("budget")[4]));
+
+        await SettleAsync("budget", "r0", "0", cost: 10);
+        await SettleAsync("budget", "r0", "0", cost: 10); // replayed: counted once
+        Assert.Equal(10, (long)await Db.StringGetAsync(Keys("budget")[3]));
+        Assert.Equal(60, (long)await Db.StringGetAsync(Keys("budget")[4]));
+        Assert.Equal(1, (int)(await AdmitAsync("budget", "r4", budget: 100, cost: 30))[0]);
+    }
+
+    [Fact]
+    public async Task AReservationThatIsNeverSettledExpiresAndFreesTheBudget()
+    {
+        await Db.StringSetAsync(Keys("leak")[3], 0);
+        Assert.Equal(1, (int)(await AdmitAsync("leak", "crashed", budget: 50, cost: 50, hold: 100))[0]);
+        Assert.Equal(0, (int)(await AdmitAsync("leak", "blocked", budget: 50, cost: 50, hold: 100))[0]);
+
+        await Task.Delay(250, TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, (int)(await AdmitAsync("leak", "after", budget: 50, cost: 50))[0]);
+        Assert.Equal(50, (long)await Db.StringGetAsync(Keys("leak")[4]));
+    }
+
+    [Fact]
+    public async Task RequestsPerMinuteAdmitExactlyTheLimitAndSayWhenToRetry()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(1, (int)(await AdmitAsync("rpm", $"r{i}", rpm: 3))[0]);
+        }
+
+        var rejected = await AdmitAsync("rpm", "r3", rpm: 3);
+        Assert.Equal(0, (int)rejected[0]);
+        Assert.Equal("requests", rejected[2].ToString());
+        Assert.InRange((long)rejected[5], 1, 60_000);
+    }
+
+    [Fact]
+    public async Task TokensPerMinuteReserveTheEstimateAndSettleToTheActual()
+    {
+        var first = await AdmitAsync("tpm", "r1", tpm: 100, tokens: 80);
+        Assert.Equal(1, (int)first[0]);
+        Assert.Equal(0, (int)(await AdmitAsync("tpm", "r2", tpm: 100, tokens: 30))[0]);
+
+        await SettleAsync("tpm", "r1", first[1].ToString(), cost: 0, estimate: 80, actual: 20, tpm: true, budget: false);
+
+        Assert.Equal(1, (int)(await AdmitAsync("tpm", "r2", tpm: 100, tokens: 30))[0]);
+    }
+
+    [Fact]
+    public async Task ParallelLeasesAreReleasedBySettle()
+    {
+        Assert.Equal(1, (int)(await AdmitAsync("par", "r1", parallel: 1))[0]);
+        Assert.Equal("max_parallel_requests", (await AdmitAsync("par", "r2", parallel: 1))[2].ToString());
+
+        await SettleAsync("par", "r1", "0", cost: 0, parallel: true, budget: false);
+
+        Assert.Equal(1, (int)(await AdmitAsync("par", "r2", parallel: 1))[0]);
+    }
+
+    [Fact]
+    public async Task NothingIsWrittenWhenALaterScopeRejects()
+    {
+        var keys = Keys("first").Concat(Keys("second")).ToArray();
+        var result = await EvalAsync(LimitScripts.Admit, keys,
+            ["r1", 2, 0, 0, 60_000, 60_000, 10, -1, -1, -1, 3_600_000, 0, -1, -1, -1, 3_600_000]);
+
+        Assert.Equal(0, (int)result[0]);
+        Assert.Equal(1, (int)result[1]);
+        Assert.Equal(0, await Db.SortedSetLengthAsync(Keys("first")[0]));
+    }
+}

@@ -278,8 +278,8 @@ public sealed class ChatProxy(
 
     private TimeSpan RetryAfter(RoutingRun run)
     {
-        var hinted = run.Failures.Select(f => f.Failure.RetryAfter).Where(r => r is not null).Select(r => r!.Value).DefaultIfEmpty(router.Policy.Cooldown).Min();
-        return hinted < router.Policy.Cooldown ? hinted : router.Policy.Cooldown;
+        // The soonest any tried deployment may answer again: its provider's Retry-After, else the cooldown.
+        return run.Failures.Select(f => f.Failure.RetryAfter ?? router.Policy.Cooldown).DefaultIfEmpty(router.Policy.Cooldown).Min();
     }
 
     private static string Describe(UpstreamOperation operation) => operation == UpstreamOperation.Embeddings ? "embeddings" : "chat";

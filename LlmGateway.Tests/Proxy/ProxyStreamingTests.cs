@@ -199,7 +199,7 @@ public sealed partial class ProxyStreamingTests(TestServers servers, ProxyFixtur
         Assert.InRange(stopwatch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(10));
         Assert.Contains((int)response.StatusCode, new[] { 502, 503 });
         var message = path == "/v1/messages"
-            ? (string?)AssertAnthropicError(body, "api_error")["message"]
+            ? (string?)AssertAnthropicError(body, "overloaded_error")["message"]
             : (string?)AssertOpenAiError(body, code: "upstream_unavailable")["message"];
         Assert.Contains($"'{group}'", message);
         Assert.Contains("empty", message);

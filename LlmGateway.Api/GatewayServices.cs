@@ -49,6 +49,7 @@ public static class GatewayServices
         builder.Services.AddSingleton<LimitsGate>();
         builder.Services.AddSingleton<PriceTable>();
         builder.Services.AddSingleton<CostEstimator>();
+        builder.Services.AddHostedService<UnknownPriceWarning>();
         builder.Services.TryAddSingleton<IUsageRecorder, LoggingUsageRecorder>();
         builder.Services.AddSingleton<UpstreamClients>();
         builder.Services.AddSingleton<UpstreamSender>();

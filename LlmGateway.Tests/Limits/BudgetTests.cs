@@ -60,6 +60,33 @@ public sealed class BudgetTests(GovernanceFixture fixture) : IClassFixture<Gover
     }
 
     [Fact]
+    public async Task AnActualCostAboveTheEstimateOvershootsByAtMostTheExcessOfTheRequestInFlight()
+    {
+        var (teamId, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "overshoot-team", max_budget = 0.10 });
+        // The provider ignores max_tokens: 150 tokens ($0.015) where $0.01 was reserved.
+        var greedy = Fakes.FakeResponse.Ok with { PromptTokens = 10, CompletionTokens = 150 };
+        using var client = fixture.Api.CreateLoopbackClient();
+        var admitted = 0;
+        for (var i = 0; i < 20; i++)
+        {
+            fixture.Upstream.Enqueue(greedy);
+            using var response = await client.SendAsync(GovernanceFixture.Chat(key), TestContext.Current.CancellationToken);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                break;
+            }
+
+            admitted++;
+        }
+
+        fixture.Upstream.Reset();
+        fixture.Upstream.Default = Fakes.FakeResponse.Ok with { PromptTokens = 10, CompletionTokens = 100 };
+        // Sequential: one request in flight at a time, so the overshoot is at most one request's $0.005 excess.
+        Assert.Equal(7, admitted);
+        Assert.Equal(0.105m, await TeamSpendAsync(teamId));
+    }
+
+    [Fact]
     public async Task AHugeMaxTokensIsCappedByTheModelsMaximumWhenReserving()
     {
         var (teamId, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "cap-team", max_budget = 0.05 });

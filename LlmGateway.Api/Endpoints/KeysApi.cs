@@ -14,7 +14,7 @@ public static class KeysApi
 {
     public static IEndpointRouteBuilder MapKeysApi(this IEndpointRouteBuilder app)
     {
-        var keys = app.MapGroup("/key").WithTags("Keys");
+        var keys = app.MapGroup("/key").WithTags("Keys").RequireMasterKey();
         keys.MapPost("/generate", GenerateAsync).WithName("GenerateKey").WithSummary("Create a virtual key; the secret is shown only in this response.");
         keys.MapPost("/update", UpdateAsync).WithName("UpdateKey").WithSummary("Change a key's fields (by secret or token).");
         keys.MapPost("/delete", DeleteAsync).WithName("DeleteKeys").WithSummary("Delete keys by secret, token or alias.");
@@ -30,11 +30,6 @@ public static class KeysApi
 
     private static async Task<IResult> GenerateAsync(KeyRequest request, HttpContext context, [AsParameters] ManagementServices services)
     {
-        if (await services.DenyUnlessMasterAsync(context) is { } denied)
-        {
-            return denied;
-        }
-
         if (ManagementErrors.Validate(request.BudgetDuration, request.MaxBudget, request.SoftBudget, request.RpmLimit, request.TpmLimit,
                 request.MaxParallelRequests, request.Duration) is { } invalid)
         {
@@ -59,11 +54,6 @@ public static class KeysApi
 
     private static async Task<IResult> UpdateAsync(KeyRequest request, HttpContext context, [AsParameters] ManagementServices services)
     {
-        if (await services.DenyUnlessMasterAsync(context) is { } denied)
-        {
-            return denied;
-        }
-
         var key = await FindAsync(services, request.Key, context.RequestAborted);
         if (key is null)
         {
@@ -93,11 +83,6 @@ public static class KeysApi
 
     private static async Task<IResult> DeleteAsync(KeyDeleteRequest request, HttpContext context, [AsParameters] ManagementServices services)
     {
-        if (await services.DenyUnlessMasterAsync(context) is { } denied)
-        {
-            return denied;
-        }
-
         var tokens = (request.Keys ?? []).Select(ToLookupHash).ToList();
         var aliases = request.KeyAliases ?? [];
         var keys = await services.Db.VirtualKeys
@@ -115,11 +100,6 @@ public static class KeysApi
 
     private static async Task<IResult> SetBlockedAsync(KeyBlockRequest request, HttpContext context, ManagementServices services, bool blocked)
     {
-        if (await services.DenyUnlessMasterAsync(context) is { } denied)
-        {
-            return denied;
-        }
-
         var key = await FindAsync(services, request.Key, context.RequestAborted);
         if (key is null)
         {
@@ -135,11 +115,6 @@ public static class KeysApi
 
     private static async Task<IResult> RegenerateAsync(string key, KeyRegenerateRequest? request, HttpContext context, [AsParameters] ManagementServices services)
     {
-        if (await services.DenyUnlessMasterAsync(context) is { } denied)
-        {
-            return denied;
-        }
-
         var record = await FindAsync(services, key, context.RequestAborted);
         if (record is null)
         {
@@ -167,11 +142,6 @@ public static class KeysApi
 
     private static async Task<IResult> InfoAsync(string? key, HttpContext context, [AsParameters] ManagementServices services)
     {
-        if (await services.DenyUnlessMasterAsync(context) is { } denied)
-        {
-            return denied;
-        }
-
         var record = await FindAsync(services, key, context.RequestAborted);
         if (record is null)
         {
@@ -184,11 +154,6 @@ public static class KeysApi
 
     private static async Task<IResult> ListAsync(string? team_id, int? page, int? size, HttpContext context, [AsParameters] ManagementServices services)
     {
-        if (await services.DenyUnlessMasterAsync(context) is { } denied)
-        {
-            return denied;
-        }
-
         var pageSize = Math.Clamp(size ?? 50, 1, 500);
         var pageNumber = Math.Max(1, page ?? 1);
         var query = services.Db.VirtualKeys.AsNoTracking();

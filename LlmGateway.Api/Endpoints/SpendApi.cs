@@ -1,5 +1,5 @@
-using LlmGateway.Api.Auth;
 using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Management;
 using LlmGateway.Api.Data;
 using LlmGateway.Api.Spend;
 
@@ -10,7 +10,7 @@ public static class SpendApi
 {
     public static IEndpointRouteBuilder MapSpendApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("").WithTags("Spend").AddEndpointFilter(RequireMasterKeyAsync);
+        var api = app.MapGroup("").WithTags("Spend").RequireMasterKey();
         api.MapGet("/spend/logs", GetLogsAsync).WithName("SpendLogs")
             .WithSummary("Ledger rows, newest first (LiteLLM filters), or daily totals with summarize=true.");
         api.MapGet("/global/spend", GetGlobalAsync).WithName("GlobalSpend")
@@ -56,15 +56,6 @@ public static class SpendApi
         }
 
         return TypedResults.Ok(await SpendLedgerQueries.SummaryAsync(db, filter, groupBy, ct));
-    }
-
-    private static async ValueTask<object?> RequireMasterKeyAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
-    {
-        var context = invocation.HttpContext;
-        var auth = context.RequestServices.GetRequiredService<GatewayAuthenticator>();
-        return await auth.RequireMasterAsync(context.Request, context.RequestAborted) is { } error
-            ? await FailAsync(context, error)
-            : await next(invocation);
     }
 
     private static bool TryParseLimit(IQueryCollection query, out int limit, out GatewayError? error)

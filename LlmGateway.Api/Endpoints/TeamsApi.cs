@@ -10,7 +10,7 @@ public static class TeamsApi
 {
     public static IEndpointRouteBuilder MapTeamsApi(this IEndpointRouteBuilder app)
     {
-        var teams = app.MapGroup("/team").WithTags("Teams");
+        var teams = app.MapGroup("/team").WithTags("Teams").RequireMasterKey();
         teams.MapPost("/new", CreateAsync).WithName("CreateTeam").WithSummary("Create a team with budget, limits and allowed models.");
         teams.MapPost("/update", UpdateAsync).WithName("UpdateTeam").WithSummary("Change a team's fields.");
         teams.MapPost("/delete", DeleteAsync).WithName("DeleteTeams").WithSummary("Delete teams; their keys stop working at once.");
@@ -21,11 +21,6 @@ public static class TeamsApi
 
     private static async Task<IResult> CreateAsync(TeamRequest request, HttpContext context, [AsParameters] ManagementServices services)
     {
-        if (await services.DenyUnlessMasterAsync(context) is { } denied)
-        {
-            return denied;
-        }
-
         if (ManagementErrors.Validate(request.BudgetDuration, request.MaxBudget, request.SoftBudget, request.RpmLimit, request.TpmLimit, request.MaxParallelRequests) is { } invalid)
         {
             return ManagementServices.Error(invalid);
@@ -47,11 +42,6 @@ public static class TeamsApi
 
     private static async Task<IResult> UpdateAsync(TeamRequest request, HttpContext context, [AsParameters] ManagementServices services)
     {
-        if (await services.DenyUnlessMasterAsync(context) is { } denied)
-        {
-            return denied;
-        }
-
         var team = await services.Db.Teams.FirstOrDefaultAsync(t => t.TeamId == request.TeamId, context.RequestAborted);
         if (team is null)
         {
@@ -72,11 +62,6 @@ public static class TeamsApi
 
     private static async Task<IResult> DeleteAsync(TeamDeleteRequest request, HttpContext context, [AsParameters] ManagementServices services)
     {
-        if (await services.DenyUnlessMasterAsync(context) is { } denied)
-        {
-            return denied;
-        }
-
         var ids = request.TeamIds ?? [];
         var deleted = await services.Db.Teams.Where(t => ids.Contains(t.TeamId)).ExecuteDeleteAsync(context.RequestAborted);
         foreach (var id in ids)
@@ -89,11 +74,6 @@ public static class TeamsApi
 
     private static async Task<IResult> InfoAsync(string? team_id, HttpContext context, [AsParameters] ManagementServices services)
     {
-        if (await services.DenyUnlessMasterAsync(context) is { } denied)
-        {
-            return denied;
-        }
-
         var team = await services.Db.Teams.AsNoTracking().Include(t => t.Keys).FirstOrDefaultAsync(t => t.TeamId == team_id, context.RequestAborted);
         if (team is null)
         {
@@ -113,11 +93,6 @@ public static class TeamsApi
 
     private static async Task<IResult> ListAsync(HttpContext context, [AsParameters] ManagementServices services)
     {
-        if (await services.DenyUnlessMasterAsync(context) is { } denied)
-        {
-            return denied;
-        }
-
         var now = DateTimeOffset.UtcNow;
         var teams = await services.Db.Teams.AsNoTracking().OrderBy(t => t.CreatedAt).ToListAsync(context.RequestAborted);
         var result = new List<TeamResponse>(teams.Count);

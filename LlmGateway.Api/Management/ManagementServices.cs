@@ -1,4 +1,3 @@
-using LlmGateway.Api.Auth;
 using LlmGateway.Api.Budgets;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Data;
@@ -9,16 +8,11 @@ using LlmGateway.Api.Limits;
 namespace LlmGateway.Api.Management;
 
 /// <summary>What the management handlers need, grouped for <c>[AsParameters]</c>.</summary>
-public sealed class ManagementServices(GatewayDbContext db, GatewayAuthenticator auth, KeyCache keys, LedgerSeeder ledger)
+public sealed class ManagementServices(GatewayDbContext db, KeyCache keys, LedgerSeeder ledger)
 {
     public GatewayDbContext Db { get; } = db;
-    public GatewayAuthenticator Auth { get; } = auth;
     public KeyCache Keys { get; } = keys;
     public LedgerSeeder Ledger { get; } = ledger;
-
-    /// <summary>Null when the caller holds the master key; else the 401/403 to answer.</summary>
-    public async Task<IResult?> DenyUnlessMasterAsync(HttpContext context) =>
-        await Auth.RequireMasterAsync(context.Request, context.RequestAborted) is { } error ? Error(error) : null;
 
     public static IResult Error(GatewayError error) =>
         Results.Text(System.Text.Encoding.UTF8.GetString(ErrorWriter.ToBytes(error, ClientFormat.OpenAi)), "application/json", statusCode: error.StatusCode);

@@ -34,6 +34,9 @@ public static class GatewayServices
         builder.Services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
         builder.Services.AddSingleton<GatewayReadiness>();
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.AddExceptionHandler<Contracts.BadRequestExceptionHandler>();
+        builder.Services.AddProblemDetails();
         builder.Services.AddHostedService<DatabaseMigrator>();
 
         builder.AddGatewayConfiguration();

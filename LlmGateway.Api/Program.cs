@@ -15,6 +15,7 @@ builder.AddGatewayServices();
 var app = builder.Build();
 
 app.UseRequestIds();
+app.UseExceptionHandler();
 // GET /health is LiteLLM's deployment health (HealthApi); ASP.NET's aggregate check moves aside.
 app.MapDefaultEndpoints(healthPath: "/health/aggregate");
 app.MapHealthApi();

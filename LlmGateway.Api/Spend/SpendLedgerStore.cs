@@ -178,10 +178,10 @@ internal sealed class SpendLedgerStore(IServiceScopeFactory scopes, ILogger<Spen
                 overhead_ms, total_ms, metadata
             FROM input
             ON CONFLICT (request_id, start_time) DO NOTHING
-            RETURNING api_key, team_id, spend
+            RETURNING api_key, team_id, spend, end_time
         ), key_spend AS (
-            UPDATE virtual_keys k SET spend = k.spend + s.total
-            FROM (SELECT api_key, sum(spend) AS total FROM inserted WHERE api_key IS NOT NULL GROUP BY api_key) s
+            UPDATE virtual_keys k SET spend = k.spend + s.total, last_used_at = GREATEST(k.last_used_at, s.last_used)
+            FROM (SELECT api_key, sum(spend) AS total, max(end_time) AS last_used FROM inserted WHERE api_key IS NOT NULL GROUP BY api_key) s
             WHERE k.token = s.api_key::bpchar
         ), team_spend AS (
             UPDATE teams t SET spend = t.spend + s.total

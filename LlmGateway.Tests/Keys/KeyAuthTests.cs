@@ -126,6 +126,24 @@ public sealed class KeyAuthTests(GovernanceFixture fixture) : IClassFixture<Gove
     }
 
     [Fact]
+    public async Task AKeysLastUseAndLifetimeSpendAreRecordedFromTheLedger()
+    {
+        var (_, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "last-used-team" });
+        using var client = fixture.Api.CreateLoopbackClient();
+        (await client.SendAsync(GovernanceFixture.Chat(key), Ct)).EnsureSuccessStatusCode();
+
+        using var admin = fixture.Api.CreateLoopbackClient(GatewayApiHost.MasterKey);
+        JsonElement info = default;
+        await LocalProcess.WaitUntilAsync(async () =>
+        {
+            info = (await admin.GetFromJsonAsync<JsonElement>($"/key/info?key={key}", Ct)).GetProperty("info");
+            return info.GetProperty("last_used_at").ValueKind == JsonValueKind.String;
+        }, TimeSpan.FromSeconds(20), "last_used_at");
+        Assert.True(info.GetProperty("last_used_at").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-1));
+        Assert.Equal(0.01m, info.GetProperty("spend").GetDecimal());
+    }
+
+    [Fact]
     public async Task TeamNamesWithSqlAreStoredLiterally()
     {
         const string alias = "'; DROP TABLE teams;--";

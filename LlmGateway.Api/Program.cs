@@ -26,5 +26,6 @@ app.MapModelsApi();
 app.MapTeamsApi();
 app.MapKeysApi();
 app.MapSpendApi();
+app.MapAlertsApi();
 
 app.Run();

@@ -62,6 +62,7 @@ public static class GatewayServices
         builder.Services.AddSingleton<ProxyServices>();
         builder.Services.AddScoped<Management.ManagementServices>();
         builder.AddSpendLedger();
+        builder.AddBudgetAlerts();
         return builder;
     }
 }

@@ -27,5 +27,6 @@ app.MapModelsApi();
 app.MapTeamsApi();
 app.MapKeysApi();
 app.MapSpendApi();
+app.MapAlertsApi();
 
 app.Run();

@@ -1,37 +1,39 @@
 using LlmGateway.AppHost;
+using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
 // Resources: Postgres (database gatewaydb) and Redis, as containers, local processes or existing servers.
 var infrastructure = builder.AddGatewayInfrastructure();
 
-// Services
+// Secrets: Aspire secret parameters (user secrets locally; azd prompts for them and keeps them out of files).
 var masterKey = builder.AddParameter("master-key", new GenerateParameterDefault { MinLength = 40, Special = false }, secret: true, persist: true);
+var config = GatewayConfigSource.Choose(builder, GatewaySecrets.KnownProviderKeys);
 
-// Real providers when a key is set; otherwise the blueprint's model names served by the built-in mock.
-var providerKeys = new[] { "ANTHROPIC_API_KEY", "OPENAI_API_KEY" }
-    .Where(name => !string.IsNullOrEmpty(builder.Configuration[name]))
-    .ToList();
-var configFile = Path.Combine(builder.AppHostDirectory, providerKeys.Count > 0 ? "gateway.yaml" : "gateway.demo.yaml");
-
+// Services
 var api = builder.AddProject<Projects.LlmGateway_Api>("api")
     .WithReference(infrastructure.Database, "gatewaydb")
     .WithReference(infrastructure.Redis, "redis")
     .WaitFor(infrastructure.DatabaseServer)
     .WaitFor(infrastructure.RedisServer)
     .WithEnvironment("Gateway__MasterKey", masterKey)
-    .WithEnvironment("Gateway__ConfigFile", configFile)
-    .WithHttpHealthCheck("/health/readiness");
-foreach (var name in providerKeys)
-{
-    api.WithEnvironment(name, builder.AddParameter(name.ToLowerInvariant().Replace('_', '-'), builder.Configuration[name]!, secret: true));
-}
+    .WithGatewayConfig(config)
+    .WithProviderKeys(config)
+    .WithReplicas(builder.Configuration.GetValue("Api:Replicas", 1))
+    .WithExternalHttpEndpoints()
+    .WithGatewayProbes()
+    .WithForwardedHeadersWhenPublished();
 
-// Apps
-builder.AddProject<Projects.LlmGateway_Admin>("admin")
+// Apps: the admin shares Redis for its data-protection keys, so its sessions survive restarts and span replicas.
+var admin = builder.AddProject<Projects.LlmGateway_Admin>("admin")
     .WithReference(api)
     .WaitFor(api)
+    .WithReference(infrastructure.Redis, "redis")
+    .WaitFor(infrastructure.RedisServer)
     .WithEnvironment("Gateway__MasterKey", masterKey)
-    .WithHttpHealthCheck("/health");
+    .WithAdminPassword()
+    .WithExternalHttpEndpoints()
+    .WithHttpHealthCheck("/health")
+    .WithForwardedHeadersWhenPublished();
 
 builder.Build().Run();

@@ -35,7 +35,7 @@ public sealed class ManifestTests
     }
 
     /// <summary>The AppHost built beside this test assembly, in the same configuration.</summary>
-    private static string AppHostDll()
+    internal static string AppHostDll()
     {
         var configuration = typeof(ManifestTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
         var directory = new DirectoryInfo(AppContext.BaseDirectory);

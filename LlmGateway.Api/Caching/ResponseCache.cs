@@ -82,7 +82,10 @@ public sealed class ResponseCache(CacheSettings settings, IConnectionMultiplexer
         await CacheReplay.WriteAsync(proxy, cached, plan.Stream, plan.IncludeUsage);
     }
 
-    /// <summary>Runs the upstream call, copying what the client receives, and stores it when it was a complete answer.</summary>
+    /// <summary>
+    /// Runs the upstream call, copying what the client receives. A complete answer is stored just before its last byte
+    /// is sent, so a client that has the whole answer finds it cached on its next identical request.
+    /// </summary>
     public async Task ProxyAsync(ProxyContext proxy, CachePlan? plan, Func<Task> proxyAsync)
     {
         proxy.Http.Response.Headers["x-gateway-cache"] = "miss";
@@ -92,21 +95,30 @@ public sealed class ResponseCache(CacheSettings settings, IConnectionMultiplexer
             return;
         }
 
-        byte[]? body;
-        using (var capture = ResponseCapture.Install(proxy.Http, settings.MaxEntryBytes))
-        {
-            await proxyAsync();
-            body = Complete(proxy, plan, capture);
-        }
+        using var capture = ResponseCapture.Install(proxy.Http, settings.MaxEntryBytes);
+        capture.OnComplete = () => StoreAsync(proxy, plan, capture);
+        await proxyAsync();
+        await capture.CompleteOnceAsync();
+    }
 
-        if (body is not null)
+    private async Task StoreAsync(ProxyContext proxy, CachePlan plan, ResponseCapture capture)
+    {
+        try
         {
-            var cost = proxy.Deployment is { } deployment && proxy.CostOf is { } costOf ? costOf(deployment, proxy.Usage!.Value) : 0m;
-            await StoreAsync(plan, new CachedResponse(body, proxy.Usage!.Value, cost, DateTimeOffset.UtcNow));
+            if (Complete(proxy, plan, capture) is { } body)
+            {
+                var cost = proxy.Deployment is { } deployment && proxy.CostOf is { } costOf ? costOf(deployment, proxy.Usage!.Value) : 0m;
+                await WriteEntryAsync(plan, new CachedResponse(body, proxy.Usage!.Value, cost, DateTimeOffset.UtcNow));
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Storing is best effort: it must never break the answer being sent.
+            logger.LogWarning("Storing an answer in the response cache failed ({Error})", ex.GetType().Name);
         }
     }
 
-    private async Task StoreAsync(CachePlan plan, CachedResponse cached)
+    private async Task WriteEntryAsync(CachePlan plan, CachedResponse cached)
     {
         try
         {

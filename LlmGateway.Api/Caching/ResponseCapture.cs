@@ -14,6 +14,7 @@ public sealed class ResponseCapture : IHttpResponseBodyFeature, IDisposable
     private readonly IHttpResponseBodyFeature inner;
     private readonly ArrayBufferWriter<byte> copy = new(4096);
     private readonly int limit;
+    private bool completed;
 
     private ResponseCapture(HttpContext context, int limit)
     {
@@ -23,6 +24,9 @@ public sealed class ResponseCapture : IHttpResponseBodyFeature, IDisposable
         Writer = new TeeWriter(inner.Writer, this);
         Stream = new TeeStream(inner.Stream, this);
     }
+
+    /// <summary>Called once, before the last byte of a complete answer goes out (or after the handler, at the latest).</summary>
+    public Func<Task>? OnComplete { get; set; }
 
     /// <summary>True once the body outgrew the bound: the copy is incomplete and must not be stored.</summary>
     public bool Overflowed { get; private set; }
@@ -60,6 +64,32 @@ public sealed class ResponseCapture : IHttpResponseBodyFeature, IDisposable
     }
 
     public Task CompleteAsync() => inner.CompleteAsync();
+
+    public async Task CompleteOnceAsync()
+    {
+        if (!completed && OnComplete is { } onComplete)
+        {
+            completed = true;
+            await onComplete();
+        }
+    }
+
+    /// <summary>The whole body is here: its Content-Length reached, or a stream's final event (<c>[DONE]</c>, <c>message_stop</c>) written.</summary>
+    private bool LooksComplete()
+    {
+        if (completed || Overflowed || copy.WrittenCount == 0)
+        {
+            return false;
+        }
+
+        if (context.Response.ContentLength is { } length)
+        {
+            return copy.WrittenCount == length;
+        }
+
+        var tail = copy.WrittenSpan[Math.Max(0, copy.WrittenCount - 256)..].TrimEnd("\r\n "u8);
+        return tail.EndsWith("[DONE]"u8) || tail.IndexOf("event: message_stop"u8) >= 0;
+    }
 
     private void Append(ReadOnlySpan<byte> bytes)
     {
@@ -99,7 +129,14 @@ public sealed class ResponseCapture : IHttpResponseBodyFeature, IDisposable
             return inner.WriteAsync(source, cancellationToken);
         }
 
-        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => inner.FlushAsync(cancellationToken);
+        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) =>
+            capture.LooksComplete() ? FlushAfterAsync(cancellationToken) : inner.FlushAsync(cancellationToken);
+
+        private async ValueTask<FlushResult> FlushAfterAsync(CancellationToken cancellationToken)
+        {
+            await capture.CompleteOnceAsync();
+            return await inner.FlushAsync(cancellationToken);
+        }
 
         public override void CancelPendingFlush() => inner.CancelPendingFlush();
 
@@ -131,10 +168,15 @@ public sealed class ResponseCapture : IHttpResponseBodyFeature, IDisposable
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
             capture.Append(buffer.Span);
-            return inner.WriteAsync(buffer, cancellationToken);
+            if (capture.LooksComplete())
+            {
+                await capture.CompleteOnceAsync();
+            }
+
+            await inner.WriteAsync(buffer, cancellationToken);
         }
 
         public override void Flush() => inner.Flush();

@@ -59,6 +59,7 @@ public static class GatewayServices
         builder.Services.AddSingleton<ProviderRegistry>();
         builder.AddGatewayRouting();
         builder.Services.AddSingleton<ChatProxy>();
+        builder.AddResponseCache();
         builder.Services.AddSingleton<ProxyServices>();
         builder.Services.AddScoped<Management.ManagementServices>();
         builder.AddSpendLedger();

@@ -15,6 +15,8 @@ public sealed class CacheParams
     /// <summary>Time to live of a cached response; <c>ttl</c> seconds, default 3600.</summary>
     public int Ttl { get; init; } = 3600;
     public string? Namespace { get; init; }
+    /// <summary>Who shares cached answers: <c>team</c> (default), <c>key</c> or <c>global</c> (docs/caching.md).</summary>
+    public string? Scope { get; init; }
 
     public override string ToString() => $"cache {Type ?? "(default)"}, ttl {Ttl}s";
 }

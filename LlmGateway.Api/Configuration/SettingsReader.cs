@@ -71,6 +71,7 @@ internal static class SettingsReader
             Password = s.String("password"),
             Ttl = s.Int("ttl", min: 1) ?? 3600,
             Namespace = s.String("namespace"),
+            Scope = s.String("scope"),
         };
         s.ReportUnread();
         return cache;

@@ -146,6 +146,7 @@ public sealed class KeyCache : IHostedService
         },
         ModelRpmLimit = ParseLimits(key.ModelRpmLimit),
         ModelTpmLimit = ParseLimits(key.ModelTpmLimit),
+        AllowedCacheControls = Caching.CacheControls.AllowedIn(key.Metadata),
     };
 
     private static Dictionary<string, long> ParseLimits(string json)

@@ -44,6 +44,8 @@ public sealed record KeyRecord
     public ScopeLimits? Team { get; init; }
     public IReadOnlyDictionary<string, long> ModelRpmLimit { get; init; } = new Dictionary<string, long>();
     public IReadOnlyDictionary<string, long> ModelTpmLimit { get; init; } = new Dictionary<string, long>();
+    /// <summary>LiteLLM's <c>allowed_cache_controls</c> (read from the key's metadata); empty allows every control.</summary>
+    public IReadOnlyList<string> AllowedCacheControls { get; init; } = [];
 
     /// <summary>Empty lists mean every model; a model must be allowed by both the key and its team.</summary>
     public bool MayUse(string model) =>

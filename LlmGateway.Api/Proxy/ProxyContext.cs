@@ -23,6 +23,9 @@ public sealed class ProxyContext(HttpContext http, ClientFormat format, ModelGro
     public ProviderFailure? LastFailure { get; set; }
     /// <summary>Prices usage on a deployment, for <c>x-gateway-cost-usd</c>.</summary>
     public Func<DeploymentConfig, TokenUsage, decimal>? CostOf { get; init; }
+    /// <summary>Answered from the response cache: costs nothing; <see cref="SavedCost"/> is what the original cost.</summary>
+    public bool CacheHit { get; set; }
+    public decimal SavedCost { get; set; }
     /// <summary>Stopwatch timestamp when the current upstream attempt started.</summary>
     public long UpstreamStarted { get; set; }
 }

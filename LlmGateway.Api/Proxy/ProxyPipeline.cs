@@ -60,6 +60,14 @@ public static class ProxyPipeline
             return;
         }
 
+        // Response cache (docs/caching.md): cache controls are checked before admission, the lookup happens after it.
+        var cachePlan = services.Cache.Plan(context, caller, json, requestFacts, group.Name, out var cacheError);
+        if (cacheError is not null)
+        {
+            await RejectAsync(context, services, format, caller, requestFacts, started, timings, cacheError);
+            return;
+        }
+
         var admission = Admission.Unlimited;
         if (caller.Key is { } limited)
         {
@@ -77,6 +85,7 @@ public static class ProxyPipeline
         }
 
         timings.EndLimits();
+        var cached = await services.Cache.LookupAsync(cachePlan);
         timings.EndCache();
         var proxy = new ProxyContext(context, format, group, timings)
         {
@@ -84,7 +93,14 @@ public static class ProxyPipeline
         };
         try
         {
-            await proxyAsync(proxy, request);
+            if (cached is not null)
+            {
+                await services.Cache.ServeAsync(proxy, cachePlan!, cached);
+            }
+            else
+            {
+                await services.Cache.ProxyAsync(proxy, cachePlan, () => proxyAsync(proxy, request));
+            }
         }
         finally
         {
@@ -97,11 +113,11 @@ public static class ProxyPipeline
     {
         var usage = proxy.Usage ?? default;
         var price = proxy.Deployment is { } deployment ? services.Prices.For(deployment) : Budgets.Price.Unknown;
-        var cost = proxy.Usage is null ? 0m : price.Cost(usage);
+        var cost = proxy.Usage is null || proxy.CacheHit ? 0m : price.Cost(usage);
         await services.Limits.SettleAsync(admission, proxy.RequestId, usage.TotalTokens, cost);
         var status = proxy.Http.Response.StatusCode;
         await services.Usage.RecordAsync(UsageEvents.From(proxy, caller, facts, started, usage, cost,
-            priceUnknown: proxy.Usage is not null && !price.Known,
+            priceUnknown: proxy.Usage is not null && !proxy.CacheHit && !price.Known,
             status: status < 400 && proxy.MidStreamFailure is null ? "success" : UsageEvents.StatusOf(status, proxy)));
     }
 

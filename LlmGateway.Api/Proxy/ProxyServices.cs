@@ -9,7 +9,8 @@ namespace LlmGateway.Api.Proxy;
 /// <summary>What every proxy route handler needs, grouped for <c>[AsParameters]</c>.</summary>
 public sealed class ProxyServices(
     GatewayAuthenticator auth, ModelCatalog catalog, ChatProxy proxy, ProxyOptions options,
-    LimitsGate limits, CostEstimator costs, PriceTable prices, IUsageRecorder usage, ILogger<ProxyServices> logger)
+    LimitsGate limits, CostEstimator costs, PriceTable prices, IUsageRecorder usage, ILogger<ProxyServices> logger,
+    Caching.ResponseCache cache)
 {
     public GatewayAuthenticator Auth { get; } = auth;
     public ModelCatalog Catalog { get; } = catalog;
@@ -20,6 +21,7 @@ public sealed class ProxyServices(
     public PriceTable Prices { get; } = prices;
     public IUsageRecorder Usage { get; } = usage;
     public ILogger<ProxyServices> Logger { get; } = logger;
+    public Caching.ResponseCache Cache { get; } = cache;
 }
 
 /// <summary>Request limits of the proxy routes (section <c>Gateway</c>).</summary>

@@ -37,6 +37,8 @@ public static class UsageEvents
             StatusCode = proxy.Http.Response.StatusCode,
             Status = status,
             Spend = cost,
+            CacheHit = proxy.CacheHit,
+            SavedCost = proxy.SavedCost,
             PriceUnknown = priceUnknown,
             PromptTokens = usage.PromptTokens,
             CompletionTokens = usage.CompletionTokens,

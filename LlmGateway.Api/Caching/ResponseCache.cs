@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using LlmGateway.Api.Auth;
+using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Proxy;
+using StackExchange.Redis;
+
+namespace LlmGateway.Api.Caching;
+
+/// <summary>
+/// The exact-match response cache in Redis (docs/caching.md): planned before admission, looked up after it and
+/// before routing, stored after a complete answer. A Redis failure is a miss, never a failed request.
+/// </summary>
+public sealed class ResponseCache(CacheSettings settings, IConnectionMultiplexer redis, ILogger<ResponseCache> logger)
+{
+    private static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(10);
+    private long lastWarning;
+
+    public CacheSettings Settings => settings;
+
+    /// <summary>Null when the request is not cached; an error when it sent cache controls it may not use.</summary>
+    public CachePlan? Plan(HttpContext http, Caller caller, JsonBody body, RequestFacts facts, string modelGroup, out GatewayError? error)
+    {
+        error = null;
+        if (!settings.Enabled)
+        {
+            return null;
+        }
+
+        if (!CacheControls.TryRead(body, http.Request.Headers, out var controls, out error) || (error = controls.Check(caller.Key)) is not null
+            || !Cacheable(body))
+        {
+            return null;
+        }
+
+        var hash = CacheKey.Hash(body, facts.CallType, modelGroup, ScopeOf(caller));
+        var ns = controls.Namespace ?? settings.Namespace;
+        return new CachePlan(ns is null ? $"llmgw:cache:{hash}" : $"llmgw:cache:{ns}:{hash}",
+            Lookup: !controls.NoCache, Store: !controls.NoStore, controls.Ttl ?? settings.Ttl, controls.MaxAge,
+            facts.Stream, IncludeUsage(body),
+            [new("model_group", modelGroup), new("team", caller.Key?.TeamId ?? "none")]);
+    }
+
+    /// <summary>The cached answer, or null (a miss). Never throws and never waits longer than the cache timeout.</summary>
+    public async Task<CachedResponse?> LookupAsync(CachePlan? plan)
+    {
+        if (plan is null)
+        {
+            return null;
+        }
+
+        if (plan.Lookup)
+        {
+            try
+            {
+                var value = await redis.GetDatabase().StringGetAsync(plan.RedisKey).WaitAsync(settings.Timeout);
+                if (!value.IsNull && CachedResponse.Decode((byte[])value!, settings.MaxEntryBytes) is { } cached
+                    && (plan.MaxAge is not { } maxAge || DateTimeOffset.UtcNow - cached.Created <= maxAge))
+                {
+                    return cached;
+                }
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+            {
+                Failed("read", ex, plan);
+            }
+        }
+
+        CacheMetrics.Misses.Add(1, plan.Tags);
+        return null;
+    }
+
+    /// <summary>Answers from the cache: usage as the original reported it, cost 0 to the caller, the original cost as saved.</summary>
+    public async Task ServeAsync(ProxyContext proxy, CachePlan plan, CachedResponse cached)
+    {
+        proxy.Usage = cached.Usage;
+        proxy.CacheHit = true;
+        proxy.SavedCost = cached.SavedCost;
+        CacheMetrics.Hits.Add(1, plan.Tags);
+        CacheMetrics.SavedUsd.Add((double)cached.SavedCost, plan.Tags);
+        await CacheReplay.WriteAsync(proxy, cached, plan.Stream, plan.IncludeUsage);
+    }
+
+    /// <summary>
+    /// Runs the upstream call, copying what the client receives. A complete answer is stored just before its last byte
+    /// is sent, so a client that has the whole answer finds it cached on its next identical request.
+    /// </summary>
+    public async Task ProxyAsync(ProxyContext proxy, CachePlan? plan, Func<Task> proxyAsync)
+    {
+        proxy.Http.Response.Headers["x-gateway-cache"] = "miss";
+        if (plan is not { Store: true })
+        {
+            await proxyAsync();
+            return;
+        }
+
+        using var capture = ResponseCapture.Install(proxy.Http, settings.MaxEntryBytes);
+        capture.OnComplete = () => StoreAsync(proxy, plan, capture);
+        await proxyAsync();
+        await capture.CompleteOnceAsync();
+    }
+
+    private async Task StoreAsync(ProxyContext proxy, CachePlan plan, ResponseCapture capture)
+    {
+        try
+        {
+            if (Complete(proxy, plan, capture) is { } body)
+            {
+                var cost = proxy.Deployment is { } deployment && proxy.CostOf is { } costOf ? costOf(deployment, proxy.Usage!.Value) : 0m;
+                await WriteEntryAsync(plan, new CachedResponse(body, proxy.Usage!.Value, cost, DateTimeOffset.UtcNow));
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Storing is best effort: it must never break the answer being sent.
+            logger.LogWarning("Storing an answer in the response cache failed ({Error})", ex.GetType().Name);
+        }
+    }
+
+    private async Task WriteEntryAsync(CachePlan plan, CachedResponse cached)
+    {
+        try
+        {
+            await redis.GetDatabase().StringSetAsync(plan.RedisKey, cached.Encode(), plan.Ttl).WaitAsync(settings.Timeout);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            Failed("write", ex, plan);
+        }
+    }
+
+    /// <summary>The non-stream body to store, or null: errors, streams cut short, clients gone and oversized answers are not cached.</summary>
+    private byte[]? Complete(ProxyContext proxy, CachePlan plan, ResponseCapture capture)
+    {
+        var http = proxy.Http;
+        if (http.Response.StatusCode != StatusCodes.Status200OK || proxy.MidStreamFailure is not null || proxy.Usage is null
+            || http.RequestAborted.IsCancellationRequested || capture.Overflowed || capture.Captured.IsEmpty)
+        {
+            return null;
+        }
+
+        if (!plan.Stream)
+        {
+            return capture.Captured.ToArray();
+        }
+
+        try
+        {
+            var folded = proxy.Format == ClientFormat.Anthropic
+                ? StreamFolder.FoldAnthropic(capture.Captured.Span)
+                : StreamFolder.FoldOpenAi(capture.Captured.Span, proxy.Usage.Value);
+            var bytes = folded is null ? null : Encoding.UTF8.GetBytes(folded.ToJsonString());
+            return bytes is not null && bytes.Length <= settings.MaxEntryBytes ? bytes : null;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        {
+            logger.LogDebug("A streamed answer could not be folded for the cache ({Error})", ex.GetType().Name);
+            return null;
+        }
+    }
+
+    private string ScopeOf(Caller caller) => (settings.Scope, caller.Key) switch
+    {
+        (CacheScope.Global, _) => "global",
+        (_, null) => "master",
+        (CacheScope.Team, { TeamId: { } team }) => "team:" + team,
+        (_, { } key) => "key:" + key.Token,
+    };
+
+    /// <summary>Several sampled choices are asked to differ: <c>n</c> over 1 with a temperature above 0 (the default 1 included) is not cached.</summary>
+    private static bool Cacheable(JsonBody body)
+    {
+        if (!body.TryGet("n", out var n) || !body.ReaderFor(n).TryGetInt64(out var choices) || choices <= 1)
+        {
+            return true;
+        }
+
+        return body.TryGet("temperature", out var temperature) && body.ReaderFor(temperature).TryGetDouble(out var value) && value == 0;
+    }
+
+    private static bool IncludeUsage(JsonBody body)
+    {
+        if (!body.TryGet("stream_options", out var property) || property.Kind != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        using var options = JsonDocument.Parse(body.RawMemory(property));
+        return options.RootElement.TryGetProperty("include_usage", out var flag) && flag.ValueKind == JsonValueKind.True;
+    }
+
+    private void Failed(string operation, Exception ex, CachePlan plan)
+    {
+        CacheMetrics.Errors.Add(1, [new("operation", operation), .. plan.Tags]);
+        var now = Stopwatch.GetTimestamp();
+        var last = Interlocked.Read(ref lastWarning);
+        if ((last == 0 || Stopwatch.GetElapsedTime(last, now) > WarningInterval) && Interlocked.CompareExchange(ref lastWarning, now, last) == last)
+        {
+            logger.LogWarning("Response cache {Operation} failed ({Error}); the request continues as a miss", operation, ex.GetType().Name);
+        }
+    }
+}

@@ -8,12 +8,16 @@ public static class ConfigurationServices
     /// section, once, now. Registers <see cref="GatewayConfig"/> and <see cref="ModelCatalog"/> as singletons and logs
     /// each warning once when the host starts. An invalid config throws <see cref="GatewayConfigException"/>
     /// (<c>path: reason</c>) here, so the process stops at start-up rather than on the first request.
+    /// Without a file, <c>Gateway:ConfigYaml</c> may carry the YAML itself (for containers, which cannot read the
+    /// deployer's files).
     /// </summary>
     public static IHostApplicationBuilder AddGatewayConfiguration(this IHostApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection("Gateway");
         var file = ResolveConfigFile(section["ConfigFile"], Directory.GetCurrentDirectory(), AppContext.BaseDirectory);
-        var result = GatewayConfigLoader.Load(file, section, Environment.GetEnvironmentVariable);
+        var result = file is null && section["ConfigYaml"] is { Length: > 0 } yaml
+            ? GatewayConfigLoader.LoadText(yaml, section, Environment.GetEnvironmentVariable, "Gateway:ConfigYaml")
+            : GatewayConfigLoader.Load(file, section, Environment.GetEnvironmentVariable);
 
         builder.Services.AddSingleton(result);
         builder.Services.AddSingleton(result.Config);

@@ -10,6 +10,11 @@
 #   BENCH_NO_BUILD=1 skip `dotnet build -c Release`
 #   BENCH_NO_DOCS=1  do not rewrite docs/benchmarks.md
 #   BENCH_OUT        output folder for logs and raw results  (default bench/out)
+#   BENCH_SCENARIOS  subset of scenarios, e.g. "json-c1 json-c64" (default: all seven)
+#   BENCH_GATEWAY_ENV extra environment for the gateway process, for experiments, e.g.
+#                    "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 DOTNET_gcServer=0"
+#   BENCH_COUNTERS=1 record dotnet-counters (System.Runtime, Kestrel) during every gateway run,
+#                    into $BENCH_OUT/counters-<scenario>.csv (needs `dotnet tool install -g dotnet-counters`)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -92,6 +97,11 @@ if has_target portkey && [[ ! -f "$HERE/.peer/node_modules/@portkey-ai/gateway/b
   [[ -f "$HERE/.peer/package.json" ]] || echo '{"name":"bench-peer","private":true}' >"$HERE/.peer/package.json"
   (cd "$HERE/.peer" && npm install --no-audit --no-fund "@portkey-ai/gateway@$PORTKEY_VERSION" >"$OUT/npm.log" 2>&1) \
     || die "npm install failed, see $OUT/npm.log"
+fi
+
+if [[ "${BENCH_COUNTERS:-}" == 1 ]]; then
+  COUNTERS=$(command -v dotnet-counters || echo "$HOME/.dotnet/tools/dotnet-counters")
+  [[ -x "$COUNTERS" ]] || die "BENCH_COUNTERS=1 needs dotnet-counters (dotnet tool install -g dotnet-counters)"
 fi
 
 FAKE_PORT=$(free_port); HOP_PORT=$(free_port); SLOW_PORT=$(free_port)
@@ -240,7 +250,7 @@ EOF
   Gateway__ConfigFile="$TMP/gateway.yaml" \
   Gateway__MasterKey="$MASTER_KEY" \
   Gateway__DataFolder="$TMP/gateway-data" \
-    dotnet "$GW_DLL" >"$OUT/gateway.log" 2>&1 &
+    env ${BENCH_GATEWAY_ENV:-} dotnet "$GW_DLL" >"$OUT/gateway.log" 2>&1 &
   PIDS+=($!); PROC[gateway]=$!
   wait_http "http://127.0.0.1:$GW_PORT/health/readiness" 200 90
 
@@ -331,8 +341,16 @@ run_wrk() { # scenario target kind concurrency
   wrk -t"$threads" -c"$conc" -d"${WARMUP}s" --timeout 10s -s "$HERE/post.lua" "$url" >/dev/null 2>&1 || true
   pid=${PROC[$target]:-}
   [[ -n "$pid" ]] && before=$(cpu_ticks "$pid")
+  local counters_pid=""
+  if [[ "${BENCH_COUNTERS:-}" == 1 && "$target" == gateway ]]; then
+    "$COUNTERS" collect -p "$pid" --refresh-interval 1 --format csv -o "$OUT/counters-$scenario.csv" \
+      --counters System.Runtime,Microsoft.AspNetCore.Server.Kestrel --duration "00:00:00:$(printf '%02d' "$DURATION")" \
+      >"$OUT/counters-$scenario.log" 2>&1 &
+    counters_pid=$!; PIDS+=($counters_pid)
+  fi
   wrk -t"$threads" -c"$conc" -d"${DURATION}s" --timeout 10s --latency -s "$HERE/post.lua" "$url" \
     >"$OUT/wrk-$scenario-$target.log" 2>&1 || true
+  [[ -n "$counters_pid" ]] && { wait "$counters_pid" 2>/dev/null || true; }
   line=$(grep '^BENCH ' "$OUT/wrk-$scenario-$target.log" || true)
   [[ -n "$line" ]] || die "wrk produced no result for $scenario/$target, see $OUT/wrk-$scenario-$target.log"
   local cpu="" rss=""
@@ -357,6 +375,7 @@ START=$(date +%s)
 SCENARIOS=("json-c1 json 1" "json-c16 json 16" "json-c64 json 64" "stream-c1 stream 1" "stream-c16 stream 16" "stream-c64 stream 64" "slow100ms-c128 slow 128")
 for s in "${SCENARIOS[@]}"; do
   read -r name kind conc <<<"$s"
+  [[ -n "${BENCH_SCENARIOS:-}" && " $BENCH_SCENARIOS " != *" $name "* ]] && continue
   log "scenario $name"
   for t in "${ALL[@]}"; do run_wrk "$name" "$t" "$kind" "$conc"; done
 done

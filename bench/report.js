@@ -20,6 +20,7 @@ const runs = fs.readFileSync(resultsFile, 'utf8').trim().split('\n').map((line) 
     cpuPerReq: cpu === '-' ? null : Number(cpu) / Math.max(1, w.requests),
     rssMb: rss === '-' ? null : Number(rss) / 1024,
     errors,
+    foreign: Number.isFinite(w.foreign_cpu_pct) ? w.foreign_cpu_pct : null,
   };
 });
 const ttfb = fs.readFileSync(ttfbFile, 'utf8').trim().split('\n').map((line) => {
@@ -35,14 +36,14 @@ const signed = (x, d = 2) => (x === null || x === undefined ? '–' : (x >= 0 ? 
 
 // ---- main table
 const lines = [];
-lines.push('| scenario | target | req/s | p50 ms | p99 ms | +p50 vs direct | +p99 vs direct | CPU µs/req | peak RSS MB | errors |');
-lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+lines.push('| scenario | target | req/s | p50 ms | p99 ms | +p50 vs direct | +p99 vs direct | CPU µs/req | peak RSS MB | errors | other load % |');
+lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
 for (const r of runs) {
   const d = find(r.scenario, 'direct');
   const isDirect = r.target === 'direct';
   lines.push(`| ${r.scenario} | ${names[r.target] ?? r.target} | ${f(r.rps, 0)} | ${f(r.p50)} | ${f(r.p99)} | `
     + `${isDirect || !d ? '' : signed(r.p50 - d.p50)} | ${isDirect || !d ? '' : signed(r.p99 - d.p99)} | `
-    + `${f(r.cpuPerReq, 0)} | ${f(r.rssMb, 0)} | ${r.errors} |`);
+    + `${f(r.cpuPerReq, 0)} | ${f(r.rssMb, 0)} | ${r.errors} | ${r.foreign === null ? '–' : r.foreign > 10 ? `**${r.foreign}**` : r.foreign} |`);
 }
 const mainTable = lines.join('\n');
 
@@ -84,7 +85,11 @@ check('no errors (non-2xx, timeouts, resets)', `${errs}`, '0', errs === 0);
 const targetTable = ['| target (LlmGateway) | measured | goal | result |', '|---|--:|--:|:-:|']
   .concat(checks.map((c) => `| ${c.name} | ${c.measured} | ${c.goal} | ${c.pass ? 'PASS' : '**FAIL**'} |`)).join('\n');
 
-const loadNote = Number(env.BENCH_LOAD_BEFORE) > 0.5 || Number(env.BENCH_LOAD_AFTER) > 3.5
+const noisy = runs.filter((r) => r.foreign > 10).length;
+const loadNote = noisy > 0
+  ? `\n> ${noisy} of ${runs.length} rows ran while other processes used more than 10% of a core (column "other load"): `
+    + 'this machine is shared with other engineers\' builds, so those rows are noisier than usual.\n'
+  : Number(env.BENCH_LOAD_BEFORE) > 3
   ? `\n> The machine was not idle (1-minute load average ${env.BENCH_LOAD_BEFORE} before the run, ${env.BENCH_LOAD_AFTER} after, `
     + 'with the benchmark itself adding about 2): other work on the shared cores makes these numbers noisier than usual.\n'
   : '';
@@ -109,7 +114,9 @@ ${targetTable}
 ${mainTable}
 
 CPU µs/req and peak RSS are for the proxy process only (nginx hop: master + workers; Portkey: its node process;
-LlmGateway: the dotnet process). Peak RSS is VmHWM, so it only grows from row to row.
+LlmGateway: the dotnet process). Peak RSS is VmHWM, so it only grows from row to row. "Other load" is the CPU
+(in % of one core, averaged over the run) used by processes that are not part of the benchmark — other people's
+builds on a shared machine; a bold value (> 10%) marks a row to distrust.
 
 ### Time to first byte on streams
 

@@ -13,6 +13,7 @@
 #   BENCH_SCENARIOS  subset of scenarios, e.g. "json-c1 json-c64" (default: all seven)
 #   BENCH_GATEWAY_ENV extra environment for the gateway process, for experiments, e.g.
 #                    "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 DOTNET_gcServer=0"
+#   BENCH_IDLE_WAIT  seconds to wait at start for the machine to be idle (default 300; 0: don't wait)
 #   BENCH_COUNTERS=1 record dotnet-counters (System.Runtime, Kestrel) during every gateway run,
 #                    into $BENCH_OUT/counters-<scenario>.csv (needs `dotnet tool install -g dotnet-counters`)
 set -euo pipefail
@@ -81,7 +82,21 @@ for tool in nginx wrk redis-server node npm curl python3; do
 done
 [[ -x "$PG_BIN/initdb" ]] || die "PostgreSQL not found at $PG_BIN (set PG_BIN)"
 
-# Another build on this 2-core machine skews everything: warn (the doc records the load average).
+# Another build on this 2-core machine skews everything: wait (bounded) until the CPUs are idle,
+# and record, per run, how much CPU went to processes that are not part of the benchmark.
+cpu_busy_ticks() { awk '/^cpu / {print $2+$3+$4}' /proc/stat; } # user+nice+system: what processes use
+idle_pct() { # over 3 s
+  local a b; a=$(awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat); sleep 3
+  b=$(awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN {split(a,x," "); split(b,y," "); t=y[1]-x[1]; print (t>0 ? int(100*(y[2]-x[2])/t) : 100)}'
+}
+IDLE_WAIT="${BENCH_IDLE_WAIT:-300}"; waited=0
+while (( IDLE_WAIT > 0 )); do
+  idle=$(idle_pct)
+  (( idle >= 90 )) && break
+  (( waited == 0 )) && log "machine busy (${idle}% idle): waiting up to ${IDLE_WAIT}s for other work to finish"
+  waited=$((waited + 3)); (( waited >= IDLE_WAIT )) && { log "still busy (${idle}% idle): running anyway"; break; }
+done
 LOAD1=$(cut -d' ' -f1 /proc/loadavg)
 log "load average before start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -169,7 +184,8 @@ log "starting fake upstream nginx :$FAKE_PORT, slow node upstream :$SLOW_PORT"
 nginx -p "$TMP/nginx-fake" -c "$TMP/nginx-fake/nginx.conf" -g 'daemon off;' >>"$OUT/nginx-fake.log" 2>&1 &
 PIDS+=($!); FAKE_PID=$!
 node "$HERE/slow-upstream.js" "$SLOW_PORT" "${BENCH_SLOW_MS:-100}" >"$OUT/slow-upstream.log" 2>&1 &
-PIDS+=($!)
+PIDS+=($!); SLOW_PID=$!
+OURS=("$FAKE_PID" "$SLOW_PID")   # benchmark processes besides wrk and the target (for the foreign-CPU column)
 
 # ---------------------------------------------------------------- per-process accounting
 CLK_TCK=$(getconf CLK_TCK)
@@ -190,6 +206,13 @@ peak_rss_kb() { # sum of VmHWM (peak resident set) over a PID and its children
     k=$(awk '/^VmHWM:/ {print $2}' "/proc/$p/status" 2>/dev/null) || k=0
     total=$((total + ${k:-0}))
   done
+  echo "$total"
+}
+
+children_ticks() { sed 's/^.*) //' /proc/$$/stat | awk '{print $14 + $15}'; } # cutime+cstime: waited-for children (wrk)
+ours_ticks() { # the target's process tree plus the fake upstreams and redis
+  local total=0 p
+  for p in "${OURS[@]}" ${PROC[$1]:-}; do total=$((total + $(cpu_ticks "$p"))); done
   echo "$total"
 }
 
@@ -227,7 +250,7 @@ if has_target gateway; then
   PG_STARTED=1
   as_postgres "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres gatewaydb
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --dir "$TMP" >"$OUT/redis.log" 2>&1 &
-  PIDS+=($!)
+  PIDS+=($!); OURS+=($!)
 
   MASTER_KEY="sk-bench-master-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   cat >"$TMP/gateway.yaml" <<EOF
@@ -348,8 +371,14 @@ run_wrk() { # scenario target kind concurrency
       >"$OUT/counters-$scenario.log" 2>&1 &
     counters_pid=$!; PIDS+=($counters_pid)
   fi
+  local sys_before ours_before wrk_before
+  sys_before=$(cpu_busy_ticks); ours_before=$(ours_ticks "$target"); wrk_before=$(children_ticks)
   wrk -t"$threads" -c"$conc" -d"${DURATION}s" --timeout 10s --latency -s "$HERE/post.lua" "$url" \
     >"$OUT/wrk-$scenario-$target.log" 2>&1 || true
+  # CPU (in % of one core) used during the run by processes that are not part of this benchmark
+  local foreign
+  foreign=$(( ($(cpu_busy_ticks) - sys_before - ($(ours_ticks "$target") - ours_before) - ($(children_ticks) - wrk_before)) * 100 / (CLK_TCK * DURATION) ))
+  (( foreign < 0 )) && foreign=0
   [[ -n "$counters_pid" ]] && { wait "$counters_pid" 2>/dev/null || true; }
   line=$(grep '^BENCH ' "$OUT/wrk-$scenario-$target.log" || true)
   [[ -n "$line" ]] || die "wrk produced no result for $scenario/$target, see $OUT/wrk-$scenario-$target.log"
@@ -360,8 +389,8 @@ run_wrk() { # scenario target kind concurrency
     rss=$(peak_rss_kb "$pid")
   fi
   # scenario target kind conc cpu_us rss_kb + wrk's key=value pairs
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$target" "$kind" "$conc" "${cpu:--}" "${rss:--}" "${line#BENCH }" >>"$OUT/results.tsv"
-  log "  $scenario $target: ${line#BENCH }${cpu:+ cpu_us=$cpu} ${rss:+rss_kb=$rss}"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s foreign_cpu_pct=%s\n' "$scenario" "$target" "$kind" "$conc" "${cpu:--}" "${rss:--}" "${line#BENCH }" "$foreign" >>"$OUT/results.tsv"
+  log "  $scenario $target: ${line#BENCH }${cpu:+ cpu_us=$cpu} ${rss:+rss_kb=$rss} foreign_cpu_pct=$foreign"
 }
 
 # ---------------------------------------------------------------- run

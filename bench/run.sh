@@ -15,6 +15,10 @@
 #                    "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 DOTNET_gcServer=0"
 #   BENCH_IDLE_WAIT  seconds the run may spend, in all, waiting before a scenario for the machine
 #                    to be idle (>= 90% idle over 3 s) (default 300; 0: don't wait)
+#   BENCH_ATTACH     a command run in the background during each measured LlmGateway run, with {pid},
+#                    {scenario} and {out} replaced, e.g. a profiler:
+#                    'dotnet-trace collect -p {pid} --duration 00:00:00:05 -o {out}/trace-{scenario}.nettrace'
+#   BENCH_MASTER_KEY the gateway's master key (default: a random one per run)
 #   BENCH_COUNTERS=1 record dotnet-counters (System.Runtime, Kestrel) during every gateway run,
 #                    into $BENCH_OUT/counters-<scenario>.csv (needs `dotnet tool install -g dotnet-counters`)
 set -euo pipefail
@@ -256,7 +260,7 @@ if has_target gateway; then
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --dir "$TMP" >"$OUT/redis.log" 2>&1 &
   PIDS+=($!); OURS+=($!)
 
-  MASTER_KEY="sk-bench-master-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  MASTER_KEY="${BENCH_MASTER_KEY:-sk-bench-master-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
   cat >"$TMP/gateway.yaml" <<EOF
 model_list:
   - model_name: bench
@@ -375,6 +379,12 @@ run_wrk() { # scenario target kind concurrency
       >"$OUT/counters-$scenario.log" 2>&1 &
     counters_pid=$!; PIDS+=($counters_pid)
   fi
+  local attach_pid=""
+  if [[ -n "${BENCH_ATTACH:-}" && "$target" == gateway ]]; then
+    local cmd=${BENCH_ATTACH//\{pid\}/$pid}; cmd=${cmd//\{scenario\}/$scenario}; cmd=${cmd//\{out\}/$OUT}
+    bash -c "$cmd" >"$OUT/attach-$scenario.log" 2>&1 &
+    attach_pid=$!; PIDS+=($attach_pid)
+  fi
   local sys_before ours_before wrk_before
   sys_before=$(cpu_busy_ticks); ours_before=$(ours_ticks "$target"); wrk_before=$(children_ticks)
   wrk -t"$threads" -c"$conc" -d"${DURATION}s" --timeout 10s --latency -s "$HERE/post.lua" "$url" \
@@ -384,6 +394,7 @@ run_wrk() { # scenario target kind concurrency
   foreign=$(( ($(cpu_busy_ticks) - sys_before - ($(ours_ticks "$target") - ours_before) - ($(children_ticks) - wrk_before)) * 100 / (CLK_TCK * DURATION) ))
   (( foreign < 0 )) && foreign=0
   [[ -n "$counters_pid" ]] && { wait "$counters_pid" 2>/dev/null || true; }
+  [[ -n "$attach_pid" ]] && { wait "$attach_pid" 2>/dev/null || true; }
   line=$(grep '^BENCH ' "$OUT/wrk-$scenario-$target.log" || true)
   [[ -n "$line" ]] || die "wrk produced no result for $scenario/$target, see $OUT/wrk-$scenario-$target.log"
   local cpu="" rss=""

@@ -57,17 +57,19 @@ const ttfbTable = tl.join('\n');
 
 // ---- targets (LlmGateway)
 const checks = [];
-const check = (name, measured, goal, pass) => checks.push({ name, measured, goal, pass });
+// rows: the runs a check reads; when one of them ran beside other load, its verdict is marked "noisy".
+const check = (name, measured, goal, pass, rows = []) =>
+  checks.push({ name, measured, goal, pass, noisy: rows.some((r) => r && r.foreign > 10) });
 const gw = (s) => find(s, 'gateway');
 if (gw('json-c1') && find('json-c1', 'direct')) {
   const a = gw('json-c1'), d = find('json-c1', 'direct');
-  check('added latency at c=1, p50', `${signed(a.p50 - d.p50, 3)} ms`, '≤ 0.3 ms', a.p50 - d.p50 <= 0.3);
-  check('added latency at c=1, p99', `${signed(a.p99 - d.p99, 3)} ms`, '≤ 1 ms', a.p99 - d.p99 <= 1);
+  check('added latency at c=1, p50', `${signed(a.p50 - d.p50, 3)} ms`, '≤ 0.3 ms', a.p50 - d.p50 <= 0.3, [a, d]);
+  check('added latency at c=1, p99', `${signed(a.p99 - d.p99, 3)} ms`, '≤ 1 ms', a.p99 - d.p99 <= 1, [a, d]);
 }
 for (const s of ['json-c64', 'stream-c64']) {
   const a = gw(s), p = find(s, 'portkey'), h = find(s, 'hop');
-  if (a && p) check(`throughput at c=64 vs Portkey (${s})`, `${f(a.rps / p.rps, 1)}× (${f(a.rps, 0)} vs ${f(p.rps, 0)} req/s)`, '≥ 10×', a.rps >= 10 * p.rps);
-  if (a && h) check(`throughput at c=64 vs nginx hop (${s})`, `${f(100 * a.rps / h.rps, 0)}% (${f(a.rps, 0)} vs ${f(h.rps, 0)} req/s)`, '≥ 50%', a.rps >= 0.5 * h.rps);
+  if (a && p) check(`throughput at c=64 vs Portkey (${s})`, `${f(a.rps / p.rps, 1)}× (${f(a.rps, 0)} vs ${f(p.rps, 0)} req/s)`, '≥ 10×', a.rps >= 10 * p.rps, [a, p]);
+  if (a && h) check(`throughput at c=64 vs nginx hop (${s})`, `${f(100 * a.rps / h.rps, 0)}% (${f(a.rps, 0)} vs ${f(h.rps, 0)} req/s)`, '≥ 50%', a.rps >= 0.5 * h.rps, [a, h]);
 }
 const tg = ttfb.find((t) => t.target === 'gateway');
 if (tg && td) check('added time to first byte on streams (median)', `${signed(tg.median - td.median, 3)} ms`, '≤ 1 ms', tg.median - td.median <= 1);
@@ -75,7 +77,7 @@ const gwRuns = runs.filter((r) => r.target === 'gateway' && r.cpuPerReq !== null
 if (gwRuns.length) {
   const worst = gwRuns.reduce((a, b) => (b.cpuPerReq > a.cpuPerReq ? b : a));
   const c64 = gw('json-c64');
-  if (c64) check('CPU per request under load (json-c64)', `${f(c64.cpuPerReq, 0)} µs`, '≤ 100 µs', c64.cpuPerReq <= 100);
+  if (c64) check('CPU per request under load (json-c64)', `${f(c64.cpuPerReq, 0)} µs`, '≤ 100 µs', c64.cpuPerReq <= 100, [c64]);
   check('CPU per request, worst scenario', `${f(worst.cpuPerReq, 0)} µs (${worst.scenario})`, '≤ 100 µs', worst.cpuPerReq <= 100);
   const rss = Math.max(...gwRuns.map((r) => r.rssMb));
   check('peak RSS under load', `${f(rss, 0)} MB`, '≤ 250 MB', rss <= 250);
@@ -83,7 +85,7 @@ if (gwRuns.length) {
 const errs = runs.filter((r) => r.target === 'gateway').reduce((a, r) => a + r.errors, 0);
 check('no errors (non-2xx, timeouts, resets)', `${errs}`, '0', errs === 0);
 const targetTable = ['| target (LlmGateway) | measured | goal | result |', '|---|--:|--:|:-:|']
-  .concat(checks.map((c) => `| ${c.name} | ${c.measured} | ${c.goal} | ${c.pass ? 'PASS' : '**FAIL**'} |`)).join('\n');
+  .concat(checks.map((c) => `| ${c.name} | ${c.measured} | ${c.goal} | ${c.pass ? 'PASS' : '**FAIL**'}${c.noisy ? ' (noisy)' : ''} |`)).join('\n');
 
 const noisy = runs.filter((r) => r.foreign > 10).length;
 const loadNote = noisy > 0
@@ -108,6 +110,8 @@ ${govNote}${loadNote}
 ### Targets
 
 ${targetTable}
+
+"(noisy)": a row this verdict reads ran while other processes used more than 10% of a core; re-run before trusting it.
 
 ### Throughput and latency
 

@@ -15,6 +15,8 @@ public sealed class SseReader(Stream stream, TimeSpan idleTimeout) : IAsyncDispo
     private ReadOnlySequence<byte> buffer;
     private SequencePosition consumed;
     private bool holding;
+    private CancellationTokenSource? idle;
+    private CancellationToken linkedTo;
 
     /// <summary>The whole event as received, separator included: what a pass-through writes to the client.</summary>
     public ReadOnlySequence<byte> Raw { get; private set; }
@@ -37,7 +39,14 @@ public sealed class SseReader(Stream stream, TimeSpan idleTimeout) : IAsyncDispo
             holding = false;
         }
 
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // One timer per stream, re-armed for every read: not a token source per event.
+        if (idle is null || linkedTo != cancellationToken)
+        {
+            idle?.Dispose();
+            idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            linkedTo = cancellationToken;
+        }
+
         while (true)
         {
             idle.CancelAfter(idleTimeout);
@@ -159,6 +168,7 @@ public sealed class SseReader(Stream stream, TimeSpan idleTimeout) : IAsyncDispo
 
     public async ValueTask DisposeAsync()
     {
+        idle?.Dispose();
         await reader.CompleteAsync();
         ArrayPool<byte>.Shared.Return(Interlocked.Exchange(ref dataBuffer, []));
     }

@@ -18,95 +18,130 @@ public static class ProxyPipeline
 
     public static async Task RunAsync<TRequest>(
         HttpContext context, ProxyServices services, ClientFormat format, RequestReader<TRequest> read,
-        Func<TRequest, RequestFacts> facts, Func<ProxyContext, TRequest, Task> proxyAsync)
+        Func<TRequest, RequestFacts> facts, Func<ProxyContext, TRequest, Task> proxyAsync, string callType)
         where TRequest : class
     {
         var timings = new RequestTimings();
         var started = DateTimeOffset.UtcNow;
-        var (caller, error) = await services.Auth.AuthenticateAsync(context.Request, context.RequestAborted);
-        if (error is not null)
+        var rejection = new Rejection(context, services, format, callType, started, timings);
+        Admission? admission = null;
+        try
         {
-            await ErrorWriter.WriteAsync(context, error, format);
-            return;
-        }
-
-        timings.EndAuth();
-        var (body, tooLarge) = await RequestBody.ReadAsync(context, services.Options.MaxRequestBodyBytes);
-        if (tooLarge is not null)
-        {
-            await ErrorWriter.WriteAsync(context, tooLarge, format);
-            return;
-        }
-
-        if (!JsonBody.TryParse(body!.Memory, out var json, out error) || !read(json, out var request, out error))
-        {
-            await ErrorWriter.WriteAsync(context, error!, format);
-            return;
-        }
-
-        var requestFacts = facts(request);
-        if (!services.Catalog.TryGetGroup(requestFacts.Model, out var group))
-        {
-            await ErrorWriter.WriteAsync(context, GatewayError.ModelNotFound(requestFacts.Model), format);
-            return;
-        }
-
-        if (caller!.Key is { } key && !key.MayUse(group.Name))
-        {
-            await RejectAsync(context, services, format, caller, requestFacts, started, timings, new GatewayError(
-                StatusCodes.Status403Forbidden, "permission_denied",
-                $"The key '{key.DisplayName}' is not allowed to use model '{group.Name}'. GET /v1/models lists the models it may use.",
-                "model", "model_not_allowed"));
-            return;
-        }
-
-        // Response cache (docs/caching.md): cache controls are checked before admission, the lookup happens after it.
-        var cachePlan = services.Cache.Plan(context, caller, json, requestFacts, group.Name, out var cacheError);
-        if (cacheError is not null)
-        {
-            await RejectAsync(context, services, format, caller, requestFacts, started, timings, cacheError);
-            return;
-        }
-
-        var admission = Admission.Unlimited;
-        if (caller.Key is { } limited)
-        {
-            var promptTokens = Budgets.CostEstimator.EstimatePromptTokens(json.Bytes.Span);
-            var (_, worstCost) = services.Costs.WorstCase(group, promptTokens, requestFacts.MaxTokens);
-            var tokenReservation = promptTokens + (requestFacts.MaxTokens ?? 0);
-            admission = await services.Limits.AdmitAsync(limited, group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted);
-            if (admission.Rejection is { } rejection)
+            var (caller, error) = await services.Auth.AuthenticateAsync(context.Request, context.RequestAborted);
+            if (error is not null)
             {
-                await RejectAsync(context, services, format, caller, requestFacts, started, timings, rejection);
+                await rejection.SendAsync(error);
                 return;
             }
 
-            WriteRateLimitHeaders(context.Response, limited, admission);
+            rejection.Caller = caller;
+            timings.EndAuth();
+            var (body, tooLarge) = await RequestBody.ReadAsync(context, services.Options.MaxRequestBodyBytes);
+            if (tooLarge is not null)
+            {
+                await rejection.SendAsync(tooLarge);
+                return;
+            }
+
+            if (!JsonBody.TryParse(body!.Memory, out var json, out error) || !read(json, out var request, out error))
+            {
+                await rejection.SendAsync(error!);
+                return;
+            }
+
+            var requestFacts = facts(request);
+            rejection.Facts = requestFacts;
+            if (!services.Catalog.TryGetGroup(requestFacts.Model, out var group))
+            {
+                await rejection.SendAsync(GatewayError.ModelNotFound(requestFacts.Model));
+                return;
+            }
+
+            if (caller!.Key is { } key && !key.MayUse(group.Name))
+            {
+                await rejection.SendAsync(new GatewayError(
+                    StatusCodes.Status403Forbidden, "permission_denied",
+                    $"The key '{key.DisplayName}' is not allowed to use model '{group.Name}'. GET /v1/models lists the models it may use.",
+                    "model", "model_not_allowed"));
+                return;
+            }
+
+            // Response cache (docs/caching.md): cache controls are checked before admission, the lookup happens after it.
+            var cachePlan = services.Cache.Plan(context, caller, json, requestFacts, group.Name, out var cacheError);
+            if (cacheError is not null)
+            {
+                await rejection.SendAsync(cacheError);
+                return;
+            }
+
+            admission = Admission.Unlimited;
+            if (caller.Key is { } limited)
+            {
+                var promptTokens = Budgets.CostEstimator.EstimatePromptTokens(json.Bytes.Span);
+                var (_, worstCost) = services.Costs.WorstCase(group, promptTokens, requestFacts.MaxTokens);
+                var tokenReservation = promptTokens + (requestFacts.MaxTokens ?? 0);
+                admission = await services.Limits.AdmitAsync(limited, group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted);
+                if (admission.Rejection is { } refused)
+                {
+                    admission = null;
+                    await rejection.SendAsync(refused);
+                    return;
+                }
+
+                WriteRateLimitHeaders(context.Response, limited, admission);
+            }
+
+            timings.EndLimits();
+            var proxy = new ProxyContext(context, format, group, timings)
+            {
+                CostOf = (deployment, usage) => services.Prices.For(deployment).Cost(usage),
+            };
+            try
+            {
+                var cached = await services.Cache.LookupAsync(cachePlan);
+                timings.EndCache();
+                if (cached is not null)
+                {
+                    await services.Cache.ServeAsync(proxy, cachePlan!, cached);
+                }
+                else
+                {
+                    await services.Cache.ProxyAsync(proxy, cachePlan, () => proxyAsync(proxy, request));
+                }
+            }
+            finally
+            {
+                // Settled whatever happened (success, upstream error, client gone): the reservation never leaks.
+                await FinishAsync(services, caller, proxy, admission, requestFacts, started);
+                admission = null;
+            }
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client left before the upstream was called: nothing was billed, but the request is recorded.
+            if (admission is not null)
+            {
+                await services.Limits.SettleAsync(admission, context.TraceIdentifier, 0, 0m);
+            }
+
+            await rejection.RecordAsync(new GatewayError(499, "client_disconnected", "The client disconnected before the request was proxied."));
+        }
+    }
+
+    /// <summary>How a request that ends before the upstream is answered and recorded, with what was known by then.</summary>
+    private sealed class Rejection(HttpContext context, ProxyServices services, ClientFormat format, string callType, DateTimeOffset started, RequestTimings timings)
+    {
+        public Caller? Caller { get; set; }
+        public RequestFacts? Facts { get; set; }
+
+        public async Task SendAsync(GatewayError error)
+        {
+            await ErrorWriter.WriteAsync(context, error, format);
+            await RecordAsync(error);
         }
 
-        timings.EndLimits();
-        var cached = await services.Cache.LookupAsync(cachePlan);
-        timings.EndCache();
-        var proxy = new ProxyContext(context, format, group, timings)
-        {
-            CostOf = (deployment, usage) => services.Prices.For(deployment).Cost(usage),
-        };
-        try
-        {
-            if (cached is not null)
-            {
-                await services.Cache.ServeAsync(proxy, cachePlan!, cached);
-            }
-            else
-            {
-                await services.Cache.ProxyAsync(proxy, cachePlan, () => proxyAsync(proxy, request));
-            }
-        }
-        finally
-        {
-            // Settled whatever happened (success, upstream error, client gone): the reservation never leaks.
-            await FinishAsync(services, caller, proxy, admission, requestFacts, started);
-        }
+        public Task RecordAsync(GatewayError error) =>
+            services.Usage.RecordAsync(UsageEvents.Rejected(context, Caller, Facts, callType, started, timings, error)).AsTask();
     }
 
     private static async Task FinishAsync(ProxyServices services, Caller caller, ProxyContext proxy, Admission admission, RequestFacts facts, DateTimeOffset started)
@@ -119,13 +154,6 @@ public static class ProxyPipeline
         await services.Usage.RecordAsync(UsageEvents.From(proxy, caller, facts, started, usage, cost,
             priceUnknown: proxy.Usage is not null && !proxy.CacheHit && !price.Known,
             status: status < 400 && proxy.MidStreamFailure is null ? "success" : UsageEvents.StatusOf(status, proxy)));
-    }
-
-    private static async Task RejectAsync(HttpContext context, ProxyServices services, ClientFormat format, Caller caller,
-        RequestFacts facts, DateTimeOffset started, RequestTimings timings, GatewayError error)
-    {
-        await ErrorWriter.WriteAsync(context, error, format);
-        await services.Usage.RecordAsync(UsageEvents.Rejected(context, caller, facts, started, timings, error));
     }
 
     /// <summary><c>x-ratelimit-{limit,remaining,reset}-{requests,tokens}</c> for the key's own limits.</summary>

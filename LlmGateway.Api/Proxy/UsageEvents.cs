@@ -55,23 +55,24 @@ public static class UsageEvents
         };
     }
 
-    public static UsageEvent Rejected(HttpContext context, Caller caller, RequestFacts facts, DateTimeOffset started,
+    /// <summary>A request that ended before the upstream: refused (401, 400, 403, 404, 413, 429) or abandoned by its client (499).</summary>
+    public static UsageEvent Rejected(HttpContext context, Caller? caller, RequestFacts? facts, string callType, DateTimeOffset started,
         RequestTimings timings, GatewayError error) => new()
     {
         RequestId = context.TraceIdentifier,
         StartTime = started,
         EndTime = started + timings.Elapsed,
-        CallType = facts.CallType,
-        ApiKeyHash = caller.Key?.Token,
-        KeyAlias = caller.Key?.KeyAlias,
-        TeamId = caller.Key?.TeamId,
-        User = caller.Key?.UserId,
-        EndUser = facts.User,
-        Tags = Tags(context, caller),
-        ModelGroup = facts.Model,
+        CallType = callType,
+        ApiKeyHash = caller?.Key?.Token,
+        KeyAlias = caller?.Key?.KeyAlias,
+        TeamId = caller?.Key?.TeamId,
+        User = caller?.Key?.UserId,
+        EndUser = facts?.User,
+        Tags = caller is null ? [] : Tags(context, caller),
+        ModelGroup = facts?.Model,
         StatusCode = error.StatusCode,
         Status = error.Type,
-        Stream = facts.Stream,
+        Stream = facts?.Stream ?? false,
         AuthMs = timings.Auth.TotalMilliseconds,
         LimitsMs = timings.Limits.TotalMilliseconds,
         TotalMs = timings.Elapsed.TotalMilliseconds,

@@ -58,6 +58,7 @@ public static class GatewayServices
         builder.Services.AddSingleton<ProxyServices>();
         builder.Services.AddScoped<Management.ManagementServices>();
         builder.AddSpendLedger();
+        builder.AddGatewayTelemetry();
         return builder;
     }
 }

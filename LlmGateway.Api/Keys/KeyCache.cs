@@ -40,7 +40,19 @@ public sealed class KeyCache : IHostedService
             return entry.Record;
         }
 
-        var record = await LoadAsync(hash, now, ct);
+        KeyRecord? record;
+        try
+        {
+            record = await LoadAsync(hash, now, ct);
+        }
+        catch (Exception ex) when (entry?.Record is not null && ex is not OperationCanceledException)
+        {
+            // Postgres unreachable: a key seen before keeps working (stale, for another TTL) instead of failing requests.
+            logger.LogWarning("Key lookup failed ({Error}); serving the cached record", ex.GetType().Name);
+            entries[hash] = entry with { ExpiresAt = now + Ttl };
+            return entry.Record;
+        }
+
         entries[hash] = new Entry(record, now + (record is null ? NegativeTtl : Ttl));
         return record;
     }

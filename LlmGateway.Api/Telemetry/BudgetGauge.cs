@@ -6,18 +6,21 @@ namespace LlmGateway.Api.Telemetry;
 
 /// <summary>
 /// <c>llmgateway.budget.remaining</c> per team with a budget (max_budget − spend), from a snapshot refreshed every
-/// 30 s — a scrape never queries Postgres. Only teams: keys would make the label unbounded.
+/// <c>Gateway:BudgetGaugeRefresh</c> (30 s) — a scrape never queries Postgres. Only teams: keys would make the label unbounded.
 /// </summary>
 public sealed class BudgetGauge : BackgroundService
 {
-    private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(30);
     private readonly IServiceScopeFactory scopes;
+    private readonly GatewayReadiness readiness;
+    private readonly TimeSpan refreshInterval;
     private readonly ILogger<BudgetGauge> logger;
     private volatile IReadOnlyList<(string Team, double Remaining)> snapshot = [];
 
-    public BudgetGauge(IServiceScopeFactory scopes, ILogger<BudgetGauge> logger)
+    public BudgetGauge(IServiceScopeFactory scopes, GatewayReadiness readiness, IConfiguration configuration, ILogger<BudgetGauge> logger)
     {
+        refreshInterval = configuration.GetValue<TimeSpan?>("Gateway:BudgetGaugeRefresh") ?? TimeSpan.FromSeconds(30);
         this.scopes = scopes;
+        this.readiness = readiness;
         this.logger = logger;
         GatewayTelemetry.Meter.CreateObservableGauge("llmgateway.budget.remaining",
             () => snapshot.Select(t => new Measurement<double>(t.Remaining, new KeyValuePair<string, object?>("llmgateway.team_id", t.Team))),
@@ -26,7 +29,12 @@ public sealed class BudgetGauge : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(RefreshInterval);
+        using var timer = new PeriodicTimer(refreshInterval);
+        while (!readiness.SchemaReady)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500), stoppingToken);
+        }
+
         do
         {
             try

@@ -46,8 +46,10 @@ public sealed class GatewayProcess : IAsyncDisposable
         start.Environment["ConnectionStrings__gatewaydb"] = database;
         start.Environment["ConnectionStrings__redis"] = redis;
         start.Environment["Gateway__MasterKey"] = GatewayApiHost.MasterKey;
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__LogLevel__Default"] = Environment.GetEnvironmentVariable("GATEWAY_PROCESS_LOG") ?? "Warning";
         start.Environment["Logging__LogLevel__LlmGateway.Api.Shutdown"] = "Information";
+        start.Environment["Logging__LogLevel__LlmGateway.Api.Spend"] = "Information";
+        start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         start.Environment["Logging__LogLevel__StackExchange.Redis"] = "None";
         start.Environment["Logging__LogLevel__Npgsql"] = "None";
         start.Environment["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "None";

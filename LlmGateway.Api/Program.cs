@@ -26,6 +26,7 @@ app.MapModelsApi();
 app.MapTeamsApi();
 app.MapKeysApi();
 app.MapSpendApi();
+app.MapContentLogsApi();
 app.MapPrometheusScrapingEndpoint(); // GET /metrics, public like LiteLLM's (docs/telemetry.md)
 
 app.Run();

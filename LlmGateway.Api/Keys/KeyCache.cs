@@ -162,6 +162,7 @@ public sealed class KeyCache : IHostedService
         },
         ModelRpmLimit = ParseLimits(key.ModelRpmLimit),
         ModelTpmLimit = ParseLimits(key.ModelTpmLimit),
+        LogContent = ContentLogs.ContentLogging.IsOn(key.Metadata) || ContentLogs.ContentLogging.IsOn(key.Team?.Metadata),
     };
 
     private static Dictionary<string, long> ParseLimits(string json)

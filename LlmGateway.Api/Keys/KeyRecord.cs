@@ -44,6 +44,8 @@ public sealed record KeyRecord
     public ScopeLimits? Team { get; init; }
     public IReadOnlyDictionary<string, long> ModelRpmLimit { get; init; } = new Dictionary<string, long>();
     public IReadOnlyDictionary<string, long> ModelTpmLimit { get; init; } = new Dictionary<string, long>();
+    /// <summary>Metadata <c>log_content: true</c> on the key or its team: prompts and completions go to <c>content_logs</c>.</summary>
+    public bool LogContent { get; init; }
 
     /// <summary>Empty lists mean every model; a model must be allowed by both the key and its team.</summary>
     public bool MayUse(string model) =>

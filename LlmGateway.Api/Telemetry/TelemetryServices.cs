@@ -31,6 +31,7 @@ public static class TelemetryServices
             .Validate(o => o.MaxConcurrentDrains >= 0 && o.DisconnectDrainTimeout >= TimeSpan.Zero, "Gateway:MaxConcurrentDrains and Gateway:DisconnectDrainTimeout must not be negative")
             .ValidateOnStart();
         builder.Services.AddSingleton<DisconnectDrains>();
+        builder.AddContentLogs();
         return builder;
     }
 }

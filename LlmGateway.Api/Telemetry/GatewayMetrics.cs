@@ -40,11 +40,11 @@ public static class GatewayMetrics
     public static void RequestFinished(ProxyContext proxy, Caller caller, decimal cost)
     {
         var http = proxy.Http;
-        var operation = proxy.Group is not null && http.Request.Path.Value?.EndsWith("embeddings", StringComparison.Ordinal) == true ? "embeddings" : "chat";
+        var operation = http.Request.Path.Value?.EndsWith("embeddings", StringComparison.Ordinal) == true ? "embeddings" : "chat";
         var provider = proxy.Deployment is { } deployment ? ProviderRegistry.Name(deployment.Provider) : null;
         var errorType = ErrorType(proxy);
         var team = caller.Key?.TeamId;
-        var labels = new RequestLabels(operation, proxy.Group!.Name, provider, team, errorType);
+        var labels = new RequestLabels(operation, proxy.Group.Name, provider, team, errorType);
         http.Items[typeof(RequestLabels)] = labels;
 
         var usage = proxy.Usage;

@@ -64,6 +64,7 @@ public static class GatewayServices
         builder.Services.AddScoped<Management.ManagementServices>();
         builder.AddSpendLedger();
         builder.AddBudgetAlerts();
+        builder.AddGatewayTelemetry();
         return builder;
     }
 }

@@ -28,5 +28,7 @@ app.MapTeamsApi();
 app.MapKeysApi();
 app.MapSpendApi();
 app.MapAlertsApi();
+app.MapContentLogsApi();
+app.MapPrometheusScrapingEndpoint(); // GET /metrics, public like LiteLLM's (docs/telemetry.md)
 
 app.Run();

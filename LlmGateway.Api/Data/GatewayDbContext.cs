@@ -13,6 +13,8 @@ public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options)
     public DbSet<Team> Teams => Set<Team>();
     public DbSet<VirtualKey> VirtualKeys => Set<VirtualKey>();
     public DbSet<SpendLog> SpendLogs => Set<SpendLog>();
+    public DbSet<ContentLog> ContentLogs => Set<ContentLog>();
+    public DbSet<AuditLog> AuditLog => Set<AuditLog>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(GatewayDbContext).Assembly);

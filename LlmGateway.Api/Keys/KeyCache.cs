@@ -16,6 +16,7 @@ public sealed class KeyCache : IHostedService
     public static readonly RedisChannel Channel = RedisChannel.Literal("llmgateway:keys:invalidate");
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan StaleLoadTimeout = TimeSpan.FromMilliseconds(500);
 
     private readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
     private readonly IServiceScopeFactory scopes;
@@ -40,7 +41,22 @@ public sealed class KeyCache : IHostedService
             return entry.Record;
         }
 
-        var record = await LoadAsync(hash, now, ct);
+        KeyRecord? record;
+        var load = LoadAsync(hash, now, ct);
+        try
+        {
+            // A key seen before waits for Postgres only briefly: an outage must not hold every request for the connect timeout.
+            record = entry?.Record is null ? await load : await load.WaitAsync(StaleLoadTimeout, ct);
+        }
+        catch (Exception ex) when (entry?.Record is not null && !ct.IsCancellationRequested)
+        {
+            _ = load.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+            // Postgres unreachable: a key seen before keeps working (stale, for another TTL) instead of failing requests.
+            logger.LogWarning("Key lookup failed ({Error}); serving the cached record", ex.GetType().Name);
+            entries[hash] = entry with { ExpiresAt = now + Ttl };
+            return entry.Record;
+        }
+
         entries[hash] = new Entry(record, now + (record is null ? NegativeTtl : Ttl));
         return record;
     }
@@ -147,6 +163,7 @@ public sealed class KeyCache : IHostedService
         ModelRpmLimit = ParseLimits(key.ModelRpmLimit),
         ModelTpmLimit = ParseLimits(key.ModelTpmLimit),
         AllowedCacheControls = Caching.CacheControls.AllowedIn(key.Metadata),
+        LogContent = ContentLogs.ContentLogging.IsOn(key.Metadata) || ContentLogs.ContentLogging.IsOn(key.Team?.Metadata),
     };
 
     private static Dictionary<string, long> ParseLimits(string json)

@@ -46,6 +46,8 @@ public sealed record KeyRecord
     public IReadOnlyDictionary<string, long> ModelTpmLimit { get; init; } = new Dictionary<string, long>();
     /// <summary>LiteLLM's <c>allowed_cache_controls</c> (read from the key's metadata); empty allows every control.</summary>
     public IReadOnlyList<string> AllowedCacheControls { get; init; } = [];
+    /// <summary>Metadata <c>log_content: true</c> on the key or its team: prompts and completions go to <c>content_logs</c>.</summary>
+    public bool LogContent { get; init; }
 
     /// <summary>Empty lists mean every model; a model must be allowed by both the key and its team.</summary>
     public bool MayUse(string model) =>

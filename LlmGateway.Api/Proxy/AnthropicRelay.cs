@@ -11,9 +11,11 @@ public static class AnthropicRelay
     public static async Task<ProviderFailure?> StreamAsync(ProxyContext proxy, HttpResponseMessage upstream, TimeSpan idle)
     {
         var http = proxy.Http;
-        var ct = http.RequestAborted;
+        using var disconnect = ClientDisconnect.Start(proxy);
+        var ct = disconnect.Token;
         await using var body = await upstream.Content.ReadAsStreamAsync(ct);
         await using var reader = new SseReader(body, idle);
+        disconnect.Track(reader);
         var usage = default(StreamUsage);
         var sawStop = false;
         try

@@ -14,11 +14,13 @@ public static class AnthropicToOpenAiRelay
     public static async Task<ProviderFailure?> StreamAsync(ProxyContext proxy, HttpResponseMessage upstream, bool clientWantsUsage, TimeSpan idle)
     {
         var http = proxy.Http;
-        var ct = http.RequestAborted;
+        using var disconnect = ClientDisconnect.Start(proxy);
+        var ct = disconnect.Token;
         var mapper = new AnthropicStreamMapper(proxy.Group.Name, ChatId(proxy), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), clientWantsUsage);
         var chunks = new List<string>(4);
         await using var body = await upstream.Content.ReadAsStreamAsync(ct);
         await using var reader = new SseReader(body, idle);
+        disconnect.Track(reader);
         try
         {
             while (await reader.ReadAsync(ct))

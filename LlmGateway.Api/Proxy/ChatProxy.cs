@@ -264,6 +264,8 @@ public sealed class ChatProxy(
 
         if (failure is null)
         {
+            activity?.SetTag("gen_ai.usage.input_tokens", proxy.Usage?.PromptTokens);
+            activity?.SetTag("gen_ai.usage.output_tokens", proxy.Usage?.CompletionTokens);
             var firstByte = proxy.Timings.UpstreamFirstByte > TimeSpan.Zero ? proxy.Timings.UpstreamFirstByte : timeToHeaders;
             await router.RecordSuccessAsync(candidate, firstByte, proxy.Usage);
             return null;

@@ -44,6 +44,11 @@ public static class ClientResponse
 
     public static void WriteRaw(HttpContext context, ReadOnlySequence<byte> raw)
     {
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            return; // the client is gone: nothing to buffer
+        }
+
         var writer = context.Response.BodyWriter;
         foreach (var segment in raw)
         {
@@ -53,6 +58,11 @@ public static class ClientResponse
 
     public static void WriteData(HttpContext context, string json)
     {
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            return; // the client is gone: nothing to buffer
+        }
+
         var writer = context.Response.BodyWriter;
         writer.Write(DataPrefix);
         Encoding.UTF8.GetBytes(json, writer);
@@ -61,6 +71,11 @@ public static class ClientResponse
 
     public static void WriteData(HttpContext context, ReadOnlySpan<byte> json)
     {
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            return; // the client is gone: nothing to buffer
+        }
+
         var writer = context.Response.BodyWriter;
         writer.Write(DataPrefix);
         writer.Write(json);
@@ -69,6 +84,11 @@ public static class ClientResponse
 
     public static void WriteEvent(HttpContext context, string name, string json)
     {
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            return; // the client is gone: nothing to buffer
+        }
+
         var writer = context.Response.BodyWriter;
         writer.Write(EventPrefix);
         Encoding.UTF8.GetBytes(name, writer);
@@ -78,10 +98,31 @@ public static class ClientResponse
         writer.Write(Separator);
     }
 
-    public static void WriteDone(HttpContext context) => context.Response.BodyWriter.Write(Done);
+    public static void WriteDone(HttpContext context)
+    {
+        if (!context.RequestAborted.IsCancellationRequested)
+        {
+            context.Response.BodyWriter.Write(Done);
+        }
+    }
 
-    public static ValueTask<System.IO.Pipelines.FlushResult> FlushAsync(HttpContext context) =>
-        context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    /// <summary>Flushes; once the client is gone, nothing (a draining relay keeps reading the upstream for its usage).</summary>
+    public static async ValueTask FlushAsync(HttpContext context)
+    {
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        try
+        {
+            await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // the client left mid-flush
+        }
+    }
 
     /// <summary>After the first byte, an error can only be an event in the stream, followed by a clean end.</summary>
     public static void WriteStreamError(HttpContext context, ClientFormat format, GatewayError error)

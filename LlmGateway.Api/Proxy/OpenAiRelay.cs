@@ -15,9 +15,11 @@ public static class OpenAiRelay
     public static async Task<ProviderFailure?> StreamAsync(ProxyContext proxy, HttpResponseMessage upstream, bool clientWantsUsage, TimeSpan idle)
     {
         var http = proxy.Http;
-        var ct = http.RequestAborted;
+        using var disconnect = ClientDisconnect.Start(proxy);
+        var ct = disconnect.Token;
         await using var body = await upstream.Content.ReadAsStreamAsync(ct);
         await using var reader = new SseReader(body, idle);
+        disconnect.Track(reader);
         var sawDone = false;
         try
         {

@@ -14,11 +14,13 @@ public static class OpenAiToAnthropicRelay
     public static async Task<ProviderFailure?> StreamAsync(ProxyContext proxy, HttpResponseMessage upstream, TimeSpan idle)
     {
         var http = proxy.Http;
-        var ct = http.RequestAborted;
+        using var disconnect = ClientDisconnect.Start(proxy);
+        var ct = disconnect.Token;
         var mapper = new MessagesStreamMapper(proxy.Group.Name, MessageId(proxy));
         var events = new List<(string Event, string Data)>(4);
         await using var body = await upstream.Content.ReadAsStreamAsync(ct);
         await using var reader = new SseReader(body, idle);
+        disconnect.Track(reader);
         try
         {
             while (await reader.ReadAsync(ct))

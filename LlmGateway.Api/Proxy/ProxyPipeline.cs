@@ -150,6 +150,7 @@ public static class ProxyPipeline
         var price = proxy.Deployment is { } deployment ? services.Prices.For(deployment) : Budgets.Price.Unknown;
         var cost = proxy.Usage is null || proxy.CacheHit ? 0m : price.Cost(usage);
         await services.Limits.SettleAsync(admission, proxy.RequestId, usage.TotalTokens, cost);
+        GatewayMetrics.RequestFinished(proxy, caller, cost);
         var status = proxy.Http.Response.StatusCode;
         await services.Usage.RecordAsync(UsageEvents.From(proxy, caller, facts, started, usage, cost,
             priceUnknown: proxy.Usage is not null && !proxy.CacheHit && !price.Known,

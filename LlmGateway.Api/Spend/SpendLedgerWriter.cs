@@ -38,9 +38,9 @@ internal sealed class SpendLedgerWriter(
         var retryDelay = TimeSpan.Zero;
         while (!stoppingToken.IsCancellationRequested)
         {
-            await ReplaySpoolIfDueAsync(stoppingToken);
             try
             {
+                await ReplaySpoolIfDueAsync(stoppingToken);
                 var busy = await WriteNextBatchAsync(stoppingToken);
                 retryDelay = TimeSpan.Zero;
                 await TrimIfDueAsync();
@@ -48,6 +48,10 @@ internal sealed class SpendLedgerWriter(
                 {
                     await PauseAsync(settings.PollInterval, stoppingToken);
                 }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break; // stopped mid-batch: what was read stays pending and the drain below writes it
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {

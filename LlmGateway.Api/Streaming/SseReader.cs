@@ -29,6 +29,9 @@ public sealed class SseReader(Stream stream, TimeSpan idleTimeout) : IAsyncDispo
 
     public long BytesRead { get; private set; }
 
+    /// <summary>Events returned so far.</summary>
+    public long Events { get; private set; }
+
     /// <summary>Advances to the next event; false at the end of the stream. Throws <see cref="TimeoutException"/> when idle too long.</summary>
     public async ValueTask<bool> ReadAsync(CancellationToken cancellationToken)
     {
@@ -69,6 +72,7 @@ public sealed class SseReader(Stream stream, TimeSpan idleTimeout) : IAsyncDispo
                     consumed = eventEnd;
                     holding = true;
                     BytesRead += Raw.Length;
+                    Events++;
                     return true;
                 }
 
@@ -84,6 +88,7 @@ public sealed class SseReader(Stream stream, TimeSpan idleTimeout) : IAsyncDispo
                     consumed = buffer.End;
                     holding = true;
                     BytesRead += Raw.Length;
+                    Events++;
                     return true;
                 }
 

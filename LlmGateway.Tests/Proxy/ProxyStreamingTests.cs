@@ -244,9 +244,10 @@ public sealed partial class ProxyStreamingTests(TestServers servers, ProxyFixtur
 
     [Theory]
     [MemberData(nameof(ClientsAndGroups))]
-    public async Task AClientThatCancelsMidStreamAbortsTheUpstreamStream(string path, string group)
+    public async Task AClientThatCancelsMidStreamLeavesTheUpstreamToFinishForItsUsageUnderTheDefaultDrainPolicy(string path, string group)
     {
-        Fake.Default = new FakeResponse { Text = string.Join(' ', Enumerable.Range(1, 100).Select(i => $"w{i}")), DelayBetweenChunks = TimeSpan.FromMilliseconds(100) };
+        // Gateway:DisconnectPolicy=cancel aborts the upstream instead: LlmGateway.Tests/Telemetry/StreamingUsageTests.
+        Fake.Default = new FakeResponse { Text = string.Join(' ', Enumerable.Range(1, 20).Select(i => $"w{i}")), DelayBetweenChunks = TimeSpan.FromMilliseconds(50) };
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Timeout);
 
         var response = await PostAsync(path, StreamBody(path, group));
@@ -260,8 +261,8 @@ public sealed partial class ProxyStreamingTests(TestServers servers, ProxyFixtur
         reader.Dispose();
         response.Dispose();
 
-        await EventuallyAsync(() => Fake.StreamsAbortedByClient == 1);
-        Assert.Equal(0, Fake.StreamsCompleted);
+        await EventuallyAsync(() => Fake.StreamsCompleted == 1);
+        Assert.Equal(0, Fake.StreamsAbortedByClient);
     }
 
     private static string StreamBody(string path, string group) => path == "/v1/messages" ? Messages(group, stream: true) : Chat(group, stream: true);

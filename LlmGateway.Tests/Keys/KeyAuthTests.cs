@@ -156,7 +156,7 @@ public sealed class KeyAuthTests(GovernanceFixture fixture) : IClassFixture<Gove
     }
 
     [Fact]
-    public async Task NoRawKeyIsStoredInPostgresOrRedis()
+    public async Task NoRawKeyIsStoredInPostgresOrRedisOrWrittenToTheLogs()
     {
         var (_, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "storage-team", max_budget = 5, rpm_limit = 100 });
         using var client = fixture.Api.CreateLoopbackClient();
@@ -170,6 +170,14 @@ public sealed class KeyAuthTests(GovernanceFixture fixture) : IClassFixture<Gove
             command.Parameters.AddWithValue("secret", key[3..]);
             Assert.Equal(0L, (long)(await command.ExecuteScalarAsync(Ct))!);
         }
+
+        // Including the failures: a wrong, a blocked and a deleted key.
+        (await fixture.Api.CreateLoopbackClient(GatewayApiHost.MasterKey).PostAsJsonAsync("/key/block", new { key }, Ct)).EnsureSuccessStatusCode();
+        await client.SendAsync(GovernanceFixture.Chat(key), Ct);
+        await client.SendAsync(GovernanceFixture.Chat(key + "x"), Ct);
+        Assert.NotEmpty(fixture.Logs.Lines);
+        Assert.DoesNotContain(fixture.Logs.Lines, line => line.Contains(key[3..], StringComparison.Ordinal));
+        Assert.DoesNotContain(fixture.Logs.Lines, line => line.Contains(GatewayApiHost.MasterKey, StringComparison.Ordinal));
 
         await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fixture.RedisConnection + ",allowAdmin=true");
         var server = redis.GetServers().Single();

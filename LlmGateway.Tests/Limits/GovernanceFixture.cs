@@ -1,4 +1,6 @@
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using System.Text.Json;
 using LlmGateway.Tests.Fakes;
 using LlmGateway.Tests.Infrastructure;
@@ -21,6 +23,9 @@ public sealed class GovernanceFixture(TestServers servers) : IAsyncLifetime
     public GatewayApiHost Replica { get; private set; } = null!;
     public string RedisConnection { get; private set; } = "";
     public string DatabaseConnection { get; private set; } = "";
+
+    /// <summary>Every log line both replicas write, at every level, to prove no raw key is ever logged.</summary>
+    public Alerting.LogCapture Logs { get; } = new();
 
     public async ValueTask InitializeAsync()
     {
@@ -48,8 +53,11 @@ public sealed class GovernanceFixture(TestServers servers) : IAsyncLifetime
             """);
         DatabaseConnection = await servers.CreateDatabaseAsync();
         RedisConnection = await servers.CreateRedisAsync();
-        Api = await GatewayApiHost.StartAsync(DatabaseConnection, RedisConnection, config.Settings());
-        Replica = await GatewayApiHost.StartAsync(DatabaseConnection, RedisConnection, config.Settings());
+        var settings = config.Settings(($"Logging:{typeof(Alerting.LogCapture).FullName}:LogLevel:Default", "Trace"));
+        Api = await GatewayApiHost.StartAsync(DatabaseConnection, RedisConnection, settings);
+        Replica = await GatewayApiHost.StartAsync(DatabaseConnection, RedisConnection, settings);
+        Api.Services.GetRequiredService<ILoggerFactory>().AddProvider(Logs);
+        Replica.Services.GetRequiredService<ILoggerFactory>().AddProvider(Logs);
     }
 
     public async ValueTask DisposeAsync()

@@ -29,7 +29,7 @@ const ttfb = fs.readFileSync(ttfbFile, 'utf8').trim().split('\n').map((line) => 
   return { target, median: t.median_us / 1000, p90: t.p90_us / 1000, p99: t.p99_us / 1000, n: t.n, errors: t.errors };
 });
 
-const names = { direct: 'direct (fake upstream)', hop: 'nginx hop', gateway: 'LlmGateway', portkey: 'Portkey 1.15.2' };
+const names = { direct: 'direct (fake upstream)', hop: 'nginx hop', gateway: 'LlmGateway', gateway_cached: 'LlmGateway, cache hit', portkey: 'Portkey 1.15.2' };
 const find = (scenario, target) => runs.find((r) => r.scenario === scenario && r.target === target);
 const f = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
 const signed = (x, d = 2) => (x === null || x === undefined ? '–' : (x >= 0 ? '+' : '') + x.toFixed(d));

@@ -10,7 +10,8 @@
 #   BENCH_NO_BUILD=1 skip `dotnet build -c Release`
 #   BENCH_NO_DOCS=1  do not rewrite docs/benchmarks.md
 #   BENCH_OUT        output folder for logs and raw results  (default bench/out)
-#   BENCH_SCENARIOS  subset of scenarios, e.g. "json-c1 json-c64" (default: all seven)
+#   BENCH_SCENARIOS  subset of scenarios, e.g. "json-c1 json-c64" (default: all nine, cache-hit-c1 and cache-hit-c64 included)
+#   BENCH_CACHE      0 skips the second, cache-on gateway and the cache-hit scenarios
 #   BENCH_GATEWAY_ENV extra environment for the gateway process, for experiments, e.g.
 #                    "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 DOTNET_gcServer=0"
 #   BENCH_IDLE_WAIT  seconds the run may spend, in all, waiting before a scenario for the machine
@@ -289,6 +290,24 @@ EOF
   URL[gateway_stream]="${URL[gateway]}"; URL[gateway_slow]="${URL[gateway]}"
   MODEL_JSON[gateway]=bench; MODEL_STREAM[gateway]=bench-stream; MODEL_SLOW[gateway]=bench-slow
 
+  # A second gateway with the response cache on (same Postgres and Redis): the cache-hit scenarios.
+  if [[ "${BENCH_CACHE:-1}" != 0 ]]; then
+    GWC_PORT=$(free_port)
+    { cat "$TMP/gateway.yaml"; printf 'litellm_settings:\n  cache: true\n  cache_params: { type: redis, ttl: 3600 }\n'; } >"$TMP/gateway-cached.yaml"
+    log "starting LlmGateway with the response cache :$GWC_PORT"
+    ASPNETCORE_URLS="http://127.0.0.1:$GWC_PORT" \
+    ConnectionStrings__gatewaydb="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=gatewaydb" \
+    ConnectionStrings__redis="127.0.0.1:$REDIS_PORT" \
+    Gateway__ConfigFile="$TMP/gateway-cached.yaml" \
+    Gateway__MasterKey="$MASTER_KEY" \
+    Gateway__DataFolder="$TMP/gateway-cached-data" \
+      env ${BENCH_GATEWAY_ENV:-} dotnet "$GW_DLL" >"$OUT/gateway-cached.log" 2>&1 &
+    PIDS+=($!); PROC[gateway_cached]=$!
+    wait_http "http://127.0.0.1:$GWC_PORT/health/readiness" 200 90
+    URL[gateway_cached]="http://127.0.0.1:$GWC_PORT/v1/chat/completions"
+    MODEL_JSON[gateway_cached]=bench
+  fi
+
   # ---- GOVERNANCE HOOK (virtual keys issue) -------------------------------------------------
   # When the management API exists, benchmark the way production runs: a team and a virtual key
   # with rpm/tpm limits and a budget, all set high enough never to trip, so that every request pays
@@ -311,6 +330,7 @@ EOF
   fi
   log "governance: $GOVERNANCE"
   HDRS[gateway]="Authorization: Bearer $GW_KEY"
+  HDRS[gateway_cached]="Authorization: Bearer $GW_KEY"
   # ---------------------------------------------------------------------------------------------
 fi
 
@@ -413,16 +433,20 @@ ALL=(); for t in direct hop gateway portkey; do has_target $t && ALL+=("$t"); do
 for t in "${ALL[@]}"; do
   sanity "$t" json; sanity "$t" stream; sanity "$t" slow
 done
+# The first call stores the answer; every measured call is then a hit.
+CACHED=(); [[ -n "${URL[gateway_cached]:-}" ]] && { sanity gateway_cached json; CACHED=(direct gateway_cached); }
 log "all targets answer correctly; measuring ${DURATION}s per run after ${WARMUP}s warm-up"
 START=$(date +%s)
 
-SCENARIOS=("json-c1 json 1" "json-c16 json 16" "json-c64 json 64" "stream-c1 stream 1" "stream-c16 stream 16" "stream-c64 stream 64" "slow100ms-c128 slow 128")
+SCENARIOS=("json-c1 json 1" "json-c16 json 16" "json-c64 json 64" "stream-c1 stream 1" "stream-c16 stream 16" "stream-c64 stream 64" "slow100ms-c128 slow 128" "cache-hit-c1 json 1" "cache-hit-c64 json 64")
 for s in "${SCENARIOS[@]}"; do
   read -r name kind conc <<<"$s"
   [[ -n "${BENCH_SCENARIOS:-}" && " $BENCH_SCENARIOS " != *" $name "* ]] && continue
+  targets=("${ALL[@]}"); [[ $name == cache-hit-* ]] && targets=("${CACHED[@]}")
+  [[ ${#targets[@]} -eq 0 ]] && continue
   wait_idle
   log "scenario $name"
-  for t in "${ALL[@]}"; do run_wrk "$name" "$t" "$kind" "$conc"; done
+  for t in "${targets[@]}"; do run_wrk "$name" "$t" "$kind" "$conc"; done
 done
 
 wait_idle

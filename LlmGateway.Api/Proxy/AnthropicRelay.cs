@@ -60,7 +60,7 @@ public static class AnthropicRelay
         }
         catch (Exception ex) when (!ct.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
         {
-            var failure = new ProviderFailure(ex is TimeoutException ? FailureKind.Timeout : FailureKind.ConnectionReset, 502, ex.Message);
+            var failure = UpstreamBody.ReadFailure(ex);
             if (!proxy.Committed)
             {
                 return failure;
@@ -84,7 +84,7 @@ public static class AnthropicRelay
         }
         catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
         {
-            return new ProviderFailure(ex is TimeoutException ? FailureKind.Timeout : FailureKind.ConnectionReset, 502, ex.Message);
+            return UpstreamBody.ReadFailure(ex);
         }
 
         try

@@ -87,7 +87,7 @@ public static class AnthropicToOpenAiRelay
         }
         catch (Exception ex) when (!ct.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
         {
-            var failure = new ProviderFailure(ex is TimeoutException ? FailureKind.Timeout : FailureKind.ConnectionReset, 502, ex.Message);
+            var failure = UpstreamBody.ReadFailure(ex);
             if (!proxy.Committed)
             {
                 return failure;
@@ -121,7 +121,7 @@ public static class AnthropicToOpenAiRelay
         }
         catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
         {
-            return new ProviderFailure(ex is TimeoutException ? FailureKind.Timeout : FailureKind.ConnectionReset, 502, ex.Message);
+            return UpstreamBody.ReadFailure(ex);
         }
 
         if (message is null)

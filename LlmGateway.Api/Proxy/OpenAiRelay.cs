@@ -75,7 +75,7 @@ public static class OpenAiRelay
         }
         catch (Exception ex) when (!ct.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
         {
-            var failure = new ProviderFailure(ex is TimeoutException ? FailureKind.Timeout : FailureKind.ConnectionReset, 502, ex.Message);
+            var failure = UpstreamBody.ReadFailure(ex);
             return proxy.Committed ? await EndBrokenStreamAsync(proxy, ex.Message, failure) : failure;
         }
 
@@ -94,7 +94,7 @@ public static class OpenAiRelay
         }
         catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
         {
-            return new ProviderFailure(ex is TimeoutException ? FailureKind.Timeout : FailureKind.ConnectionReset, 502, ex.Message);
+            return UpstreamBody.ReadFailure(ex);
         }
 
         try

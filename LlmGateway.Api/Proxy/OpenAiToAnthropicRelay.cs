@@ -90,7 +90,7 @@ public static class OpenAiToAnthropicRelay
         }
         catch (Exception ex) when (!ct.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
         {
-            var failure = new ProviderFailure(ex is TimeoutException ? FailureKind.Timeout : FailureKind.ConnectionReset, 502, ex.Message);
+            var failure = UpstreamBody.ReadFailure(ex);
             if (!proxy.Committed)
             {
                 return failure;
@@ -129,7 +129,7 @@ public static class OpenAiToAnthropicRelay
         }
         catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
         {
-            return new ProviderFailure(ex is TimeoutException ? FailureKind.Timeout : FailureKind.ConnectionReset, 502, ex.Message);
+            return UpstreamBody.ReadFailure(ex);
         }
 
         if (completion is null)

@@ -53,6 +53,10 @@ public static class UpstreamBody
         }
     }
 
+    /// <summary>A read from the upstream that broke: idle too long (timeout), or the connection went away (reset).</summary>
+    public static ProviderFailure ReadFailure(Exception exception) =>
+        new(exception is TimeoutException ? FailureKind.Timeout : FailureKind.ConnectionReset, 502, exception.Message);
+
     /// <summary>
     /// An OpenAI <c>{"error":{…}}</c> or Anthropic <c>{"type":"error","error":{…}}</c> payload, as a failure
     /// classified from its type (e.g. <c>overloaded_error</c> → overloaded).

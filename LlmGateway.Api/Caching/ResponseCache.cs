@@ -107,7 +107,7 @@ public sealed class ResponseCache(CacheSettings settings, IConnectionMultiplexer
         {
             if (Complete(proxy, plan, capture) is { } body)
             {
-                var cost = proxy.Deployment is { } deployment && proxy.CostOf is { } costOf ? costOf(deployment, proxy.Usage!.Value) : 0m;
+                var cost = proxy.Deployment is { } deployment && proxy.CostOf?.Invoke(deployment, proxy.Usage!.Value) is { } known ? known : 0m;
                 await WriteEntryAsync(plan, new CachedResponse(body, proxy.Usage!.Value, cost, DateTimeOffset.UtcNow));
             }
         }

@@ -67,7 +67,7 @@ public static class AnthropicToOpenAiRelay
                 {
                     if (mapper.FinalUsageChunk() is { } usageChunk)
                     {
-                        ClientResponse.WriteData(http, usageChunk);
+                        ClientResponse.WriteData(http, UsageChunkCost.WithCost(usageChunk, proxy));
                     }
 
                     ClientResponse.WriteDone(http);

@@ -29,9 +29,9 @@ public static class ClientResponse
 
         headers["x-gateway-attempts"] = proxy.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
         headers["x-gateway-cache"] = "miss";
-        if (!stream && proxy.Usage is { } usage && proxy.Deployment is { } priced && proxy.CostOf is { } costOf)
+        if (!stream && proxy.Usage is { } usage && proxy.Deployment is { } priced && proxy.CostOf?.Invoke(priced, usage) is { } cost)
         {
-            headers["x-gateway-cost-usd"] = costOf(priced, usage).ToString("0.##########", System.Globalization.CultureInfo.InvariantCulture);
+            headers["x-gateway-cost-usd"] = cost.ToString("0.##########", System.Globalization.CultureInfo.InvariantCulture);
         }
         headers["Server-Timing"] = proxy.Timings.ToServerTiming();
         if (stream)

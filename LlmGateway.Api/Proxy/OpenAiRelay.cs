@@ -57,6 +57,13 @@ public static class OpenAiRelay
                     {
                         continue;
                     }
+
+                    if (choicesEmpty && UsageChunkCost.WithCost(data, proxy) is { } priced)
+                    {
+                        ClientResponse.WriteData(http, priced);
+                        await ClientResponse.FlushAsync(http);
+                        continue;
+                    }
                 }
 
                 ClientResponse.WriteRaw(http, reader.Raw);

@@ -21,8 +21,8 @@ public sealed class ProxyContext(HttpContext http, ClientFormat format, ModelGro
     public ProviderFailure? MidStreamFailure { get; set; }
     /// <summary>The failure of the last attempt that failed, when none succeeded.</summary>
     public ProviderFailure? LastFailure { get; set; }
-    /// <summary>Prices usage on a deployment, for <c>x-gateway-cost-usd</c>.</summary>
-    public Func<DeploymentConfig, TokenUsage, decimal>? CostOf { get; init; }
+    /// <summary>Prices usage on a deployment, for <c>x-gateway-cost-usd</c>; null when the price is unknown.</summary>
+    public Func<DeploymentConfig, TokenUsage, decimal?>? CostOf { get; init; }
     /// <summary>Answered from the response cache: costs nothing; <see cref="SavedCost"/> is what the original cost.</summary>
     public bool CacheHit { get; set; }
     public decimal SavedCost { get; set; }

@@ -94,7 +94,7 @@ public static class ProxyPipeline
             timings.EndLimits();
             var proxy = new ProxyContext(context, format, group, timings)
             {
-                CostOf = (deployment, usage) => services.Prices.For(deployment).Cost(usage),
+                CostOf = (deployment, usage) => services.Prices.For(deployment) is { Known: true } price ? price.Cost(usage) : null,
             };
             try
             {

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
-using LlmGateway.Api.Budgets;
 using LlmGateway.Api.Data;
 using LlmGateway.Api.Data.Entities;
+using LlmGateway.Api.Keys;
 using LlmGateway.Api.Limits;
 using Microsoft.EntityFrameworkCore;
 using StackExchange.Redis;
@@ -148,26 +148,16 @@ public sealed class BudgetAlertEvaluator(
         foreach (var t in teams)
         {
             var name = t.TeamAlias ?? t.TeamId;
-            var limitScope = new LimitScope("team", t.TeamId, name, "t:" + t.TeamId)
-            {
-                Window = BudgetWindow.For(t.BudgetDuration, t.CreatedAt, now),
-                LedgerTeamId = t.TeamId,
-            };
+            var limitScope = LimitScope.ForTeam(t.TeamId, name, t.BudgetDuration, t.CreatedAt, now);
             subjects.Add(new Subject(limitScope, name, t.TeamId, null, t.MaxBudget, t.SoftBudget));
         }
 
         foreach (var k in keys)
         {
             var name = k.KeyAlias ?? k.KeyName;
-            var limitScope = new LimitScope("key", k.Token, name, k.TeamId is { } team ? "t:" + team : "k:" + k.Token)
-            {
-                Window = BudgetWindow.For(k.BudgetDuration, k.CreatedAt, now),
-                LedgerKeyHash = k.Token,
-            };
+            var limitScope = LimitScope.ForKey(k.Token, k.TeamId, name, k.BudgetDuration, k.CreatedAt, now);
             // The budget in force, a temporary increase included while it lasts (as the limits see it).
-            var budget = k.MaxBudget is { } max && k.TempBudgetIncrease is { } increase && (k.TempBudgetExpiry is null || k.TempBudgetExpiry > now)
-                ? max + increase
-                : k.MaxBudget;
+            var budget = ScopeLimits.Effective(k.MaxBudget, k.TempBudgetIncrease, k.TempBudgetExpiry, now);
             subjects.Add(new Subject(limitScope, name, k.TeamId, name, budget, k.SoftBudget));
         }
 

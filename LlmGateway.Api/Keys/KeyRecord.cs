@@ -15,10 +15,12 @@ public sealed record ScopeLimits
     public DateTimeOffset? TempBudgetExpiry { get; init; }
 
     /// <summary>The budget in force now, a temporary increase included while it lasts.</summary>
-    public decimal? EffectiveBudget(DateTimeOffset now) =>
-        MaxBudget is { } budget && TempBudgetIncrease is { } increase && (TempBudgetExpiry is null || TempBudgetExpiry > now)
+    public decimal? EffectiveBudget(DateTimeOffset now) => Effective(MaxBudget, TempBudgetIncrease, TempBudgetExpiry, now);
+
+    public static decimal? Effective(decimal? maxBudget, decimal? tempIncrease, DateTimeOffset? tempExpiry, DateTimeOffset now) =>
+        maxBudget is { } budget && tempIncrease is { } increase && (tempExpiry is null || tempExpiry > now)
             ? budget + increase
-            : MaxBudget;
+            : maxBudget;
 
     public bool HasAny => RpmLimit is not null || TpmLimit is not null || MaxParallelRequests is not null || MaxBudget is not null;
 }

@@ -19,6 +19,25 @@ public sealed record LimitScope(string Kind, string Id, string DisplayName, stri
 
     private string Prefix => $"lg:{{{HashTag}}}:{Kind}:{Id}";
 
+    /// <summary>The hash tag a key's counters share: its team's, or its own without a team.</summary>
+    public static string TagFor(string? teamId, string keyToken) => teamId is { } team ? "t:" + team : "k:" + keyToken;
+
+    /// <summary>A team's scope for the current window; the one definition the limits, the management API and the alerts share.</summary>
+    public static LimitScope ForTeam(string teamId, string displayName, string? budgetDuration, DateTimeOffset createdAt, DateTimeOffset now) =>
+        new("team", teamId, displayName, "t:" + teamId)
+        {
+            Window = BudgetWindow.For(budgetDuration, createdAt, now),
+            LedgerTeamId = teamId,
+        };
+
+    /// <summary>A key's scope for the current window.</summary>
+    public static LimitScope ForKey(string token, string? teamId, string displayName, string? budgetDuration, DateTimeOffset createdAt, DateTimeOffset now) =>
+        new("key", token, displayName, TagFor(teamId, token))
+        {
+            Window = BudgetWindow.For(budgetDuration, createdAt, now),
+            LedgerKeyHash = token,
+        };
+
     /// <summary>The 7 Redis keys of this scope, in the order the scripts expect.</summary>
     public IEnumerable<StackExchange.Redis.RedisKey> RedisKeys()
     {

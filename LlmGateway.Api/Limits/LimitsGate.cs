@@ -19,31 +19,26 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
 
     public static IReadOnlyList<LimitScope> ScopesFor(KeyRecord key, string model, DateTimeOffset now)
     {
-        var tag = key.TeamId is { } team ? "t:" + team : "k:" + key.Token;
         var scopes = new List<LimitScope>(3);
         if (key.Key.HasAny)
         {
-            scopes.Add(new LimitScope("key", key.Token, $"key '{key.DisplayName}'", tag)
+            scopes.Add(LimitScope.ForKey(key.Token, key.TeamId, $"key '{key.DisplayName}'", key.Key.BudgetDuration, key.Key.BudgetAnchor, now) with
             {
                 Rpm = key.Key.RpmLimit,
                 Tpm = key.Key.TpmLimit,
                 Parallel = key.Key.MaxParallelRequests,
                 Budget = key.Key.EffectiveBudget(now),
-                Window = BudgetWindow.For(key.Key.BudgetDuration, key.Key.BudgetAnchor, now),
-                LedgerKeyHash = key.Token,
             });
         }
 
         if (key.Team is { HasAny: true } teamLimits)
         {
-            scopes.Add(new LimitScope("team", key.TeamId!, $"team '{key.TeamAlias ?? key.TeamId}'", tag)
+            scopes.Add(LimitScope.ForTeam(key.TeamId!, $"team '{key.TeamAlias ?? key.TeamId}'", teamLimits.BudgetDuration, teamLimits.BudgetAnchor, now) with
             {
                 Rpm = teamLimits.RpmLimit,
                 Tpm = teamLimits.TpmLimit,
                 Parallel = teamLimits.MaxParallelRequests,
                 Budget = teamLimits.EffectiveBudget(now),
-                Window = BudgetWindow.For(teamLimits.BudgetDuration, teamLimits.BudgetAnchor, now),
-                LedgerTeamId = key.TeamId,
             });
         }
 
@@ -51,7 +46,7 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
         var modelTpm = key.ModelTpmLimit.TryGetValue(model, out var t) ? t : (long?)null;
         if (modelRpm is not null || modelTpm is not null)
         {
-            scopes.Add(new LimitScope("key-model", $"{key.Token}:{model}", $"key '{key.DisplayName}' on model '{model}'", tag)
+            scopes.Add(new LimitScope("key-model", $"{key.Token}:{model}", $"key '{key.DisplayName}' on model '{model}'", LimitScope.TagFor(key.TeamId, key.Token))
             {
                 Rpm = modelRpm,
                 Tpm = modelTpm,

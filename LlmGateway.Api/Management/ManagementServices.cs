@@ -1,4 +1,3 @@
-using LlmGateway.Api.Budgets;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Data;
 using LlmGateway.Api.Data.Entities;
@@ -19,18 +18,8 @@ public sealed class ManagementServices(GatewayDbContext db, KeyCache keys, Ledge
 
     /// <summary>Spend in the current budget period (all time without a budget_duration).</summary>
     public Task<decimal> TeamSpendAsync(Team team, DateTimeOffset now, CancellationToken ct) =>
-        Ledger.CurrentSpendAsync(new LimitScope("team", team.TeamId, team.TeamAlias ?? team.TeamId, "t:" + team.TeamId)
-        {
-            Window = BudgetWindow.For(team.BudgetDuration, team.CreatedAt, now),
-            Budget = team.MaxBudget,
-            LedgerTeamId = team.TeamId,
-        }, ct);
+        Ledger.CurrentSpendAsync(LimitScope.ForTeam(team.TeamId, team.TeamAlias ?? team.TeamId, team.BudgetDuration, team.CreatedAt, now), ct);
 
     public Task<decimal> KeySpendAsync(VirtualKey key, DateTimeOffset now, CancellationToken ct) =>
-        Ledger.CurrentSpendAsync(new LimitScope("key", key.Token, key.KeyAlias ?? key.KeyName, key.TeamId is { } team ? "t:" + team : "k:" + key.Token)
-        {
-            Window = BudgetWindow.For(key.BudgetDuration, key.CreatedAt, now),
-            Budget = key.MaxBudget,
-            LedgerKeyHash = key.Token,
-        }, ct);
+        Ledger.CurrentSpendAsync(LimitScope.ForKey(key.Token, key.TeamId, key.KeyAlias ?? key.KeyName, key.BudgetDuration, key.CreatedAt, now), ct);
 }

@@ -15,5 +15,5 @@ public static class ChatCompletionsApi
 
     private static Task HandleAsync(HttpContext context, [AsParameters] ProxyServices services) =>
         ProxyPipeline.RunAsync<ChatRequest>(context, services, ClientFormat.OpenAi, ChatRequest.TryRead,
-            r => new RequestFacts(r.Model, r.MaxTokens, r.Stream, r.User, "chat_completions"), services.Proxy.ChatCompletionsAsync, "chat_completions");
+            r => new RequestFacts(r.Model, r.MaxTokens, r.Stream, r.User), services.Proxy.ChatCompletionsAsync, "chat_completions");
 }

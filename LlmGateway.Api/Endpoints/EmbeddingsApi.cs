@@ -15,5 +15,5 @@ public static class EmbeddingsApi
 
     private static Task HandleAsync(HttpContext context, [AsParameters] ProxyServices services) =>
         ProxyPipeline.RunAsync<EmbeddingsRequest>(context, services, ClientFormat.OpenAi, EmbeddingsRequest.TryRead,
-            r => new RequestFacts(r.Model, null, false, null, "embeddings"), services.Proxy.EmbeddingsAsync, "embeddings");
+            r => new RequestFacts(r.Model, null, false, null), services.Proxy.EmbeddingsAsync, "embeddings");
 }

@@ -14,5 +14,5 @@ public static class MessagesApi
 
     private static Task HandleAsync(HttpContext context, [AsParameters] ProxyServices services) =>
         ProxyPipeline.RunAsync<MessagesRequest>(context, services, ClientFormat.Anthropic, MessagesRequest.TryRead,
-            r => new RequestFacts(r.Model, r.MaxTokens, r.Stream, null, "messages"), services.Proxy.MessagesAsync, "messages");
+            r => new RequestFacts(r.Model, r.MaxTokens, r.Stream, null), services.Proxy.MessagesAsync, "messages");
 }

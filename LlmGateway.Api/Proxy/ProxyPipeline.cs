@@ -49,7 +49,7 @@ public static class ProxyPipeline
                 return;
             }
 
-            var requestFacts = facts(request);
+            var requestFacts = facts(request) with { CallType = callType };
             rejection.Facts = requestFacts;
             if (!services.Catalog.TryGetGroup(requestFacts.Model, out var group))
             {

@@ -102,6 +102,7 @@ public sealed class MixedRequestsReconcileTests(TestServers servers)
 
         Assert.Equal(Requests, rows);
         Assert.Equal(Requests, await LedgerAsync(database, null, "count(DISTINCT request_id)"));
+        Assert.Equal(Requests, await LedgerAsync(database, null, "count(*) FILTER (WHERE call_type = 'chat_completions')"));
 
         await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redisConnection);
         var db = redis.GetDatabase();

@@ -6,5 +6,8 @@ public sealed class ModelGroup(string name, IReadOnlyList<DeploymentConfig> depl
     public string Name { get; } = name;
     public IReadOnlyList<DeploymentConfig> Deployments { get; } = deployments;
 
+    /// <summary>The deployments' ids, in the same order (computed once: the router reads them on every request).</summary>
+    public IReadOnlyList<string> DeploymentIds { get; } = [.. deployments.Select(d => d.Id)];
+
     public override string ToString() => $"{Name} ({Deployments.Count} deployments)";
 }

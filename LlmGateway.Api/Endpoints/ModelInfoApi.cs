@@ -42,7 +42,7 @@ public static class ModelInfoApi
         }
 
         var deployments = catalog.Groups.SelectMany(g => g.Deployments).ToArray();
-        var states = await store.ReadAsync(deployments.Select(d => d.Id));
+        var states = await store.ReadAsync([.. deployments.Select(d => d.Id)], fresh: true);
         var now = store.Now;
         var data = deployments.Select(d =>
         {

@@ -73,8 +73,8 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
             {
                 for (var attempt = 0; attempt < 3; attempt++)
                 {
-                    var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
-                        LimitScripts.Admit, [.. scopes.SelectMany(s => s.RedisKeys())], AdmitArguments(scopes, requestId, estimatedTokens, cost, now)))!;
+                    var result = (RedisResult[])(await LimitScripts.Admit.EvaluateAsync(redis.GetDatabase(),
+                        [.. scopes.SelectMany(s => s.RedisKeys())], AdmitArguments(scopes, requestId, estimatedTokens, cost, now)))!;
                     var code = (int)result[0];
                     if (code == -1)
                     {
@@ -150,7 +150,7 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
                 arguments.Add(scope.Budget is null ? "0" : "1");
             }
 
-            await redis.GetDatabase().ScriptEvaluateAsync(LimitScripts.Settle, [.. admission.Scopes.SelectMany(s => s.RedisKeys())], [.. arguments]);
+            await LimitScripts.Settle.EvaluateAsync(redis.GetDatabase(), [.. admission.Scopes.SelectMany(s => s.RedisKeys())], [.. arguments]);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

@@ -149,12 +149,15 @@ public static class ProxyPipeline
         var usage = proxy.Usage ?? default;
         var price = proxy.Deployment is { } deployment ? services.Prices.For(deployment) : Budgets.Price.Unknown;
         var cost = proxy.Usage is null || proxy.CacheHit ? 0m : price.Cost(usage);
-        await services.Limits.SettleAsync(admission, proxy.RequestId, usage.TotalTokens, cost);
-        GatewayMetrics.RequestFinished(proxy, caller, cost);
+        // The settle script and the usage event's XADD are both sent before either is awaited: one Redis round trip.
+        var settle = services.Limits.SettleAsync(admission, proxy.RequestId, usage.TotalTokens, cost);
         var status = proxy.Http.Response.StatusCode;
-        await services.Usage.RecordAsync(UsageEvents.From(proxy, caller, facts, started, usage, cost,
+        var record = services.Usage.RecordAsync(UsageEvents.From(proxy, caller, facts, started, usage, cost,
             priceUnknown: proxy.Usage is not null && !proxy.CacheHit && !price.Known,
             status: status < 400 && proxy.MidStreamFailure is null ? "success" : UsageEvents.StatusOf(status, proxy)));
+        GatewayMetrics.RequestFinished(proxy, caller, cost);
+        await settle;
+        await record;
     }
 
     /// <summary><c>x-ratelimit-{limit,remaining,reset}-{requests,tokens}</c> for the key's own limits.</summary>

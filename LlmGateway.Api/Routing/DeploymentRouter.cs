@@ -23,7 +23,7 @@ public sealed class DeploymentRouter(
 
     public async Task<RoutePlan> PlanAsync(ModelGroup group, RouteRequest request)
     {
-        var states = await store.ReadAsync(group.Deployments.Select(d => d.Id));
+        var states = await store.ReadAsync(group.DeploymentIds);
         var now = store.Now;
         var available = new List<RouteCandidate>();
         var unavailable = new List<(DeploymentConfig Deployment, DeploymentState State)>();

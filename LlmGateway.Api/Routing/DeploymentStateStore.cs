@@ -8,8 +8,19 @@ namespace LlmGateway.Api.Routing;
 /// a Redis cluster works), mirrored locally. Every call is bounded, and when Redis fails the local mirror answers:
 /// a Redis outage never fails a request.
 /// </summary>
-public sealed class DeploymentStateStore(IConnectionMultiplexer redis, TimeProvider clock, ILogger<DeploymentStateStore> logger)
+/// <remarks>
+/// The router reads the mirror, not Redis: a deployment's mirrored state is re-read from Redis when it is older than
+/// <see cref="SnapshotTtl"/>, or at once when another replica announces a change (cooldown, recovery, health verdict) on
+/// <see cref="Channel"/>. So a request costs no Redis round trip for routing, and a cooldown set by one replica reaches
+/// the others within the pub/sub latency (bounded by the TTL when a message is lost).
+/// </remarks>
+public sealed class DeploymentStateStore
 {
+    public static readonly RedisChannel Channel = RedisChannel.Literal("llmgateway:deployments:changed");
+
+    /// <summary>How long a mirrored state serves the router before it is read again from Redis.</summary>
+    public static readonly TimeSpan SnapshotTtl = TimeSpan.FromSeconds(1);
+
     private static readonly TimeSpan RedisBound = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan StateTtl = TimeSpan.FromDays(1);
     private static readonly LuaScript CountFailure = LuaScript.Prepare(
@@ -17,20 +28,65 @@ public sealed class DeploymentStateStore(IConnectionMultiplexer redis, TimeProvi
     private static readonly LuaScript CountRequest = LuaScript.Prepare(
         "local n = redis.call('INCR', @key) if n == 1 then redis.call('PEXPIRE', @key, 120000) end return n");
 
+    private readonly IConnectionMultiplexer redis;
+    private readonly TimeProvider clock;
+    private readonly ILogger<DeploymentStateStore> logger;
     private readonly ConcurrentDictionary<string, DeploymentState> mirror = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> readAt = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> changes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> localCounters = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> localLocks = new(StringComparer.Ordinal);
     private long lastWarning;
+
+    public DeploymentStateStore(IConnectionMultiplexer redis, TimeProvider clock, ILogger<DeploymentStateStore> logger)
+    {
+        this.redis = redis;
+        this.clock = clock;
+        this.logger = logger;
+        // Restored by the multiplexer after a reconnect; until then the TTL bounds how stale the mirror gets.
+        _ = redis.GetSubscriber().SubscribeAsync(Channel, (_, id) => Invalidate(id.ToString()))
+            .ContinueWith(t => logger.LogWarning("Deployment state changes not subscribed ({Error}); the mirror refreshes every {Ttl}",
+                t.Exception?.GetBaseException().Message, SnapshotTtl), TaskContinuationOptions.OnlyOnFaulted);
+    }
 
     public DateTimeOffset Now => clock.GetUtcNow();
 
     /// <summary>This replica's latest view, without a round trip (for gauges).</summary>
     public DeploymentState Local(string id) => mirror.GetValueOrDefault(id, DeploymentState.Fresh);
 
-    /// <summary>The shared state of these deployments in one batched round trip; the local mirror when Redis fails.</summary>
-    public async Task<IReadOnlyDictionary<string, DeploymentState>> ReadAsync(IEnumerable<string> ids)
+    /// <summary>
+    /// The state of these deployments: the mirror while it is fresh (no round trip), else one batched Redis read; the
+    /// local mirror when Redis fails. <paramref name="fresh"/> always reads Redis (for the admin views).
+    /// </summary>
+    public ValueTask<IReadOnlyDictionary<string, DeploymentState>> ReadAsync(IReadOnlyList<string> ids, bool fresh = false)
+    {
+        if (!fresh)
+        {
+            var now = Environment.TickCount64;
+            var stale = false;
+            foreach (var id in ids)
+            {
+                if (!readAt.TryGetValue(id, out var at) || now - at > (long)SnapshotTtl.TotalMilliseconds)
+                {
+                    stale = true;
+                    break;
+                }
+            }
+
+            if (!stale)
+            {
+                return ValueTask.FromResult<IReadOnlyDictionary<string, DeploymentState>>(mirror);
+            }
+        }
+
+        return new ValueTask<IReadOnlyDictionary<string, DeploymentState>>(ReadSharedAsync(ids));
+    }
+
+    private async Task<IReadOnlyDictionary<string, DeploymentState>> ReadSharedAsync(IReadOnlyList<string> ids)
     {
         var list = ids.Distinct(StringComparer.Ordinal).ToArray();
+        var readStarted = Environment.TickCount64;
+        var changesBefore = list.Select(id => changes.GetValueOrDefault(id)).ToArray();
         var result = new Dictionary<string, DeploymentState>(list.Length, StringComparer.Ordinal);
         try
         {
@@ -52,6 +108,10 @@ public sealed class DeploymentStateStore(IConnectionMultiplexer redis, TimeProvi
 
                 mirror[list[i]] = shared;
                 result[list[i]] = shared;
+                if (changes.GetValueOrDefault(list[i]) == changesBefore[i])
+                {
+                    readAt[list[i]] = readStarted;
+                }
             }
         }
         catch (Exception ex) when (IsRedisFailure(ex))
@@ -90,6 +150,7 @@ public sealed class DeploymentStateStore(IConnectionMultiplexer redis, TimeProvi
         await WriteAsync(id, [
             new("cooldown_until", Ms(until)), new("cooldown_reason", reason), new("tripped", 1),
             new("last_failed", Ms(now)), new("last_error", reason)]);
+        await AnnounceAsync(id);
     }
 
     /// <summary>A failure that did not cool the deployment: remembered for <c>/model/info</c> and "least recently failed".</summary>
@@ -115,6 +176,8 @@ public sealed class DeploymentStateStore(IConnectionMultiplexer redis, TimeProvi
         {
             Warn(ex);
         }
+
+        await AnnounceAsync(id);
     }
 
     /// <summary>Records an active health check's verdict; an unhealthy mark lasts <paramref name="validFor"/> unless renewed.</summary>
@@ -132,6 +195,7 @@ public sealed class DeploymentStateStore(IConnectionMultiplexer redis, TimeProvi
                 Warn(ex);
             }
 
+            await AnnounceAsync(id);
             return;
         }
 
@@ -139,6 +203,7 @@ public sealed class DeploymentStateStore(IConnectionMultiplexer redis, TimeProvi
         mirror.AddOrUpdate(id, _ => DeploymentState.Fresh with { UnhealthyUntil = until, LastError = error },
             (_, s) => s with { UnhealthyUntil = until, LastError = error });
         await WriteAsync(id, [new("unhealthy_until", Ms(until)), new("last_error", error)]);
+        await AnnounceAsync(id);
     }
 
     /// <summary>The half-open probe: true for exactly one caller across replicas until released or <paramref name="ttl"/> passes.</summary>
@@ -210,6 +275,25 @@ public sealed class DeploymentStateStore(IConnectionMultiplexer redis, TimeProvi
         try
         {
             await redis.GetDatabase().KeyDeleteAsync(key).WaitAsync(RedisBound);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            Warn(ex);
+        }
+    }
+
+    private void Invalidate(string id)
+    {
+        changes.AddOrUpdate(id, 1, (_, n) => n + 1);
+        readAt.TryRemove(id, out _);
+    }
+
+    /// <summary>Tells every replica (this one included) to re-read the deployment's state before routing to it again.</summary>
+    private async Task AnnounceAsync(string id)
+    {
+        try
+        {
+            await redis.GetSubscriber().PublishAsync(Channel, id).WaitAsync(RedisBound);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {

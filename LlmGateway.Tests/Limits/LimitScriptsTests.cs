@@ -10,7 +10,12 @@ public sealed class LimitScriptsTests(TestServers servers) : IAsyncLifetime
     private ConnectionMultiplexer redis = null!;
     private IDatabase Db => redis.GetDatabase();
 
-    public async ValueTask InitializeAsync() => redis = await ConnectionMultiplexer.ConnectAsync(await servers.CreateRedisAsync());
+    public async ValueTask InitializeAsync()
+    {
+        var options = ConfigurationOptions.Parse(await servers.CreateRedisAsync());
+        options.AllowAdmin = true; // SCRIPT FLUSH
+        redis = await ConnectionMultiplexer.ConnectAsync(options);
+    }
 
     public async ValueTask DisposeAsync() => await redis.DisposeAsync();
 
@@ -26,8 +31,23 @@ public sealed class LimitScriptsTests(TestServers servers) : IAsyncLifetime
         bool tpm = false, bool parallel = false, bool budget = true) =>
         EvalAsync(LimitScripts.Settle, Keys(scope), [id, 1, estimate, actual, bucket, cost, tpm ? "1" : "0", parallel ? "1" : "0", budget ? "1" : "0"]);
 
-    private async Task<RedisResult[]> EvalAsync(string script, RedisKey[] keys, RedisValue[] values) =>
-        (RedisResult[])(await Db.ScriptEvaluateAsync(script, keys, values))!;
+    private async Task<RedisResult[]> EvalAsync(RedisScript script, RedisKey[] keys, RedisValue[] values) =>
+        (RedisResult[])(await script.EvaluateAsync(Db, keys, values))!;
+
+    [Fact]
+    public async Task AScriptTheServerForgotIsLoadedAgainAndEvaluatedOnce()
+    {
+        Assert.Equal(1, (int)(await AdmitAsync("flush", "r1", rpm: 5))[0]);
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        await server.ScriptFlushAsync();
+        Assert.False(await server.ScriptExistsAsync(LimitScripts.Admit.Text));
+
+        var again = await AdmitAsync("flush", "r2", rpm: 5);
+
+        Assert.Equal(1, (int)again[0]);
+        Assert.Equal(3, (long)again[2]);   // 5 - two admitted - this one: counted once, not twice by a retry
+        Assert.True(await server.ScriptExistsAsync(LimitScripts.Admit.Text));
+    }
 
     [Fact]
     public async Task AMissingBudgetCounterAsksToBeSeededAndWritesNothing()

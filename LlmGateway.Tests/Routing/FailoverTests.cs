@@ -39,6 +39,31 @@ public sealed class FailoverTests(TestServers servers) : RoutingTestBase(servers
         Assert.Equal(2, Backup.RequestCount);
     }
 
+    [Fact]
+    public async Task ACooldownReachesAReplicaThatRoutedAMomentAgoWithoutWaitingForItsSnapshotToExpire()
+    {
+        var yaml = TwoDeployments("litellm_settings:\n  allowed_fails: 1\n  cooldown_time: 60");
+        var replicaA = await StartApiAsync(yaml);
+        var replicaB = await StartApiAsync(yaml);
+        Primary.Enqueue(FakeResponse.Ok);
+        Primary.Default = FakeResponse.Error(500);
+
+        // B routes once: its mirror of the primary is fresh (healthy) for the next second.
+        using var warm = await ChatAsync(Client(replicaB));
+        Assert.Equal(PrimaryId, Header(warm, "x-gateway-deployment"));
+
+        // A cools the primary down; B hears it on the pub/sub channel, not by re-reading Redis a second later.
+        using var failedOver = await ChatAsync(Client(replicaA));
+        Assert.Equal(BackupId, Header(failedOver, "x-gateway-deployment"));
+        await Task.Delay(TimeSpan.FromMilliseconds(100), TestContext.Current.CancellationToken);
+        using var afterCooldown = await ChatAsync(Client(replicaB));
+
+        Assert.Equal(HttpStatusCode.OK, afterCooldown.StatusCode);
+        Assert.Equal(BackupId, Header(afterCooldown, "x-gateway-deployment"));
+        Assert.Equal("1", Header(afterCooldown, "x-gateway-attempts"));
+        Assert.Equal(2, Primary.RequestCount);
+    }
+
     [Theory]
     [InlineData(400, HttpStatusCode.BadRequest)]
     [InlineData(401, HttpStatusCode.BadGateway)]

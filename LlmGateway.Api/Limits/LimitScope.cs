@@ -38,17 +38,32 @@ public sealed record LimitScope(string Kind, string Id, string DisplayName, stri
             LedgerKeyHash = token,
         };
 
-    /// <summary>The 7 Redis keys of this scope, in the order the scripts expect.</summary>
-    public IEnumerable<StackExchange.Redis.RedisKey> RedisKeys()
+    /// <summary>How many Redis keys a scope passes to the scripts.</summary>
+    public const int KeyCount = 6;
+
+    /// <summary>Writes the scope's <see cref="KeyCount"/> Redis keys, in the order the scripts expect, from <paramref name="at"/>.</summary>
+    public void WriteRedisKeys(StackExchange.Redis.RedisKey[] keys, int at)
     {
+        var prefix = Prefix;
         var window = Window.Id;
-        yield return $"{Prefix}:rpm";
-        yield return $"{Prefix}:tpm";
-        yield return $"{Prefix}:par";
-        yield return $"{Prefix}:spent:{window}";
-        yield return $"{Prefix}:reserved:{window}";
-        yield return $"{Prefix}:resv-exp:{window}";
-        yield return $"{Prefix}:resv:{window}";
+        keys[at] = prefix + ":rpm";
+        keys[at + 1] = prefix + ":tpm";
+        keys[at + 2] = prefix + ":par";
+        keys[at + 3] = $"{prefix}:spent:{window}";
+        keys[at + 4] = $"{prefix}:reserved:{window}";
+        keys[at + 5] = $"{prefix}:holds:{window}";
+    }
+
+    /// <summary>The Redis keys of these scopes, for one script call.</summary>
+    public static StackExchange.Redis.RedisKey[] RedisKeysOf(IReadOnlyList<LimitScope> scopes)
+    {
+        var keys = new StackExchange.Redis.RedisKey[scopes.Count * KeyCount];
+        for (var i = 0; i < scopes.Count; i++)
+        {
+            scopes[i].WriteRedisKeys(keys, i * KeyCount);
+        }
+
+        return keys;
     }
 
     public string SpentKey => $"{Prefix}:spent:{Window.Id}";

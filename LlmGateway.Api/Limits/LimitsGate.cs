@@ -16,6 +16,8 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
 {
     private static readonly TimeSpan ParallelLease = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan ReservationLease = TimeSpan.FromHours(1);
+    private static readonly RedisValue On = "1";
+    private static readonly RedisValue Off = "0";
 
     public static IReadOnlyList<LimitScope> ScopesFor(KeyRecord key, string model, DateTimeOffset now)
     {
@@ -74,7 +76,7 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
                 for (var attempt = 0; attempt < 3; attempt++)
                 {
                     var result = (RedisResult[])(await LimitScripts.Admit.EvaluateAsync(redis.GetDatabase(),
-                        [.. scopes.SelectMany(s => s.RedisKeys())], AdmitArguments(scopes, requestId, estimatedTokens, cost, now)))!;
+                        LimitScope.RedisKeysOf(scopes), AdmitArguments(scopes, requestId, estimatedTokens, cost, now)))!;
                     var code = (int)result[0];
                     if (code == -1)
                     {
@@ -139,18 +141,23 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
 
         try
         {
-            var arguments = new List<RedisValue>
+            var scopes = admission.Scopes;
+            var arguments = new RedisValue[7 + scopes.Count * 3];
+            arguments[0] = requestId;
+            arguments[1] = scopes.Count;
+            arguments[2] = admission.EstimatedTokens;
+            arguments[3] = actualTokens;
+            arguments[4] = admission.Bucket;
+            arguments[5] = cost;
+            arguments[6] = admission.ReservedNanos;
+            for (var i = 0; i < scopes.Count; i++)
             {
-                requestId, admission.Scopes.Count, admission.EstimatedTokens, actualTokens, admission.Bucket, cost,
-            };
-            foreach (var scope in admission.Scopes)
-            {
-                arguments.Add(scope.Tpm is null ? "0" : "1");
-                arguments.Add(scope.Parallel is null ? "0" : "1");
-                arguments.Add(scope.Budget is null ? "0" : "1");
+                arguments[7 + i * 3] = scopes[i].Tpm is null ? Off : On;
+                arguments[8 + i * 3] = scopes[i].Parallel is null ? Off : On;
+                arguments[9 + i * 3] = scopes[i].Budget is null ? Off : On;
             }
 
-            await LimitScripts.Settle.EvaluateAsync(redis.GetDatabase(), [.. admission.Scopes.SelectMany(s => s.RedisKeys())], [.. arguments]);
+            await LimitScripts.Settle.EvaluateAsync(redis.GetDatabase(), LimitScope.RedisKeysOf(scopes), arguments);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

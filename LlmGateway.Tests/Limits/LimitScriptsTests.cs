@@ -20,7 +20,7 @@ public sealed class LimitScriptsTests(TestServers servers) : IAsyncLifetime
     public async ValueTask DisposeAsync() => await redis.DisposeAsync();
 
     private static RedisKey[] Keys(string scope) =>
-        [.. new[] { "rpm", "tpm", "par", "spent", "reserved", "resv-exp", "resv" }.Select(k => (RedisKey)$"t:{{{scope}}}:{k}")];
+        [.. new[] { "rpm", "tpm", "par", "spent", "reserved", "holds" }.Select(k => (RedisKey)$"t:{{{scope}}}:{k}")];
 
     /// <summary>One scope: rpm, tpm, parallel, budget (nanos); -1 = none.</summary>
     private Task<RedisResult[]> AdmitAsync(string scope, string id, long rpm = -1, long tpm = -1, long parallel = -1, long budget = -1,
@@ -28,8 +28,8 @@ public sealed class LimitScriptsTests(TestServers servers) : IAsyncLifetime
         EvalAsync(LimitScripts.Admit, Keys(scope), [id, 1, tokens, cost, lease, hold, rpm, tpm, parallel, budget, 3_600_000]);
 
     private Task<RedisResult[]> SettleAsync(string scope, string id, string bucket, long cost, long estimate = 0, long actual = 0,
-        bool tpm = false, bool parallel = false, bool budget = true) =>
-        EvalAsync(LimitScripts.Settle, Keys(scope), [id, 1, estimate, actual, bucket, cost, tpm ? "1" : "0", parallel ? "1" : "0", budget ? "1" : "0"]);
+        bool tpm = false, bool parallel = false, bool budget = true, long reserved = 0) =>
+        EvalAsync(LimitScripts.Settle, Keys(scope), [id, 1, estimate, actual, bucket, cost, reserved, tpm ? "1" : "0", parallel ? "1" : "0", budget ? "1" : "0"]);
 
     private async Task<RedisResult[]> EvalAsync(RedisScript script, RedisKey[] keys, RedisValue[] values) =>
         (RedisResult[])(await script.EvaluateAsync(Db, keys, values))!;
@@ -71,8 +71,8 @@ public sealed class LimitScriptsTests(TestServers servers) : IAsyncLifetime
         Assert.Equal("budget", rejected[2].ToString());
         Assert.Equal(90, (long)await Db.StringGetAsync(Keys("budget")[4]));
 
-        await SettleAsync("budget", "r0", "0", cost: 10);
-        await SettleAsync("budget", "r0", "0", cost: 10); // replayed: counted once
+        await SettleAsync("budget", "r0", "0", cost: 10, reserved: 30);
+        await SettleAsync("budget", "r0", "0", cost: 10, reserved: 30); // replayed: counted once
         Assert.Equal(10, (long)await Db.StringGetAsync(Keys("budget")[3]));
         Assert.Equal(60, (long)await Db.StringGetAsync(Keys("budget")[4]));
         Assert.Equal(1, (int)(await AdmitAsync("budget", "r4", budget: 100, cost: 30))[0]);
@@ -89,6 +89,39 @@ public sealed class LimitScriptsTests(TestServers servers) : IAsyncLifetime
 
         Assert.Equal(1, (int)(await AdmitAsync("leak", "after", budget: 50, cost: 50))[0]);
         Assert.Equal(50, (long)await Db.StringGetAsync(Keys("leak")[4]));
+    }
+
+    [Fact]
+    public async Task ALapsedReservationOfALargeAmountIsReleasedExactly()
+    {
+        const long large = 500_000_000_000_000; // $500,000 in nanos: Lua would print the number as 5e+14
+        const long budget = large + 5;
+        await Db.StringSetAsync(Keys("large")[3], 0);
+        Assert.Equal(1, (int)(await AdmitAsync("large", "crashed", budget: budget, cost: large, hold: 100))[0]);
+
+        await Task.Delay(250, TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, (int)(await AdmitAsync("large", "after", budget: budget, cost: 6))[0]);
+        Assert.Equal(6, (long)await Db.StringGetAsync(Keys("large")[4]));
+        Assert.Equal(1, await Db.SortedSetLengthAsync(Keys("large")[5]));
+    }
+
+    [Fact]
+    public async Task EveryCounterAnAdmissionCreatesExpires()
+    {
+        await Db.StringSetAsync(Keys("ttl")[3], 0);
+        var admitted = await AdmitAsync("ttl", "r1", rpm: 10, tpm: 1000, parallel: 5, budget: 1000, cost: 10, tokens: 50);
+        await SettleAsync("ttl", "r1", admitted[1].ToString(), cost: 5, estimate: 50, actual: 20, tpm: true, parallel: true, reserved: 10);
+        Assert.Equal(1, (int)(await AdmitAsync("ttl", "r2", rpm: 10, tpm: 1000, parallel: 5, budget: 1000, cost: 10, tokens: 50))[0]);
+
+        foreach (var key in Keys("ttl"))
+        {
+            Assert.True(await Db.KeyExistsAsync(key), $"{key} exists");
+            Assert.NotNull(await Db.KeyTimeToLiveAsync(key));
+        }
+
+        Assert.Equal(5, (long)await Db.StringGetAsync(Keys("ttl")[3]));
+        Assert.Equal(10, (long)await Db.StringGetAsync(Keys("ttl")[4]));
     }
 
     [Fact]

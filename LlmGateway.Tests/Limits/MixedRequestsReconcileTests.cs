@@ -111,7 +111,7 @@ public sealed class MixedRequestsReconcileTests(TestServers servers)
         var ledgerSpend = await LedgerAsync(database, teamId, "sum(spend)");
         Assert.Equal(ledgerSpend, spentNanos / 1_000_000_000m);
         Assert.Equal(0, (long)await db.StringGetAsync($"{prefix}:reserved:0"));
-        Assert.Equal(0, await db.HashLengthAsync($"{prefix}:resv:0"));
+        Assert.Equal(0, await db.SortedSetLengthAsync($"{prefix}:holds:0"));
     }
 
     private static async Task<decimal> LedgerAsync(string database, string? teamId, string aggregate)

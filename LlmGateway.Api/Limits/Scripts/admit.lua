@@ -1,11 +1,14 @@
 -- Admits a request against every scope (key, team, key+model) atomically: sliding-window rpm (exact),
 -- sliding-window-counter tpm, parallel requests (leases), and budget (spent + reserved + worst case <= limit).
 -- Nothing is written unless every scope admits. All keys of one call share a hash tag (one cluster slot).
--- KEYS, 7 per scope: rpm zset, tpm hash, parallel zset, spent, reserved, reservation zset, reservation hash
+-- KEYS, 6 per scope: rpm zset, tpm hash, parallel zset, spent, reserved, holds (the reservations, a zset)
+--       (member "<reserved nanos>:<request id>", score = when the reservation lapses)
 -- ARGV: request id, scopes, estimated tokens, worst-case cost (nanos), parallel lease ms, reservation lease ms, then 5 per scope:
 --       rpm limit, tpm limit, parallel limit, budget (nanos), spent key ttl ms   (-1 = no limit)
--- Returns {1, bucket, rpm remaining of scope 1, tpm remaining of scope 1, rpm reset ms, spent+reserved per scope...}
+-- Returns {1, bucket, rpm remaining of scope 1, tpm remaining of scope 1, spent+reserved per scope...}
 --      or {0, scope, kind, limit, used, retry after ms} or {-1, scope} when a budget counter must be seeded.
+-- Every redis.call costs about a microsecond of Redis CPU on top of its work, so the common path makes few:
+-- key expiries are set when a counter is created, and lapsed reservations are swept only when they would refuse.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local id = ARGV[1]
@@ -20,8 +23,22 @@ local into = now % minute
 local first = {}
 local totals = {}
 
+-- Releases reservations whose lease lapsed (their request's replica died before settling); returns what stays reserved.
+local function sweep(reserved_key, reservations_key)
+  local lapsed = redis.call('ZRANGEBYSCORE', reservations_key, '-inf', now, 'LIMIT', 0, 100)
+  local reserved = tonumber(redis.call('GET', reserved_key) or '0')
+  for _, member in ipairs(lapsed) do
+    -- The amount stays a string: Lua numbers print large values as 5e+14.
+    reserved = redis.call('DECRBY', reserved_key, string.match(member, '^(%d+):'))
+  end
+  if #lapsed > 0 then
+    redis.call('ZREM', reservations_key, unpack(lapsed))
+  end
+  return reserved
+end
+
 for s = 0, n - 1 do
-  local k = s * 7
+  local k = s * 6
   local a = 7 + s * 5
   local rpm = tonumber(ARGV[a])
   local tpm = tonumber(ARGV[a + 1])
@@ -39,8 +56,9 @@ for s = 0, n - 1 do
     if s == 0 then first[1] = rpm - used - 1 end
   end
   if tpm >= 0 then
-    local cur = tonumber(redis.call('HGET', KEYS[k + 2], bucket) or '0')
-    local prev = tonumber(redis.call('HGET', KEYS[k + 2], bucket - 1) or '0')
+    local counts = redis.call('HMGET', KEYS[k + 2], bucket, bucket - 1)
+    local cur = tonumber(counts[1]) or 0
+    local prev = tonumber(counts[2]) or 0
     local used = math.floor(cur + prev * (minute - into) / minute)
     if used + tokens > tpm then
       return {0, s, 'tokens', tpm, used, minute - into}
@@ -55,53 +73,52 @@ for s = 0, n - 1 do
     end
   end
   if budget >= 0 then
-    local expired = redis.call('ZRANGEBYSCORE', KEYS[k + 6], '-inf', now, 'LIMIT', 0, 100)
-    for _, rid in ipairs(expired) do
-      local amount = redis.call('HGET', KEYS[k + 7], rid)
-      if amount then redis.call('DECRBY', KEYS[k + 5], amount) end
-      redis.call('HDEL', KEYS[k + 7], rid)
-      redis.call('ZREM', KEYS[k + 6], rid)
-    end
-    local spent = redis.call('GET', KEYS[k + 4])
-    if not spent then
+    local values = redis.call('MGET', KEYS[k + 4], KEYS[k + 5])
+    if not values[1] then
       return {-1, s}
     end
-    local reserved = tonumber(redis.call('GET', KEYS[k + 5]) or '0')
-    local total = tonumber(spent) + reserved
-    if total + cost > budget then
-      return {0, s, 'budget', budget, tonumber(spent), reserved}
+    local spent = tonumber(values[1])
+    local reserved = tonumber(values[2]) or 0
+    if spent + reserved + cost > budget then
+      reserved = sweep(KEYS[k + 5], KEYS[k + 6])
+      if spent + reserved + cost > budget then
+        return {0, s, 'budget', budget, spent, reserved}
+      end
     end
-    totals[s + 1] = total + cost
+    totals[s + 1] = spent + reserved + cost
   else
     totals[s + 1] = -1
   end
 end
 
+local member = ARGV[4] .. ':' .. id
 for s = 0, n - 1 do
-  local k = s * 7
+  local k = s * 6
   local a = 7 + s * 5
   if tonumber(ARGV[a]) >= 0 then
     redis.call('ZADD', KEYS[k + 1], now, id)
     redis.call('PEXPIRE', KEYS[k + 1], minute + 1000)
   end
   if tonumber(ARGV[a + 1]) >= 0 then
-    redis.call('HINCRBY', KEYS[k + 2], bucket, tokens)
-    redis.call('HDEL', KEYS[k + 2], bucket - 2)
-    redis.call('PEXPIRE', KEYS[k + 2], 2 * minute + 1000)
+    -- The first count of a minute creates its field: that is when the hash's expiry moves on and the old minute goes.
+    if redis.call('HINCRBY', KEYS[k + 2], bucket, tokens) == tokens then
+      redis.call('HDEL', KEYS[k + 2], bucket - 2)
+      redis.call('PEXPIRE', KEYS[k + 2], 2 * minute + 1000)
+    end
   end
   if tonumber(ARGV[a + 2]) >= 0 then
     redis.call('ZADD', KEYS[k + 3], now + lease, id)
     redis.call('PEXPIRE', KEYS[k + 3], lease + 1000)
   end
   if tonumber(ARGV[a + 3]) >= 0 then
-    local ttl = tonumber(ARGV[a + 4])
-    redis.call('INCRBY', KEYS[k + 5], cost)
-    redis.call('ZADD', KEYS[k + 6], now + hold, id)
-    redis.call('HSET', KEYS[k + 7], id, cost)
-    redis.call('PEXPIRE', KEYS[k + 4], ttl)
-    redis.call('PEXPIRE', KEYS[k + 5], ttl)
-    redis.call('PEXPIRE', KEYS[k + 6], ttl)
-    redis.call('PEXPIRE', KEYS[k + 7], ttl)
+    redis.call('ZADD', KEYS[k + 6], now + hold, member)
+    -- Nothing was reserved before: the reservation keys are new (an emptied zset is deleted), so they get the window's expiry.
+    if redis.call('INCRBY', KEYS[k + 5], cost) == cost then
+      local ttl = tonumber(ARGV[a + 4])
+      redis.call('PEXPIRE', KEYS[k + 4], ttl)
+      redis.call('PEXPIRE', KEYS[k + 5], ttl)
+      redis.call('PEXPIRE', KEYS[k + 6], ttl)
+    end
   end
 end
 

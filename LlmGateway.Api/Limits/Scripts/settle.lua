@@ -1,10 +1,10 @@
 -- Settles a request admitted by admit.lua: releases its parallel lease, replaces its budget reservation by the
 -- actual cost, and corrects the token count of its minute from the estimate to the actual usage.
--- Idempotent: the cost is counted only while the reservation is live, so a replayed settle is a no-op. A request
--- outliving its reservation lease (an hour) is left to the ledger, from which counters are rebuilt.
--- KEYS: the same 7 per scope as admit.lua
--- ARGV: request id, scopes, estimated tokens, actual tokens, bucket, actual cost (nanos), then 3 per scope:
---       tpm limited (1/0), parallel limited (1/0), budget limited (1/0)
+-- Idempotent: the cost is counted only while the reservation is live (its ZREM succeeds), so a replayed settle is a
+-- no-op. A request outliving its reservation lease (an hour) is left to the ledger, from which counters are rebuilt.
+-- KEYS: the same 6 per scope as admit.lua
+-- ARGV: request id, scopes, estimated tokens, actual tokens, bucket, actual cost (nanos), reserved cost (nanos),
+--       then 3 per scope: tpm limited (1/0), parallel limited (1/0), budget limited (1/0)
 -- Returns the spent counter of each budget scope after settling (-1 when none).
 local id = ARGV[1]
 local n = tonumber(ARGV[2])
@@ -12,11 +12,12 @@ local estimate = tonumber(ARGV[3])
 local actual = tonumber(ARGV[4])
 local bucket = ARGV[5]
 local cost = tonumber(ARGV[6])
+local member = ARGV[7] .. ':' .. id
 local result = {}
 for s = 0, n - 1 do
-  local k = s * 7
-  local a = 7 + s * 3
-  if ARGV[a] == '1' and redis.call('HEXISTS', KEYS[k + 2], bucket) == 1 then
+  local k = s * 6
+  local a = 8 + s * 3
+  if ARGV[a] == '1' and actual ~= estimate and redis.call('HEXISTS', KEYS[k + 2], bucket) == 1 then
     redis.call('HINCRBY', KEYS[k + 2], bucket, actual - estimate)
   end
   if ARGV[a + 1] == '1' then
@@ -24,11 +25,8 @@ for s = 0, n - 1 do
   end
   local spent = -1
   if ARGV[a + 2] == '1' then
-    local amount = redis.call('HGET', KEYS[k + 7], id)
-    if amount then
-      redis.call('DECRBY', KEYS[k + 5], amount)
-      redis.call('HDEL', KEYS[k + 7], id)
-      redis.call('ZREM', KEYS[k + 6], id)
+    if redis.call('ZREM', KEYS[k + 6], member) == 1 then
+      redis.call('DECRBY', KEYS[k + 5], ARGV[7])
       -- Counted only while the reservation was live: a settle replayed after the first is a no-op.
       if redis.call('EXISTS', KEYS[k + 4]) == 1 then
         spent = redis.call('INCRBY', KEYS[k + 4], cost)

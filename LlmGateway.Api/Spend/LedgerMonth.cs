@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace LlmGateway.Api.Spend;
 
 /// <summary>A UTC calendar month of the ledger: one partition <c>spend_logs_YYYY_MM</c> holding <c>[Start, End)</c>.</summary>
-public readonly partial record struct LedgerMonth(int Year, int Month) : IComparable<LedgerMonth>
+internal readonly partial record struct LedgerMonth(int Year, int Month) : IComparable<LedgerMonth>
 {
     public DateTimeOffset Start => new(Year, Month, 1, 0, 0, 0, TimeSpan.Zero);
 

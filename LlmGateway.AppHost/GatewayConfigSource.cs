@@ -6,23 +6,27 @@ namespace LlmGateway.AppHost;
 
 /// <summary>
 /// The LiteLLM-format config the Api gets. Run mode hands it the file's path; a published container cannot read the
-/// AppHost's files, so publish mode hands it the same settings as <c>Gateway__…</c> environment variables, which the
-/// Api already reads (<c>Gateway:ModelList:N:*</c>, <c>Gateway:DropParams</c>, <c>Gateway:NumRetries</c>).
+/// AppHost's files, so publish mode hands it the file's whole text as <c>Gateway__ConfigYaml</c>. Secrets in it stay
+/// <c>os.environ/NAME</c> references, which the Api resolves from variables wired to secret parameters.
 /// </summary>
 internal sealed partial class GatewayConfigSource
 {
-    // A flat Gateway:ModelList entry would give model_info's max_tokens the same key as litellm_params'.
-    private static readonly Dictionary<string, string> InfoRenames = new() { ["max_tokens"] = "ModelMaxTokens" };
-    private static readonly Dictionary<string, string> LitellmSettings = new() { ["drop_params"] = "DropParams", ["num_retries"] = "NumRetries" };
+    // Keys whose value is a credential: published, a literal one would be written into the manifest.
+    private static readonly string[] SecretKeys = ["api_key", "master_key", "database_url", "password", "slack_webhook_url", "aws_secret_access_key", "aws_session_token"];
+    private static readonly string[] SecretKeySuffixes = ["_api_key", "_password", "_secret", "_secret_key", "_webhook_url"];
 
-    private GatewayConfigSource(string path, YamlMappingNode? root)
+    private GatewayConfigSource(string path, string text, YamlMappingNode? root)
     {
         Path = path;
+        Text = text;
         Root = root;
     }
 
     /// <summary>The YAML file in the AppHost's folder.</summary>
     public string Path { get; }
+
+    /// <summary>The file's text, as it is (comments included).</summary>
+    public string Text { get; }
 
     private YamlMappingNode? Root { get; }
 
@@ -42,97 +46,51 @@ internal sealed partial class GatewayConfigSource
             throw new DistributedApplicationException($"Api:ConfigFile: file '{path}' not found");
         }
 
+        var text = File.ReadAllText(path);
         var yaml = new YamlStream();
-        using (var reader = File.OpenText(path))
-        {
-            yaml.Load(reader);
-        }
-
-        return new GatewayConfigSource(path, yaml.Documents.FirstOrDefault()?.RootNode as YamlMappingNode);
+        yaml.Load(new StringReader(text));
+        return new GatewayConfigSource(path, text, yaml.Documents.FirstOrDefault()?.RootNode as YamlMappingNode);
     }
-
-    /// <summary>Environment variables named by <c>os.environ/NAME</c> values anywhere in the file, in order of appearance.</summary>
-    public IReadOnlyList<string> EnvironmentReferences() =>
-        Scalars(Root).Select(value => EnvironmentReference().Match(value))
-            .Where(match => match.Success)
-            .Select(match => match.Groups[1].Value)
-            .Distinct(StringComparer.Ordinal)
-            .ToList();
 
     /// <summary>
-    /// The file as <c>Gateway__…</c> environment variables, and the settings that have no such variable
-    /// (<c>router_settings</c>, <c>general_settings</c>, fallbacks, cooldowns…), which the caller must report.
+    /// Environment variables the Api will read because of this config, in order of appearance: every
+    /// <c>os.environ/NAME</c> value, and <c>SLACK_WEBHOOK_URL</c> when <c>general_settings.alerting</c> has <c>slack</c>.
     /// </summary>
-    public (Dictionary<string, string> Variables, List<string> NotCarried) ToEnvironment()
+    public IReadOnlyList<string> EnvironmentReferences()
     {
-        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
-        var notCarried = new List<string>();
-        if (Root is null)
-        {
-            return (variables, notCarried);
-        }
-
-        foreach (var (keyNode, value) in Root.Children)
-        {
-            var key = ((YamlScalarNode)keyNode).Value ?? "";
-            switch (key)
-            {
-                case "model_list" when value is YamlSequenceNode list:
-                    for (var i = 0; i < list.Children.Count; i++)
-                    {
-                        AddDeployment(variables, notCarried, i, (YamlMappingNode)list.Children[i]);
-                    }
-
-                    break;
-                case "litellm_settings" when value is YamlMappingNode settings:
-                    foreach (var (name, setting) in Entries(settings))
-                    {
-                        if (LitellmSettings.TryGetValue(name, out var pascal) && setting is YamlScalarNode scalar)
-                            variables[$"Gateway__{pascal}"] = scalar.Value ?? "";
-                        else
-                            notCarried.Add($"litellm_settings.{name}");
-                    }
-
-                    break;
-                default:
-                    notCarried.Add(key);
-                    break;
-            }
-        }
-
-        return (variables, notCarried);
+        var explicitReferences = Scalars(Root).Select(value => EnvironmentReference().Match(value))
+            .Where(match => match.Success)
+            .Select(match => match.Groups[1].Value);
+        return explicitReferences.Concat(AlertsToSlack() ? ["SLACK_WEBHOOK_URL"] : [])
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
     }
 
-    private static void AddDeployment(Dictionary<string, string> variables, List<string> notCarried, int index, YamlMappingNode entry)
+    /// <summary>Paths of credentials written into the file as literal values (not <c>os.environ/NAME</c>), e.g. <c>model_list[0].litellm_params.api_key</c>.</summary>
+    public IReadOnlyList<string> LiteralSecrets() => [.. LiteralSecrets(Root, "")];
+
+    private static IEnumerable<string> LiteralSecrets(YamlNode? node, string path) => node switch
     {
-        var prefix = $"Gateway__ModelList__{index}__";
-        foreach (var (name, value) in Entries(entry))
+        YamlMappingNode mapping => mapping.Children.SelectMany(pair =>
         {
-            switch (name)
-            {
-                case "model_name" when value is YamlScalarNode scalar:
-                    variables[prefix + "ModelName"] = scalar.Value ?? "";
-                    break;
-                case "litellm_params" or "model_info" when value is YamlMappingNode section:
-                    foreach (var (setting, settingValue) in Entries(section))
-                    {
-                        var pascal = name == "model_info" && InfoRenames.TryGetValue(setting, out var renamed) ? renamed : PascalCase(setting);
-                        if (settingValue is YamlScalarNode scalar)
-                            variables[prefix + pascal] = scalar.Value ?? "";
-                        else
-                            notCarried.Add($"model_list[{index}].{name}.{setting}");
-                    }
+            var key = (pair.Key as YamlScalarNode)?.Value ?? "";
+            var child = path.Length == 0 ? key : $"{path}.{key}";
+            return IsSecretKey(key) && pair.Value is YamlScalarNode { Value: { Length: > 0 } value } && !EnvironmentReference().IsMatch(value)
+                ? [child]
+                : LiteralSecrets(pair.Value, child);
+        }),
+        YamlSequenceNode sequence => sequence.Children.SelectMany((item, i) => LiteralSecrets(item, $"{path}[{i}]")),
+        _ => [],
+    };
 
-                    break;
-                default:
-                    notCarried.Add($"model_list[{index}].{name}");
-                    break;
-            }
-        }
-    }
+    private static bool IsSecretKey(string key) =>
+        SecretKeys.Contains(key, StringComparer.OrdinalIgnoreCase)
+        || SecretKeySuffixes.Any(suffix => key.EndsWith(suffix, StringComparison.OrdinalIgnoreCase));
 
-    private static IEnumerable<(string Name, YamlNode Value)> Entries(YamlMappingNode mapping) =>
-        mapping.Children.Select(pair => (((YamlScalarNode)pair.Key).Value ?? "", pair.Value));
+    private bool AlertsToSlack() =>
+        Root?.Children.FirstOrDefault(pair => pair.Key is YamlScalarNode { Value: "general_settings" }).Value is YamlMappingNode general
+        && general.Children.FirstOrDefault(pair => pair.Key is YamlScalarNode { Value: "alerting" }).Value is YamlSequenceNode alerting
+        && alerting.Children.OfType<YamlScalarNode>().Any(channel => string.Equals(channel.Value, "slack", StringComparison.OrdinalIgnoreCase));
 
     private static IEnumerable<string> Scalars(YamlNode? node) => node switch
     {
@@ -141,9 +99,6 @@ internal sealed partial class GatewayConfigSource
         YamlMappingNode mapping => mapping.Children.Values.SelectMany(Scalars),
         _ => [],
     };
-
-    private static string PascalCase(string snake) =>
-        string.Concat(snake.Split('_', StringSplitOptions.RemoveEmptyEntries).Select(part => char.ToUpperInvariant(part[0]) + part[1..]));
 
     [GeneratedRegex(@"^os\.environ/([A-Za-z_][A-Za-z0-9_]*)$")]
     private static partial Regex EnvironmentReference();

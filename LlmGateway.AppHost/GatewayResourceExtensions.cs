@@ -4,7 +4,10 @@ namespace LlmGateway.AppHost;
 
 internal static class GatewayResourceExtensions
 {
-    /// <summary>Run mode: the file's path. Publish mode: its settings as <c>Gateway__…</c> variables (a container can't read the AppHost's files).</summary>
+    /// <summary>
+    /// Run mode: the file's path. Publish mode: the file's whole text as <c>Gateway__ConfigYaml</c> (a container can't
+    /// read the AppHost's files); a credential written in it as a literal stops publishing rather than enter the manifest.
+    /// </summary>
     public static IResourceBuilder<ProjectResource> WithGatewayConfig(this IResourceBuilder<ProjectResource> api, GatewayConfigSource config)
     {
         if (!api.ApplicationBuilder.ExecutionContext.IsPublishMode)
@@ -12,19 +15,16 @@ internal static class GatewayResourceExtensions
             return api.WithEnvironment("Gateway__ConfigFile", config.Path);
         }
 
-        var (variables, notCarried) = config.ToEnvironment();
-        if (notCarried.Count > 0)
+        if (config.LiteralSecrets() is { Count: > 0 } literals)
         {
-            // Not silent: the Api has no Gateway:* variable for these yet (see docs/deploy.md).
-            Console.Error.WriteLine($"warning: {Path.GetFileName(config.Path)}: not carried into the published Api (no Gateway__ variable for them): {string.Join(", ", notCarried)}");
+            throw new DistributedApplicationException(
+                $"{Path.GetFileName(config.Path)}: a literal credential at {string.Join(", ", literals)} would be written into the manifest. " +
+                "Write it as \"os.environ/NAME\": the AppHost then declares NAME as a secret parameter and the Api reads it from the environment.");
         }
 
-        foreach (var (name, value) in variables)
-        {
-            api.WithEnvironment(name, value);
-        }
-
-        return api;
+        // The manifest reads "{resource.value}" as an expression and "{{"/"}}" as literal braces (azd unescapes them);
+        // Aspire 13.6 writes a plain value as it is, so a flow mapping such as fallbacks: [{"a": ["b"]}] is escaped here.
+        return api.WithEnvironment("Gateway__ConfigYaml", config.Text.Replace("{", "{{").Replace("}", "}}"));
     }
 
     /// <summary>Liveness and readiness probes (Kubernetes-style, carried into Azure Container Apps), which also gives the dashboard its health check.</summary>

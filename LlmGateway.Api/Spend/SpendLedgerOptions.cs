@@ -52,4 +52,15 @@ public sealed class SpendLedgerOptions
 
     /// <summary>How often acknowledged entries that could not be deleted are trimmed (XTRIM MINID).</summary>
     public TimeSpan TrimInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Monthly partitions of <c>spend_logs</c> kept ready beyond the current month.</summary>
+    [Range(0, 36)]
+    public int PartitionMonthsAhead { get; set; } = 3;
+
+    /// <summary>A month's partition is dropped once the month ended this many months ago; 0 keeps every month.</summary>
+    [Range(0, 1200)]
+    public int RetentionMonths { get; set; }
+
+    /// <summary>How often the partitions are checked (also once at start-up).</summary>
+    public TimeSpan PartitionMaintenanceInterval { get; set; } = TimeSpan.FromHours(1);
 }

@@ -6,7 +6,7 @@ namespace LlmGateway.Api;
 
 public static class SpendServices
 {
-    /// <summary>The usage pipeline: <see cref="IUsageRecorder"/> (stream → Postgres → spool) and the writer that fills the ledger.</summary>
+    /// <summary>The usage pipeline: <see cref="IUsageRecorder"/> (stream → Postgres → spool), the writer that fills the ledger, and its partition maintenance.</summary>
     public static IHostApplicationBuilder AddSpendLedger(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<SpendLedgerOptions>()
@@ -21,12 +21,15 @@ public static class SpendServices
             .ValidateDataAnnotations()
             .Validate(o => o.PollInterval > TimeSpan.Zero && o.PollInterval <= TimeSpan.FromSeconds(1),
                 "Gateway:Spend:PollInterval must be between 0 and 1 s")
+            .Validate(o => o.PartitionMaintenanceInterval >= TimeSpan.FromSeconds(1) && o.PartitionMaintenanceInterval <= TimeSpan.FromDays(1),
+                "Gateway:Spend:PartitionMaintenanceInterval must be between 1 s and 1 day")
             .ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SpendLedgerStore>();
         builder.Services.AddSingleton<UsageSpool>();
         builder.Services.AddSingleton<IUsageRecorder, UsageRecorder>();
         builder.Services.AddHostedService<SpendLedgerWriter>();
+        builder.Services.AddHostedService<LedgerPartitionMaintenance>();
         return builder;
     }
 }

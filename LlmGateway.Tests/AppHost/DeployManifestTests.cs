@@ -2,7 +2,9 @@ using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using LlmGateway.Api.Configuration;
 using LlmGateway.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmGateway.Tests.AppHost;
@@ -20,7 +22,7 @@ public sealed class DeployManifestTests
     [Fact]
     public async Task PostgresAndRedisAreContainersWithoutExternalEndpoints()
     {
-        var (resources, _) = await PublishAsync();
+        var (resources, _, _) = await PublishAsync();
 
         foreach (var name in new[] { "postgres", "redis" })
         {
@@ -35,7 +37,7 @@ public sealed class DeployManifestTests
     [Fact]
     public async Task ApiAndAdminAreProjectsWithExternalHttpEndpoints()
     {
-        var (resources, _) = await PublishAsync();
+        var (resources, _, _) = await PublishAsync();
 
         foreach (var name in new[] { "api", "admin" })
         {
@@ -49,9 +51,9 @@ public sealed class DeployManifestTests
     [Fact]
     public async Task SecretsAreSecretParametersWhoseValuesNeverAppearInTheManifest()
     {
-        var (resources, text) = await PublishAsync();
+        var (resources, text, _) = await PublishAsync();
 
-        foreach (var name in new[] { "master-key", "anthropic-api-key", "openai-api-key", "admin-password", "postgres-password", "redis-password" })
+        foreach (var name in new[] { "master-key", "anthropic-api-key", "openai-api-key", "slack-webhook-url", "admin-password", "postgres-password", "redis-password" })
         {
             Assert.Equal("parameter.v0", Type(resources, name));
             var input = resources.GetProperty(name).GetProperty("inputs").GetProperty("value");
@@ -66,11 +68,12 @@ public sealed class DeployManifestTests
     [Fact]
     public async Task TheApiReadsItsSecretsAndConnectionsFromParametersAndResources()
     {
-        var (resources, _) = await PublishAsync();
+        var (resources, _, _) = await PublishAsync();
 
         Assert.Equal("{master-key.value}", Env(resources, "api", "Gateway__MasterKey"));
         Assert.Equal("{anthropic-api-key.value}", Env(resources, "api", "ANTHROPIC_API_KEY"));
         Assert.Equal("{openai-api-key.value}", Env(resources, "api", "OPENAI_API_KEY"));
+        Assert.Equal("{slack-webhook-url.value}", Env(resources, "api", "SLACK_WEBHOOK_URL")); // gateway.yaml alerts to slack
         Assert.Equal("{gatewaydb.connectionString}", Env(resources, "api", "ConnectionStrings__gatewaydb"));
         Assert.Equal("{redis.connectionString}", Env(resources, "api", "ConnectionStrings__redis"));
         Assert.Equal("{master-key.value}", Env(resources, "admin", "Gateway__MasterKey"));
@@ -79,25 +82,104 @@ public sealed class DeployManifestTests
     }
 
     [Fact]
-    public async Task TheGatewayConfigTravelsAsGatewaySectionVariablesThatStillReadKeysFromTheEnvironment()
+    public async Task TheWholeGatewayYamlTravelsAsOneVariableWhoseKeysStillComeFromTheEnvironment()
     {
-        var (resources, _) = await PublishAsync();
+        var (resources, text, output) = await PublishAsync();
 
-        Assert.Equal("claude-sonnet", Env(resources, "api", "Gateway__ModelList__0__ModelName"));
-        Assert.Equal("anthropic/claude-sonnet-4-20250514", Env(resources, "api", "Gateway__ModelList__0__Model"));
-        Assert.Equal("os.environ/ANTHROPIC_API_KEY", Env(resources, "api", "Gateway__ModelList__0__ApiKey"));
-        Assert.Equal("0.000015", Env(resources, "api", "Gateway__ModelList__0__OutputCostPerToken"));
-        Assert.Equal("openai/gpt-4o", Env(resources, "api", "Gateway__ModelList__1__Model"));
-        Assert.Equal("fast", Env(resources, "api", "Gateway__ModelList__2__ModelName"));
-        Assert.Equal("true", Env(resources, "api", "Gateway__DropParams"));
+        var yaml = AzdValue(Env(resources, "api", "Gateway__ConfigYaml"));
+        Assert.Equal(await File.ReadAllTextAsync(AppHostFile("gateway.yaml"), Ct), yaml);
+        Assert.Contains("api_key: \"os.environ/ANTHROPIC_API_KEY\"", yaml);
+        Assert.DoesNotContain(resources.GetProperty("api").GetProperty("env").EnumerateObject(), v => v.Name.StartsWith("Gateway__ModelList", StringComparison.Ordinal));
+        Assert.DoesNotContain("warning", output, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("SENTINEL", text);
+
+        // What the Api makes of it in the container: every section, the key read from the variable azd fills.
+        var loaded = GatewayConfigLoader.LoadText(yaml, new ConfigurationBuilder().Build(),
+            name => name == "ANTHROPIC_API_KEY" ? "sk-ant-from-the-container" : null, "Gateway:ConfigYaml");
+        Assert.Equal("sk-ant-from-the-container", loaded.Config.Deployments[0].ApiKey);
+        Assert.Equal(["slack"], loaded.Config.GeneralSettings.Alerting);
+        Assert.True(loaded.Config.LitellmSettings.DropParams);
+    }
+
+    [Fact]
+    public async Task EverySectionOfACustomConfigIsPublishedWithItsBracesEscapedForTheManifest()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"llmgw-publish-{Guid.NewGuid():N}.yaml");
+        const string yaml = """
+            # {a comment} with braces }
+            model_list:
+              - model_name: "local"
+                litellm_params:
+                  model: "hosted_vllm/qwen"
+                  api_base: "http://vllm:8000/v1"
+                  api_key: "os.environ/VLLM_API_KEY"
+              - model_name: "backup"
+                litellm_params: {model: "mock/backup"}
+            litellm_settings:
+              fallbacks: [{"local": ["backup"]}]
+              cooldown_time: 30
+            router_settings:
+              routing_strategy: "least-busy"
+            general_settings:
+              master_key: "os.environ/LITELLM_MASTER_KEY"
+            """;
+        await File.WriteAllTextAsync(file, yaml, Ct);
+        try
+        {
+            var (resources, _, output) = await PublishAsync(withProviderKeys: false, $"Api:ConfigFile={file}");
+
+            var published = Env(resources, "api", "Gateway__ConfigYaml");
+            Assert.Equal(yaml.Replace("{", "{{").Replace("}", "}}"), published);
+            Assert.Equal(yaml, AzdValue(published));
+            Assert.DoesNotContain("warning", output, StringComparison.OrdinalIgnoreCase);
+            foreach (var (variable, parameter) in new[] { ("VLLM_API_KEY", "vllm-api-key"), ("LITELLM_MASTER_KEY", "litellm-master-key") })
+            {
+                Assert.Equal($"{{{parameter}.value}}", Env(resources, "api", variable));
+                Assert.True(resources.GetProperty(parameter).GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());
+            }
+
+            var loaded = GatewayConfigLoader.LoadText(AzdValue(published), new ConfigurationBuilder().Build(), _ => null, "Gateway:ConfigYaml");
+            Assert.Equal(["backup"], loaded.Config.LitellmSettings.Fallbacks.Single().Fallbacks);
+            Assert.Equal("least-busy", loaded.Config.RouterSettings.RoutingStrategy);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task ALiteralKeyInTheConfigStopsPublishingNamingItButNotItsValue()
+    {
+        const string literal = "sk-literal-key-never-echoed";
+        var file = Path.Combine(Path.GetTempPath(), $"llmgw-publish-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(file, $"""
+            model_list:
+              - model_name: "gpt"
+                litellm_params:
+                  model: "openai/gpt-4o"
+                  api_key: "{literal}"
+            """, Ct);
+        try
+        {
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => PublishAsync(withProviderKeys: false, $"Api:ConfigFile={file}"));
+
+            Assert.Contains("a literal credential at model_list[0].litellm_params.api_key", error.Message);
+            Assert.Contains("os.environ/NAME", error.Message);
+            Assert.DoesNotContain(literal, error.Message);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Fact]
     public async Task WithoutProviderKeysTheDemoConfigIsPublishedAndNoProviderKeyIsAskedFor()
     {
-        var (resources, _) = await PublishAsync(withProviderKeys: false);
+        var (resources, _, _) = await PublishAsync(withProviderKeys: false);
 
-        Assert.Equal("mock/claude-sonnet-4-20250514", Env(resources, "api", "Gateway__ModelList__0__Model"));
+        Assert.Equal(await File.ReadAllTextAsync(AppHostFile("gateway.demo.yaml"), Ct), AzdValue(Env(resources, "api", "Gateway__ConfigYaml")));
         Assert.False(resources.TryGetProperty("anthropic-api-key", out _));
         Assert.False(resources.TryGetProperty("openai-api-key", out _));
     }
@@ -127,7 +209,13 @@ public sealed class DeployManifestTests
     private static string? Env(JsonElement resources, string resource, string variable) =>
         resources.GetProperty(resource).GetProperty("env").TryGetProperty(variable, out var value) ? value.GetString() : null;
 
-    private static async Task<(JsonElement Resources, string Text)> PublishAsync(bool withProviderKeys = true)
+    /// <summary>A manifest value as azd reads it when it has no expression: doubled braces are literal braces.</summary>
+    private static string AzdValue(string? value) => (value ?? "").Replace("{{", "{").Replace("}}", "}");
+
+    private static string AppHostFile(string name) =>
+        Path.Combine(Path.GetDirectoryName(ManifestTests.AppHostDll())!, "..", "..", "..", name);
+
+    private static async Task<(JsonElement Resources, string Text, string Output)> PublishAsync(bool withProviderKeys = true, params string[] settings)
     {
         var output = Path.Combine(Path.GetTempPath(), $"llmgw-deploy-manifest-{Guid.NewGuid():N}");
         try
@@ -135,11 +223,11 @@ public sealed class DeployManifestTests
             // Secret values given the way a developer would (configuration), to prove none is written out.
             string[] secrets = [$"Parameters:master-key={MasterKey}", $"Parameters:admin-password={AdminPassword}"];
             string[] keys = withProviderKeys ? [$"ANTHROPIC_API_KEY={AnthropicKey}", $"OPENAI_API_KEY={OpenAiKey}"] : [];
-            await LocalProcess.RunAsync("dotnet",
-                [ManifestTests.AppHostDll(), "--publisher", "manifest", "--output-path", output, .. secrets, .. keys],
+            var log = await LocalProcess.RunAsync("dotnet",
+                [ManifestTests.AppHostDll(), "--publisher", "manifest", "--output-path", output, .. secrets, .. keys, .. settings],
                 TimeSpan.FromMinutes(2));
             var text = await File.ReadAllTextAsync(Path.Combine(output, "aspire-manifest.json"), Ct);
-            return (JsonDocument.Parse(text).RootElement.GetProperty("resources").Clone(), text);
+            return (JsonDocument.Parse(text).RootElement.GetProperty("resources").Clone(), text, log);
         }
         finally
         {

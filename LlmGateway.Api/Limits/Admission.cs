@@ -8,6 +8,8 @@ public sealed class Admission
     public static readonly Admission Unlimited = new() { Scopes = [] };
 
     public IReadOnlyList<LimitScope> Scopes { get; init; } = [];
+    /// <summary>The scopes' Redis keys, as passed to the scripts (computed once per key, model and window).</summary>
+    public StackExchange.Redis.RedisKey[] RedisKeys { get; init; } = [];
     public GatewayError? Rejection { get; init; }
     public string Bucket { get; init; } = "0";
     public long EstimatedTokens { get; init; }

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using LlmGateway.Api.Budgets;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Keys;
@@ -59,10 +61,47 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
         return scopes;
     }
 
+    /// <summary>
+    /// The scopes of a key on a model and their Redis keys, reused by every request until a budget window resets or a
+    /// temporary budget increase ends (a changed key is a new <see cref="KeyRecord"/>, so its entries simply go away).
+    /// </summary>
+    private readonly ConditionalWeakTable<KeyRecord, ConcurrentDictionary<string, ScopeSet>> scopeSets = new();
+
+    private sealed record ScopeSet(IReadOnlyList<LimitScope> Scopes, RedisKey[] Keys, DateTimeOffset ValidUntil);
+
+    private ScopeSet ScopeSetFor(KeyRecord key, string model, DateTimeOffset now)
+    {
+        var byModel = scopeSets.GetValue(key, static _ => new ConcurrentDictionary<string, ScopeSet>(StringComparer.Ordinal));
+        if (byModel.TryGetValue(model, out var cached) && now < cached.ValidUntil)
+        {
+            return cached;
+        }
+
+        var scopes = ScopesFor(key, model, now);
+        var validUntil = DateTimeOffset.MaxValue;
+        foreach (var scope in scopes)
+        {
+            validUntil = scope.Window.ResetAt < validUntil ? scope.Window.ResetAt : validUntil;
+        }
+
+        foreach (var expiry in new[] { key.Key.TempBudgetExpiry, key.Team?.TempBudgetExpiry })
+        {
+            if (expiry is { } end && end > now && end < validUntil)
+            {
+                validUntil = end;
+            }
+        }
+
+        var set = new ScopeSet(scopes, LimitScope.RedisKeysOf(scopes), validUntil);
+        byModel[model] = set;
+        return set;
+    }
+
     public async Task<Admission> AdmitAsync(KeyRecord key, string model, long estimatedTokens, decimal worstCaseCost, string requestId, CancellationToken ct)
     {
         var now = DateTimeOffset.UtcNow;
-        var scopes = ScopesFor(key, model, now);
+        var set = ScopeSetFor(key, model, now);
+        var scopes = set.Scopes;
         if (scopes.Count == 0)
         {
             return Admission.Unlimited;
@@ -76,7 +115,7 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
                 for (var attempt = 0; attempt < 3; attempt++)
                 {
                     var result = (RedisResult[])(await LimitScripts.Admit.EvaluateAsync(redis.GetDatabase(),
-                        LimitScope.RedisKeysOf(scopes), AdmitArguments(scopes, requestId, estimatedTokens, cost, now)))!;
+                        set.Keys, AdmitArguments(scopes, requestId, estimatedTokens, cost, now)))!;
                     var code = (int)result[0];
                     if (code == -1)
                     {
@@ -87,10 +126,10 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
                     await local.OnRedisAnsweredAsync();
                     if (code != 1)
                     {
-                        return new Admission { Scopes = scopes, Rejection = Reject(scopes[(int)result[1]], result, now) };
+                        return new Admission { Scopes = scopes, RedisKeys = set.Keys, Rejection = Reject(scopes[(int)result[1]], result, now) };
                     }
 
-                    var admission = Admitted(scopes, result, estimatedTokens, cost);
+                    var admission = Admitted(scopes, set.Keys, result, estimatedTokens, cost);
                     for (var i = 0; i < scopes.Count; i++)
                     {
                         if (admission.BudgetUsed[i] is { } used)
@@ -157,7 +196,8 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
                 arguments[9 + i * 3] = scopes[i].Budget is null ? Off : On;
             }
 
-            await LimitScripts.Settle.EvaluateAsync(redis.GetDatabase(), LimitScope.RedisKeysOf(scopes), arguments);
+            await LimitScripts.Settle.EvaluateAsync(redis.GetDatabase(),
+                admission.RedisKeys.Length > 0 ? admission.RedisKeys : LimitScope.RedisKeysOf(scopes), arguments);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -191,7 +231,7 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
         return values;
     }
 
-    private static Admission Admitted(IReadOnlyList<LimitScope> scopes, RedisResult[] result, long tokens, long cost)
+    private static Admission Admitted(IReadOnlyList<LimitScope> scopes, RedisKey[] keys, RedisResult[] result, long tokens, long cost)
     {
         var used = new decimal?[scopes.Count];
         for (var i = 0; i < scopes.Count; i++)
@@ -205,6 +245,7 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
         return new Admission
         {
             Scopes = scopes,
+            RedisKeys = keys,
             Bucket = result[1].ToString(),
             EstimatedTokens = tokens,
             ReservedNanos = cost,

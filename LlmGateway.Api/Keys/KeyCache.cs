@@ -16,9 +16,10 @@ public sealed class KeyCache : IHostedService
     public static readonly RedisChannel Channel = RedisChannel.Literal("llmgateway:keys:invalidate");
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan StaleLoadTimeout = TimeSpan.FromMilliseconds(500);
 
     private readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<KeyRecord?>>> loads = new(StringComparer.Ordinal);
+    private long changes;
     private readonly IServiceScopeFactory scopes;
     private readonly IConnectionMultiplexer redis;
     private readonly ILogger<KeyCache> logger;
@@ -32,33 +33,29 @@ public sealed class KeyCache : IHostedService
 
     private sealed record Entry(KeyRecord? Record, DateTimeOffset ExpiresAt);
 
-    /// <summary>The key whose secret has this hash (current or, within its grace period, previous); null when unknown.</summary>
+    /// <summary>
+    /// The key whose secret has this hash (current or, within its grace period, previous); null when unknown.
+    /// A key seen before never waits for Postgres: past its TTL it is answered from the cache while one background load
+    /// refreshes it (and when Postgres is down, it keeps working on the cached record). An unknown hash waits for the
+    /// load — one load per hash however many requests arrive at once.
+    /// </summary>
     public async ValueTask<KeyRecord?> GetAsync(string hash, CancellationToken ct)
     {
-        var now = DateTimeOffset.UtcNow;
-        if (entries.TryGetValue(hash, out var entry) && entry.ExpiresAt > now)
+        if (entries.TryGetValue(hash, out var entry))
         {
-            return entry.Record;
+            if (entry.ExpiresAt > DateTimeOffset.UtcNow)
+            {
+                return entry.Record;
+            }
+
+            if (entry.Record is not null)
+            {
+                _ = LoadOnce(hash);
+                return entry.Record;
+            }
         }
 
-        KeyRecord? record;
-        var load = LoadAsync(hash, now, ct);
-        try
-        {
-            // A key seen before waits for Postgres only briefly: an outage must not hold every request for the connect timeout.
-            record = entry?.Record is null ? await load : await load.WaitAsync(StaleLoadTimeout, ct);
-        }
-        catch (Exception ex) when (entry?.Record is not null && !ct.IsCancellationRequested)
-        {
-            _ = load.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
-            // Postgres unreachable: a key seen before keeps working (stale, for another TTL) instead of failing requests.
-            logger.LogWarning("Key lookup failed ({Error}); serving the cached record", ex.GetType().Name);
-            entries[hash] = entry with { ExpiresAt = now + Ttl };
-            return entry.Record;
-        }
-
-        entries[hash] = new Entry(record, now + (record is null ? NegativeTtl : Ttl));
-        return record;
+        return await LoadOnce(hash).WaitAsync(ct);
     }
 
     /// <summary>Evicts locally and tells every other replica to do the same.</summary>
@@ -84,6 +81,9 @@ public sealed class KeyCache : IHostedService
 
     private void Evict(string message)
     {
+        // Loads that started before this change must neither be joined nor stored.
+        Interlocked.Increment(ref changes);
+        loads.Clear();
         if (message.StartsWith("key:", StringComparison.Ordinal))
         {
             // Entries are indexed by secret hash; the message names the key's stable token.
@@ -110,6 +110,47 @@ public sealed class KeyCache : IHostedService
         else
         {
             entries.Clear();
+        }
+    }
+
+    private Task<KeyRecord?> LoadOnce(string hash)
+    {
+        if (loads.TryGetValue(hash, out var running))
+        {
+            return running.Value;
+        }
+
+        Lazy<Task<KeyRecord?>>? load = null;
+        load = new Lazy<Task<KeyRecord?>>(() => LoadAndStoreAsync(hash, load!));
+        return loads.GetOrAdd(hash, load).Value;
+    }
+
+    private async Task<KeyRecord?> LoadAndStoreAsync(string hash, Lazy<Task<KeyRecord?>> self)
+    {
+        var changesBefore = Interlocked.Read(ref changes);
+        await Task.Yield(); // the Lazy's factory returns at once; the load runs outside its lock
+        var now = DateTimeOffset.UtcNow;
+        try
+        {
+            // Not the caller's token: the load is shared by every request waiting for this hash.
+            var record = await LoadAsync(hash, now, CancellationToken.None);
+            if (Interlocked.Read(ref changes) == changesBefore)
+            {
+                entries[hash] = new Entry(record, now + (record is null ? NegativeTtl : Ttl));
+            }
+
+            return record;
+        }
+        catch (Exception ex) when (entries.TryGetValue(hash, out var stale) && stale.Record is not null)
+        {
+            // Postgres unreachable: a key seen before keeps working (stale, for another TTL) instead of failing requests.
+            logger.LogWarning("Key lookup failed ({Error}); serving the cached record", ex.GetType().Name);
+            entries.TryUpdate(hash, stale with { ExpiresAt = now + Ttl }, stale);
+            return stale.Record;
+        }
+        finally
+        {
+            loads.TryRemove(new KeyValuePair<string, Lazy<Task<KeyRecord?>>>(hash, self));
         }
     }
 

@@ -20,6 +20,10 @@
 #                    {scenario} and {out} replaced, e.g. a profiler:
 #                    'dotnet-trace collect -p {pid} --duration 00:00:00:05 -o {out}/trace-{scenario}.nettrace'
 #   BENCH_MASTER_KEY the gateway's master key (default: a random one per run)
+#   BENCH_SOAK       minutes: instead of the scenarios, soak LlmGateway (only) at BENCH_SOAK_RATE req/s
+#                    (default 500) against the 100 ms upstream, the client abandoning BENCH_SOAK_CANCEL_PCT
+#                    (default 10) % of requests mid-flight; then check the ledger and the Redis counters
+#                    and write the soak section of docs/benchmarks.md
 #   BENCH_COUNTERS=1 record dotnet-counters (System.Runtime, Kestrel) during every gateway run,
 #                    into $BENCH_OUT/counters-<scenario>.csv (needs `dotnet tool install -g dotnet-counters`)
 set -euo pipefail
@@ -437,6 +441,43 @@ done
 CACHED=(); [[ -n "${URL[gateway_cached]:-}" ]] && { sanity gateway_cached json; CACHED=(direct gateway_cached); }
 log "all targets answer correctly; measuring ${DURATION}s per run after ${WARMUP}s warm-up"
 START=$(date +%s)
+
+# ---------------------------------------------------------------- soak (BENCH_SOAK=minutes)
+if [[ -n "${BENCH_SOAK:-}" ]]; then
+  has_target gateway || die "BENCH_SOAK needs the gateway target"
+  SOAK_S=$(( BENCH_SOAK * 60 )); SOAK_RATE=${BENCH_SOAK_RATE:-500}; SOAK_CANCEL=${BENCH_SOAK_CANCEL_PCT:-10}
+  psql_q() { as_postgres "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d gatewaydb -Atc "$1"; }
+  rows_before=$(psql_q "SELECT count(*) FROM spend_logs")
+  log "soak: ${BENCH_SOAK} min at $SOAK_RATE req/s, ${SOAK_CANCEL}% abandoned mid-flight, 100 ms upstream"
+  BENCH_BODY=$(body_for gateway slow) BENCH_HEADERS=$(hdrs_for gateway json) \
+    node "$HERE/soak.js" "$(url_for gateway slow)" "$SOAK_RATE" "$SOAK_S" "$SOAK_CANCEL" "${PROC[gateway]}" 30 \
+    | tee "$OUT/soak.log" | while IFS= read -r l; do log "  $l"; done
+  total=$(grep '^SOAKTOTAL ' "$OUT/soak.log" || true)
+  [[ -n "$total" ]] || die "soak produced no result, see $OUT/soak.log"
+  sent=$(sed -n 's/.* sent=\([0-9]*\).*/\1/p' <<<"$total")
+  # The ledger is written from the Redis stream a moment later: wait (bounded) until it stops growing.
+  last=-1; rows=0
+  for _ in $(seq 60); do
+    rows=$(( $(psql_q "SELECT count(*) FROM spend_logs") - rows_before ))
+    [[ "$rows" == "$last" ]] && break
+    last=$rows; sleep 2
+  done
+  statuses=$(psql_q "SELECT string_agg(status || ' ' || n, ', ' ORDER BY n DESC) FROM (SELECT status, count(*) n FROM spend_logs GROUP BY status) s")
+  reserved=$(redis-cli -p "$REDIS_PORT" --scan --pattern '*:reserved:*' | while read -r k; do redis-cli -p "$REDIS_PORT" GET "$k"; done | awk '{s+=$1} END {print s+0}')
+  holds=$(redis-cli -p "$REDIS_PORT" --scan --pattern '*:holds:*' | while read -r k; do redis-cli -p "$REDIS_PORT" ZCARD "$k"; done | awk '{s+=$1} END {print s+0}')
+  spent_redis=$(redis-cli -p "$REDIS_PORT" --scan --pattern '*:team:*:spent:*' | head -1 | xargs -r redis-cli -p "$REDIS_PORT" GET)
+  spent_ledger=$(psql_q "SELECT coalesce(round(sum(spend) * 1000000000), 0)::bigint FROM spend_logs WHERE team_id IS NOT NULL")
+  redis_mem=$(redis-cli -p "$REDIS_PORT" INFO memory | sed -n 's/^used_memory_human:\(.*\)\r*$/\1/p' | tr -d '\r')
+  stream_len=$(redis-cli -p "$REDIS_PORT" XLEN llmgateway:usage)
+  export SOAK_TOTAL="$total" SOAK_ROWS="$rows" SOAK_SENT="$sent" SOAK_STATUSES="$statuses" SOAK_RESERVED="$reserved" SOAK_HOLDS="$holds"
+  export SOAK_SPENT_REDIS="${spent_redis:-}" SOAK_SPENT_LEDGER="$spent_ledger" SOAK_REDIS_MEM="$redis_mem" SOAK_STREAM_LEN="$stream_len"
+  export SOAK_MINUTES="$BENCH_SOAK" SOAK_RATE SOAK_CANCEL SOAK_GOVERNANCE="$GOVERNANCE"
+  export SOAK_COMMIT="$(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet HEAD -- . 2>/dev/null || echo '+dirty')"
+  export SOAK_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
+  DOC="$ROOT/docs/benchmarks.md"; [[ "${BENCH_NO_DOCS:-}" == 1 ]] && DOC=""
+  python3 "$HERE/soak-report.py" "$OUT/soak.log" "$DOC" | tee "$OUT/soak-report.md"
+  exit 0
+fi
 
 SCENARIOS=("json-c1 json 1" "json-c16 json 16" "json-c64 json 64" "stream-c1 stream 1" "stream-c16 stream 16" "stream-c64 stream 64" "slow100ms-c128 slow 128" "cache-hit-c1 json 1" "cache-hit-c64 json 64")
 for s in "${SCENARIOS[@]}"; do

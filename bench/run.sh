@@ -20,6 +20,7 @@
 #                    {scenario} and {out} replaced, e.g. a profiler:
 #                    'dotnet-trace collect -p {pid} --duration 00:00:00:05 -o {out}/trace-{scenario}.nettrace'
 #   BENCH_MASTER_KEY the gateway's master key (default: a random one per run)
+#   BENCH_PREWARM    seconds of load on each LlmGateway process before measuring (default 15; tiered JIT)
 #   BENCH_SOAK       minutes: instead of the scenarios, soak LlmGateway (only) at BENCH_SOAK_RATE req/s
 #                    (default 500) against the 100 ms upstream, the client abandoning BENCH_SOAK_CANCEL_PCT
 #                    (default 10) % of requests mid-flight; then check the ledger and the Redis counters
@@ -222,6 +223,15 @@ peak_rss_kb() { # sum of VmHWM (peak resident set) over a PID and its children
   echo "$total"
 }
 
+rss_now_kb() { # sum of VmRSS (resident set now) over a PID and its children
+  local total=0 p k
+  for p in $(pid_tree "$1"); do
+    k=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null) || k=0
+    total=$((total + ${k:-0}))
+  done
+  echo "$total"
+}
+
 children_ticks() { sed 's/^.*) //' /proc/$$/stat | awk '{print $14 + $15}'; } # cutime+cstime: waited-for children (wrk)
 ours_ticks() { # the target's process tree plus the fake upstreams and redis
   local total=0 p
@@ -409,6 +419,13 @@ run_wrk() { # scenario target kind concurrency
     bash -c "$cmd" >"$OUT/attach-$scenario.log" 2>&1 &
     attach_pid=$!; PIDS+=($attach_pid)
   fi
+  # The highest resident set sampled during the measured run (VmHWM would also hold start-up transients).
+  local rss_file="$TMP/rss-$scenario-$target" sampler=""
+  if [[ -n "$pid" ]]; then
+    echo 0 >"$rss_file"
+    ( max=0; while :; do r=$(rss_now_kb "$pid"); (( r > max )) && { max=$r; echo "$max" >"$rss_file"; }; sleep 0.5; done ) &
+    sampler=$!; PIDS+=($sampler)
+  fi
   local sys_before ours_before wrk_before
   sys_before=$(cpu_busy_ticks); ours_before=$(ours_ticks "$target"); wrk_before=$(children_ticks)
   wrk -t"$threads" -c"$conc" -d"${DURATION}s" --timeout 10s --latency -s "$HERE/post.lua" "$url" \
@@ -425,7 +442,8 @@ run_wrk() { # scenario target kind concurrency
   if [[ -n "$pid" ]]; then
     after=$(cpu_ticks "$pid")
     cpu=$(( (after - before) * 1000000 / CLK_TCK ))   # microseconds of CPU during the run
-    rss=$(peak_rss_kb "$pid")
+    kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
+    rss=$(cat "$rss_file")
   fi
   # scenario target kind conc cpu_us rss_kb + wrk's key=value pairs
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s foreign_cpu_pct=%s\n' "$scenario" "$target" "$kind" "$conc" "${cpu:--}" "${rss:--}" "${line#BENCH }" "$foreign" >>"$OUT/results.tsv"
@@ -440,6 +458,20 @@ done
 # The first call stores the answer; every measured call is then a hit.
 CACHED=(); [[ -n "${URL[gateway_cached]:-}" ]] && { sanity gateway_cached json; CACHED=(direct gateway_cached); }
 log "all targets answer correctly; measuring ${DURATION}s per run after ${WARMUP}s warm-up"
+# .NET compiles hot code again, optimised, during its first seconds under load (tiered JIT): measure the steady state
+# a long-running gateway is in, after one pre-warm of every path (BENCH_PREWARM seconds, default 15; 0 skips it).
+PREWARM="${BENCH_PREWARM:-15}"
+if (( PREWARM > 0 )) && [[ -z "${BENCH_SOAK:-}" ]]; then
+  for t in gateway gateway_cached; do
+    [[ -n "${URL[$t]:-}" ]] || continue
+    log "pre-warming $t for ${PREWARM}s"
+    for kind in json stream; do
+      [[ $t == gateway_cached && $kind == stream ]] && continue
+      BENCH_BODY=$(body_for "$t" "$kind") BENCH_HEADERS=$(hdrs_for "$t" "$kind") \
+        wrk -t2 -c16 -d"$((PREWARM / 2 + 1))s" --timeout 10s -s "$HERE/post.lua" "$(url_for "$t" "$kind")" >/dev/null 2>&1 || true
+    done
+  done
+fi
 START=$(date +%s)
 
 # ---------------------------------------------------------------- soak (BENCH_SOAK=minutes)

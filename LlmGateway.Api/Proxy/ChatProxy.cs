@@ -124,6 +124,12 @@ public sealed class ChatProxy(
     {
         run.Groups.Add(group.Name);
         var attemptsBefore = proxy.Attempts;
+        if (router.Policy.NumRetries is null)
+        {
+            // One pass, nothing to retry (CanRetry needs num_retries): no resilience pipeline on the hot path.
+            return await RunPassAsync(proxy, group, run, attemptsBefore);
+        }
+
         return await passRetry.ExecuteAsync(
             async (state, _) => await RunPassAsync(state.proxy, state.group, state.run, state.attemptsBefore),
             (proxy, group, run, attemptsBefore), proxy.Http.RequestAborted);

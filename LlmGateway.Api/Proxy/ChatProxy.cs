@@ -249,6 +249,12 @@ public sealed class ChatProxy(
         {
             using var upstream = await sender.SendAsync(provider, deployment, run.Route.Operation, body, run.Headers, proxy.Http.RequestAborted);
             timeToHeaders = upstream.TimeToHeaders;
+            if (upstream.Failure is null)
+            {
+                // A half-open deployment that answers is back before its body is relayed: the client's next request may use it.
+                await router.AnsweredAsync(candidate);
+            }
+
             failure = upstream.Failure
                 ?? await run.Relay(provider, upstream.Message!, deployment.StreamTimeout ?? deployment.Timeout ?? DefaultIdleTimeout);
         }

@@ -84,16 +84,25 @@ public sealed class DeploymentRouter(
 
     public IDisposable Track(DeploymentConfig deployment) => stats.Start(deployment.Id);
 
-    public async Task RecordSuccessAsync(RouteCandidate candidate, TimeSpan firstByte, TokenUsage? usage)
+    /// <summary>
+    /// The deployment answered with a success status: a tripped (half-open) deployment is closed again everywhere at
+    /// once, before the body is relayed, so the client's next request — and every replica's — may use it.
+    /// </summary>
+    public async Task AnsweredAsync(RouteCandidate candidate)
     {
         var deployment = candidate.Deployment;
-        stats.RecordLatency(deployment.Id, firstByte);
         if (candidate.IsProbe || store.Local(deployment.Id).Tripped)
         {
             await store.RecoverAsync(deployment.Id);
             await store.ReleaseProbeAsync(deployment.Id);
             logger.LogInformation("Deployment {Deployment} of {Group} answered again: back in routing", deployment.Id, deployment.ModelName);
         }
+    }
+
+    public async Task RecordSuccessAsync(RouteCandidate candidate, TimeSpan firstByte, TokenUsage? usage)
+    {
+        var deployment = candidate.Deployment;
+        stats.RecordLatency(deployment.Id, firstByte);
 
         var usageBased = strategies.TryGetValue(deployment.ModelName, out var strategy) && strategy == RoutingStrategy.LowestUsage;
         if (usage is { } used && (deployment.Tpm is not null || usageBased))

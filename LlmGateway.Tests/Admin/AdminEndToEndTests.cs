@@ -54,8 +54,20 @@ public sealed class AdminEndToEndTests(AppHostFixture fixture)
             using var api = fixture.App.CreateHttpClient("api");
             Assert.Equal(HttpStatusCode.OK, (await ChatAsync(api, secret)).StatusCode);
             await AdminSignIn.OpenAsync(page, new Uri(admin, "spend"));
-            await page.GetByTestId("apply-filters").ClickAsync();
-            await Assertions.Expect(page.GetByTestId("request-log").GetByText("claude-sonnet").First).ToBeVisibleAsync();
+            // The ledger row is written from the usage stream a moment after the response: apply the filters until it is there.
+            var logged = page.GetByTestId("request-log").GetByText("claude-sonnet").First;
+            for (var attempt = 1; ; attempt++)
+            {
+                await page.GetByTestId("apply-filters").ClickAsync();
+                try
+                {
+                    await Assertions.Expect(logged).ToBeVisibleAsync(new() { Timeout = 2000 });
+                    break;
+                }
+                catch (PlaywrightException) when (attempt < 10)
+                {
+                }
+            }
             await AdminSignIn.OpenAsync(page, new Uri(admin, "teams"));
             // The team's spend is no longer zero: some non-zero digit follows "$0." (the mock's cost is a fraction of a cent).
             await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = teamName }))

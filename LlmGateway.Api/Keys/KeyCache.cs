@@ -75,7 +75,13 @@ public sealed class KeyCache : IHostedService
     public static string KeyMessage(string token) => "key:" + token;
 
     /// <summary>Forgets a cached "unknown key" answer for a secret that was just issued.</summary>
-    public void ForgetSecret(string secretHash) => entries.TryRemove(secretHash, out _);
+    public void ForgetSecret(string secretHash)
+    {
+        // A lookup of this secret already in flight may have read "unknown": it must not be joined or stored.
+        Interlocked.Increment(ref changes);
+        loads.TryRemove(secretHash, out _);
+        entries.TryRemove(secretHash, out _);
+    }
 
     public static string TeamMessage(string teamId) => "team:" + teamId;
 

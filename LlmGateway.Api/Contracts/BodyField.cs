@@ -71,7 +71,7 @@ public static class BodyField
 
         if (number < min || number > max)
         {
-            error = GatewayError.InvalidRequest($"'{name}' must be between {min} and {max}; got {number}.", name, "invalid_value");
+            error = OutOfRange(name, min, max, number);
             return false;
         }
 
@@ -96,13 +96,37 @@ public static class BodyField
 
         if (number < min || number > max)
         {
-            error = GatewayError.InvalidRequest($"'{name}' must be between {min} and {max}; got {number}.", name, "invalid_value");
+            error = OutOfRange(name, min, max, number);
             return false;
         }
 
         value = number;
         return true;
     }
+
+    /// <summary>A required array field, with a reader positioned on its start.</summary>
+    public static bool TryRequiredArray(JsonBody body, string name, out Utf8JsonReader reader, out GatewayError? error)
+    {
+        reader = default;
+        error = null;
+        if (!body.TryGet(name, out var property))
+        {
+            error = GatewayError.InvalidRequest($"'{name}' is required.", name, "missing_required_parameter");
+            return false;
+        }
+
+        if (property.Kind != JsonTokenType.StartArray)
+        {
+            error = WrongType(name, "an array", property.Kind);
+            return false;
+        }
+
+        reader = body.ReaderFor(property);
+        return true;
+    }
+
+    private static GatewayError OutOfRange<T>(string name, T min, T max, T value) =>
+        GatewayError.InvalidRequest($"'{name}' must be between {min} and {max}; got {value}.", name, "invalid_value");
 
     public static GatewayError WrongType(string name, string expected, JsonTokenType actual) =>
         GatewayError.InvalidRequest($"'{name}' must be {expected}, not {Describe(actual)}.", name, "invalid_type");

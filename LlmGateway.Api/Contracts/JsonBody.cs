@@ -87,12 +87,12 @@ public sealed class JsonBody
         return false;
     }
 
-    public ReadOnlySpan<byte> Raw(in JsonBodyProperty property) => Bytes.Span[property.ValueStart..property.ValueEnd];
+    public ReadOnlySpan<byte> Raw(scoped in JsonBodyProperty property) => Bytes.Span[property.ValueStart..property.ValueEnd];
 
     public ReadOnlyMemory<byte> RawMemory(in JsonBodyProperty property) => Bytes[property.ValueStart..property.ValueEnd];
 
     /// <summary>A reader positioned on the property's value token.</summary>
-    public Utf8JsonReader ReaderFor(in JsonBodyProperty property)
+    public Utf8JsonReader ReaderFor(scoped in JsonBodyProperty property)
     {
         var reader = new Utf8JsonReader(Raw(property), new JsonReaderOptions { MaxDepth = MaxDepth });
         reader.Read();

@@ -52,20 +52,11 @@ public sealed class MessagesRequest
 
     private static bool TryValidateMessages(JsonBody body, out GatewayError? error)
     {
-        error = null;
-        if (!body.TryGet("messages", out var property))
+        if (!BodyField.TryRequiredArray(body, "messages", out var reader, out error))
         {
-            error = GatewayError.InvalidRequest("'messages' is required.", "messages", "missing_required_parameter");
             return false;
         }
 
-        if (property.Kind != JsonTokenType.StartArray)
-        {
-            error = BodyField.WrongType("messages", "an array", property.Kind);
-            return false;
-        }
-
-        var reader = body.ReaderFor(property);
         var index = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {

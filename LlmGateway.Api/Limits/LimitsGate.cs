@@ -126,7 +126,7 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
                     await local.OnRedisAnsweredAsync();
                     if (code != 1)
                     {
-                        return new Admission { Scopes = scopes, RedisKeys = set.Keys, Rejection = Reject(scopes[(int)result[1]], result, now) };
+                        return new Admission { Scopes = scopes, Rejection = Reject(scopes[(int)result[1]], result, now) };
                     }
 
                     var admission = Admitted(scopes, set.Keys, result, estimatedTokens, cost);
@@ -196,8 +196,7 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
                 arguments[9 + i * 3] = scopes[i].Budget is null ? Off : On;
             }
 
-            await LimitScripts.Settle.EvaluateAsync(redis.GetDatabase(),
-                admission.RedisKeys.Length > 0 ? admission.RedisKeys : LimitScope.RedisKeysOf(scopes), arguments);
+            await LimitScripts.Settle.EvaluateAsync(redis.GetDatabase(), admission.RedisKeys, arguments);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

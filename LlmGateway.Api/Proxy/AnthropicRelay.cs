@@ -1,4 +1,3 @@
-using System.Buffers;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Providers;
 using LlmGateway.Api.Streaming;
@@ -73,39 +72,8 @@ public static class AnthropicRelay
         return null;
     }
 
-    public static async Task<ProviderFailure?> BodyAsync(ProxyContext proxy, HttpResponseMessage upstream, TimeSpan idle)
-    {
-        var http = proxy.Http;
-        byte[] buffer;
-        int length;
-        try
-        {
-            (buffer, length) = await UpstreamBody.ReadAllAsync(upstream, idle, http.RequestAborted);
-        }
-        catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
-        {
-            return UpstreamBody.ReadFailure(ex);
-        }
-
-        try
-        {
-            if (length == 0)
-            {
-                return new ProviderFailure(FailureKind.EmptyStream, 200, "the provider answered 200 with an empty body");
-            }
-
-            proxy.Usage = TokenUsage.From(AnthropicUsage.Merge(default, buffer.AsSpan(0, length)));
-            proxy.Timings.UpstreamFirstByte = System.Diagnostics.Stopwatch.GetElapsedTime(proxy.UpstreamStarted);
-            ClientResponse.Start(proxy, stream: false);
-            http.Response.ContentLength = length;
-            await http.Response.Body.WriteAsync(buffer.AsMemory(0, length), http.RequestAborted);
-            return null;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    public static Task<ProviderFailure?> BodyAsync(ProxyContext proxy, HttpResponseMessage upstream, TimeSpan idle) =>
+        UpstreamBody.RelayWholeAsync(proxy, upstream, idle, static json => TokenUsage.From(AnthropicUsage.Merge(default, json)));
 
     private static async Task EndBrokenStreamAsync(ProxyContext proxy, string message)
     {

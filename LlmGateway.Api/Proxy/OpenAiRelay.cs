@@ -1,4 +1,3 @@
-using System.Buffers;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Providers;
 using LlmGateway.Api.Streaming;
@@ -90,44 +89,8 @@ public static class OpenAiRelay
     }
 
     /// <summary>Relays a whole JSON body, reading its usage.</summary>
-    public static async Task<ProviderFailure?> BodyAsync(ProxyContext proxy, HttpResponseMessage upstream, TimeSpan idle)
-    {
-        var http = proxy.Http;
-        byte[] buffer;
-        int length;
-        try
-        {
-            (buffer, length) = await UpstreamBody.ReadAllAsync(upstream, idle, http.RequestAborted);
-        }
-        catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
-        {
-            return UpstreamBody.ReadFailure(ex);
-        }
-
-        try
-        {
-            if (length == 0)
-            {
-                return new ProviderFailure(FailureKind.EmptyStream, 200, "the provider answered 200 with an empty body");
-            }
-
-            var json = buffer.AsSpan(0, length);
-            if (TokenUsage.TryReadOpenAi(json, out var usage, out _))
-            {
-                proxy.Usage = usage;
-            }
-
-            proxy.Timings.UpstreamFirstByte = System.Diagnostics.Stopwatch.GetElapsedTime(proxy.UpstreamStarted);
-            ClientResponse.Start(proxy, stream: false);
-            http.Response.ContentLength = length;
-            await http.Response.Body.WriteAsync(buffer.AsMemory(0, length), http.RequestAborted);
-            return null;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    public static Task<ProviderFailure?> BodyAsync(ProxyContext proxy, HttpResponseMessage upstream, TimeSpan idle) =>
+        UpstreamBody.RelayWholeAsync(proxy, upstream, idle, static json => TokenUsage.TryReadOpenAi(json, out var usage, out _) ? usage : null);
 
     private static async Task<ProviderFailure?> EndBrokenStreamAsync(ProxyContext proxy, string message, ProviderFailure? failure = null)
     {

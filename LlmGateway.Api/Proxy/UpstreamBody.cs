@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Providers;
 
 namespace LlmGateway.Api.Proxy;
@@ -7,6 +8,51 @@ namespace LlmGateway.Api.Proxy;
 /// <summary>Reading whole (non-stream) upstream bodies, and recognising in-band error payloads.</summary>
 public static class UpstreamBody
 {
+    /// <summary>The usage a provider's whole JSON body reports, if any.</summary>
+    public delegate TokenUsage? UsageReader(ReadOnlySpan<byte> json);
+
+    /// <summary>
+    /// Relays a whole body unchanged (with its length), reading its usage on the way. A read that fails, or an empty
+    /// body, is the provider's failure: nothing has been sent to the client yet, so the request can fail over.
+    /// </summary>
+    public static async Task<ProviderFailure?> RelayWholeAsync(ProxyContext proxy, HttpResponseMessage upstream, TimeSpan idle, UsageReader readUsage)
+    {
+        var http = proxy.Http;
+        byte[] buffer;
+        int length;
+        try
+        {
+            (buffer, length) = await ReadAllAsync(upstream, idle, http.RequestAborted);
+        }
+        catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
+        {
+            return ReadFailure(ex);
+        }
+
+        try
+        {
+            if (length == 0)
+            {
+                return new ProviderFailure(FailureKind.EmptyStream, 200, "the provider answered 200 with an empty body");
+            }
+
+            if (readUsage(buffer.AsSpan(0, length)) is { } usage)
+            {
+                proxy.Usage = usage;
+            }
+
+            proxy.Timings.UpstreamFirstByte = System.Diagnostics.Stopwatch.GetElapsedTime(proxy.UpstreamStarted);
+            ClientResponse.Start(proxy, stream: false);
+            http.Response.ContentLength = length;
+            await http.Response.Body.WriteAsync(buffer.AsMemory(0, length), http.RequestAborted);
+            return null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     /// <summary>Reads the body into a pooled buffer; each read waits at most <paramref name="idle"/>.</summary>
     public static async Task<(byte[] Buffer, int Length)> ReadAllAsync(HttpResponseMessage response, TimeSpan idle, CancellationToken ct)
     {

@@ -214,14 +214,6 @@ cpu_ticks() { # sum of utime+stime over a PID and its children
   done
   echo "$total"
 }
-peak_rss_kb() { # sum of VmHWM (peak resident set) over a PID and its children
-  local total=0 p k
-  for p in $(pid_tree "$1"); do
-    k=$(awk '/^VmHWM:/ {print $2}' "/proc/$p/status" 2>/dev/null) || k=0
-    total=$((total + ${k:-0}))
-  done
-  echo "$total"
-}
 
 rss_now_kb() { # sum of VmRSS (resident set now) over a PID and its children
   local total=0 p k

@@ -127,16 +127,7 @@ internal static class MessagesTurnMapper
                     text.Append(GetString(Get(block, "text")));
                     break;
                 case "tool_use":
-                    toolCalls.Add(new JsonObject
-                    {
-                        ["id"] = GetString(Get(block, "id")),
-                        ["type"] = "function",
-                        ["function"] = new JsonObject
-                        {
-                            ["name"] = GetString(Get(block, "name")),
-                            ["arguments"] = Get(block, "input") is { } input ? Compact(input) : "{}",
-                        },
-                    });
+                    toolCalls.Add(ToolCallFromToolUse(block));
                     break;
                 case "thinking" or "redacted_thinking":
                     // OpenAI-compatible servers have no field for prior reasoning.

@@ -88,19 +88,14 @@ public sealed class AlertsFixture(TestServers servers) : IAsyncLifetime
     {
         var alias = $"alerts-{Guid.NewGuid():N}"[..20];
         using var admin = Api.CreateLoopbackClient(GatewayApiHost.MasterKey);
-        using var teamResponse = await admin.PostAsJsonAsync("/team/new", new
+        var (teamId, key) = await ManagementCalls.CreateTeamAndKeyAsync(admin, new
         {
             team_alias = alias,
             max_budget = maxBudget,
             soft_budget = softBudget,
             budget_duration = "1mo",
             metadata = new { alert_emails = alertEmails ?? [] },
-        });
-        teamResponse.EnsureSuccessStatusCode();
-        var teamId = (await teamResponse.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("team_id").GetString()!;
-        using var keyResponse = await admin.PostAsJsonAsync("/key/generate", new { team_id = teamId, key_alias = alias + "-key" });
-        keyResponse.EnsureSuccessStatusCode();
-        var key = (await keyResponse.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        }, new { key_alias = alias + "-key" });
         return (teamId, alias, key);
     }
 

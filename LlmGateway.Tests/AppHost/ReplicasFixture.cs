@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using LlmGateway.Tests.Infrastructure;
 
 namespace LlmGateway.Tests.AppHost;
 
@@ -126,12 +127,7 @@ public sealed class ReplicasFixture : IAsyncLifetime
     public async Task<(string TeamId, string Key)> CreateTeamAndKeyAsync(object team)
     {
         using var admin = Client(0, AppHostFixture.MasterKey);
-        using var teamResponse = await admin.PostAsJsonAsync("/team/new", team);
-        teamResponse.EnsureSuccessStatusCode();
-        var teamId = (await teamResponse.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("team_id").GetString()!;
-        using var keyResponse = await admin.PostAsJsonAsync("/key/generate", new { team_id = teamId });
-        keyResponse.EnsureSuccessStatusCode();
-        return (teamId, (await keyResponse.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!);
+        return await ManagementCalls.CreateTeamAndKeyAsync(admin, team);
     }
 
     public static HttpRequestMessage Chat(string key, string model = MeteredModel) =>

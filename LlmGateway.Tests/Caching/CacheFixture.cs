@@ -85,14 +85,7 @@ public sealed class CacheFixture(TestServers servers) : IAsyncLifetime
     public static async Task<(string TeamId, string Key)> CreateTeamAndKeyAsync(GatewayApiHost api, object? key = null)
     {
         using var admin = api.CreateLoopbackClient(GatewayApiHost.MasterKey);
-        using var teamResponse = await admin.PostAsJsonAsync("/team/new", new { team_alias = $"cache-team-{Guid.NewGuid():N}" });
-        teamResponse.EnsureSuccessStatusCode();
-        var teamId = (await teamResponse.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("team_id").GetString()!;
-        var keyBody = JsonSerializer.SerializeToNode(key ?? new { })!.AsObject();
-        keyBody["team_id"] = teamId;
-        using var keyResponse = await admin.PostAsJsonAsync("/key/generate", keyBody);
-        keyResponse.EnsureSuccessStatusCode();
-        return (teamId, (await keyResponse.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!);
+        return await ManagementCalls.CreateTeamAndKeyAsync(admin, new { team_alias = $"cache-team-{Guid.NewGuid():N}" }, key);
     }
 
     public Task<(string TeamId, string Key)> CreateTeamAndKeyAsync(object? key = null) => CreateTeamAndKeyAsync(Api, key);

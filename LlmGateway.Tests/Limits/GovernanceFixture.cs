@@ -72,15 +72,7 @@ public sealed class GovernanceFixture(TestServers servers) : IAsyncLifetime
     public async Task<(string TeamId, string Key)> CreateTeamAndKeyAsync(object team, object? key = null)
     {
         using var admin = Api.CreateLoopbackClient(GatewayApiHost.MasterKey);
-        using var teamResponse = await admin.PostAsJsonAsync("/team/new", team);
-        teamResponse.EnsureSuccessStatusCode();
-        var teamId = (await teamResponse.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("team_id").GetString()!;
-        var keyBody = JsonSerializer.SerializeToNode(key ?? new { })!.AsObject();
-        keyBody["team_id"] = teamId;
-        using var keyResponse = await admin.PostAsJsonAsync("/key/generate", keyBody);
-        keyResponse.EnsureSuccessStatusCode();
-        var raw = (await keyResponse.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
-        return (teamId, raw);
+        return await ManagementCalls.CreateTeamAndKeyAsync(admin, team, key);
     }
 
     public static HttpRequestMessage Chat(string key, string model = Model, int maxTokens = 100) =>

@@ -48,10 +48,7 @@ public sealed class MixedRequestsReconcileTests(TestServers servers)
         var redisConnection = await servers.CreateRedisAsync();
         await using var api = await GatewayApiHost.StartAsync(database, redisConnection, config.Settings());
         using var admin = api.CreateLoopbackClient(GatewayApiHost.MasterKey);
-        using var team = await admin.PostAsJsonAsync("/team/new", new { team_alias = "mixed-team", max_budget = 1000 }, ct);
-        var teamId = (await team.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("team_id").GetString()!;
-        using var generated = await admin.PostAsJsonAsync("/key/generate", new { team_id = teamId }, ct);
-        var key = (await generated.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("key").GetString()!;
+        var (teamId, key) = await ManagementCalls.CreateTeamAndKeyAsync(admin, new { team_alias = "mixed-team", max_budget = 1000 }, ct: ct);
         for (var i = 0; i < Requests / 20; i++)
         {
             upstream.Enqueue(FakeResponse.Error(500), FakeResponse.Ok with { DelayBeforeHeaders = TimeSpan.FromMilliseconds(300), CompletionTokens = 100 });

@@ -32,10 +32,7 @@ public sealed class RedisOutageLimitTests(TestServers servers)
         await using var api = await GatewayApiHost.StartAsync(await servers.CreateDatabaseAsync(), redis.ConnectionString,
             config.Settings(("Gateway:Limits:FailClosed", failClosed ? "true" : "false")));
         using var admin = api.CreateLoopbackClient(GatewayApiHost.MasterKey);
-        using var team = await admin.PostAsJsonAsync("/team/new", new { team_alias = "outage-team", max_budget = 10 }, Ct);
-        var teamId = (await team.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("team_id").GetString();
-        using var generated = await admin.PostAsJsonAsync("/key/generate", new { team_id = teamId, rpm_limit = 5 }, Ct);
-        var key = (await generated.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("key").GetString()!;
+        var (_, key) = await ManagementCalls.CreateTeamAndKeyAsync(admin, new { team_alias = "outage-team", max_budget = 10 }, new { rpm_limit = 5 }, Ct);
         using var client = api.CreateLoopbackClient();
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(GovernanceFixture.Chat(key), Ct)).StatusCode); // key cached, counters seeded
 

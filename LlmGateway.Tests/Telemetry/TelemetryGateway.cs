@@ -70,17 +70,8 @@ public sealed class TelemetryGateway : IAsyncDisposable
     }
 
     /// <summary>Creates a team and a key through the management API; returns (team id, raw key).</summary>
-    public static async Task<(string TeamId, string Key)> CreateTeamAndKeyAsync(HttpClient admin, object? team = null, object? key = null)
-    {
-        using var teamResponse = await admin.PostAsJsonAsync("/team/new", team ?? new { team_alias = "telemetry" });
-        teamResponse.EnsureSuccessStatusCode();
-        var teamId = (await teamResponse.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("team_id").GetString()!;
-        var keyBody = JsonSerializer.SerializeToNode(key ?? new { })!.AsObject();
-        keyBody["team_id"] = teamId;
-        using var keyResponse = await admin.PostAsJsonAsync("/key/generate", keyBody);
-        keyResponse.EnsureSuccessStatusCode();
-        return (teamId, (await keyResponse.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!);
-    }
+    public static Task<(string TeamId, string Key)> CreateTeamAndKeyAsync(HttpClient admin, object? team = null, object? key = null) =>
+        ManagementCalls.CreateTeamAndKeyAsync(admin, team ?? new { team_alias = "telemetry" }, key);
 
     public static HttpRequestMessage Chat(string key, bool stream, string content = "hello", bool includeUsage = false) =>
         new(HttpMethod.Post, "/v1/chat/completions")

@@ -17,6 +17,18 @@ internal static class TranslationJson
 
     public static string Compact(JsonNode? node) => node?.ToJsonString(Options) ?? "null";
 
+    /// <summary>An Anthropic <c>tool_use</c> block as an OpenAI <c>tool_calls</c> entry (input → JSON-string arguments).</summary>
+    public static JsonObject ToolCallFromToolUse(JsonNode? block) => new()
+    {
+        ["id"] = GetString(Get(block, "id")),
+        ["type"] = "function",
+        ["function"] = new JsonObject
+        {
+            ["name"] = GetString(Get(block, "name")),
+            ["arguments"] = Get(block, "input") is { } input ? Compact(input) : "{}",
+        },
+    };
+
     /// <summary>A property of <paramref name="node"/> if it is an object; null for anything else.</summary>
     public static JsonNode? Get(JsonNode? node, string name) => node is JsonObject obj ? obj[name] : null;
 

@@ -26,16 +26,7 @@ public static class AnthropicResponseMapper
                         (text ??= new StringBuilder()).Append(GetString(Get(block, "text")));
                         break;
                     case "tool_use":
-                        toolCalls.Add(new JsonObject
-                        {
-                            ["id"] = GetString(Get(block, "id")),
-                            ["type"] = "function",
-                            ["function"] = new JsonObject
-                            {
-                                ["name"] = GetString(Get(block, "name")),
-                                ["arguments"] = Get(block, "input") is { } input ? Compact(input) : "{}",
-                            },
-                        });
+                        toolCalls.Add(ToolCallFromToolUse(block));
                         break;
                     default:
                         // thinking, redacted_thinking and server tool blocks have no OpenAI field.

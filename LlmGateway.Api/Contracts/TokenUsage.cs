@@ -14,6 +14,9 @@ public readonly record struct TokenUsage(long PromptTokens, long CompletionToken
     /// Reads <c>usage</c> and whether <c>choices</c> is empty from an OpenAI response or chunk, skipping everything else.
     /// Returns false when there is no usage object.
     /// </summary>
+    /// <summary>The usage of a whole (non-stream) OpenAI body, if it has one.</summary>
+    public static TokenUsage? OfOpenAiBody(ReadOnlySpan<byte> json) => TryReadOpenAi(json, out var usage, out _) ? usage : null;
+
     public static bool TryReadOpenAi(ReadOnlySpan<byte> json, out TokenUsage usage, out bool choicesEmpty)
     {
         usage = default;

@@ -73,7 +73,7 @@ public static class AnthropicRelay
     }
 
     public static Task<ProviderFailure?> BodyAsync(ProxyContext proxy, HttpResponseMessage upstream, TimeSpan idle) =>
-        UpstreamBody.RelayWholeAsync(proxy, upstream, idle, static json => TokenUsage.From(AnthropicUsage.Merge(default, json)));
+        UpstreamBody.RelayWholeAsync(proxy, upstream, idle, AnthropicUsage.OfBody);
 
     private static async Task EndBrokenStreamAsync(ProxyContext proxy, string message)
     {

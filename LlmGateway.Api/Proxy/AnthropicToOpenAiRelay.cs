@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Providers;
@@ -101,41 +99,14 @@ public static class AnthropicToOpenAiRelay
 
     public static async Task<ProviderFailure?> BodyAsync(ProxyContext proxy, HttpResponseMessage upstream, TimeSpan idle)
     {
-        var http = proxy.Http;
-        JsonObject? message;
-        try
+        var (message, failure) = await UpstreamBody.ReadObjectAsync(proxy, upstream, idle, AnthropicUsage.OfBody);
+        if (failure is not null || message is null)
         {
-            var (buffer, length) = await UpstreamBody.ReadAllAsync(upstream, idle, http.RequestAborted);
-            try
-            {
-                message = length == 0 ? null : JsonNode.Parse(buffer.AsSpan(0, length)) as JsonObject;
-            }
-            catch (JsonException)
-            {
-                message = null;
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
-        catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
-        {
-            return UpstreamBody.ReadFailure(ex);
+            return failure ?? new ProviderFailure(FailureKind.ServerError, 200, "the provider answered 200 without a message object");
         }
 
-        if (message is null)
-        {
-            return new ProviderFailure(FailureKind.ServerError, 200, "the provider answered 200 without a message object");
-        }
-
-        var completion = AnthropicResponseMapper.ToOpenAi(message, proxy.Group.Name, ChatId(proxy), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-        proxy.Usage = TokenUsage.From(AnthropicUsage.Merge(default, System.Text.Encoding.UTF8.GetBytes(message.ToJsonString())));
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(completion, TranslationJson.Options);
-        proxy.Timings.UpstreamFirstByte = System.Diagnostics.Stopwatch.GetElapsedTime(proxy.UpstreamStarted);
-        ClientResponse.Start(proxy, stream: false);
-        http.Response.ContentLength = bytes.Length;
-        await http.Response.Body.WriteAsync(bytes, http.RequestAborted);
+        await UpstreamBody.WriteTranslatedAsync(proxy,
+            AnthropicResponseMapper.ToOpenAi(message, proxy.Group.Name, ChatId(proxy), DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
         return null;
     }
 

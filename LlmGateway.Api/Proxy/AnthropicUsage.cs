@@ -6,6 +6,9 @@ namespace LlmGateway.Api.Proxy;
 /// <summary>Anthropic's usage, from a message, a <c>message_start</c> or a <c>message_delta</c> (whose counts are cumulative).</summary>
 public static class AnthropicUsage
 {
+    /// <summary>The usage of a whole (non-stream) Anthropic message body.</summary>
+    public static TokenUsage? OfBody(ReadOnlySpan<byte> json) => TokenUsage.From(Merge(default, json));
+
     public static StreamUsage Merge(StreamUsage current, ReadOnlySpan<byte> json)
     {
         try

@@ -90,7 +90,7 @@ public static class OpenAiRelay
 
     /// <summary>Relays a whole JSON body, reading its usage.</summary>
     public static Task<ProviderFailure?> BodyAsync(ProxyContext proxy, HttpResponseMessage upstream, TimeSpan idle) =>
-        UpstreamBody.RelayWholeAsync(proxy, upstream, idle, static json => TokenUsage.TryReadOpenAi(json, out var usage, out _) ? usage : null);
+        UpstreamBody.RelayWholeAsync(proxy, upstream, idle, TokenUsage.OfOpenAiBody);
 
     private static async Task<ProviderFailure?> EndBrokenStreamAsync(ProxyContext proxy, string message, ProviderFailure? failure = null)
     {

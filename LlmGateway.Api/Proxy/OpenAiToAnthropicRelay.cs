@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Messages;
@@ -104,45 +102,13 @@ public static class OpenAiToAnthropicRelay
 
     public static async Task<ProviderFailure?> BodyAsync(ProxyContext proxy, HttpResponseMessage upstream, TimeSpan idle)
     {
-        var http = proxy.Http;
-        JsonObject? completion;
-        try
+        var (completion, failure) = await UpstreamBody.ReadObjectAsync(proxy, upstream, idle, TokenUsage.OfOpenAiBody);
+        if (failure is not null || completion is null)
         {
-            var (buffer, length) = await UpstreamBody.ReadAllAsync(upstream, idle, http.RequestAborted);
-            try
-            {
-                if (TokenUsage.TryReadOpenAi(buffer.AsSpan(0, length), out var usage, out _))
-                {
-                    proxy.Usage = usage;
-                }
-
-                completion = length == 0 ? null : JsonNode.Parse(buffer.AsSpan(0, length)) as JsonObject;
-            }
-            catch (JsonException)
-            {
-                completion = null;
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
-        catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
-        {
-            return UpstreamBody.ReadFailure(ex);
+            return failure ?? new ProviderFailure(FailureKind.ServerError, 200, "the provider answered 200 without a completion object");
         }
 
-        if (completion is null)
-        {
-            return new ProviderFailure(FailureKind.ServerError, 200, "the provider answered 200 without a completion object");
-        }
-
-        var message = MessagesResponseMapper.ToAnthropic(completion, proxy.Group.Name, MessageId(proxy));
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(message, TranslationJson.Options);
-        proxy.Timings.UpstreamFirstByte = System.Diagnostics.Stopwatch.GetElapsedTime(proxy.UpstreamStarted);
-        ClientResponse.Start(proxy, stream: false);
-        http.Response.ContentLength = bytes.Length;
-        await http.Response.Body.WriteAsync(bytes, http.RequestAborted);
+        await UpstreamBody.WriteTranslatedAsync(proxy, MessagesResponseMapper.ToAnthropic(completion, proxy.Group.Name, MessageId(proxy)));
         return null;
     }
 

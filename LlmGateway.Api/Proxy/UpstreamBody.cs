@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Providers;
 
@@ -51,6 +52,55 @@ public static class UpstreamBody
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// Reads a whole body to translate it: the JSON object it holds (null when it is empty or not an object), with its
+    /// usage taken from the raw bytes; a failed read is the provider's failure.
+    /// </summary>
+    public static async Task<(JsonObject? Json, ProviderFailure? Failure)> ReadObjectAsync(
+        ProxyContext proxy, HttpResponseMessage upstream, TimeSpan idle, UsageReader readUsage)
+    {
+        var http = proxy.Http;
+        byte[] buffer;
+        int length;
+        try
+        {
+            (buffer, length) = await ReadAllAsync(upstream, idle, http.RequestAborted);
+        }
+        catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
+        {
+            return (null, ReadFailure(ex));
+        }
+
+        try
+        {
+            var json = length == 0 ? null : JsonNode.Parse(buffer.AsSpan(0, length)) as JsonObject;
+            if (json is not null && readUsage(buffer.AsSpan(0, length)) is { } usage)
+            {
+                proxy.Usage = usage;
+            }
+
+            return (json, null);
+        }
+        catch (JsonException)
+        {
+            return (null, null);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Answers the client with a translated whole body.</summary>
+    public static async Task WriteTranslatedAsync(ProxyContext proxy, JsonObject body)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(body, TranslationJson.Options);
+        proxy.Timings.UpstreamFirstByte = System.Diagnostics.Stopwatch.GetElapsedTime(proxy.UpstreamStarted);
+        ClientResponse.Start(proxy, stream: false);
+        proxy.Http.Response.ContentLength = bytes.Length;
+        await proxy.Http.Response.Body.WriteAsync(bytes, proxy.Http.RequestAborted);
     }
 
     /// <summary>Reads the body into a pooled buffer; each read waits at most <paramref name="idle"/>.</summary>

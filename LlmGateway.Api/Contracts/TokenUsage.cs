@@ -2,10 +2,17 @@ using System.Text.Json;
 
 namespace LlmGateway.Api.Contracts;
 
-/// <summary>Token counts of one response, as billed: cached and reasoning tokens are part of prompt and completion.</summary>
-public readonly record struct TokenUsage(long PromptTokens, long CompletionTokens, long CachedTokens = 0, long ReasoningTokens = 0)
+/// <summary>
+/// Token counts of one response, as billed and in every format's terms at once (the canonical usage): cached reads
+/// (<see cref="CachedTokens"/>) and cache writes (<see cref="CacheWriteTokens"/>) are part of <see cref="PromptTokens"/>,
+/// reasoning tokens part of <see cref="CompletionTokens"/>.
+/// </summary>
+public readonly record struct TokenUsage(long PromptTokens, long CompletionTokens, long CachedTokens = 0, long ReasoningTokens = 0, long CacheWriteTokens = 0)
 {
     public long TotalTokens => PromptTokens + CompletionTokens;
+
+    /// <summary>Prompt tokens neither read from nor written to a prompt cache (Anthropic's <c>input_tokens</c>).</summary>
+    public long UncachedPromptTokens => Math.Max(0, PromptTokens - CachedTokens - CacheWriteTokens);
 
     public static TokenUsage From(StreamUsage usage) =>
         new(usage.PromptTokens, usage.OutputTokens, usage.CacheReadInputTokens);

@@ -64,7 +64,8 @@ public static class GatewayServices
         builder.Services.AddSingleton<UpstreamSender>();
         builder.Services.AddSingleton<ProviderRegistry>();
         builder.AddGatewayRouting();
-        builder.Services.AddSingleton<ChatProxy>();
+        builder.Services.AddSingleton<Routing.UpstreamAttempts>();
+        builder.Services.AddSingleton<Routing.Failover>();
         builder.AddResponseCache();
         builder.Services.AddSingleton<ProxyServices>();
         builder.Services.AddScoped<Management.ManagementServices>();

@@ -1,6 +1,9 @@
 using LlmGateway.Api;
+using LlmGateway.Api.Auth;
+using LlmGateway.Api.ContentLogs;
 using LlmGateway.Api.Endpoints;
 using LlmGateway.Api.Proxy;
+using LlmGateway.Api.Shutdown;
 
 // Settings files live next to the DLL, so the Api runs the same from any working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -20,9 +23,17 @@ app.UseExceptionHandler();
 app.MapDefaultEndpoints(healthPath: "/health/aggregate");
 app.MapHealthApi();
 app.MapModelInfoApi();
-app.MapChatCompletionsApi();
-app.MapMessagesApi();
-app.MapEmbeddingsApi();
+
+// The proxy routes (docs/architecture.md): counted in flight, authenticated once, content captured when opted in,
+// then ProxyPipeline: body, model, limits and budget, cache, failover through the deployments, settle, usage event.
+var proxy = app.MapGroup("")
+    .AddEndpointFilter<InFlightFilter>()
+    .AddEndpointFilter<ProxyAuthentication>()
+    .AddEndpointFilter<ContentCapture>();
+proxy.MapChatCompletionsApi();
+proxy.MapMessagesApi();
+proxy.MapEmbeddingsApi();
+
 app.MapModelsApi();
 app.MapTeamsApi();
 app.MapKeysApi();

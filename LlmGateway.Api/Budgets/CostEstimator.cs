@@ -1,6 +1,4 @@
-using System.Text;
 using LlmGateway.Api.Configuration;
-using Microsoft.ML.Tokenizers;
 
 namespace LlmGateway.Api.Budgets;
 
@@ -11,15 +9,6 @@ namespace LlmGateway.Api.Budgets;
 public sealed class CostEstimator(PriceTable prices)
 {
     private const int DefaultMaxOutputTokens = 4096;
-    private const int TokenizeUpToBytes = 32 * 1024;
-    private static readonly Lazy<Tokenizer> Tokenizer = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"));
-
-    /// <summary>Prompt tokens, counted with the o200k tokenizer on small bodies and approximated (bytes/3) on large ones.</summary>
-    public static long EstimatePromptTokens(ReadOnlySpan<byte> body) =>
-        body.Length <= TokenizeUpToBytes
-            ? Tokenizer.Value.CountTokens(Encoding.UTF8.GetString(body))
-            : body.Length / 3;
-
     public (long Tokens, decimal Cost) WorstCase(ModelGroup group, long promptTokens, long? requestedMaxTokens)
     {
         var worstCost = 0m;

@@ -48,6 +48,9 @@ public sealed class PriceTable
         ["text-embedding-3-large"] = new(0.00000013m, 0, null, true),
     }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The one price computation of an answer: what <paramref name="usage"/> costs on the deployment; null when its price is unknown.</summary>
+    public decimal? CostOf(DeploymentConfig deployment, TokenUsage usage) => For(deployment) is { Known: true } price ? price.Cost(usage) : null;
+
     public Price For(DeploymentConfig deployment)
     {
         var info = deployment.ModelInfo;

@@ -1,9 +1,12 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using LlmGateway.Api.Auth;
 using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Budgets;
+using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Proxy;
+using LlmGateway.Api.Relay;
+using LlmGateway.Api.Routing;
 using StackExchange.Redis;
 
 namespace LlmGateway.Api.Caching;
@@ -12,7 +15,7 @@ namespace LlmGateway.Api.Caching;
 /// The exact-match response cache in Redis (docs/caching.md): planned before admission, looked up after it and
 /// before routing, stored after a complete answer. A Redis failure is a miss, never a failed request.
 /// </summary>
-public sealed class ResponseCache(CacheSettings settings, IConnectionMultiplexer redis, ILogger<ResponseCache> logger)
+public sealed class ResponseCache(CacheSettings settings, IConnectionMultiplexer redis, PriceTable prices, ILogger<ResponseCache> logger)
 {
     private static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(10);
     private long lastWarning;
@@ -72,50 +75,46 @@ public sealed class ResponseCache(CacheSettings settings, IConnectionMultiplexer
     }
 
     /// <summary>Answers from the cache: usage as the original reported it, cost 0 to the caller, the original cost as saved.</summary>
-    public async Task ServeAsync(ProxyContext proxy, CachePlan plan, CachedResponse cached)
+    public async Task<ProxyOutcome> ServeAsync(ProxyContext proxy, CachePlan plan, CachedResponse cached)
     {
-        proxy.Usage = cached.Usage;
-        proxy.CacheHit = true;
-        proxy.SavedCost = cached.SavedCost;
         CacheMetrics.Hits.Add(1, plan.Tags);
         CacheMetrics.SavedUsd.Add((double)cached.SavedCost, plan.Tags);
         await CacheReplay.WriteAsync(proxy, cached, plan.Stream, plan.IncludeUsage);
+        return ProxyOutcome.None with { Usage = cached.Usage, CacheHit = true, SavedCost = cached.SavedCost };
     }
 
     /// <summary>
-    /// Runs the upstream call, copying what the client receives. A complete answer is stored just before its last byte
-    /// is sent, so a client that has the whole answer finds it cached on its next identical request.
+    /// Where the relay hands a complete answer when the request's answer may be stored: just before its last byte is sent,
+    /// so a client that has the whole answer finds it cached on its next identical request. Null when nothing is stored.
     /// </summary>
-    public async Task ProxyAsync(ProxyContext proxy, CachePlan? plan, Func<Task> proxyAsync)
-    {
-        proxy.Http.Response.Headers["x-gateway-cache"] = "miss";
-        if (plan is not { Store: true })
-        {
-            await proxyAsync();
-            return;
-        }
+    public Func<CompletedAnswer, DeploymentConfig, Task>? CaptureFor(ProxyContext proxy, CachePlan? plan) =>
+        plan is { Store: true } ? (answer, deployment) => StoreAsync(proxy, plan, answer, deployment) : null;
 
-        using var capture = ResponseCapture.Install(proxy.Http, settings.MaxEntryBytes);
-        capture.OnComplete = () => StoreAsync(proxy, plan, capture);
-        await proxyAsync();
-        await capture.CompleteOnceAsync();
-    }
-
-    private async Task StoreAsync(ProxyContext proxy, CachePlan plan, ResponseCapture capture)
+    private async Task StoreAsync(ProxyContext proxy, CachePlan plan, CompletedAnswer answer, DeploymentConfig deployment)
     {
         try
         {
-            if (Complete(proxy, plan, capture) is { } body)
+            if (proxy.Http.RequestAborted.IsCancellationRequested || answer.Usage is not { } usage || Body(proxy, answer) is not { } body)
             {
-                var cost = proxy.Deployment is { } deployment && proxy.CostOf?.Invoke(deployment, proxy.Usage!.Value) is { } known ? known : 0m;
-                await WriteEntryAsync(plan, new CachedResponse(body, proxy.Usage!.Value, cost, DateTimeOffset.UtcNow));
+                return;
             }
+
+            await WriteEntryAsync(plan, new CachedResponse(body, usage, prices.CostOf(deployment, usage) ?? 0m, DateTimeOffset.UtcNow));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Storing is best effort: it must never break the answer being sent.
             logger.LogWarning("Storing an answer in the response cache failed ({Error})", ex.GetType().Name);
         }
+    }
+
+    /// <summary>The client's whole body: as sent, or a stream's folded answer encoded as the client's non-stream body.</summary>
+    private byte[]? Body(ProxyContext proxy, CompletedAnswer answer)
+    {
+        var bytes = answer.Body is { } body ? body.ToArray()
+            : answer.Folded is { } folded ? proxy.Client.EncodeBody(folded, CacheReplay.IdentityOf(proxy, folded))
+            : null;
+        return bytes is { Length: > 0 } && bytes.Length <= settings.MaxEntryBytes ? bytes : null;
     }
 
     private async Task WriteEntryAsync(CachePlan plan, CachedResponse cached)
@@ -127,36 +126,6 @@ public sealed class ResponseCache(CacheSettings settings, IConnectionMultiplexer
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
             Failed("write", ex, plan);
-        }
-    }
-
-    /// <summary>The non-stream body to store, or null: errors, streams cut short, clients gone and oversized answers are not cached.</summary>
-    private byte[]? Complete(ProxyContext proxy, CachePlan plan, ResponseCapture capture)
-    {
-        var http = proxy.Http;
-        if (http.Response.StatusCode != StatusCodes.Status200OK || proxy.MidStreamFailure is not null || proxy.Usage is null
-            || http.RequestAborted.IsCancellationRequested || capture.Overflowed || capture.Captured.IsEmpty)
-        {
-            return null;
-        }
-
-        if (!plan.Stream)
-        {
-            return capture.Captured.ToArray();
-        }
-
-        try
-        {
-            var folded = proxy.Format == ClientFormat.Anthropic
-                ? StreamFolder.FoldAnthropic(capture.Captured.Span)
-                : StreamFolder.FoldOpenAi(capture.Captured.Span, proxy.Usage.Value);
-            var bytes = folded is null ? null : Encoding.UTF8.GetBytes(folded.ToJsonString());
-            return bytes is not null && bytes.Length <= settings.MaxEntryBytes ? bytes : null;
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
-        {
-            logger.LogDebug("A streamed answer could not be folded for the cache ({Error})", ex.GetType().Name);
-            return null;
         }
     }
 

@@ -1,7 +1,6 @@
 using LlmGateway.Api.Auth;
 using LlmGateway.Api.Data;
 using LlmGateway.Api.Data.Entities;
-using LlmGateway.Api.Shutdown;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
@@ -11,24 +10,17 @@ namespace LlmGateway.Api.ContentLogs;
 /// For a proxy request whose key or team has <c>log_content: true</c>, copies the request and response bodies (bounded) and
 /// stores them in <c>content_logs</c> after the response. Every other request passes untouched: content is never kept by default.
 /// </summary>
-public sealed class ContentCapture(
-    GatewayAuthenticator auth, IServiceScopeFactory scopes, IOptions<ContentLogOptions> options, ILogger<ContentCapture> logger)
+public sealed class ContentCapture(IServiceScopeFactory scopes, IOptions<ContentLogOptions> options, ILogger<ContentCapture> logger)
+    : IEndpointFilter
 {
     private static readonly TimeSpan InsertTimeout = TimeSpan.FromSeconds(2);
 
-    public async Task InvokeAsync(HttpContext context, Func<Task> next)
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
     {
-        if (!HttpMethods.IsPost(context.Request.Method) || !InFlightRequests.IsProxyPath(context.Request.Path))
+        var context = invocation.HttpContext;
+        if (context.Features.Get<Authentication>()?.Caller?.Key is not { LogContent: true } key)
         {
-            await next();
-            return;
-        }
-
-        var (caller, _) = await auth.AuthenticateAsync(context.Request, context.RequestAborted);
-        if (caller?.Key is not { LogContent: true } key)
-        {
-            await next();
-            return;
+            return await next(invocation);
         }
 
         var limit = options.Value.MaxContentBytes;
@@ -38,9 +30,10 @@ public sealed class ContentCapture(
         var response = new TeeStream(originalBody.Stream, limit);
         var teeFeature = new StreamResponseBodyFeature(response, originalBody);
         context.Features.Set<IHttpResponseBodyFeature>(teeFeature);
+        object? result = null;
         try
         {
-            await next();
+            result = await next(invocation);
             await teeFeature.CompleteAsync();
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException && context.RequestAborted.IsCancellationRequested)
@@ -52,6 +45,8 @@ public sealed class ContentCapture(
             context.Features.Set(originalBody);
             await SaveAsync(context, key, request, response);
         }
+
+        return result;
     }
 
     private async Task SaveAsync(HttpContext context, Keys.KeyRecord key, TeeStream request, TeeStream response)
@@ -81,13 +76,4 @@ public sealed class ContentCapture(
             logger.LogWarning("Content log of request {RequestId} not stored: {Error}", context.TraceIdentifier, ex.GetType().Name);
         }
     }
-}
-
-internal sealed class ContentCaptureStartupFilter(ContentCapture capture) : IStartupFilter
-{
-    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-    {
-        app.Use((context, nextMiddleware) => capture.InvokeAsync(context, () => nextMiddleware(context)));
-        next(app);
-    };
 }

@@ -5,7 +5,7 @@ namespace LlmGateway.Api;
 
 public static class ContentLogServices
 {
-    /// <summary>Opt-in content logging (<c>log_content: true</c> on a key or team), its retention job and capture middleware.</summary>
+    /// <summary>Opt-in content logging (<c>log_content: true</c> on a key or team), its retention job and capture filter.</summary>
     public static IHostApplicationBuilder AddContentLogs(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ContentLogOptions>().BindConfiguration("Gateway")
@@ -13,7 +13,6 @@ public static class ContentLogServices
                 "Gateway:ContentLogRetention, Gateway:ContentLogSweepInterval and Gateway:MaxContentBytes must be positive")
             .ValidateOnStart();
         builder.Services.AddSingleton<ContentCapture>();
-        builder.Services.AddTransient<IStartupFilter, ContentCaptureStartupFilter>();
         builder.Services.AddHostedService<ContentLogRetention>();
         return builder;
     }

@@ -1,5 +1,9 @@
+using LlmGateway.Api.ClientApis;
+using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Providers;
 using LlmGateway.Api.Proxy;
+using LlmGateway.Api.Translation;
 
 namespace LlmGateway.Api.Endpoints;
 
@@ -14,6 +18,13 @@ public static class ChatCompletionsApi
     }
 
     private static Task HandleAsync(HttpContext context, [AsParameters] ProxyServices services) =>
-        ProxyPipeline.RunAsync<ChatRequest>(context, services, ClientFormat.OpenAi, ChatRequest.TryRead,
-            r => new RequestFacts(r.Model, r.MaxTokens, r.Stream, r.User), services.Proxy.ChatCompletionsAsync, "chat_completions");
+        ProxyPipeline.RunAsync<ChatRequest>(context, services, ClientAdapters.ChatCompletions, ChatRequest.TryRead,
+            r => new RequestFacts(r.Model, r.MaxTokens, r.Stream, r.User),
+            r => new CallShape(UpstreamOperation.Chat, r.Stream, r.IncludeUsage, deployment => new BodyRewriter.Options(deployment.ProviderModel)
+            {
+                ForceIncludeUsage = r.Stream,
+                MaxTokensCeiling = deployment.MaxTokens,
+                KeepMockResponse = deployment.Provider == ProviderKind.Mock,
+            }),
+            "chat_completions");
 }

@@ -1,4 +1,7 @@
+using LlmGateway.Api.ClientApis;
 using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Providers;
+using LlmGateway.Api.Translation;
 using LlmGateway.Api.Proxy;
 
 namespace LlmGateway.Api.Endpoints;
@@ -14,6 +17,8 @@ public static class EmbeddingsApi
     }
 
     private static Task HandleAsync(HttpContext context, [AsParameters] ProxyServices services) =>
-        ProxyPipeline.RunAsync<EmbeddingsRequest>(context, services, ClientFormat.OpenAi, EmbeddingsRequest.TryRead,
-            r => new RequestFacts(r.Model, null, false, null), services.Proxy.EmbeddingsAsync, "embeddings");
+        ProxyPipeline.RunAsync<EmbeddingsRequest>(context, services, ClientAdapters.ChatCompletions, EmbeddingsRequest.TryRead,
+            r => new RequestFacts(r.Model, null, false, null),
+            r => new CallShape(UpstreamOperation.Embeddings, false, false, deployment => new BodyRewriter.Options(deployment.ProviderModel)),
+            "embeddings");
 }

@@ -1,5 +1,8 @@
+using LlmGateway.Api.ClientApis;
 using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Providers;
 using LlmGateway.Api.Proxy;
+using LlmGateway.Api.Translation;
 
 namespace LlmGateway.Api.Endpoints;
 
@@ -13,6 +16,9 @@ public static class MessagesApi
     }
 
     private static Task HandleAsync(HttpContext context, [AsParameters] ProxyServices services) =>
-        ProxyPipeline.RunAsync<MessagesRequest>(context, services, ClientFormat.Anthropic, MessagesRequest.TryRead,
-            r => new RequestFacts(r.Model, r.MaxTokens, r.Stream, null), services.Proxy.MessagesAsync, "messages");
+        ProxyPipeline.RunAsync<MessagesRequest>(context, services, ClientAdapters.Messages, MessagesRequest.TryRead,
+            r => new RequestFacts(r.Model, r.MaxTokens, r.Stream, null),
+            r => new CallShape(UpstreamOperation.Chat, r.Stream, false,
+                deployment => new BodyRewriter.Options(deployment.ProviderModel) { MaxTokensCeiling = deployment.MaxTokens }),
+            "messages");
 }

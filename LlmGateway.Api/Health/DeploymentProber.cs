@@ -3,7 +3,7 @@ using System.Text.Json;
 using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Providers;
-using LlmGateway.Api.Proxy;
+using LlmGateway.Api.Streaming;
 using LlmGateway.Api.Routing;
 using Polly;
 
@@ -86,7 +86,8 @@ public sealed class DeploymentProber(
             return RoutingErrors.Describe(failure);
         }
 
-        var (buffer, length) = await UpstreamBody.ReadAllAsync(upstream.Message!, MaxProbeTime, ct);
+        using var deadline = new ReadDeadline(ct, MaxProbeTime);
+        var (buffer, length) = await deadline.ReadAllAsync(upstream.Message!);
         try
         {
             TokenUsage? usage = provider.Format == WireFormat.OpenAi && TokenUsage.TryReadOpenAi(buffer.AsSpan(0, length), out var read, out _) ? read : null;

@@ -1,14 +1,17 @@
 using LlmGateway.Api.Configuration;
+using LlmGateway.Api.Translation;
 
 namespace LlmGateway.Api.Providers;
 
 /// <summary>
-/// A provider adapter: where a deployment's requests go and how they authenticate. Body mapping lives beside it
-/// (in the provider's folder); sending and failure classification are shared (<see cref="UpstreamSender"/>).
+/// A provider's endpoint: where a deployment's requests go and how they authenticate, plus the <see cref="Adapter"/> of
+/// the format it speaks. Sending and failure classification are shared (<see cref="UpstreamSender"/>).
 /// </summary>
 public interface IChatProvider
 {
-    WireFormat Format { get; }
+    IUpstreamAdapter Adapter { get; }
+
+    WireFormat Format => Adapter.Format;
 
     bool Supports(UpstreamOperation operation);
 
@@ -17,4 +20,28 @@ public interface IChatProvider
 }
 
 /// <summary>The few client headers a provider may pass on, validated (no CR, LF or NUL).</summary>
-public readonly record struct UpstreamHeaders(string? AnthropicVersion, string? AnthropicBeta);
+public readonly record struct UpstreamHeaders(string? AnthropicVersion, string? AnthropicBeta)
+{
+    /// <summary>Only Anthropic's own version and beta flags pass, and only when they are plain tokens.</summary>
+    public static UpstreamHeaders From(HttpRequest request) => new(
+        SafeToken(request.Headers["anthropic-version"].ToString()),
+        SafeToken(request.Headers["anthropic-beta"].ToString()));
+
+    private static string? SafeToken(string value)
+    {
+        if (value.Length is 0 or > 512)
+        {
+            return null;
+        }
+
+        foreach (var c in value)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ',' or ' '))
+            {
+                return null;
+            }
+        }
+
+        return value;
+    }
+}

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using LlmGateway.Api.Configuration;
-using LlmGateway.Api.Routing;
 
 namespace LlmGateway.Api.Providers;
 
@@ -50,11 +49,7 @@ public sealed class UpstreamSender(UpstreamClients clients, GatewayConfig config
         var elapsed = Stopwatch.GetElapsedTime(started);
         if (response.IsSuccessStatusCode)
         {
-            if (firstByte is { } limit)
-            {
-                response.Content = new FirstByteDeadlineContent(response.Content, limit - elapsed, limit);
-            }
-
+            // The rest of a ttfb_timeout bounds the body's first byte: the relay's read deadline applies it.
             return UpstreamResponse.Succeeded(response, elapsed);
         }
 

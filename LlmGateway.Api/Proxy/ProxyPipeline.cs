@@ -1,9 +1,13 @@
 using System.Globalization;
 using LlmGateway.Api.Auth;
+using LlmGateway.Api.Caching;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Limits;
+using LlmGateway.Api.Relay;
+using LlmGateway.Api.Routing;
 using LlmGateway.Api.Spend;
 using LlmGateway.Api.Telemetry;
+using LlmGateway.Api.Translation;
 
 namespace LlmGateway.Api.Proxy;
 
@@ -17,17 +21,19 @@ public static class ProxyPipeline
     public delegate bool RequestReader<TRequest>(JsonBody body, out TRequest request, out GatewayError? error);
 
     public static async Task RunAsync<TRequest>(
-        HttpContext context, ProxyServices services, ClientFormat format, RequestReader<TRequest> read,
-        Func<TRequest, RequestFacts> facts, Func<ProxyContext, TRequest, Task> proxyAsync, string callType)
+        HttpContext context, ProxyServices services, IClientAdapter client, RequestReader<TRequest> read,
+        Func<TRequest, RequestFacts> facts, Func<TRequest, CallShape> shape, string callType)
         where TRequest : class
     {
-        var timings = new RequestTimings();
+        var format = client.Format;
+        var timings = RequestTimings.Of(context);
         var started = DateTimeOffset.UtcNow;
         var rejection = new Rejection(context, services, format, callType, started, timings);
         Admission? admission = null;
         try
         {
-            var (caller, error) = await services.Auth.AuthenticateAsync(context.Request, context.RequestAborted);
+            var (caller, error) = context.Features.Get<Authentication>()
+                ?? throw new InvalidOperationException("Proxy routes authenticate in ProxyAuthentication (Program.cs).");
             if (error is not null)
             {
                 await rejection.SendAsync(error);
@@ -35,7 +41,6 @@ public static class ProxyPipeline
             }
 
             rejection.Caller = caller;
-            timings.EndAuth();
             var (body, tooLarge) = await RequestBody.ReadAsync(context, services.Options.MaxRequestBodyBytes);
             if (tooLarge is not null)
             {
@@ -74,10 +79,12 @@ public static class ProxyPipeline
                 return;
             }
 
+            var callShape = shape(request);
+            var route = new RouteRequest(callShape.Operation, json);
             admission = Admission.Unlimited;
             if (caller.Key is { } limited)
             {
-                var promptTokens = Budgets.CostEstimator.EstimatePromptTokens(json.Bytes.Span);
+                var promptTokens = route.EstimatedPromptTokens;
                 var (_, worstCost) = services.Costs.WorstCase(group, promptTokens, requestFacts.MaxTokens);
                 var tokenReservation = promptTokens + (requestFacts.MaxTokens ?? 0);
                 admission = await services.Limits.AdmitAsync(limited, group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted);
@@ -92,27 +99,16 @@ public static class ProxyPipeline
             }
 
             timings.EndLimits();
-            var proxy = new ProxyContext(context, format, group, timings)
-            {
-                CostOf = (deployment, usage) => services.Prices.For(deployment) is { Known: true } price ? price.Cost(usage) : null,
-            };
+            var proxy = new ProxyContext(context, client, group, timings);
+            var outcome = ProxyOutcome.None;
             try
             {
-                var cached = await services.Cache.LookupAsync(cachePlan);
-                timings.EndCache();
-                if (cached is not null)
-                {
-                    await services.Cache.ServeAsync(proxy, cachePlan!, cached);
-                }
-                else
-                {
-                    await services.Cache.ProxyAsync(proxy, cachePlan, () => proxyAsync(proxy, request));
-                }
+                outcome = await ProxyAsync(services, proxy, cachePlan, route, callShape);
             }
             finally
             {
                 // Settled whatever happened (success, upstream error, client gone): the reservation never leaks.
-                await FinishAsync(services, caller, proxy, admission, requestFacts, started);
+                await FinishAsync(services, caller, proxy, outcome, admission, requestFacts, started);
                 admission = null;
             }
         }
@@ -144,18 +140,38 @@ public static class ProxyPipeline
             services.Usage.RecordAsync(UsageEvents.Rejected(context, Caller, Facts, callType, started, timings, error)).AsTask();
     }
 
-    private static async Task FinishAsync(ProxyServices services, Caller caller, ProxyContext proxy, Admission admission, RequestFacts facts, DateTimeOffset started)
+    /// <summary>The cache answers, or the deployments do (their answer stored in the cache when it may be).</summary>
+    private static async Task<ProxyOutcome> ProxyAsync(ProxyServices services, ProxyContext proxy, CachePlan? cachePlan, RouteRequest route, CallShape shape)
     {
-        var usage = proxy.Usage ?? default;
-        var price = proxy.Deployment is { } deployment ? services.Prices.For(deployment) : Budgets.Price.Unknown;
-        var cost = proxy.Usage is null || proxy.CacheHit ? 0m : price.Cost(usage);
+        var cached = await services.Cache.LookupAsync(cachePlan);
+        proxy.Timings.EndCache();
+        if (cached is not null)
+        {
+            return await services.Cache.ServeAsync(proxy, cachePlan!, cached);
+        }
+
+        proxy.Http.Response.Headers["x-gateway-cache"] = "miss";
+        var call = new UpstreamCall(route,
+            new UpstreamRequestBuilder(proxy.Client, route.Body!, shape.PassThrough, services.DropParams), shape.Stream, new StreamEncoderOptions(shape.IncludeUsage))
+        {
+            Capture = services.Cache.CaptureFor(proxy, cachePlan),
+        };
+        return await services.Failover.RunAsync(proxy, call);
+    }
+
+    private static async Task FinishAsync(
+        ProxyServices services, Caller caller, ProxyContext proxy, ProxyOutcome outcome, Admission admission, RequestFacts facts, DateTimeOffset started)
+    {
+        var usage = outcome.Usage ?? default;
+        var known = outcome.Usage is null || outcome.CacheHit ? 0m : outcome.Deployment is { } deployment ? services.Prices.CostOf(deployment, usage) : null;
+        var cost = known ?? 0m;
         // The settle script and the usage event's XADD are both sent before either is awaited: one Redis round trip.
         var settle = services.Limits.SettleAsync(admission, proxy.RequestId, usage.TotalTokens, cost);
         var status = proxy.Http.Response.StatusCode;
-        var record = services.Usage.RecordAsync(UsageEvents.From(proxy, caller, facts, started, usage, cost,
-            priceUnknown: proxy.Usage is not null && !proxy.CacheHit && !price.Known,
-            status: status < 400 && proxy.MidStreamFailure is null ? "success" : UsageEvents.StatusOf(status, proxy)));
-        GatewayMetrics.RequestFinished(proxy, caller, cost);
+        var record = services.Usage.RecordAsync(UsageEvents.From(proxy, outcome, caller, facts, started, cost,
+            priceUnknown: known is null,
+            status: status < 400 && !outcome.BrokeMidStream ? "success" : UsageEvents.StatusOf(status, outcome)));
+        GatewayMetrics.RequestFinished(proxy, outcome, caller, cost);
         await settle;
         await record;
     }

@@ -8,13 +8,14 @@ namespace LlmGateway.Api.Proxy;
 
 /// <summary>What every proxy route handler needs, grouped for <c>[AsParameters]</c>.</summary>
 public sealed class ProxyServices(
-    GatewayAuthenticator auth, ModelCatalog catalog, ChatProxy proxy, ProxyOptions options,
+    GatewayAuthenticator auth, ModelCatalog catalog, Routing.Failover failover, GatewayConfig config, ProxyOptions options,
     LimitsGate limits, CostEstimator costs, PriceTable prices, IUsageRecorder usage, ILogger<ProxyServices> logger,
     Caching.ResponseCache cache)
 {
     public GatewayAuthenticator Auth { get; } = auth;
     public ModelCatalog Catalog { get; } = catalog;
-    public ChatProxy Proxy { get; } = proxy;
+    public Routing.Failover Failover { get; } = failover;
+    public bool DropParams { get; } = config.LitellmSettings.DropParams;
     public ProxyOptions Options { get; } = options;
     public LimitsGate Limits { get; } = limits;
     public CostEstimator Costs { get; } = costs;
@@ -30,6 +31,9 @@ public sealed class ProxyOptions
     /// <summary>Bodies over this are refused with 413 before they are read (default 10 MiB).</summary>
     public long MaxRequestBodyBytes { get; set; } = 10 * 1024 * 1024;
 }
+
+/// <summary>How a request goes upstream: its operation, whether it streams, and the pass-through rewrite for a deployment.</summary>
+public sealed record CallShape(Providers.UpstreamOperation Operation, bool Stream, bool IncludeUsage, Func<DeploymentConfig, Translation.BodyRewriter.Options> PassThrough);
 
 /// <summary>The facts of a request the pipeline needs, whatever its wire format.</summary>
 public readonly record struct RequestFacts(string Model, long? MaxTokens, bool Stream, string? User)

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using LlmGateway.Api.Auth;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Providers;
+using LlmGateway.Api.Relay;
+using LlmGateway.Api.Routing;
 using LlmGateway.Api.Spend;
 using LlmGateway.Api.Telemetry;
 
@@ -10,9 +12,10 @@ namespace LlmGateway.Api.Proxy;
 /// <summary>Builds the usage event of a request from what the pipeline saw. Never content: sizes, ids and timings only.</summary>
 public static class UsageEvents
 {
-    public static UsageEvent From(ProxyContext proxy, Caller caller, RequestFacts facts, DateTimeOffset started,
-        TokenUsage usage, decimal cost, bool priceUnknown, string status)
+    public static UsageEvent From(ProxyContext proxy, ProxyOutcome outcome, Caller caller, RequestFacts facts, DateTimeOffset started,
+        decimal cost, bool priceUnknown, string status)
     {
+        var usage = outcome.Usage ?? default;
         var timings = proxy.Timings;
         var total = timings.Elapsed;
         var upstream = timings.Upstream;
@@ -29,16 +32,16 @@ public static class UsageEvents
             EndUser = facts.User ?? NullIfEmpty(proxy.Http.Request.Headers["x-gateway-end-user"].ToString()),
             Tags = Tags(proxy.Http, caller),
             ModelGroup = proxy.Group.Name,
-            Model = proxy.Deployment?.ProviderModel,
-            Provider = proxy.Deployment is { } d ? ProviderRegistry.Name(d.Provider) : null,
-            ApiBase = proxy.Deployment?.ApiBase?.GetLeftPart(UriPartial.Authority),
-            DeploymentId = proxy.Deployment?.Id,
-            Attempts = proxy.Attempts,
+            Model = outcome.Deployment?.ProviderModel,
+            Provider = outcome.Deployment is { } d ? ProviderRegistry.Name(d.Provider) : null,
+            ApiBase = outcome.Deployment?.ApiBase?.GetLeftPart(UriPartial.Authority),
+            DeploymentId = outcome.Deployment?.Id,
+            Attempts = outcome.Attempts,
             StatusCode = proxy.Http.Response.StatusCode,
             Status = status,
             Spend = cost,
-            CacheHit = proxy.CacheHit,
-            SavedCost = proxy.SavedCost,
+            CacheHit = outcome.CacheHit,
+            SavedCost = outcome.SavedCost,
             PriceUnknown = priceUnknown,
             PromptTokens = usage.PromptTokens,
             CompletionTokens = usage.CompletionTokens,
@@ -79,9 +82,9 @@ public static class UsageEvents
         OverheadMs = timings.Elapsed.TotalMilliseconds,
     };
 
-    public static string StatusOf(int statusCode, ProxyContext proxy) => proxy.MidStreamFailure is { } midStream
-        ? "stream_" + Snake(midStream.Kind)
-        : proxy.LastFailure is { } failure ? "upstream_" + Snake(failure.Kind) : $"http_{statusCode}";
+    public static string StatusOf(int statusCode, ProxyOutcome outcome) => outcome.Failure is not { } failure
+        ? $"http_{statusCode}"
+        : (outcome.Committed ? "stream_" : "upstream_") + Snake(failure.Kind);
 
     /// <summary>Tags for attribution: the key's own, plus the <c>x-gateway-tags</c> header (comma-separated, bounded).</summary>
     private static IReadOnlyList<string> Tags(HttpContext context, Caller caller)

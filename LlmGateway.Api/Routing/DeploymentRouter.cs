@@ -60,8 +60,11 @@ public sealed class DeploymentRouter(
         return new RoutePlan(group, ordered, skipped, retryAfter);
     }
 
+    /// <summary>Takes the deployment for one attempt (<see cref="DeploymentLease"/>); a refused lease says why it cannot be tried.</summary>
+    public async Task<DeploymentLease> EnterAsync(RouteCandidate candidate) => new(this, candidate, await TryEnterAsync(candidate));
+
     /// <summary>Takes the deployment's half-open lock (probes) and a slot of its rpm; a reason to skip it when it cannot have them.</summary>
-    public async Task<SkipReason?> TryEnterAsync(RouteCandidate candidate)
+    private async Task<SkipReason?> TryEnterAsync(RouteCandidate candidate)
     {
         var deployment = candidate.Deployment;
         if (candidate.IsProbe && !await store.TryAcquireProbeAsync(deployment.Id, ProbeLock()))
@@ -82,13 +85,13 @@ public sealed class DeploymentRouter(
         return null;
     }
 
-    public IDisposable Track(DeploymentConfig deployment) => stats.Start(deployment.Id);
+    internal IDisposable Track(DeploymentConfig deployment) => stats.Start(deployment.Id);
 
     /// <summary>
     /// The deployment answered with a success status: a tripped (half-open) deployment is closed again everywhere at
     /// once, before the body is relayed, so the client's next request — and every replica's — may use it.
     /// </summary>
-    public async Task AnsweredAsync(RouteCandidate candidate)
+    internal async Task AnsweredAsync(RouteCandidate candidate)
     {
         var deployment = candidate.Deployment;
         if (candidate.IsProbe || store.Local(deployment.Id).Tripped)
@@ -99,7 +102,7 @@ public sealed class DeploymentRouter(
         }
     }
 
-    public async Task RecordSuccessAsync(RouteCandidate candidate, TimeSpan firstByte, TokenUsage? usage)
+    internal async Task RecordSuccessAsync(RouteCandidate candidate, TimeSpan firstByte, TokenUsage? usage)
     {
         var deployment = candidate.Deployment;
         stats.RecordLatency(deployment.Id, firstByte);
@@ -115,7 +118,7 @@ public sealed class DeploymentRouter(
     /// Counts a failure: 429, 503 and 529 (and any failure of a half-open probe) cool the deployment down at once, other
     /// retryable failures after <c>allowed_fails</c> within a minute; the request's own errors (4xx) never do.
     /// </summary>
-    public async Task RecordFailureAsync(RouteCandidate candidate, ProviderFailure failure)
+    internal async Task RecordFailureAsync(RouteCandidate candidate, ProviderFailure failure)
     {
         var deployment = candidate.Deployment;
         var error = $"{ProviderName(deployment)} → {RoutingErrors.Describe(failure)}";
@@ -155,7 +158,7 @@ public sealed class DeploymentRouter(
     }
 
     /// <summary>Releases what <see cref="TryEnterAsync"/> took when the attempt ended without an outcome (client gone).</summary>
-    public Task AbandonAsync(RouteCandidate candidate) =>
+    internal Task AbandonAsync(RouteCandidate candidate) =>
         candidate.IsProbe ? store.ReleaseProbeAsync(candidate.Deployment.Id) : Task.CompletedTask;
 
     public static string ProviderName(DeploymentConfig deployment) => $"{ProviderRegistry.Name(deployment.Provider)}/{deployment.ProviderModel}";

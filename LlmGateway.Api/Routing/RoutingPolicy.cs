@@ -44,6 +44,9 @@ public sealed class RoutingPolicy
     /// <summary>Longest provider <c>Retry-After</c> honoured as a cooldown.</summary>
     public static readonly TimeSpan MaxCooldown = TimeSpan.FromHours(1);
 
+    /// <summary>A provider's Retry-After beyond this is not waited for by <c>num_retries</c> passes: the client hears it instead.</summary>
+    public static readonly TimeSpan MaxHonouredRetryAfter = TimeSpan.FromSeconds(10);
+
     public static IReadOnlyList<string> FallbacksOf(IReadOnlyList<FallbackRule> rules, string group) =>
         rules.FirstOrDefault(r => r.ModelGroup == group)?.Fallbacks ?? [];
 }

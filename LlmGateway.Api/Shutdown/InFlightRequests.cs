@@ -5,7 +5,6 @@ namespace LlmGateway.Api.Shutdown;
 /// <summary>Proxy requests being served, counted so that shutdown can wait for them (and exported as a metric).</summary>
 public sealed class InFlightRequests
 {
-    private static readonly string[] ProxyPaths = ["/v1/chat/completions", "/chat/completions", "/v1/messages", "/v1/embeddings", "/embeddings"];
     private readonly Lock gate = new();
     private TaskCompletionSource? idle;
     private int count;
@@ -27,17 +26,9 @@ public sealed class InFlightRequests
         }
     }
 
-    public static bool IsProxyPath(PathString path) => ProxyPaths.Any(p => path.Equals(p, StringComparison.OrdinalIgnoreCase));
-
-    /// <summary>Middleware: counts proxy requests from arrival until the pipeline (usage recorded) is done.</summary>
-    public async Task TrackAsync(HttpContext context, Func<Task> next)
+    /// <summary>Counts a proxy request from arrival until its pipeline (usage recorded) is done.</summary>
+    public async Task<object?> TrackAsync(HttpContext context, Func<ValueTask<object?>> next)
     {
-        if (!HttpMethods.IsPost(context.Request.Method) || !IsProxyPath(context.Request.Path))
-        {
-            await next();
-            return;
-        }
-
         lock (gate)
         {
             count++;
@@ -46,7 +37,7 @@ public sealed class InFlightRequests
         GatewayMetrics.InFlight.Add(1);
         try
         {
-            await next();
+            return await next();
         }
         finally
         {
@@ -66,12 +57,12 @@ public sealed class InFlightRequests
     }
 }
 
-/// <summary>Puts <see cref="InFlightRequests"/> first in the pipeline without touching Program.cs.</summary>
-internal sealed class InFlightStartupFilter(InFlightRequests inFlight) : IStartupFilter
+/// <summary>The first filter of the proxy routes: the request is counted, and its stage timings start.</summary>
+public sealed class InFlightFilter(InFlightRequests inFlight) : IEndpointFilter
 {
-    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        app.Use((context, nextMiddleware) => inFlight.TrackAsync(context, () => nextMiddleware(context)));
-        next(app);
-    };
+        context.HttpContext.Features.Set(new RequestTimings());
+        return await inFlight.TrackAsync(context.HttpContext, () => next(context));
+    }
 }

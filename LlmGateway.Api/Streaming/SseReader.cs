@@ -8,15 +8,13 @@ namespace LlmGateway.Api.Streaming;
 /// Each read waits at most the idle timeout (reset per event), never a total timeout.
 /// <see cref="Raw"/> and <see cref="Data"/> are valid until the next <see cref="ReadAsync"/>.
 /// </summary>
-public sealed class SseReader(Stream stream, TimeSpan idleTimeout) : IAsyncDisposable
+public sealed class SseReader(Stream stream, ReadDeadline deadline) : IAsyncDisposable
 {
     private readonly PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
     private byte[] dataBuffer = ArrayPool<byte>.Shared.Rent(4096);
     private ReadOnlySequence<byte> buffer;
     private SequencePosition consumed;
     private bool holding;
-    private CancellationTokenSource? idle;
-    private CancellationToken linkedTo;
 
     /// <summary>The whole event as received, separator included: what a pass-through writes to the client.</summary>
     public ReadOnlySequence<byte> Raw { get; private set; }
@@ -32,8 +30,8 @@ public sealed class SseReader(Stream stream, TimeSpan idleTimeout) : IAsyncDispo
     /// <summary>Events returned so far.</summary>
     public long Events { get; private set; }
 
-    /// <summary>Advances to the next event; false at the end of the stream. Throws <see cref="TimeoutException"/> when idle too long.</summary>
-    public async ValueTask<bool> ReadAsync(CancellationToken cancellationToken)
+    /// <summary>Advances to the next event; false at the end of the stream. Throws <see cref="TimeoutException"/> when the deadline passes.</summary>
+    public async ValueTask<bool> ReadAsync()
     {
         if (holding)
         {
@@ -42,25 +40,17 @@ public sealed class SseReader(Stream stream, TimeSpan idleTimeout) : IAsyncDispo
             holding = false;
         }
 
-        // One timer per stream, re-armed for every read: not a token source per event.
-        if (idle is null || linkedTo != cancellationToken)
-        {
-            idle?.Dispose();
-            idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            linkedTo = cancellationToken;
-        }
-
         while (true)
         {
-            idle.CancelAfter(idleTimeout);
             ReadResult result;
             try
             {
-                result = await reader.ReadAsync(idle.Token);
+                result = await reader.ReadAsync(deadline.Arm());
+                deadline.Received();
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException ex) when (deadline.Expired(ex))
             {
-                throw new TimeoutException($"The upstream sent nothing for {idleTimeout.TotalSeconds:0.#} s.");
+                throw deadline.Timeout();
             }
 
             buffer = result.Buffer;
@@ -173,7 +163,6 @@ public sealed class SseReader(Stream stream, TimeSpan idleTimeout) : IAsyncDispo
 
     public async ValueTask DisposeAsync()
     {
-        idle?.Dispose();
         await reader.CompleteAsync();
         ArrayPool<byte>.Shared.Return(Interlocked.Exchange(ref dataBuffer, []));
     }

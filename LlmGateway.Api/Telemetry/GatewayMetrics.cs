@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using LlmGateway.Api.Auth;
 using LlmGateway.Api.Providers;
-using LlmGateway.Api.Proxy;
+using LlmGateway.Api.Relay;
 using LlmGateway.Api.Routing;
 
 namespace LlmGateway.Api.Telemetry;
@@ -37,27 +37,27 @@ public static class GatewayMetrics
         "Proxy requests being served.");
 
     /// <summary>Called once per proxied request after the upstream: span attributes, token, cost, duration and overhead metrics.</summary>
-    public static void RequestFinished(ProxyContext proxy, Caller caller, decimal cost)
+    public static void RequestFinished(ProxyContext proxy, ProxyOutcome outcome, Caller caller, decimal cost)
     {
         var http = proxy.Http;
         var operation = http.Request.Path.Value?.EndsWith("embeddings", StringComparison.Ordinal) == true ? "embeddings" : "chat";
-        var provider = proxy.Deployment is { } deployment ? ProviderRegistry.Name(deployment.Provider) : null;
-        var errorType = ErrorType(proxy);
+        var provider = outcome.Deployment is { } deployment ? ProviderRegistry.Name(deployment.Provider) : null;
+        var errorType = ErrorType(proxy, outcome);
         var team = caller.Key?.TeamId;
         var labels = new RequestLabels(operation, proxy.Group.Name, provider, team, errorType);
         http.Items[typeof(RequestLabels)] = labels;
 
-        var usage = proxy.Usage;
+        var usage = outcome.Usage;
         if (Activity.Current is { } span)
         {
             span.SetTag("gen_ai.operation.name", operation);
             span.SetTag("gen_ai.request.model", proxy.Group.Name);
-            span.SetTag("gen_ai.response.model", proxy.Deployment?.ProviderModel);
+            span.SetTag("gen_ai.response.model", outcome.Deployment?.ProviderModel);
             span.SetTag("gen_ai.system", provider);
             span.SetTag("gen_ai.provider.name", provider);
             span.SetTag("llmgateway.team_id", team);
             span.SetTag("llmgateway.cache_hit", http.Response.Headers["x-gateway-cache"] == "hit");
-            span.SetTag("llmgateway.attempts", proxy.Attempts);
+            span.SetTag("llmgateway.attempts", outcome.Attempts);
             if (usage is { } known)
             {
                 span.SetTag("gen_ai.usage.input_tokens", known.PromptTokens);
@@ -106,11 +106,11 @@ public static class GatewayMetrics
         Requests.Add(1, tags);
     }
 
-    private static string? ErrorType(ProxyContext proxy)
+    private static string? ErrorType(ProxyContext proxy, ProxyOutcome outcome)
     {
-        if (proxy.MidStreamFailure is { } broken)
+        if (outcome.BrokeMidStream)
         {
-            return RoutingMetrics.ErrorClass(broken.Kind);
+            return RoutingMetrics.ErrorClass(outcome.Failure!.Kind);
         }
 
         var status = proxy.Http.Response.StatusCode;
@@ -119,7 +119,7 @@ public static class GatewayMetrics
             return proxy.Http.RequestAborted.IsCancellationRequested ? "client_disconnected" : null;
         }
 
-        return proxy.LastFailure is { } failure ? RoutingMetrics.ErrorClass(failure.Kind) : status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return outcome.Failure is { } failure ? RoutingMetrics.ErrorClass(failure.Kind) : status.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static TagList With(TagList tags, string key, string value)

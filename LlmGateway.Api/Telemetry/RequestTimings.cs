@@ -12,6 +12,19 @@ public sealed class RequestTimings
 
     public RequestTimings() => mark = started;
 
+    /// <summary>The request's timings, started by the first filter of the proxy routes.</summary>
+    public static RequestTimings Of(HttpContext context)
+    {
+        if (context.Features.Get<RequestTimings>() is { } timings)
+        {
+            return timings;
+        }
+
+        timings = new RequestTimings();
+        context.Features.Set(timings);
+        return timings;
+    }
+
     public TimeSpan Auth { get; private set; }
     public TimeSpan Limits { get; private set; }
     public TimeSpan Cache { get; private set; }

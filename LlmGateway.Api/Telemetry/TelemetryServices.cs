@@ -1,4 +1,4 @@
-using LlmGateway.Api.Proxy;
+using LlmGateway.Api.Relay;
 using LlmGateway.Api.Shutdown;
 using LlmGateway.Api.Telemetry;
 using OpenTelemetry.Metrics;
@@ -23,7 +23,6 @@ public static class TelemetryServices
         // Above the drain: the spend writer's own drain (10 s) and Kestrel's stop come after it.
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = drain + TimeSpan.FromSeconds(20));
         builder.Services.AddSingleton<InFlightRequests>();
-        builder.Services.AddTransient<IStartupFilter, InFlightStartupFilter>();
         builder.Services.AddHostedService<GracefulShutdown>();
 
         builder.Services.AddOptions<DisconnectOptions>().BindConfiguration("Gateway")

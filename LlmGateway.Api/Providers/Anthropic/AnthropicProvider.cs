@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using LlmGateway.Api.Configuration;
+using LlmGateway.Api.Translation;
 
 namespace LlmGateway.Api.Providers.Anthropic;
 
@@ -10,7 +11,7 @@ public sealed class AnthropicProvider : IChatProvider
 
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
-    public WireFormat Format => WireFormat.Anthropic;
+    public IUpstreamAdapter Adapter { get; } = new AnthropicAdapter();
 
     public bool Supports(UpstreamOperation operation) => operation == UpstreamOperation.Chat;
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using LlmGateway.Api.Configuration;
+using LlmGateway.Api.Translation;
 
 namespace LlmGateway.Api.Providers.OpenAiCompatible;
 
@@ -14,7 +15,7 @@ public sealed class OpenAiCompatibleProvider : IChatProvider
 
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
-    public WireFormat Format => WireFormat.OpenAi;
+    public IUpstreamAdapter Adapter { get; } = new OpenAiChatAdapter();
 
     public bool Supports(UpstreamOperation operation) => true;
 

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using LlmGateway.Api.Contracts;
 
-namespace LlmGateway.Api.Proxy;
+namespace LlmGateway.Api.Translation;
 
 /// <summary>
 /// Writes a request body for the upstream by copying each top-level value as raw bytes, except the few the

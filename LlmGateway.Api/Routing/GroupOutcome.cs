@@ -1,7 +1,4 @@
-using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Contracts;
-using LlmGateway.Api.Providers;
-using LlmGateway.Api.Proxy;
 
 namespace LlmGateway.Api.Routing;
 
@@ -22,16 +19,4 @@ internal sealed record GroupOutcome(OutcomeKind Kind, GatewayError? Error = null
     public static GroupOutcome Done { get; } = new(OutcomeKind.Done);
 
     public static GroupOutcome Failed(GatewayError error) => new(OutcomeKind.Final, error);
-}
-
-/// <summary>What one request carries across groups and attempts.</summary>
-internal sealed record RoutingRun(
-    RouteRequest Route,
-    UpstreamHeaders Headers,
-    Func<DeploymentConfig, IChatProvider, RequestBodyResult> BuildBody,
-    Func<IChatProvider, HttpResponseMessage, TimeSpan, Task<ProviderFailure?>> Relay)
-{
-    public List<string> Groups { get; } = [];
-
-    public List<(DeploymentConfig Deployment, ProviderFailure Failure)> Failures { get; } = [];
 }

@@ -1,7 +1,7 @@
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Providers;
 
-namespace LlmGateway.Api.Proxy;
+namespace LlmGateway.Api.Relay;
 
 /// <summary>Turns a classified upstream failure into what the client sees, keeping the status class and the provider's message.</summary>
 public static class UpstreamErrors

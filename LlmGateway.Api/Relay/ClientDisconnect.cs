@@ -1,0 +1,179 @@
+using System.Buffers;
+using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Streaming;
+using Microsoft.Extensions.Options;
+
+namespace LlmGateway.Api.Relay;
+
+/// <summary>What a stream does when its client goes away (section <c>Gateway</c>).</summary>
+public sealed class DisconnectOptions
+{
+    /// <summary><c>drain</c> (default): keep reading the upstream, writing nothing, until its usage arrives; <c>cancel</c>: stop at once and bill an estimate.</summary>
+    public string DisconnectPolicy { get; set; } = "drain";
+
+    /// <summary>How long a drain may read after the client left (default 30 s); then it is cancelled and an estimate billed.</summary>
+    public TimeSpan DisconnectDrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Drains at once per replica (default 64); beyond that a disconnected stream is cancelled.</summary>
+    public int MaxConcurrentDrains { get; set; } = 64;
+
+    public bool Drains => !string.Equals(DisconnectPolicy, "cancel", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>The replica's drain slots.</summary>
+public sealed class DisconnectDrains(IOptions<DisconnectOptions> options)
+{
+    private int active;
+
+    public DisconnectOptions Options { get; } = options.Value;
+
+    public int Active => Volatile.Read(ref active);
+
+    public bool TryEnter()
+    {
+        if (Interlocked.Increment(ref active) <= Options.MaxConcurrentDrains)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref active);
+        return false;
+    }
+
+    public void Exit() => Interlocked.Decrement(ref active);
+}
+
+/// <summary>
+/// One upstream stream's read token under the disconnect policy. Once the client is gone, writes to it are discarded;
+/// reading goes on (drain) until the usage arrives or the bound hits, or stops at once (cancel). When the usage never came,
+/// an estimate of what was delivered is billed: the request's size for the prompt, one token per event for the completion.
+/// A provider's reported usage, zero included, is never replaced.
+/// </summary>
+public sealed class ClientDisconnect : IDisposable
+{
+    private readonly HttpContext http;
+    private readonly DisconnectDrains drains;
+    private readonly CancellationTokenSource reading = new();
+    private readonly CancellationTokenRegistration registration;
+    private SseReader? reader;
+    private long eventsAtDisconnect = -1;
+    private bool draining;
+
+    private ClientDisconnect(HttpContext http, DisconnectDrains drains)
+    {
+        this.http = http;
+        this.drains = drains;
+        registration = http.RequestAborted.Register(static state => ((ClientDisconnect)state!).OnClientGone(), this);
+    }
+
+    public CancellationToken Token => reading.Token;
+
+    public bool ClientGone => http.RequestAborted.IsCancellationRequested;
+
+    public static ClientDisconnect Start(HttpContext http) => new(http, http.RequestServices.GetRequiredService<DisconnectDrains>());
+
+    /// <summary>The reader whose events are counted for the estimate.</summary>
+    public void Track(SseReader sseReader) => reader = sseReader;
+
+    /// <summary>The client's body writer; once the client is gone, what is written is dropped instead of buffered.</summary>
+    public IBufferWriter<byte> ClientWriter(HttpContext context) => new GoneAwareWriter(context);
+
+    /// <summary>Flushes; once the client is gone, nothing (a draining relay keeps reading the upstream for its usage).</summary>
+    public async ValueTask FlushAsync(HttpContext context)
+    {
+        if (ClientGone)
+        {
+            return;
+        }
+
+        try
+        {
+            await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (ClientGone)
+        {
+            // the client left mid-flush
+        }
+    }
+
+    /// <summary>The usage to bill: the provider's, or, when the client left before it arrived, an estimate.</summary>
+    public TokenUsage? Settle(TokenUsage? usage)
+    {
+        if (eventsAtDisconnect < 0)
+        {
+            return usage;
+        }
+
+        if (usage is not { } known)
+        {
+            return Estimate(default);
+        }
+
+        // Anthropic's message_start carries the prompt; the output count comes only at the end.
+        return reading.IsCancellationRequested && known.CompletionTokens == 0 && known.PromptTokens > 0 ? Estimate(known) : known;
+    }
+
+    private void OnClientGone()
+    {
+        eventsAtDisconnect = reader?.Events ?? 0;
+        if (drains.Options.Drains && drains.TryEnter())
+        {
+            draining = true;
+            reading.CancelAfter(drains.Options.DisconnectDrainTimeout);
+        }
+        else
+        {
+            reading.Cancel();
+        }
+    }
+
+    public void Dispose()
+    {
+        registration.Dispose();
+        if (draining)
+        {
+            drains.Exit();
+        }
+
+        reading.Dispose();
+    }
+
+    private TokenUsage Estimate(TokenUsage known) => known with
+    {
+        PromptTokens = known.PromptTokens > 0 ? known.PromptTokens : Math.Max(1, (http.Request.ContentLength ?? 0) / 4),
+        CompletionTokens = Math.Max(known.CompletionTokens, eventsAtDisconnect),
+    };
+
+    /// <summary>Writes to the response until the client is gone, then into a scratch buffer that is thrown away.</summary>
+    private sealed class GoneAwareWriter(HttpContext context) : IBufferWriter<byte>
+    {
+        private byte[] scratch = [];
+        private bool discarding;
+
+        public void Advance(int count)
+        {
+            if (!discarding)
+            {
+                context.Response.BodyWriter.Advance(count);
+            }
+        }
+
+        public Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            discarding = context.RequestAborted.IsCancellationRequested;
+            if (!discarding)
+            {
+                return context.Response.BodyWriter.GetMemory(sizeHint);
+            }
+
+            if (scratch.Length < Math.Max(sizeHint, 256))
+            {
+                scratch = new byte[Math.Max(sizeHint, 4096)];
+            }
+
+            return scratch;
+        }
+
+        public Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
+    }
+}

@@ -1,0 +1,43 @@
+using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Providers;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace LlmGateway.Api.Relay;
+
+/// <summary>The gateway's status and headers of an answer, set before its first byte.</summary>
+public static class ClientResponse
+{
+    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
+    private static readonly byte[] EventPrefix = "event: "u8.ToArray();
+    private static readonly byte[] Separator = "\n\n"u8.ToArray();
+    private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
+
+    /// <summary>Sets status and headers; nothing is sent until the first write.</summary>
+    public static void Start(ProxyContext proxy, UpstreamAttempt? attempt, bool stream, decimal? cost)
+    {
+        var response = proxy.Http.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        var headers = response.Headers;
+        headers.ContentType = stream ? "text/event-stream; charset=utf-8" : "application/json";
+        if (attempt is not null)
+        {
+            headers["x-gateway-provider"] = ProviderRegistry.Name(attempt.Deployment.Provider);
+            headers["x-gateway-deployment"] = attempt.Deployment.Id;
+        }
+
+        headers["x-gateway-attempts"] = (attempt?.Number ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        headers["x-gateway-cache"] = "miss";
+        if (!stream && cost is { } known)
+        {
+            headers["x-gateway-cost-usd"] = known.ToString("0.##########", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        headers["Server-Timing"] = proxy.Timings.ToServerTiming();
+        if (stream)
+        {
+            headers.CacheControl = "no-cache";
+            headers["X-Accel-Buffering"] = "no";
+            proxy.Http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        }
+    }
+}

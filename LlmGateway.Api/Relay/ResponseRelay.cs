@@ -1,0 +1,161 @@
+using System.Buffers;
+using System.Diagnostics;
+using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Providers;
+using LlmGateway.Api.Streaming;
+using LlmGateway.Api.Translation;
+
+namespace LlmGateway.Api.Relay;
+
+/// <summary>
+/// The one relay of every client/upstream pair, streamed or whole: reads the upstream under one read deadline, lets the
+/// pair's <see cref="ResponseTranslation"/> write the client's bytes, commits the response at the first byte it has for
+/// the client, turns in-band errors and broken streams into failures (before the commit) or client-format error events
+/// (after it), and returns an explicit <see cref="RelayOutcome"/>.
+/// </summary>
+public static class ResponseRelay
+{
+    public static async Task<RelayOutcome> StreamAsync(RelayRequest request)
+    {
+        var http = request.Proxy.Http;
+        var translation = request.Translation;
+        using var disconnect = ClientDisconnect.Start(http);
+        using var deadline = new ReadDeadline(disconnect.Token, request.Idle, request.FirstByte);
+        var pending = new ArrayBufferWriter<byte>(1024);
+        var writer = new SseWriter(pending);
+        var committed = false;
+        await using var body = await request.Upstream.Content.ReadAsStreamAsync(disconnect.Token);
+        await using var reader = new SseReader(body, deadline);
+        disconnect.Track(reader);
+        try
+        {
+            while (await reader.ReadAsync())
+            {
+                var step = translation.OnEvent(new SseEvent(reader.EventName, reader.Data.Span, reader.Raw), writer, committed);
+                if (!committed)
+                {
+                    if (step.Error is { } early)
+                    {
+                        return request.Fail(InBandFailure(early), committed: false);
+                    }
+
+                    if (step.Terminal && !translation.Started)
+                    {
+                        return request.Fail(Empty(), committed: false);
+                    }
+
+                    if (pending.WrittenCount == 0)
+                    {
+                        continue;
+                    }
+
+                    committed = true;
+                    request.Commit(stream: true, cost: null);
+                    writer = new SseWriter(disconnect.ClientWriter(http));
+                    writer.Output.Write(pending.WrittenSpan);
+                }
+
+                if (step.Terminal && step.Error is null && request.Capture is { } capture && translation.Folder is { IsComplete: true } folder)
+                {
+                    // Stored before the last byte is flushed: a client that has the whole answer finds it cached.
+                    await capture(new CompletedAnswer(null, folder.Result, translation.Usage));
+                }
+
+                await disconnect.FlushAsync(http);
+                if (step.Terminal)
+                {
+                    return request.Done(disconnect.Settle(translation.Usage), step.Error is { } late ? InBandFailure(late) : null);
+                }
+            }
+
+            return committed
+                ? await BrokenAsync(request, writer, disconnect, new ProviderFailure(FailureKind.ConnectionReset, 502, "the stream ended before its last event"))
+                : request.Fail(Empty(), committed: false);
+        }
+        catch (Exception ex) when (!disconnect.Token.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
+        {
+            var failure = ReadFailure(ex);
+            return committed ? await BrokenAsync(request, writer, disconnect, failure) : request.Fail(failure, committed: false);
+        }
+        catch (Exception ex) when (disconnect.ClientGone && ex is OperationCanceledException or IOException or HttpRequestException or TimeoutException)
+        {
+            // The client left and the drain ended (or the policy cancels): bill what the provider reported, else an estimate.
+            return request.Left(disconnect.Settle(translation.Usage), committed);
+        }
+    }
+
+    public static async Task<RelayOutcome> BodyAsync(RelayRequest request)
+    {
+        var http = request.Proxy.Http;
+        byte[] buffer;
+        int length;
+        using (var deadline = new ReadDeadline(http.RequestAborted, request.Idle, request.FirstByte))
+        {
+            try
+            {
+                (buffer, length) = await deadline.ReadAllAsync(request.Upstream);
+            }
+            catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
+            {
+                return request.Fail(ReadFailure(ex), committed: false);
+            }
+        }
+
+        try
+        {
+            if (length == 0)
+            {
+                return request.Fail(new ProviderFailure(FailureKind.EmptyStream, 200, "the provider answered 200 with an empty body"), committed: false);
+            }
+
+            if (request.Translation.OnBody(buffer.AsMemory(0, length)) is not { } answer)
+            {
+                return request.Fail(new ProviderFailure(FailureKind.ServerError, 200, "the provider answered 200 without an answer object"), committed: false);
+            }
+
+            var usage = request.Translation.Usage;
+            if (request.Capture is { } capture && usage is not null)
+            {
+                await capture(new CompletedAnswer(answer, null, usage));
+            }
+
+            request.Commit(stream: false, cost: usage is { } known ? request.CostOf?.Invoke(known) : null);
+            http.Response.ContentLength = answer.Length;
+            await http.Response.Body.WriteAsync(answer, http.RequestAborted);
+            return request.Done(usage, null);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task<RelayOutcome> BrokenAsync(RelayRequest request, SseWriter writer, ClientDisconnect disconnect, ProviderFailure failure)
+    {
+        if (!disconnect.ClientGone)
+        {
+            StreamErrors.Write(writer, request.Proxy.Format, UpstreamErrors.MidStream(failure.Message));
+            await disconnect.FlushAsync(request.Proxy.Http);
+        }
+
+        return request.Done(disconnect.Settle(request.Translation.Usage), failure);
+    }
+
+    /// <summary>A read from the upstream that broke: idle too long (timeout), or the connection went away (reset).</summary>
+    private static ProviderFailure ReadFailure(Exception exception) =>
+        new(exception is TimeoutException ? FailureKind.Timeout : FailureKind.ConnectionReset, 502, exception.Message);
+
+    private static ProviderFailure Empty() => new(FailureKind.EmptyStream, 200, "the provider answered 200 with an empty stream");
+
+    /// <summary>An error the provider put in its answer, classified from its type (e.g. <c>overloaded_error</c> → overloaded).</summary>
+    public static ProviderFailure InBandFailure(ResponseFailed error) => new(error.Type switch
+    {
+        "overloaded_error" => FailureKind.Overloaded,
+        "rate_limit_error" or "rate_limit_exceeded" or "requests" or "tokens" => FailureKind.RateLimited,
+        "invalid_request_error" => FailureKind.BadRequest,
+        _ => FailureKind.ServerError,
+    }, 200, error.Message, error.Type);
+}
+
+/// <summary>A complete answer for the response cache: the client's whole body, or a stream's folded events.</summary>
+public sealed record CompletedAnswer(ReadOnlyMemory<byte>? Body, CanonicalResponse? Folded, TokenUsage? Usage);

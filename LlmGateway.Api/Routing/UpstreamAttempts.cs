@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using LlmGateway.Api.Budgets;
+using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Providers;
+using LlmGateway.Api.Relay;
+using LlmGateway.Api.Telemetry;
+using LlmGateway.Api.Translation;
+
+namespace LlmGateway.Api.Routing;
+
+/// <summary>One upstream attempt: build the deployment's body, send it, relay the answer, and tell the router how it went.</summary>
+public sealed class UpstreamAttempts(UpstreamSender sender, ProviderRegistry providers, PriceTable prices, ILogger<UpstreamAttempts> logger)
+{
+    private static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromSeconds(120);
+
+    internal async Task<(ProviderFailure? Failure, GatewayError? Error)> TryAsync(ProxyContext proxy, DeploymentLease lease, FailoverRun run)
+    {
+        var deployment = lease.Candidate.Deployment;
+        var provider = providers.For(deployment);
+        var (body, invalid) = run.Call.Bodies.Build(deployment, provider.Adapter);
+        if (invalid is not null)
+        {
+            return (null, invalid);
+        }
+
+        run.Attempts++;
+        run.Outcome = new ProxyOutcome(deployment, run.Attempts, null, null, false);
+        var attempt = new UpstreamAttempt(deployment, run.Attempts, proxy.Timings.StartUpstream());
+        proxy.Timings.UpstreamFirstByte = TimeSpan.Zero;
+        using var activity = StartActivity(attempt);
+        var outcome = await SendAndRelayAsync(proxy, lease, provider, attempt, body!, run);
+        proxy.Timings.Upstream = Stopwatch.GetElapsedTime(attempt.StartedTimestamp);
+        run.Outcome = new ProxyOutcome(deployment, run.Attempts, outcome.Usage, outcome.Failure, outcome.Committed);
+        if (outcome.Failure is not { } failure)
+        {
+            activity?.SetTag("gen_ai.usage.input_tokens", outcome.Usage?.PromptTokens);
+            activity?.SetTag("gen_ai.usage.output_tokens", outcome.Usage?.CompletionTokens);
+            await lease.SucceededAsync(outcome.FirstByte, outcome.Usage);
+            return (null, null);
+        }
+
+        // After the first byte the client got an error event: nothing fails over, but the deployment is charged with it.
+        activity?.SetStatus(ActivityStatusCode.Error, failure.Kind.ToString());
+        activity?.SetTag("error.type", RoutingMetrics.ErrorClass(failure.Kind));
+        if (!outcome.Committed)
+        {
+            logger.LogWarning("Deployment {Deployment} of {Group} failed: {Kind} {Status}", deployment.Id, deployment.ModelName, failure.Kind, failure.StatusCode);
+            run.Failures.Add((deployment, failure));
+        }
+
+        await lease.FailedAsync(failure);
+        return (failure, null);
+    }
+
+    private async Task<RelayOutcome> SendAndRelayAsync(
+        ProxyContext proxy, DeploymentLease lease, IChatProvider provider, UpstreamAttempt attempt, byte[] body, FailoverRun run)
+    {
+        var deployment = attempt.Deployment;
+        using var upstream = await sender.SendAsync(provider, deployment, run.Call.Route.Operation, body, run.Headers, proxy.Http.RequestAborted);
+        if (upstream.Failure is { } failure)
+        {
+            return new RelayOutcome(null, false, failure, upstream.TimeToHeaders);
+        }
+
+        // A half-open deployment that answers is back before its body is relayed: the client's next request may use it.
+        await lease.AnsweredAsync();
+        Func<TokenUsage, decimal?> costOf = usage => prices.CostOf(deployment, usage);
+        var call = run.Call;
+        var translation = Translate(proxy, provider.Adapter, call.Encoding with { CostOf = costOf });
+        if (call.Stream && call.Capture is not null)
+        {
+            translation.Folder = new ResponseFolder();
+        }
+
+        var relay = new RelayRequest(proxy, attempt, upstream.Message!, translation)
+        {
+            Idle = deployment.StreamTimeout ?? deployment.Timeout ?? DefaultIdleTimeout,
+            FirstByte = deployment.FirstByteTimeout - upstream.TimeToHeaders,
+            CostOf = costOf,
+            Capture = call.Capture is { } capture ? answer => capture(answer, deployment) : null,
+        };
+        var outcome = call.Stream ? await ResponseRelay.StreamAsync(relay) : await ResponseRelay.BodyAsync(relay);
+        return outcome.FirstByte == TimeSpan.Zero ? outcome with { FirstByte = upstream.TimeToHeaders } : outcome;
+    }
+
+    /// <summary>Same format both sides: the bytes pass through. Otherwise through the canonical model.</summary>
+    private static ResponseTranslation Translate(ProxyContext proxy, IUpstreamAdapter upstream, StreamEncoderOptions options)
+    {
+        var client = proxy.Client;
+        if (upstream.Format == client.NativeUpstream)
+        {
+            return upstream.PassThrough(options);
+        }
+
+        var identity = new ResponseIdentity(client.IdPrefix + proxy.RequestId, proxy.Group.Name, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        return new CanonicalTranslation(upstream.NewStreamDecoder(), client.NewStreamEncoder(identity, options), upstream, client, identity);
+    }
+
+    private static Activity? StartActivity(UpstreamAttempt attempt)
+    {
+        var activity = GatewayTelemetry.ActivitySource.StartActivity("upstream attempt", ActivityKind.Client);
+        activity?.SetTag("gen_ai.system", ProviderRegistry.Name(attempt.Deployment.Provider));
+        activity?.SetTag("gen_ai.request.model", attempt.Deployment.ProviderModel);
+        activity?.SetTag("llmgateway.deployment", attempt.Deployment.Id);
+        activity?.SetTag("llmgateway.attempt", attempt.Number);
+        return activity;
+    }
+}

@@ -18,7 +18,7 @@ public sealed class MessagesStreamEncoder(ResponseIdentity identity) : IClientSt
     private enum OpenBlock { None, Text, ToolUse, Thinking, RedactedThinking }
 
     private readonly ArrayBufferWriter<byte> _buffer = new(512);
-    private readonly Utf8JsonWriter _json = new(new ArrayBufferWriter<byte>(1), TranslationJson.WriterOptions);
+    private Utf8JsonWriter? _json;
     private TokenUsage _usage;
     private string? _stopReason;
     private string? _stopSequence;
@@ -73,15 +73,16 @@ public sealed class MessagesStreamEncoder(ResponseIdentity identity) : IClientSt
     private Utf8JsonWriter Begin(string type)
     {
         _buffer.ResetWrittenCount();
-        _json.Reset(_buffer);
-        _json.WriteStartObject();
-        _json.WriteString("type", type);
-        return _json;
+        var w = _json ??= new Utf8JsonWriter(_buffer, TranslationJson.WriterOptions);
+        w.Reset(_buffer);
+        w.WriteStartObject();
+        w.WriteString("type", type);
+        return w;
     }
 
     private void Emit(string name, SseWriter output)
     {
-        _json.WriteEndObject();
+        _json!.WriteEndObject();
         _json.Flush();
         output.Event(name, _buffer.WrittenSpan);
     }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Translation;
@@ -30,11 +29,11 @@ internal static class ChatCompletionsMessagePartDecoder
             case "image_url":
                 // image_url is an object in the spec; a bare string is still sent by some clients.
                 var url = GetString(part["image_url"]) ?? GetString(Get(part["image_url"], "url"));
-                return ReadSource(url, $"{path}.image_url.url") is { } image
+                return MediaSource.FromUrl(url) is { } image
                     ? new ImagePart(image) { Detail = GetString(Get(part["image_url"], "detail")), CacheControl = CacheControl(part) }
                     : SourceError($"{path}.image_url.url", url);
             case "file" when GetString(Get(part["file"], "file_data")) is { } data:
-                return ReadSource(data, $"{path}.file.file_data") is { } file
+                return MediaSource.FromUrl(data) is { } file
                     ? new DocumentPart(file, GetString(Get(part["file"], "filename"))) { CacheControl = CacheControl(part) }
                     : SourceError($"{path}.file.file_data", data);
             default:
@@ -43,8 +42,6 @@ internal static class ChatCompletionsMessagePartDecoder
                     $"content part type '{type}' is not supported for this model; use text, image_url or file with file_data");
         }
     }
-
-    private static MediaSource? ReadSource(string? url, string path) => MediaSource.FromUrl(url);
 
     private static TranslationError SourceError(string path, string? url) =>
         url is not null && url.StartsWith("data:", StringComparison.OrdinalIgnoreCase)

@@ -44,30 +44,13 @@ internal static class ChatCompletionsMessageDecoder
         return null;
     }
 
+    /// <summary>System and developer content: a string or text parts only, as OpenAI requires.</summary>
     private static TranslationError? ReadInstructions(JsonNode? content, string path, List<ContentPart> parts)
     {
-        if (GetString(content) is { } text)
-        {
-            parts.Add(new TextPart(text));
-            return null;
-        }
-
-        if (content is not JsonArray items)
-        {
-            return IsNull(content) ? null : new TranslationError($"{path}.content", "system content must be a string or an array of text parts");
-        }
-
-        for (var j = 0; j < items.Count; j++)
-        {
-            if (items[j] is not JsonObject part || GetString(part["type"]) != "text")
-            {
-                return new TranslationError($"{path}.content[{j}]", "system and developer messages may only contain text parts");
-            }
-
-            parts.Add(ChatCompletionsMessagePartDecoder.Text(GetString(part["text"]), part));
-        }
-
-        return null;
+        var error = ReadContent(content, path, parts);
+        var other = parts.FindIndex(part => part is not TextPart);
+        return error ?? (other < 0 ? null
+            : new TranslationError($"{path}.content[{other}]", "system and developer messages may only contain text parts"));
     }
 
     /// <summary>User and tool content: a string, or text, image and file parts.</summary>

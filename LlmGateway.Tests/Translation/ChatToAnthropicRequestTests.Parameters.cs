@@ -173,4 +173,19 @@ public partial class ChatToAnthropicRequestTests
 
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"type":"enabled","budget_tokens":2048}"""), body["thinking"]));
     }
+
+    [Theory]
+    [InlineData("""[1]""", "messages[0]")]
+    [InlineData("""[{"role":"function","name":"f","content":"x"}]""", "messages[0].role")]
+    [InlineData("""[{"role":"user","content":[{"type":"input_audio","input_audio":{"data":"AA==","format":"wav"}}]}]""", "messages[0].content[0].type")]
+    [InlineData("""[{"role":"system","content":[{"type":"image_url","image_url":"https://x/y.png"}]},{"role":"user","content":"Hi"}]""", "messages[0].content[0]")]
+    [InlineData("""[{"role":"user","content":"go"},{"role":"assistant","tool_calls":[{"type":"function","function":{"name":"f","arguments":"{}"}}]}]""", "messages[1].tool_calls[0].id")]
+    [InlineData("""[{"role":"user","content":"go"},{"role":"tool","content":"18C"}]""", "messages[1].tool_call_id")]
+    [InlineData("""[{"role":"system","content":"Only rules."}]""", "messages")]
+    public void StructurallyWrongMessagesNameTheirPath(string messages, string param)
+    {
+        var error = MapError($$"""{"messages":{{messages}}}""", dropParams: true);
+
+        Assert.Equal(param, error.Param);
+    }
 }

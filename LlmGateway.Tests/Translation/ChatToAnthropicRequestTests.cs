@@ -1,23 +1,44 @@
 using System.Text.Json.Nodes;
+using LlmGateway.Api.ClientApis.ChatCompletions;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Providers.Anthropic;
+using LlmGateway.Api.Translation;
 
-namespace LlmGateway.Tests.Providers.Anthropic;
+namespace LlmGateway.Tests.Translation;
 
-public class AnthropicRequestMapperTests
+/// <summary>Chat completions request → canonical → Anthropic Messages request, through the decoder and encoder pair.</summary>
+public partial class ChatToAnthropicRequestTests
 {
     private static JsonObject Json(string json) => JsonNode.Parse(json)!.AsObject();
 
-    private static JsonObject Map(string request, int? deploymentMaxTokens = null, bool dropParams = false)
+    private static CanonicalRequest Decode(JsonObject request)
     {
-        var result = AnthropicRequestMapper.ToAnthropic(Json(request), "claude-sonnet-4-5", deploymentMaxTokens, dropParams);
+        var decoded = ChatCompletionsRequestDecoder.Decode(request);
+        Assert.True(decoded.IsSuccess, decoded.Error?.ToString());
+        return decoded.Value;
+    }
+
+    private static TranslationResult<JsonObject> Translate(JsonObject request, int? deploymentMaxTokens = null, bool dropParams = false)
+    {
+        var decoded = ChatCompletionsRequestDecoder.Decode(request);
+        return decoded.IsSuccess
+            ? AnthropicRequestEncoder.Encode(decoded.Value, new UpstreamTarget("claude-sonnet-4-5", deploymentMaxTokens, dropParams))
+            : TranslationResult<JsonObject>.Failure(decoded.Error);
+    }
+
+    private static JsonObject Encode(CanonicalRequest request, int? deploymentMaxTokens = null, bool dropParams = false)
+    {
+        var result = AnthropicRequestEncoder.Encode(request, new UpstreamTarget("claude-sonnet-4-5", deploymentMaxTokens, dropParams));
         Assert.True(result.IsSuccess, result.Error?.ToString());
         return Json(result.Value.ToJsonString()); // assert on what goes over the wire
     }
 
+    private static JsonObject Map(string request, int? deploymentMaxTokens = null, bool dropParams = false) =>
+        Encode(Decode(Json(request)), deploymentMaxTokens, dropParams);
+
     private static TranslationError MapError(string request, bool dropParams = false)
     {
-        var result = AnthropicRequestMapper.ToAnthropic(Json(request), "claude-sonnet-4-5", null, dropParams);
+        var result = Translate(Json(request), null, dropParams);
         Assert.False(result.IsSuccess);
         return result.Error;
     }
@@ -117,7 +138,7 @@ public class AnthropicRequestMapperTests
         Assert.Equal(["tool_result", "tool_result", "text"], results.Select(b => (string)b!["type"]!));
         Assert.Equal("call_1", (string)results[0]!["tool_use_id"]!);
         Assert.Equal("18C", (string)results[0]!["content"]!);
-        Assert.Equal("25C", (string)results[1]!["content"]![0]!["text"]!);
+        Assert.Equal("25C", (string)results[1]!["content"]!); // a lone text part is sent as a string, as string content is
         Assert.Equal("Thanks", (string)results[2]!["text"]!);
     }
 
@@ -141,141 +162,10 @@ public class AnthropicRequestMapperTests
                 }),
         };
 
-        var result = AnthropicRequestMapper.ToAnthropic(request, "claude", null, dropParams: true);
+        var result = Translate(request, dropParams: true);
 
         Assert.False(result.IsSuccess);
         Assert.Equal("messages[1].tool_calls[0].function.arguments", result.Error.Param);
-    }
-
-    [Theory]
-    [InlineData("\"auto\"", """{"type":"auto"}""")]
-    [InlineData("\"none\"", """{"type":"none"}""")]
-    [InlineData("\"required\"", """{"type":"any"}""")]
-    [InlineData("""{"type":"function","function":{"name":"get_weather"}}""", """{"type":"tool","name":"get_weather"}""")]
-    public void ToolChoiceMapsToAnthropicToolChoice(string toolChoice, string expected)
-    {
-        var body = Map("""
-            {"messages":[{"role":"user","content":"Hi"}],
-             "tools":[{"type":"function","function":{"name":"get_weather","description":"Weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}},"strict":true}}],
-             "tool_choice":
-            """ + toolChoice + "}");
-
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), body["tool_choice"]));
-        var tool = Assert.Single(body["tools"]!.AsArray())!;
-        Assert.Equal("get_weather", (string)tool["name"]!);
-        Assert.Equal("Weather", (string)tool["description"]!);
-        Assert.Equal("string", (string)tool["input_schema"]!["properties"]!["city"]!["type"]!);
-        Assert.Null(tool["strict"]);
-    }
-
-    [Fact]
-    public void ParallelToolCallsFalseDisablesParallelToolUse()
-    {
-        var body = Map("""
-            {"messages":[{"role":"user","content":"Hi"}],"parallel_tool_calls":false,
-             "tools":[{"type":"function","function":{"name":"f"}}]}
-            """);
-
-        Assert.Equal("auto", (string)body["tool_choice"]!["type"]!);
-        Assert.True((bool)body["tool_choice"]!["disable_parallel_tool_use"]!);
-        Assert.Equal("object", (string)body["tools"]![0]!["input_schema"]!["type"]!);
-    }
-
-    [Theory]
-    [InlineData("\"max_completion_tokens\":512,\"max_tokens\":100,", 2000, 512)]
-    [InlineData("\"max_tokens\":100,", 2000, 100)]
-    [InlineData("", 2000, 2000)]
-    [InlineData("", null, 4096)]
-    public void MaxTokensComesFromTheRequestThenTheDeploymentThenTheDefault(string fields, int? deploymentMaxTokens, int expected)
-    {
-        var body = Map("{" + fields + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}", deploymentMaxTokens);
-
-        Assert.Equal(expected, (int)body["max_tokens"]!);
-    }
-
-    [Fact]
-    public void SamplingStopStreamAndUserMapToTheirAnthropicFields()
-    {
-        var body = Map("""
-            {"messages":[{"role":"user","content":"Hi"}],"temperature":0.7,"top_p":0.9,
-             "stop":"END","stream":true,"stream_options":{"include_usage":true},"user":"user-1234","n":1}
-            """);
-
-        Assert.Equal(0.7, (double)body["temperature"]!);
-        Assert.Equal(0.9, (double)body["top_p"]!);
-        Assert.Equal(["END"], body["stop_sequences"]!.AsArray().Select(s => (string)s!));
-        Assert.True((bool)body["stream"]!);
-        Assert.Equal("user-1234", (string)body["metadata"]!["user_id"]!);
-        Assert.Null(body["stream_options"]);
-        Assert.Null(body["n"]);
-    }
-
-    [Fact]
-    public void StopArrayBecomesStopSequences()
-    {
-        var body = Map("""{"messages":[{"role":"user","content":"Hi"}],"stop":["a","b"]}""");
-
-        Assert.Equal(["a", "b"], body["stop_sequences"]!.AsArray().Select(s => (string)s!));
-    }
-
-    [Theory]
-    [InlineData("frequency_penalty", "0.5")]
-    [InlineData("presence_penalty", "-1")]
-    [InlineData("logit_bias", """{"50256":-100}""")]
-    [InlineData("logprobs", "true")]
-    [InlineData("top_logprobs", "3")]
-    [InlineData("seed", "42")]
-    [InlineData("n", "2")]
-    [InlineData("response_format", """{"type":"json_object"}""")]
-    [InlineData("temperature", "1.5")]
-    public void UnsupportedParametersAreAnErrorNamingThemUnlessDropParams(string param, string value)
-    {
-        var request = $$"""{"messages":[{"role":"user","content":"Hi"}],"{{param}}":{{value}}}""";
-
-        var error = MapError(request, dropParams: false);
-        Assert.Equal(param, error.Param);
-        Assert.Contains(param, error.Message);
-        Assert.Contains("drop_params", error.Message);
-
-        var body = Map(request, dropParams: true);
-        if (param == "temperature")
-        {
-            Assert.Equal(1.0, (double)body["temperature"]!);
-        }
-        else
-        {
-            Assert.Null(body[param]);
-        }
-    }
-
-    [Fact]
-    public void FrequencyPenaltyErrorSaysWhatToDo()
-    {
-        var error = MapError("""{"messages":[{"role":"user","content":"Hi"}],"frequency_penalty":1}""");
-
-        Assert.Equal("frequency_penalty is not supported by Anthropic models; remove it or enable drop_params", error.Message);
-    }
-
-    [Fact]
-    public void DefaultValuedUnsupportedParametersAreHarmless()
-    {
-        var body = Map("""{"messages":[{"role":"user","content":"Hi"}],"n":1,"presence_penalty":0,"logprobs":false,"seed":null}""");
-
-        Assert.Null(body["presence_penalty"]);
-    }
-
-    [Fact]
-    public void JsonSchemaResponseFormatBecomesNativeStructuredOutput()
-    {
-        var body = Map("""
-            {"messages":[{"role":"user","content":"Hi"}],
-             "response_format":{"type":"json_schema","json_schema":{"name":"answer","strict":true,
-               "schema":{"type":"object","properties":{"summary":{"type":"string"}},"required":["summary"],"additionalProperties":false}}}}
-            """);
-
-        var format = body["output_config"]!["format"]!;
-        Assert.Equal("json_schema", (string)format["type"]!);
-        Assert.Equal("string", (string)format["schema"]!["properties"]!["summary"]!["type"]!);
     }
 
     [Theory]
@@ -321,8 +211,76 @@ public class AnthropicRequestMapperTests
         var request = Json("""{"messages":[{"role":"user","content":"Hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}]}""");
         var before = request.ToJsonString();
 
-        AnthropicRequestMapper.ToAnthropic(request, "claude", null, dropParams: false);
+        Translate(request);
 
         Assert.Equal(before, request.ToJsonString());
+    }
+
+    [Fact]
+    public void SignedReasoningInHistoryRoundTripsUnchangedIntoThinkingBlocks()
+    {
+        var body = Map("""
+            {"messages":[
+              {"role":"user","content":"2+2?"},
+              {"role":"assistant","content":"4","reasoning_content":"Adding.","thinking_blocks":[
+                {"type":"thinking","thinking":"Adding 2 and 2.","signature":"EqQBCkYIBxgCKkD=="},
+                {"type":"redacted_thinking","data":"EmwKAhgBEgy3va3pzix"}]},
+              {"role":"user","content":"And 3+3?"}]}
+            """);
+
+        var assistant = body["messages"]![1]!["content"]!.AsArray();
+        Assert.Equal(["thinking", "redacted_thinking", "text"], assistant.Select(b => (string)b!["type"]!));
+        Assert.Equal("Adding 2 and 2.", (string)assistant[0]!["thinking"]!);
+        Assert.Equal("EqQBCkYIBxgCKkD==", (string)assistant[0]!["signature"]!);
+        Assert.Equal("EmwKAhgBEgy3va3pzix", (string)assistant[1]!["data"]!);
+    }
+
+    [Fact]
+    public void UnsignedReasoningContentIsDropped()
+    {
+        var body = Map("""
+            {"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello","reasoning_content":"Greeting."},
+              {"role":"user","content":"Bye"}]}
+            """);
+
+        Assert.Equal(["text"], body["messages"]![1]!["content"]!.AsArray().Select(b => (string)b!["type"]!));
+    }
+
+    [Fact]
+    public void AToolResultThatIsAnErrorSaysSo()
+    {
+        var request = Decode(Json("""
+            {"messages":[{"role":"user","content":"go"},
+              {"role":"assistant","tool_calls":[{"id":"call_1","type":"function","function":{"name":"f","arguments":"{}"}}]},
+              {"role":"tool","tool_call_id":"call_1","content":"boom"}]}
+            """));
+        var turn = request.Messages[2];
+        turn.Parts[0] = ((ToolResultPart)turn.Parts[0]) with { IsError = true };
+
+        var result = Encode(request)["messages"]![2]!["content"]![0]!;
+
+        Assert.Equal("tool_result", (string)result["type"]!);
+        Assert.Equal("boom", (string)result["content"]!);
+        Assert.True((bool)result["is_error"]!);
+    }
+
+    [Fact]
+    public void ParallelToolCallsInOneAssistantTurnBecomeOneToolUseBlockEach()
+    {
+        var body = Map("""
+            {"messages":[{"role":"user","content":"Weather in Paris and Tokyo?"},
+              {"role":"assistant","content":null,"tool_calls":[
+                {"id":"call_a","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}},
+                {"id":"call_b","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Tokyo\"}"}}]},
+              {"role":"tool","tool_call_id":"call_a","content":"18C"},
+              {"role":"tool","tool_call_id":"call_b","content":"25C"}]}
+            """);
+
+        var turns = body["messages"]!.AsArray();
+        Assert.Equal(["user", "assistant", "user"], turns.Select(t => (string)t!["role"]!));
+        var calls = turns[1]!["content"]!.AsArray();
+        Assert.Equal(["call_a", "call_b"], calls.Select(b => (string)b!["id"]!));
+        Assert.Equal(["Paris", "Tokyo"], calls.Select(b => (string)b!["input"]!["city"]!));
+        Assert.Equal(["call_a", "call_b"], turns[2]!["content"]!.AsArray().Select(b => (string)b!["tool_use_id"]!));
     }
 }

@@ -198,4 +198,28 @@ public partial class AnthropicToChatResponseTests
         Assert.Equal("tool_calls", (string)chunks[^1]["choices"]![0]!["finish_reason"]!);
         Assert.True(JsonNode.DeepEquals(body["usage"], usageChunk["usage"]));
     }
+
+    [Fact]
+    public void ServerToolBlocksRanAtAnthropicAndReachNeitherTheStreamNorTheBody()
+    {
+        var pipe = new Pipe();
+
+        var chunks = Chunks(pipe.Feed(
+            ("message_start", MessageStart),
+            BlockStart(0, """{"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{}}"""),
+            JsonDelta(0, """{"query":"x"}"""),
+            BlockStop(0),
+            BlockStart(1, """{"type":"web_search_tool_result","tool_use_id":"srvtoolu_1","content":[]}"""),
+            BlockStop(1),
+            BlockStart(2, """{"type":"text","text":"Found it."}"""),
+            BlockStop(2),
+            MessageDelta("end_turn", 9)));
+        var body = Map("""{"content":[{"type":"server_tool_use","id":"s","name":"web_search","input":{}},{"type":"text","text":"Found it."}],"stop_reason":"end_turn"}""");
+
+        Assert.DoesNotContain(chunks, c => Delta(c)["tool_calls"] is not null);
+        Assert.Equal("Found it.", string.Concat(chunks.Select(c => (string?)Delta(c)["content"])));
+        Assert.Equal(new ContentPart[] { new TextPart("Found it.") }, ResponseFolder.Fold(pipe.Events).Content);
+        Assert.False(body["choices"]![0]!["message"]!.AsObject().ContainsKey("tool_calls"));
+        Assert.Equal(0, (int)body["usage"]!["total_tokens"]!);
+    }
 }

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Translation;
+
+namespace LlmGateway.Api.ClientApis.ChatCompletions;
+
+/// <summary>The parts a <c>chat.completion</c> body and its chunks share: the envelope, the finish reason and <c>usage</c>.</summary>
+internal static class ChatCompletionsUsageWriter
+{
+    /// <summary>Opens the object and writes <c>id</c>, <c>object</c>, <c>created</c> and <c>model</c> (the gateway's, not the upstream's).</summary>
+    public static void WriteEnvelope(Utf8JsonWriter w, ResponseIdentity identity, string objectType)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", identity.Id);
+        w.WriteString("object", objectType);
+        w.WriteNumber("created", identity.Created);
+        w.WriteString("model", identity.Model);
+    }
+
+    /// <summary>
+    /// <c>usage</c> in OpenAI's terms: cached reads and cache writes inside <c>prompt_tokens</c> (wire-formats §10.3),
+    /// reasoning tokens only when there are some, <c>cost</c> (USD) only when known.
+    /// </summary>
+    public static void WriteUsage(Utf8JsonWriter w, TokenUsage usage, decimal? cost)
+    {
+        w.WriteStartObject("usage");
+        w.WriteNumber("prompt_tokens", usage.PromptTokens);
+        w.WriteNumber("completion_tokens", usage.CompletionTokens);
+        w.WriteNumber("total_tokens", usage.TotalTokens);
+        w.WriteStartObject("prompt_tokens_details");
+        w.WriteNumber("cached_tokens", usage.CachedTokens);
+        w.WriteEndObject();
+        if (usage.ReasoningTokens > 0)
+        {
+            w.WriteStartObject("completion_tokens_details");
+            w.WriteNumber("reasoning_tokens", usage.ReasoningTokens);
+            w.WriteEndObject();
+        }
+
+        if (cost is { } usd)
+        {
+            w.WriteNumber("cost", usd);
+        }
+
+        w.WriteEndObject();
+    }
+
+    /// <summary>The canonical finish as <c>finish_reason</c>: a stop sequence or a paused turn is a plain stop to a chat client.</summary>
+    public static string FinishReasonOf(FinishReason reason) => reason switch
+    {
+        FinishReason.Length or FinishReason.ContextWindow => "length",
+        FinishReason.ToolCalls => "tool_calls",
+        FinishReason.ContentFilter => "content_filter",
+        _ => "stop",
+    };
+}

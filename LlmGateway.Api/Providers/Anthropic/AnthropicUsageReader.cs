@@ -1,0 +1,120 @@
+using System.Text.Json;
+using LlmGateway.Api.Contracts;
+
+namespace LlmGateway.Api.Providers.Anthropic;
+
+/// <summary>
+/// Reads Anthropic's <c>usage</c> (of a message, a <c>message_start</c> or a <c>message_delta</c>) into the canonical
+/// <see cref="TokenUsage"/> with a forward-only reader, skipping content. Anthropic's counts are cumulative: a field
+/// present replaces the earlier value, an absent one keeps it.
+/// </summary>
+internal static class AnthropicUsageReader
+{
+    /// <summary>The usage in <paramref name="json"/> merged over <paramref name="previous"/>; null when there is none or the JSON is invalid.</summary>
+    public static TokenUsage? Read(ReadOnlySpan<byte> json, TokenUsage? previous = null)
+    {
+        var counts = Counts.From(previous ?? default);
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            return FindUsage(ref reader, ref counts, lookInMessage: true) ? counts.ToUsage() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    // message_start nests its usage in "message"; bodies and message_delta carry it at the top.
+    private static bool FindUsage(ref Utf8JsonReader reader, ref Counts counts, bool lookInMessage)
+    {
+        var found = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isUsage = reader.ValueTextEquals("usage"u8);
+            var isMessage = lookInMessage && reader.ValueTextEquals("message"u8);
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.StartObject && isUsage)
+            {
+                ReadCounts(ref reader, ref counts);
+                found = true;
+            }
+            else if (reader.TokenType == JsonTokenType.StartObject && isMessage)
+            {
+                found |= FindUsage(ref reader, ref counts, lookInMessage: false);
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return found;
+    }
+
+    private static void ReadCounts(ref Utf8JsonReader reader, ref Counts counts)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var field = Counts.FieldOf(ref reader);
+            reader.Read();
+            if (field >= 0 && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value))
+            {
+                counts.Set(field, value);
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+    }
+
+    /// <summary>Anthropic's counts in its own terms: <see cref="Input"/> is the uncached part of the prompt.</summary>
+    private struct Counts
+    {
+        public long Input;
+        public long Output;
+        public long CacheRead;
+        public long CacheWrite;
+
+        public static Counts From(TokenUsage usage) => new()
+        {
+            Input = usage.UncachedPromptTokens, Output = usage.CompletionTokens, CacheRead = usage.CachedTokens, CacheWrite = usage.CacheWriteTokens,
+        };
+
+        public readonly TokenUsage ToUsage() => new(Input + CacheRead + CacheWrite, Output, CacheRead, CacheWriteTokens: CacheWrite);
+
+        /// <summary>Which count the reader's property name stands for; -1 for any other field.</summary>
+        public static int FieldOf(ref Utf8JsonReader reader) =>
+            reader.ValueTextEquals("input_tokens"u8) ? 0
+            : reader.ValueTextEquals("output_tokens"u8) ? 1
+            : reader.ValueTextEquals("cache_read_input_tokens"u8) ? 2
+            : reader.ValueTextEquals("cache_creation_input_tokens"u8) ? 3
+            : -1;
+
+        public void Set(int field, long value)
+        {
+            if (field == 0)
+            {
+                Input = value;
+            }
+            else if (field == 1)
+            {
+                Output = value;
+            }
+            else if (field == 2)
+            {
+                CacheRead = value;
+            }
+            else
+            {
+                CacheWrite = value;
+            }
+        }
+    }
+}

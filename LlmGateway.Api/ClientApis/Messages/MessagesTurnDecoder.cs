@@ -9,15 +9,8 @@ namespace LlmGateway.Api.ClientApis.Messages;
 /// <summary>Anthropic <c>system</c> and <c>messages</c> → canonical turns, in the order OpenAI-style upstreams need them.</summary>
 internal static class MessagesTurnDecoder
 {
-    public static TranslationError? DecodeSystem(JsonNode? system, List<CanonicalMessage> messages)
-    {
-        if (IsNull(system))
-        {
-            return null;
-        }
-
-        return DecodeSystemContent(system, "system", messages);
-    }
+    public static TranslationError? DecodeSystem(JsonNode? system, List<CanonicalMessage> messages) =>
+        IsNull(system) ? null : DecodeSystemContent(system, "system", messages);
 
     public static TranslationError? DecodeTurns(JsonArray turns, List<CanonicalMessage> messages)
     {
@@ -126,44 +119,46 @@ internal static class MessagesTurnDecoder
             }
         }
 
-        if (parts.Count > 0)
-        {
-            messages.Add(new CanonicalMessage(Role.User, parts));
-        }
-
-        return null;
+        return AddTurn(Role.User, parts, messages);
     }
 
     private static TranslationError? DecodeAssistant(JsonArray blocks, int i, List<CanonicalMessage> messages)
     {
         var parts = new List<ContentPart>(blocks.Count);
-        for (var j = 0; j < blocks.Count; j++)
+        foreach (var block in blocks)
         {
-            var block = blocks[j];
-            ContentPart? part = GetString(Get(block, "type")) switch
+            if (AssistantPart(block) is not { } part)
             {
-                "text" => Text(block),
-                "tool_use" => new ToolCallPart(GetString(Get(block, "id")) ?? "", GetString(Get(block, "name")) ?? "",
-                    Get(block, "input") is { } input ? Compact(input) : "{}") { CacheControl = CacheControlOf(block) },
-                "thinking" => new ReasoningPart(GetString(Get(block, "thinking")) ?? "")
-                {
-                    Signature = GetString(Get(block, "signature")), CacheControl = CacheControlOf(block),
-                },
-                "redacted_thinking" => new ReasoningPart("") { RedactedData = GetString(Get(block, "data")), CacheControl = CacheControlOf(block) },
-                _ => null,
-            };
-            if (part is null)
-            {
-                return new TranslationError($"messages[{i}].content[{j}].type",
+                return new TranslationError($"messages[{i}].content[{parts.Count}].type",
                     $"assistant content block type '{GetString(Get(block, "type"))}' is not supported for this model");
             }
 
             parts.Add(part);
         }
 
+        return AddTurn(Role.Assistant, parts, messages);
+    }
+
+    /// <summary>Text, tool calls and reasoning (with the signature or redacted data its provider needs back); null for anything else.</summary>
+    private static ContentPart? AssistantPart(JsonNode? block) => GetString(Get(block, "type")) switch
+    {
+        "text" => Text(block),
+        "tool_use" => new ToolCallPart(GetString(Get(block, "id")) ?? "", GetString(Get(block, "name")) ?? "",
+            Get(block, "input") is { } input ? Compact(input) : "{}") { CacheControl = CacheControlOf(block) },
+        "thinking" => new ReasoningPart(GetString(Get(block, "thinking")) ?? "")
+        {
+            Signature = GetString(Get(block, "signature")), CacheControl = CacheControlOf(block),
+        },
+        "redacted_thinking" => new ReasoningPart("") { RedactedData = GetString(Get(block, "data")), CacheControl = CacheControlOf(block) },
+        _ => null,
+    };
+
+    /// <summary>Adds the turn unless it is empty; turns with nothing in them are not sent anywhere.</summary>
+    private static TranslationError? AddTurn(Role role, List<ContentPart> parts, List<CanonicalMessage> messages)
+    {
         if (parts.Count > 0)
         {
-            messages.Add(new CanonicalMessage(Role.Assistant, parts));
+            messages.Add(new CanonicalMessage(role, parts));
         }
 
         return null;

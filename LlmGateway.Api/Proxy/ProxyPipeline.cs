@@ -152,7 +152,7 @@ public static class ProxyPipeline
 
         proxy.Http.Response.Headers["x-gateway-cache"] = "miss";
         var call = new UpstreamCall(route,
-            new UpstreamRequestBuilder(proxy.Client, route.Body!, shape.PassThrough, services.DropParams), shape.Stream, new StreamEncoderOptions(shape.IncludeUsage))
+            new UpstreamRequestBuilder(proxy.Client, route.Body!, shape.PassThrough, services.Config.LitellmSettings.DropParams), shape.Stream, new StreamEncoderOptions(shape.IncludeUsage))
         {
             Capture = services.Cache.CaptureFor(proxy, cachePlan),
         };

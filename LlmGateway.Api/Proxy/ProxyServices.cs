@@ -15,7 +15,7 @@ public sealed class ProxyServices(
     public GatewayAuthenticator Auth { get; } = auth;
     public ModelCatalog Catalog { get; } = catalog;
     public Routing.Failover Failover { get; } = failover;
-    public bool DropParams { get; } = config.LitellmSettings.DropParams;
+    public GatewayConfig Config { get; } = config;
     public ProxyOptions Options { get; } = options;
     public LimitsGate Limits { get; } = limits;
     public CostEstimator Costs { get; } = costs;

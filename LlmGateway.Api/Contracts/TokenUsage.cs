@@ -14,16 +14,13 @@ public readonly record struct TokenUsage(long PromptTokens, long CompletionToken
     /// <summary>Prompt tokens neither read from nor written to a prompt cache (Anthropic's <c>input_tokens</c>).</summary>
     public long UncachedPromptTokens => Math.Max(0, PromptTokens - CachedTokens - CacheWriteTokens);
 
-    public static TokenUsage From(StreamUsage usage) =>
-        new(usage.PromptTokens, usage.OutputTokens, usage.CacheReadInputTokens);
+    /// <summary>The usage of a whole (non-stream) OpenAI body, if it has one.</summary>
+    public static TokenUsage? OfOpenAiBody(ReadOnlySpan<byte> json) => TryReadOpenAi(json, out var usage, out _) ? usage : null;
 
     /// <summary>
     /// Reads <c>usage</c> and whether <c>choices</c> is empty from an OpenAI response or chunk, skipping everything else.
     /// Returns false when there is no usage object.
     /// </summary>
-    /// <summary>The usage of a whole (non-stream) OpenAI body, if it has one.</summary>
-    public static TokenUsage? OfOpenAiBody(ReadOnlySpan<byte> json) => TryReadOpenAi(json, out var usage, out _) ? usage : null;
-
     public static bool TryReadOpenAi(ReadOnlySpan<byte> json, out TokenUsage usage, out bool choicesEmpty)
     {
         usage = default;

@@ -14,7 +14,7 @@ namespace LlmGateway.Api.ClientApis.ChatCompletions;
 /// </summary>
 public sealed class ChatCompletionsStreamEncoder(ResponseIdentity identity, StreamEncoderOptions options) : IClientStreamEncoder
 {
-    // One buffer and writer for every chunk; ReusableJsonWriter hands back a string, and chunks go out as bytes.
+    // One buffer and writer for every chunk of the stream.
     private readonly ArrayBufferWriter<byte> _buffer = new(512);
     private readonly Utf8JsonWriter _writer = new(Stream.Null, TranslationJson.WriterOptions);
     private readonly Dictionary<int, Block> _blocks = [];

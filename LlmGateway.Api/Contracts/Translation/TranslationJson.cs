@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 
 namespace LlmGateway.Api.Contracts;
 
-/// <summary>JSON helpers shared by the OpenAI ⇄ Anthropic translators.</summary>
+/// <summary>JSON helpers shared by the format adapters.</summary>
 internal static class TranslationJson
 {
     // Wire payloads are JSON, not HTML: keep emoji and CJK as UTF-8 instead of \u escapes.
@@ -16,18 +16,6 @@ internal static class TranslationJson
     public static readonly JsonWriterOptions WriterOptions = new() { Encoder = Encoder };
 
     public static string Compact(JsonNode? node) => node?.ToJsonString(Options) ?? "null";
-
-    /// <summary>An Anthropic <c>tool_use</c> block as an OpenAI <c>tool_calls</c> entry (input → JSON-string arguments).</summary>
-    public static JsonObject ToolCallFromToolUse(JsonNode? block) => new()
-    {
-        ["id"] = GetString(Get(block, "id")),
-        ["type"] = "function",
-        ["function"] = new JsonObject
-        {
-            ["name"] = GetString(Get(block, "name")),
-            ["arguments"] = Get(block, "input") is { } input ? Compact(input) : "{}",
-        },
-    };
 
     /// <summary>A property of <paramref name="node"/> if it is an object; null for anything else.</summary>
     public static JsonNode? Get(JsonNode? node, string name) => node is JsonObject obj ? obj[name] : null;

@@ -23,7 +23,7 @@ public sealed class AnthropicPassThrough : ResponseTranslation
         Started = true;
         if (ReferenceEquals(name, "message_start") || ReferenceEquals(name, "message_delta"))
         {
-            Usage = AnthropicUsage.Merge(Usage, upstream.Data);
+            Usage = AnthropicUsageReader.Read(upstream.Data, Usage);
         }
 
         client.Raw(upstream.Raw);
@@ -38,7 +38,7 @@ public sealed class AnthropicPassThrough : ResponseTranslation
         }
 
         Started = true;
-        Usage = AnthropicUsage.Merge(null, upstream.Span);
+        Usage = AnthropicUsageReader.Read(upstream.Span);
         return upstream;
     }
 }

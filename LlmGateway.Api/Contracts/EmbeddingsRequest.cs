@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LlmGateway.Api.ClientApis.ChatCompletions;
 
 namespace LlmGateway.Api.Contracts;
 

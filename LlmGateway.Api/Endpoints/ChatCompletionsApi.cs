@@ -1,5 +1,6 @@
 using LlmGateway.Api.ClientApis;
 using LlmGateway.Api.Configuration;
+using LlmGateway.Api.ClientApis.ChatCompletions;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Providers;
 using LlmGateway.Api.Proxy;

@@ -1,4 +1,5 @@
 using LlmGateway.Api.ClientApis;
+using LlmGateway.Api.ClientApis.Messages;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Providers;
 using LlmGateway.Api.Proxy;

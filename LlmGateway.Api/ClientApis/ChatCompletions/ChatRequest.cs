@@ -1,6 +1,7 @@
 using System.Text.Json;
+using LlmGateway.Api.Contracts;
 
-namespace LlmGateway.Api.Contracts;
+namespace LlmGateway.Api.ClientApis.ChatCompletions;
 
 /// <summary>
 /// What the gateway needs from an OpenAI chat completions request, read and validated without a DOM;

@@ -1,6 +1,7 @@
 using System.Text.Json;
+using LlmGateway.Api.Contracts;
 
-namespace LlmGateway.Api.Contracts;
+namespace LlmGateway.Api.ClientApis.Messages;
 
 /// <summary>What the gateway needs from an Anthropic Messages request (<c>POST /v1/messages</c>), validated without a DOM.</summary>
 public sealed class MessagesRequest

@@ -5,6 +5,26 @@ namespace LlmGateway.Api.Contracts;
 /// <summary>Typed reads of top-level fields with errors that name the field (<c>param</c>) and say what was expected.</summary>
 public static class BodyField
 {
+    /// <summary>Body fields that would let a client point the gateway somewhere else; rejected, never used.</summary>
+    private static readonly string[] ForbiddenFields = ["api_base", "base_url", "api_key", "api_version", "azure_ad_token"];
+
+    /// <summary>The upstream is the gateway's choice: a body naming one is refused.</summary>
+    public static bool RejectForbidden(JsonBody body, out GatewayError? error)
+    {
+        foreach (var field in ForbiddenFields)
+        {
+            if (body.TryGet(field, out _))
+            {
+                error = GatewayError.InvalidRequest(
+                    $"'{field}' cannot be set in a request: the gateway chooses the upstream from the model name.", field, "invalid_parameter");
+                return false;
+            }
+        }
+
+        error = null;
+        return true;
+    }
+
     public static bool TryString(JsonBody body, string name, bool required, out string? value, out GatewayError? error)
     {
         value = null;

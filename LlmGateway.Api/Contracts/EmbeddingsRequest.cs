@@ -1,5 +1,4 @@
 using System.Text.Json;
-using LlmGateway.Api.ClientApis.ChatCompletions;
 
 namespace LlmGateway.Api.Contracts;
 
@@ -12,7 +11,7 @@ public sealed class EmbeddingsRequest
     public static bool TryRead(JsonBody body, out EmbeddingsRequest request, out GatewayError? error)
     {
         request = null!;
-        if (!ChatRequest.RejectForbidden(body, out error)
+        if (!BodyField.RejectForbidden(body, out error)
             || !BodyField.TryString(body, "model", required: true, out var model, out error)
             || !BodyField.TryString(body, "encoding_format", required: false, out var format, out error)
             || !BodyField.TryInteger(body, "dimensions", 1, 65536, out _, out error))

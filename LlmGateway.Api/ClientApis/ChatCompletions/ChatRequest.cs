@@ -9,9 +9,6 @@ namespace LlmGateway.Api.ClientApis.ChatCompletions;
 /// </summary>
 public sealed class ChatRequest
 {
-    /// <summary>Body fields that would let a client point the gateway somewhere else; rejected, never used.</summary>
-    internal static readonly string[] ForbiddenFields = ["api_base", "base_url", "api_key", "api_version", "azure_ad_token"];
-
     private static readonly HashSet<string> Roles = ["system", "developer", "user", "assistant", "tool", "function"];
 
     public required JsonBody Body { get; init; }
@@ -26,7 +23,7 @@ public sealed class ChatRequest
     public static bool TryRead(JsonBody body, out ChatRequest request, out GatewayError? error)
     {
         request = null!;
-        if (!RejectForbidden(body, out error)
+        if (!BodyField.RejectForbidden(body, out error)
             || !BodyField.TryString(body, "model", required: true, out var model, out error)
             || !TryValidateMessages(body, out error)
             || !BodyField.TryBool(body, "stream", out var stream, out error)
@@ -53,22 +50,6 @@ public sealed class ChatRequest
             N = n ?? 1,
             User = user,
         };
-        return true;
-    }
-
-    internal static bool RejectForbidden(JsonBody body, out GatewayError? error)
-    {
-        foreach (var field in ForbiddenFields)
-        {
-            if (body.TryGet(field, out _))
-            {
-                error = GatewayError.InvalidRequest(
-                    $"'{field}' cannot be set in a request: the gateway chooses the upstream from the model name.", field, "invalid_parameter");
-                return false;
-            }
-        }
-
-        error = null;
         return true;
     }
 

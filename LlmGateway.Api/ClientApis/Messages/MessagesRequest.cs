@@ -14,7 +14,7 @@ public sealed class MessagesRequest
     public static bool TryRead(JsonBody body, out MessagesRequest request, out GatewayError? error)
     {
         request = null!;
-        if (!ChatRequest.RejectForbidden(body, out error)
+        if (!BodyField.RejectForbidden(body, out error)
             || !BodyField.TryString(body, "model", required: true, out var model, out error)
             || !BodyField.TryInteger(body, "max_tokens", 1, int.MaxValue, out var maxTokens, out error)
             || !RequireMaxTokens(maxTokens, out error)

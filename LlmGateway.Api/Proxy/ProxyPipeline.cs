@@ -1,6 +1,7 @@
 using System.Globalization;
 using LlmGateway.Api.Auth;
 using LlmGateway.Api.Caching;
+using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Limits;
 using LlmGateway.Api.Relay;
@@ -25,90 +26,29 @@ public static class ProxyPipeline
         Func<TRequest, RequestFacts> facts, Func<TRequest, CallShape> shape, string callType)
         where TRequest : class
     {
-        var format = client.Format;
         var timings = RequestTimings.Of(context);
         var started = DateTimeOffset.UtcNow;
-        var rejection = new Rejection(context, services, format, callType, started, timings);
+        var rejection = new Rejection(context, services, client.Format, callType, started, timings);
         Admission? admission = null;
         try
         {
-            var (caller, error) = context.Features.Get<Authentication>()
-                ?? throw new InvalidOperationException("Proxy routes authenticate in ProxyAuthentication (Program.cs).");
-            if (error is not null)
+            if (await AcceptAsync(context, services, read, facts, shape, callType, rejection) is not { } accepted
+                || (admission = await AdmitAsync(context, services, accepted, rejection)) is null)
             {
-                await rejection.SendAsync(error);
                 return;
-            }
-
-            rejection.Caller = caller;
-            var (body, tooLarge) = await RequestBody.ReadAsync(context, services.Options.MaxRequestBodyBytes);
-            if (tooLarge is not null)
-            {
-                await rejection.SendAsync(tooLarge);
-                return;
-            }
-
-            if (!JsonBody.TryParse(body!.Memory, out var json, out error) || !read(json, out var request, out error))
-            {
-                await rejection.SendAsync(error!);
-                return;
-            }
-
-            var requestFacts = facts(request) with { CallType = callType };
-            rejection.Facts = requestFacts;
-            if (!services.Catalog.TryGetGroup(requestFacts.Model, out var group))
-            {
-                await rejection.SendAsync(GatewayError.ModelNotFound(requestFacts.Model));
-                return;
-            }
-
-            if (caller!.Key is { } key && !key.MayUse(group.Name))
-            {
-                await rejection.SendAsync(new GatewayError(
-                    StatusCodes.Status403Forbidden, "permission_denied",
-                    $"The key '{key.DisplayName}' is not allowed to use model '{group.Name}'. GET /v1/models lists the models it may use.",
-                    "model", "model_not_allowed"));
-                return;
-            }
-
-            // Response cache (docs/caching.md): cache controls are checked before admission, the lookup happens after it.
-            var cachePlan = services.Cache.Plan(context, caller, json, requestFacts, group.Name, out var cacheError);
-            if (cacheError is not null)
-            {
-                await rejection.SendAsync(cacheError);
-                return;
-            }
-
-            var callShape = shape(request);
-            var route = new RouteRequest(callShape.Operation, json);
-            admission = Admission.Unlimited;
-            if (caller.Key is { } limited)
-            {
-                var promptTokens = route.EstimatedPromptTokens;
-                var (_, worstCost) = services.Costs.WorstCase(group, promptTokens, requestFacts.MaxTokens);
-                var tokenReservation = promptTokens + (requestFacts.MaxTokens ?? 0);
-                admission = await services.Limits.AdmitAsync(limited, group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted);
-                if (admission.Rejection is { } refused)
-                {
-                    admission = null;
-                    await rejection.SendAsync(refused);
-                    return;
-                }
-
-                WriteRateLimitHeaders(context.Response, limited, admission);
             }
 
             timings.EndLimits();
-            var proxy = new ProxyContext(context, client, group, timings);
+            var proxy = new ProxyContext(context, client, accepted.Group, timings);
             var outcome = ProxyOutcome.None;
             try
             {
-                outcome = await ProxyAsync(services, proxy, cachePlan, route, callShape);
+                outcome = await ProxyAsync(services, proxy, accepted);
             }
             finally
             {
                 // Settled whatever happened (success, upstream error, client gone): the reservation never leaks.
-                await FinishAsync(services, caller, proxy, outcome, admission, requestFacts, started);
+                await FinishAsync(services, accepted.Caller, proxy, outcome, admission, accepted.Facts, started);
                 admission = null;
             }
         }
@@ -122,6 +62,94 @@ public static class ProxyPipeline
 
             await rejection.RecordAsync(new GatewayError(499, "client_disconnected", "The client disconnected before the request was proxied."));
         }
+    }
+
+    /// <summary>A request the gateway will serve: its caller, body, facts, model group, cache plan and how it goes upstream.</summary>
+    private sealed record Accepted(Caller Caller, RequestFacts Facts, ModelGroup Group, CachePlan? CachePlan, CallShape Shape, RouteRequest Route);
+
+    /// <summary>Caller, body, model group, permission and cache controls, in that order; null once a rejection was sent.</summary>
+    private static async Task<Accepted?> AcceptAsync<TRequest>(
+        HttpContext context, ProxyServices services, RequestReader<TRequest> read, Func<TRequest, RequestFacts> facts,
+        Func<TRequest, CallShape> shape, string callType, Rejection rejection)
+        where TRequest : class
+    {
+        var (caller, error) = context.Features.Get<Authentication>()
+            ?? throw new InvalidOperationException("Proxy routes authenticate in ProxyAuthentication (Program.cs).");
+        rejection.Caller = caller;
+        if (error is not null)
+        {
+            await rejection.SendAsync(error);
+            return null;
+        }
+
+        var (body, tooLarge) = await RequestBody.ReadAsync(context, services.Options.MaxRequestBodyBytes);
+        if (tooLarge is not null)
+        {
+            await rejection.SendAsync(tooLarge);
+            return null;
+        }
+
+        if (!JsonBody.TryParse(body!.Memory, out var json, out error) || !read(json, out var request, out error))
+        {
+            await rejection.SendAsync(error!);
+            return null;
+        }
+
+        var requestFacts = facts(request) with { CallType = callType };
+        rejection.Facts = requestFacts;
+        if (Authorize(services, caller!, requestFacts.Model, out var group) is { } refused)
+        {
+            await rejection.SendAsync(refused);
+            return null;
+        }
+
+        // Response cache (docs/caching.md): cache controls are checked before admission, the lookup happens after it.
+        var cachePlan = services.Cache.Plan(context, caller!, json, requestFacts, group.Name, out var cacheError);
+        if (cacheError is not null)
+        {
+            await rejection.SendAsync(cacheError);
+            return null;
+        }
+
+        var callShape = shape(request);
+        return new Accepted(caller!, requestFacts, group, cachePlan, callShape, new RouteRequest(callShape.Operation, json));
+    }
+
+    /// <summary>The model group exists and the key may use it; else the 404 or 403 that says so.</summary>
+    private static GatewayError? Authorize(ProxyServices services, Caller caller, string model, out ModelGroup group)
+    {
+        if (!services.Catalog.TryGetGroup(model, out group!))
+        {
+            return GatewayError.ModelNotFound(model);
+        }
+
+        return caller.Key is { } key && !key.MayUse(group.Name)
+            ? new GatewayError(StatusCodes.Status403Forbidden, "permission_denied",
+                $"The key '{key.DisplayName}' is not allowed to use model '{group.Name}'. GET /v1/models lists the models it may use.",
+                "model", "model_not_allowed")
+            : null;
+    }
+
+    /// <summary>Limits and budgets, reserving the worst case (a virtual key only); null once a 429 was sent.</summary>
+    private static async Task<Admission?> AdmitAsync(HttpContext context, ProxyServices services, Accepted accepted, Rejection rejection)
+    {
+        if (accepted.Caller.Key is not { } key)
+        {
+            return Admission.Unlimited;
+        }
+
+        var promptTokens = accepted.Route.EstimatedPromptTokens;
+        var (_, worstCost) = services.Costs.WorstCase(accepted.Group, promptTokens, accepted.Facts.MaxTokens);
+        var tokenReservation = promptTokens + (accepted.Facts.MaxTokens ?? 0);
+        var admission = await services.Limits.AdmitAsync(key, accepted.Group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted);
+        if (admission.Rejection is { } refused)
+        {
+            await rejection.SendAsync(refused);
+            return null;
+        }
+
+        WriteRateLimitHeaders(context.Response, key, admission);
+        return admission;
     }
 
     /// <summary>How a request that ends before the upstream is answered and recorded, with what was known by then.</summary>
@@ -141,8 +169,9 @@ public static class ProxyPipeline
     }
 
     /// <summary>The cache answers, or the deployments do (their answer stored in the cache when it may be).</summary>
-    private static async Task<ProxyOutcome> ProxyAsync(ProxyServices services, ProxyContext proxy, CachePlan? cachePlan, RouteRequest route, CallShape shape)
+    private static async Task<ProxyOutcome> ProxyAsync(ProxyServices services, ProxyContext proxy, Accepted accepted)
     {
+        var (cachePlan, shape, route) = (accepted.CachePlan, accepted.Shape, accepted.Route);
         var cached = await services.Cache.LookupAsync(cachePlan);
         proxy.Timings.EndCache();
         if (cached is not null)

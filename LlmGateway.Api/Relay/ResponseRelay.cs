@@ -34,14 +34,9 @@ public static class ResponseRelay
                 var step = translation.OnEvent(new SseEvent(reader.EventName, reader.Data.Span, reader.Raw), writer, committed);
                 if (!committed)
                 {
-                    if (step.Error is { } early)
+                    if (BeforeCommit(request, step) is { } early)
                     {
-                        return request.Fail(InBandFailure(early), committed: false);
-                    }
-
-                    if (step.Terminal && !translation.Started)
-                    {
-                        return request.Fail(Empty(), committed: false);
+                        return early;
                     }
 
                     if (pending.WrittenCount == 0)
@@ -50,22 +45,15 @@ public static class ResponseRelay
                     }
 
                     committed = true;
-                    request.Commit(stream: true, cost: null);
-                    writer = new SseWriter(disconnect.ClientWriter(http));
-                    writer.Output.Write(pending.WrittenSpan);
+                    writer = Commit(request, disconnect, pending);
                 }
 
-                if (step.Terminal && step.Error is null && request.Capture is { } capture && translation.Folder is { IsComplete: true } folder)
+                if (step.Terminal)
                 {
-                    // Stored before the last byte is flushed: a client that has the whole answer finds it cached.
-                    await capture(new CompletedAnswer(null, folder.Result, translation.Usage));
+                    return await EndAsync(request, step, disconnect);
                 }
 
                 await disconnect.FlushAsync(http);
-                if (step.Terminal)
-                {
-                    return request.Done(disconnect.Settle(translation.Usage), step.Error is { } late ? InBandFailure(late) : null);
-                }
             }
 
             return committed
@@ -128,6 +116,39 @@ public static class ResponseRelay
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>Before the first byte: an in-band error or an empty answer is a failure the failover may move past.</summary>
+    private static RelayOutcome? BeforeCommit(RelayRequest request, StreamStep step)
+    {
+        if (step.Error is { } early)
+        {
+            return request.Fail(InBandFailure(early), committed: false);
+        }
+
+        return step.Terminal && !request.Translation.Started ? request.Fail(Empty(), committed: false) : null;
+    }
+
+    /// <summary>The first byte: status and headers, then what was held back, straight to the client from now on.</summary>
+    private static SseWriter Commit(RelayRequest request, ClientDisconnect disconnect, ArrayBufferWriter<byte> pending)
+    {
+        request.Commit(stream: true, cost: null);
+        var writer = new SseWriter(disconnect.ClientWriter(request.Proxy.Http));
+        writer.Output.Write(pending.WrittenSpan);
+        return writer;
+    }
+
+    /// <summary>The answer's last event: a complete answer goes to the cache before the last byte is flushed.</summary>
+    private static async Task<RelayOutcome> EndAsync(RelayRequest request, StreamStep step, ClientDisconnect disconnect)
+    {
+        var translation = request.Translation;
+        if (step.Error is null && request.Capture is { } capture && translation.Folder is { IsComplete: true } folder)
+        {
+            await capture(new CompletedAnswer(null, folder.Result, translation.Usage));
+        }
+
+        await disconnect.FlushAsync(request.Proxy.Http);
+        return request.Done(disconnect.Settle(translation.Usage), step.Error is { } late ? InBandFailure(late) : null);
     }
 
     private static async Task<RelayOutcome> BrokenAsync(RelayRequest request, SseWriter writer, ClientDisconnect disconnect, ProviderFailure failure)

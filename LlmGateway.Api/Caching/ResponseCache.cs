@@ -4,7 +4,6 @@ using LlmGateway.Api.Auth;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Budgets;
 using LlmGateway.Api.Configuration;
-using LlmGateway.Api.Proxy;
 using LlmGateway.Api.Relay;
 using LlmGateway.Api.Routing;
 using StackExchange.Redis;

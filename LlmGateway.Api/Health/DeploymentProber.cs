@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using LlmGateway.Api.Translation;
 using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Providers;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using LlmGateway.Api.Translation;
 using LlmGateway.Api.Configuration;
 
 namespace LlmGateway.Api.Providers;

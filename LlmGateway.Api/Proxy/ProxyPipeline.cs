@@ -200,7 +200,7 @@ public static class ProxyPipeline
         var record = services.Usage.RecordAsync(UsageEvents.From(proxy, outcome, caller, facts, started, cost,
             priceUnknown: known is null,
             status: status < 400 && !outcome.BrokeMidStream ? "success" : UsageEvents.StatusOf(status, outcome)));
-        GatewayMetrics.RequestFinished(proxy, outcome, caller, cost);
+        ProxyMetrics.RequestFinished(proxy, outcome, caller, cost);
         await settle;
         await record;
     }

@@ -1,3 +1,4 @@
+using LlmGateway.Api.Translation;
 using LlmGateway.Api.Auth;
 using LlmGateway.Api.Budgets;
 using LlmGateway.Api.Configuration;
@@ -33,11 +34,4 @@ public sealed class ProxyOptions
 }
 
 /// <summary>How a request goes upstream: its operation, whether it streams, and the pass-through rewrite for a deployment.</summary>
-public sealed record CallShape(Providers.UpstreamOperation Operation, bool Stream, bool IncludeUsage, Func<DeploymentConfig, Translation.BodyRewriter.Options> PassThrough);
-
-/// <summary>The facts of a request the pipeline needs, whatever its wire format.</summary>
-public readonly record struct RequestFacts(string Model, long? MaxTokens, bool Stream, string? User)
-{
-    /// <summary>chat_completions, messages or embeddings: set by the pipeline from its route.</summary>
-    public string CallType { get; init; } = "";
-}
+public sealed record CallShape(UpstreamOperation Operation, bool Stream, bool IncludeUsage, Func<DeploymentConfig, BodyRewriter.Options> PassThrough);

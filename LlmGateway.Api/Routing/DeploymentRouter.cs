@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using LlmGateway.Api.Translation;
 using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Providers;

@@ -2,6 +2,7 @@ using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Providers;
 using LlmGateway.Api.Relay;
+using LlmGateway.Api.Translation;
 using Polly;
 using Polly.Retry;
 

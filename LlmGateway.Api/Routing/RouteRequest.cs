@@ -1,3 +1,4 @@
+using LlmGateway.Api.Translation;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Providers;
 using LlmGateway.Api.Budgets;

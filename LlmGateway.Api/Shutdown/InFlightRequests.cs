@@ -1,3 +1,4 @@
+using LlmGateway.Api.Proxy;
 using LlmGateway.Api.Telemetry;
 
 namespace LlmGateway.Api.Shutdown;
@@ -34,15 +35,15 @@ public sealed class InFlightRequests
             count++;
         }
 
-        GatewayMetrics.InFlight.Add(1);
+        ProxyMetrics.InFlight.Add(1);
         try
         {
             return await next();
         }
         finally
         {
-            GatewayMetrics.InFlight.Add(-1);
-            GatewayMetrics.Count(context);
+            ProxyMetrics.InFlight.Add(-1);
+            ProxyMetrics.Count(context);
             TaskCompletionSource? done = null;
             lock (gate)
             {

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using LlmGateway.Api.Contracts;
-using LlmGateway.Api.Providers;
 
 namespace LlmGateway.Api.Translation;
 

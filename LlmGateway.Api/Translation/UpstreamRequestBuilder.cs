@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Contracts;
-using LlmGateway.Api.Providers;
 
 namespace LlmGateway.Api.Translation;
 

@@ -4,14 +4,15 @@ using LlmGateway.Api.Auth;
 using LlmGateway.Api.Providers;
 using LlmGateway.Api.Relay;
 using LlmGateway.Api.Routing;
+using LlmGateway.Api.Telemetry;
 
-namespace LlmGateway.Api.Telemetry;
+namespace LlmGateway.Api.Proxy;
 
 /// <summary>
 /// The request's GenAI span attributes and metrics (OpenTelemetry GenAI semantic conventions, plus the gateway's own).
 /// Labels are bounded: operation, model group, provider, team and error class — never keys, users or content.
 /// </summary>
-public static class GatewayMetrics
+public static class ProxyMetrics
 {
     private static readonly Meter Meter = GatewayTelemetry.Meter;
     private static readonly double[] Seconds = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];

@@ -1,4 +1,4 @@
-namespace LlmGateway.Api.Providers;
+namespace LlmGateway.Api.Translation;
 
 /// <summary>The wire format an upstream speaks.</summary>
 public enum WireFormat

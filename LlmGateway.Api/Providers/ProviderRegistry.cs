@@ -5,27 +5,21 @@ using LlmGateway.Api.Translation;
 
 namespace LlmGateway.Api.Providers;
 
-/// <summary>The adapter for each provider kind; adapters are stateless and shared.</summary>
+/// <summary>
+/// The providers the gateway speaks to, one per provider folder; providers and their format adapters are stateless and
+/// shared. A new provider format is registered here (and nowhere else): its provider for the deployments that use it.
+/// </summary>
 public sealed class ProviderRegistry
 {
-    private readonly IChatProvider openAiCompatible = new OpenAiCompatibleProvider();
-    private readonly IChatProvider anthropic = new AnthropicProvider();
+    private static readonly IUpstreamProvider OpenAiCompatible = new OpenAiCompatibleProvider();
+    private static readonly IUpstreamProvider Anthropic = new AnthropicProvider();
+    private static readonly IUpstreamProvider[] All = [OpenAiCompatible, Anthropic];
 
-    public IChatProvider For(DeploymentConfig deployment) =>
-        deployment.Provider == ProviderKind.Anthropic ? anthropic : openAiCompatible;
+    public IUpstreamProvider For(DeploymentConfig deployment) =>
+        deployment.Provider == ProviderKind.Anthropic ? Anthropic : OpenAiCompatible;
 
     /// <summary>The adapter of a wire format: how its requests are written and its answers read.</summary>
-    public static IUpstreamAdapter AdapterFor(WireFormat format) => format switch
-    {
-        WireFormat.Anthropic => Adapters.Anthropic,
-        _ => Adapters.OpenAiChat,
-    };
-
-    private static class Adapters
-    {
-        public static readonly IUpstreamAdapter OpenAiChat = new OpenAiChatAdapter();
-        public static readonly IUpstreamAdapter Anthropic = new AnthropicAdapter();
-    }
+    public static IUpstreamAdapter AdapterFor(WireFormat format) => All.First(p => p.Format == format).Adapter;
 
     /// <summary>The value of <c>x-gateway-provider</c>.</summary>
     public static string Name(ProviderKind kind) => kind switch

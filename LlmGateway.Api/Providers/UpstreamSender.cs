@@ -18,7 +18,7 @@ public sealed class UpstreamSender(UpstreamClients clients, GatewayConfig config
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(600);
 
     public async Task<UpstreamResponse> SendAsync(
-        IChatProvider provider, DeploymentConfig deployment, UpstreamOperation operation,
+        IUpstreamProvider provider, DeploymentConfig deployment, UpstreamOperation operation,
         ReadOnlyMemory<byte> body, UpstreamHeaders headers, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();

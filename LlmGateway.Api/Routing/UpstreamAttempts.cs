@@ -53,7 +53,7 @@ public sealed class UpstreamAttempts(UpstreamSender sender, ProviderRegistry pro
     }
 
     private async Task<RelayOutcome> SendAndRelayAsync(
-        ProxyContext proxy, DeploymentLease lease, IChatProvider provider, UpstreamAttempt attempt, byte[] body, FailoverRun run)
+        ProxyContext proxy, DeploymentLease lease, IUpstreamProvider provider, UpstreamAttempt attempt, byte[] body, FailoverRun run)
     {
         var deployment = attempt.Deployment;
         using var upstream = await sender.SendAsync(provider, deployment, run.Call.Route.Operation, body, run.Headers, proxy.Http.RequestAborted);

@@ -5,7 +5,7 @@ using LlmGateway.Api.Translation;
 namespace LlmGateway.Api.Providers.Anthropic;
 
 /// <summary>Anthropic's Messages API: <c>POST {base}/v1/messages</c> with <c>x-api-key</c> and <c>anthropic-version</c>.</summary>
-public sealed class AnthropicProvider : IChatProvider
+public sealed class AnthropicProvider : IUpstreamProvider
 {
     public const string ApiVersion = "2023-06-01";
 

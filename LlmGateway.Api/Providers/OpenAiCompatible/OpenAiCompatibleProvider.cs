@@ -8,7 +8,7 @@ namespace LlmGateway.Api.Providers.OpenAiCompatible;
 /// OpenAI, Azure OpenAI, vLLM, Ollama's <c>/v1</c>, any OpenAI-compatible server and the built-in mock:
 /// one adapter, configured by the deployment's base URL, API version and key.
 /// </summary>
-public sealed class OpenAiCompatibleProvider : IChatProvider
+public sealed class OpenAiCompatibleProvider : IUpstreamProvider
 {
     /// <summary>The Azure API version used when a classic Azure deployment names none.</summary>
     public const string DefaultAzureApiVersion = "2024-10-21";

@@ -7,7 +7,7 @@ namespace LlmGateway.Api.Providers;
 /// A provider's endpoint: where a deployment's requests go and how they authenticate, plus the <see cref="Adapter"/> of
 /// the format it speaks. Sending and failure classification are shared (<see cref="UpstreamSender"/>).
 /// </summary>
-public interface IChatProvider
+public interface IUpstreamProvider
 {
     IUpstreamAdapter Adapter { get; }
 

@@ -29,7 +29,8 @@ const ttfb = fs.readFileSync(ttfbFile, 'utf8').trim().split('\n').map((line) => 
   return { target, median: t.median_us / 1000, p90: t.p90_us / 1000, p99: t.p99_us / 1000, n: t.n, errors: t.errors };
 });
 
-const names = { direct: 'direct (fake upstream)', hop: 'nginx hop', gateway: 'LlmGateway', gateway_cached: 'LlmGateway, cache hit', portkey: 'Portkey 1.15.2' };
+const names = { direct: 'direct (fake upstream)', hop: 'nginx hop', gateway: 'LlmGateway', gateway_cached: 'LlmGateway, cache hit', portkey: 'Portkey 1.15.2',
+  baseline: env.BENCH_BASELINE_NAME || 'LlmGateway (baseline)' };
 const find = (scenario, target) => runs.find((r) => r.scenario === scenario && r.target === target);
 const f = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toFixed(d));
 const signed = (x, d = 2) => (x === null || x === undefined ? '–' : (x >= 0 ? '+' : '') + x.toFixed(d));
@@ -54,6 +55,52 @@ for (const t of ttfb) {
   tl.push(`| ${names[t.target] ?? t.target} | ${f(t.median, 3)} | ${f(t.p90, 3)} | ${f(t.p99, 3)} | ${t.target === 'direct' || !td ? '' : signed(t.median - td.median, 3)} | ${t.errors} |`);
 }
 const ttfbTable = tl.join('\n');
+
+// ---- LlmGateway vs baseline (BENCH_BASELINE: an older commit measured in the same run)
+// Δ is the current build relative to the baseline; bold when the current build is worse by more than 5%.
+const pct = (now, base) => (now == null || base == null || !base ? null : (100 * (now - base)) / base);
+const delta = (now, base, higherIsBetter) => {
+  const d = pct(now, base);
+  if (d === null || Number.isNaN(d)) return '–';
+  const text = `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(1)}%`;
+  return (higherIsBetter ? d < -5 : d > 5) ? `**${text}**` : text;
+};
+const pair = (now, base, d = 2) => `${f(now, d)} / ${f(base, d)}`;
+let baselineSection = '';
+const baseRuns = runs.filter((r) => r.target === 'baseline');
+if (baseRuns.length) {
+  const bl = [`| scenario | req/s now / base | Δ req/s | p50 ms now / base | Δ p50 | p99 ms now / base | Δ p99 | CPU µs/req now / base | Δ CPU | errors now / base |`,
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|'];
+  const worse = [];
+  for (const b of baseRuns) {
+    const a = find(b.scenario, 'gateway');
+    if (!a) continue;
+    bl.push(`| ${b.scenario} | ${pair(a.rps, b.rps, 0)} | ${delta(a.rps, b.rps, true)} | ${pair(a.p50, b.p50)} | ${delta(a.p50, b.p50, false)} | `
+      + `${pair(a.p99, b.p99)} | ${delta(a.p99, b.p99, false)} | ${pair(a.cpuPerReq, b.cpuPerReq, 0)} | ${delta(a.cpuPerReq, b.cpuPerReq, false)} | ${a.errors} / ${b.errors} |`);
+    if (pct(a.rps, b.rps) < -5) worse.push(`${b.scenario} req/s`);
+    if (pct(a.p50, b.p50) > 5) worse.push(`${b.scenario} p50`);
+  }
+  const ta = ttfb.find((t) => t.target === 'gateway'), tb = ttfb.find((t) => t.target === 'baseline');
+  if (ta && tb) {
+    bl.push(`| TTFB (stream, sequential) | | | ${pair(ta.median, tb.median, 3)} (median) | ${delta(ta.median, tb.median, false)} | `
+      + `${pair(ta.p99, tb.p99, 3)} | ${delta(ta.p99, tb.p99, false)} | | | ${ta.errors} / ${tb.errors} |`);
+    if (pct(ta.median, tb.median) > 5) worse.push('TTFB median');
+  }
+  const name = names.baseline;
+  baselineSection = `
+### LlmGateway vs baseline (${name})
+
+The current build (\`${env.BENCH_COMMIT ?? ''}\`) and \`${env.BENCH_BASELINE_COMMIT ?? '?'}\`${env.BENCH_BASELINE_REF && env.BENCH_BASELINE_REF !== env.BENCH_BASELINE_COMMIT ? ` (\`BENCH_BASELINE=${env.BENCH_BASELINE_REF}\`)` : ''}, `
+    + `built from a git worktree, measured in the same run, one after the other in each scenario, with the same config and load; `
+    + `baseline governance: ${env.BENCH_BASELINE_GOVERNANCE || '?'}. Δ is now relative to the baseline; **bold**: the current build is worse by more than 5%.
+
+${bl.join('\n')}
+
+${bl.length === 2 ? 'Nothing to compare: the current build (target `gateway`) did not run.'
+    : worse.length ? `Worse than the baseline by more than 5%: ${worse.join(', ')} (single runs differ by up to ±10%: re-run before concluding).`
+    : 'No row is worse than the baseline by more than 5% (req/s, p50, TTFB median).'}
+`;
+}
 
 // ---- targets (LlmGateway)
 const checks = [];
@@ -125,7 +172,7 @@ builds on a shared machine; a bold value (> 10%) marks a row to distrust.
 ### Time to first byte on streams
 
 ${ttfbTable}
-`;
+${baselineSection}`;
 
 process.stdout.write(section);
 

@@ -27,6 +27,14 @@
 #                    and write the soak section of docs/benchmarks.md
 #   BENCH_COUNTERS=1 record dotnet-counters (System.Runtime, Kestrel) during every gateway run,
 #                    into $BENCH_OUT/counters-<scenario>.csv (needs `dotnet tool install -g dotnet-counters`)
+#   BENCH_BASELINE   a git commit-ish (e.g. cd1a748, HEAD~5): also measure that commit's LlmGateway.Api, as the
+#                    target `baseline` ("LlmGateway @<sha>"), beside the current build in the same run. The script
+#                    checks it out in a temporary `git worktree` (removed on exit), builds it (Release, log in
+#                    $BENCH_OUT/baseline-build.log) and starts it like `gateway` (same YAML, master key, pre-warm,
+#                    BENCH_GATEWAY_ENV), with its own Postgres database (gatewaydb_baseline: an older build may
+#                    not read a newer schema) and Redis database 1. It runs every scenario `gateway` runs except
+#                    the cache-hit ones, and TTFB; the report adds a "LlmGateway vs baseline" table. It is added
+#                    to BENCH_TARGETS when missing; ignored with BENCH_SOAK.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -45,6 +53,9 @@ TMP="$(mktemp -d /tmp/llmgw-bench.XXXXXX)"
 chmod 755 "$TMP"
 PIDS=()        # every process this script started, killed on exit by PID
 PG_STARTED=""
+
+BASELINE_DIR="$TMP/baseline-src"   # BENCH_BASELINE: the git worktree of the older commit
+BASELINE_WT=""
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -67,7 +78,11 @@ cleanup() {
   if [[ -n "$PG_STARTED" ]]; then
     as_postgres "$PG_BIN/pg_ctl" -D "$TMP/pg" -m fast -w stop >/dev/null 2>&1
   fi
+  if [[ -n "$BASELINE_WT" ]]; then
+    git -C "$ROOT" worktree remove --force "$BASELINE_DIR" >/dev/null 2>&1
+  fi
   rm -rf "$TMP"
+  [[ -n "$BASELINE_WT" ]] && git -C "$ROOT" worktree prune >/dev/null 2>&1
   exit $rc
 }
 trap cleanup EXIT
@@ -114,11 +129,35 @@ idle_pct() { # over 3 s
 LOAD1=$(cut -d' ' -f1 /proc/loadavg)
 log "load average before start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+# BENCH_BASELINE: the target `baseline`, an older commit's build (not with the soak: it measures the current build).
+if [[ -n "${BENCH_BASELINE:-}" && -n "${BENCH_SOAK:-}" ]]; then
+  log "BENCH_BASELINE is ignored with BENCH_SOAK (the soak measures the current build only)"
+  TARGETS=" $TARGETS "; TARGETS="${TARGETS// baseline / }"
+elif [[ -n "${BENCH_BASELINE:-}" ]]; then
+  has_target baseline || TARGETS="$TARGETS baseline"
+elif has_target baseline; then
+  die "the baseline target needs BENCH_BASELINE=<git commit-ish>"
+fi
+
 if has_target gateway && [[ "${BENCH_NO_BUILD:-}" != 1 ]]; then
   log "building LlmGateway.Api (Release)"
   (cd "$ROOT" && dotnet build -c Release LlmGateway.Api -nologo -v q >"$OUT/build.log" 2>&1) || die "build failed, see $OUT/build.log"
 fi
 GW_DLL="$ROOT/LlmGateway.Api/bin/Release/net10.0/LlmGateway.Api.dll"
+
+if has_target baseline; then
+  BASELINE_SHA=$(git -C "$ROOT" rev-parse --verify --quiet "${BENCH_BASELINE}^{commit}") \
+    || die "BENCH_BASELINE=$BENCH_BASELINE is not a commit of $ROOT"
+  BASELINE_SHORT=$(git -C "$ROOT" rev-parse --short "$BASELINE_SHA")
+  log "baseline: checking out $BASELINE_SHORT ($BENCH_BASELINE) in a git worktree and building LlmGateway.Api (Release)"
+  BASELINE_WT=1
+  git -C "$ROOT" worktree add --detach "$BASELINE_DIR" "$BASELINE_SHA" >"$OUT/baseline-build.log" 2>&1 \
+    || die "git worktree add failed, see $OUT/baseline-build.log"
+  (cd "$BASELINE_DIR" && dotnet build -c Release LlmGateway.Api -nologo -v q >>"$OUT/baseline-build.log" 2>&1) \
+    || die "baseline build failed, see $OUT/baseline-build.log"
+  BASELINE_DLL=$(ls "$BASELINE_DIR"/LlmGateway.Api/bin/Release/*/LlmGateway.Api.dll 2>/dev/null | head -1)
+  [[ -n "$BASELINE_DLL" ]] || die "baseline build produced no LlmGateway.Api.dll, see $OUT/baseline-build.log"
+fi
 
 if has_target portkey && [[ ! -f "$HERE/.peer/node_modules/@portkey-ai/gateway/build/start-server.js" ]]; then
   log "installing @portkey-ai/gateway@$PORTKEY_VERSION into bench/.peer (git-ignored)"
@@ -253,8 +292,8 @@ if has_target hop; then
   HDRS[hop]="Authorization: Bearer sk-upstream"
 fi
 
-if has_target gateway; then
-  [[ -f "$GW_DLL" ]] || die "$GW_DLL not built"
+if has_target gateway || has_target baseline; then
+  has_target gateway && { [[ -f "$GW_DLL" ]] || die "$GW_DLL not built"; }
   log "starting Postgres :$PG_PORT and Redis :$REDIS_PORT in $TMP"
   mkdir -p "$TMP/pg" "$TMP/pgsock"
   [[ "$(id -u)" == 0 ]] && chown postgres "$TMP/pg" "$TMP/pgsock"
@@ -263,14 +302,16 @@ if has_target gateway; then
     -o "-p $PG_PORT -k $TMP/pgsock -c listen_addresses=127.0.0.1" start >"$OUT/postgres.log" 2>&1 \
     || { cat "$TMP/pg/server.log" >>"$OUT/postgres.log" 2>/dev/null; die "postgres failed, see $OUT/postgres.log"; }
   PG_STARTED=1
-  as_postgres "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres gatewaydb
+  has_target gateway && as_postgres "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres gatewaydb
+  # The baseline migrates its own database at start-up: an older build may not understand a newer schema.
+  has_target baseline && as_postgres "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres gatewaydb_baseline
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --dir "$TMP" >"$OUT/redis.log" 2>&1 &
   PIDS+=($!); OURS+=($!)
   # Postgres (the postmaster and its backends) is the gateway's too: its CPU is not "other load".
   OURS+=("$(head -1 "$TMP/pg/postmaster.pid")")
 
   MASTER_KEY="${BENCH_MASTER_KEY:-sk-bench-master-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
-  cat >"$TMP/gateway.yaml" <<EOF
+  cat >"$TMP/gateway.yaml" <<YAML
 model_list:
   - model_name: bench
     litellm_params: { model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:$FAKE_PORT/v1", api_key: sk-upstream }
@@ -281,18 +322,51 @@ model_list:
   - model_name: bench-slow
     litellm_params: { model: openai/gpt-4o-mini, api_base: "http://127.0.0.1:$SLOW_PORT/v1", api_key: sk-upstream }
     model_info: { input_cost_per_token: 0.00000015, output_cost_per_token: 0.0000006, max_tokens: 16384 }
-EOF
+YAML
   cp "$TMP/gateway.yaml" "$OUT/gateway.yaml"
-  log "starting LlmGateway :$GW_PORT"
-  ASPNETCORE_URLS="http://127.0.0.1:$GW_PORT" \
-  ConnectionStrings__gatewaydb="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=gatewaydb" \
-  ConnectionStrings__redis="127.0.0.1:$REDIS_PORT" \
-  Gateway__ConfigFile="$TMP/gateway.yaml" \
+fi
+
+start_gateway() { # target dll port config database redis data-folder log
+  ASPNETCORE_URLS="http://127.0.0.1:$3" \
+  ConnectionStrings__gatewaydb="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=$5" \
+  ConnectionStrings__redis="$6" \
+  Gateway__ConfigFile="$4" \
   Gateway__MasterKey="$MASTER_KEY" \
-  Gateway__DataFolder="$TMP/gateway-data" \
-    env ${BENCH_GATEWAY_ENV:-} dotnet "$GW_DLL" >"$OUT/gateway.log" 2>&1 &
-  PIDS+=($!); PROC[gateway]=$!
-  wait_http "http://127.0.0.1:$GW_PORT/health/readiness" 200 90
+  Gateway__DataFolder="$7" \
+    env ${BENCH_GATEWAY_ENV:-} dotnet "$2" >"$8" 2>&1 &
+  PIDS+=($!); PROC[$1]=$!
+  wait_http "http://127.0.0.1:$3/health/readiness" 200 90
+}
+
+# ---- GOVERNANCE HOOK (virtual keys issue) -------------------------------------------------
+# When the management API exists, benchmark the way production runs: a team and a virtual key
+# with rpm/tpm limits and a budget, all set high enough never to trip, so that every request pays
+# for auth, the limit check and the budget reservation/settlement. Otherwise: the master key.
+# governance PORT: sets GOV_KEY (the key to benchmark with) and GOV_STATE (for the report).
+governance() {
+  local port=$1 team_id="" key_body
+  GOV_KEY="$MASTER_KEY"; GOV_STATE="off (master key: no /key/generate yet)"
+  mgmt() { curl -s -o "$TMP/mgmt.json" -w '%{http_code}' --max-time 10 -X POST \
+             -H "Authorization: Bearer $MASTER_KEY" -H 'Content-Type: application/json' \
+             -d "$2" "http://127.0.0.1:$port$1" || true; }
+  json_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2]) or "")' "$TMP/mgmt.json" "$1" 2>/dev/null || true; }
+  if [[ "$(mgmt /team/new '{"team_alias":"bench-team","max_budget":1000000000,"rpm_limit":1000000000,"tpm_limit":1000000000000}')" == 200 ]]; then
+    team_id=$(json_field team_id)
+  fi
+  key_body='{"key_alias":"bench-key","max_budget":1000000000,"rpm_limit":1000000000,"tpm_limit":1000000000000'
+  [[ -n "$team_id" ]] && key_body+=",\"team_id\":\"$team_id\""
+  key_body+='}'
+  if [[ "$(mgmt /key/generate "$key_body")" == 200 ]] && [[ -n "$(json_field key)" ]]; then
+    GOV_KEY=$(json_field key)
+    GOV_STATE="on (virtual key${team_id:+ in team $team_id}, rpm/tpm/budget set high)"
+  fi
+}
+# ---------------------------------------------------------------------------------------------
+
+if has_target gateway; then
+  log "starting LlmGateway :$GW_PORT"
+  start_gateway gateway "$GW_DLL" "$GW_PORT" "$TMP/gateway.yaml" gatewaydb "127.0.0.1:$REDIS_PORT" \
+    "$TMP/gateway-data" "$OUT/gateway.log"
 
   URL[gateway]="http://127.0.0.1:$GW_PORT/v1/chat/completions"
   URL[gateway_stream]="${URL[gateway]}"; URL[gateway_slow]="${URL[gateway]}"
@@ -303,43 +377,34 @@ EOF
     GWC_PORT=$(free_port)
     { cat "$TMP/gateway.yaml"; printf 'litellm_settings:\n  cache: true\n  cache_params: { type: redis, ttl: 3600 }\n'; } >"$TMP/gateway-cached.yaml"
     log "starting LlmGateway with the response cache :$GWC_PORT"
-    ASPNETCORE_URLS="http://127.0.0.1:$GWC_PORT" \
-    ConnectionStrings__gatewaydb="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=gatewaydb" \
-    ConnectionStrings__redis="127.0.0.1:$REDIS_PORT" \
-    Gateway__ConfigFile="$TMP/gateway-cached.yaml" \
-    Gateway__MasterKey="$MASTER_KEY" \
-    Gateway__DataFolder="$TMP/gateway-cached-data" \
-      env ${BENCH_GATEWAY_ENV:-} dotnet "$GW_DLL" >"$OUT/gateway-cached.log" 2>&1 &
-    PIDS+=($!); PROC[gateway_cached]=$!
-    wait_http "http://127.0.0.1:$GWC_PORT/health/readiness" 200 90
+    start_gateway gateway_cached "$GW_DLL" "$GWC_PORT" "$TMP/gateway-cached.yaml" gatewaydb "127.0.0.1:$REDIS_PORT" \
+      "$TMP/gateway-cached-data" "$OUT/gateway-cached.log"
     URL[gateway_cached]="http://127.0.0.1:$GWC_PORT/v1/chat/completions"
     MODEL_JSON[gateway_cached]=bench
   fi
 
-  # ---- GOVERNANCE HOOK (virtual keys issue) -------------------------------------------------
-  # When the management API exists, benchmark the way production runs: a team and a virtual key
-  # with rpm/tpm limits and a budget, all set high enough never to trip, so that every request pays
-  # for auth, the limit check and the budget reservation/settlement. Otherwise: the master key.
-  GW_KEY="$MASTER_KEY"; GOVERNANCE="off (master key: no /key/generate yet)"
-  mgmt() { curl -s -o "$TMP/mgmt.json" -w '%{http_code}' --max-time 10 -X POST \
-             -H "Authorization: Bearer $MASTER_KEY" -H 'Content-Type: application/json' \
-             -d "$2" "http://127.0.0.1:$GW_PORT$1" || true; }
-  json_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2]) or "")' "$TMP/mgmt.json" "$1" 2>/dev/null || true; }
-  TEAM_ID=""
-  if [[ "$(mgmt /team/new '{"team_alias":"bench-team","max_budget":1000000000,"rpm_limit":1000000000,"tpm_limit":1000000000000}')" == 200 ]]; then
-    TEAM_ID=$(json_field team_id)
-  fi
-  KEY_BODY='{"key_alias":"bench-key","max_budget":1000000000,"rpm_limit":1000000000,"tpm_limit":1000000000000'
-  [[ -n "$TEAM_ID" ]] && KEY_BODY+=",\"team_id\":\"$TEAM_ID\""
-  KEY_BODY+='}'
-  if [[ "$(mgmt /key/generate "$KEY_BODY")" == 200 ]] && [[ -n "$(json_field key)" ]]; then
-    GW_KEY=$(json_field key)
-    GOVERNANCE="on (virtual key${TEAM_ID:+ in team $TEAM_ID}, rpm/tpm/budget set high)"
-  fi
+  governance "$GW_PORT"
+  GW_KEY="$GOV_KEY"; GOVERNANCE="$GOV_STATE"
   log "governance: $GOVERNANCE"
   HDRS[gateway]="Authorization: Bearer $GW_KEY"
   HDRS[gateway_cached]="Authorization: Bearer $GW_KEY"
-  # ---------------------------------------------------------------------------------------------
+fi
+
+# BENCH_BASELINE: the older commit's build, started like `gateway` (same YAML, master key and environment), with its
+# own Postgres database and Redis database 1 (its usage stream, counters and key cache stay apart from the current build's).
+BASELINE_GOVERNANCE=""
+if has_target baseline; then
+  BL_PORT=$(free_port)
+  log "starting LlmGateway @$BASELINE_SHORT (baseline) :$BL_PORT"
+  start_gateway baseline "$BASELINE_DLL" "$BL_PORT" "$TMP/gateway.yaml" gatewaydb_baseline "127.0.0.1:$REDIS_PORT,defaultDatabase=1" \
+    "$TMP/baseline-data" "$OUT/baseline.log"
+  URL[baseline]="http://127.0.0.1:$BL_PORT/v1/chat/completions"
+  URL[baseline_stream]="${URL[baseline]}"; URL[baseline_slow]="${URL[baseline]}"
+  MODEL_JSON[baseline]=bench; MODEL_STREAM[baseline]=bench-stream; MODEL_SLOW[baseline]=bench-slow
+  governance "$BL_PORT"
+  BASELINE_GOVERNANCE="$GOV_STATE"
+  log "baseline governance: $BASELINE_GOVERNANCE"
+  HDRS[baseline]="Authorization: Bearer $GOV_KEY"
 fi
 
 if has_target portkey; then
@@ -445,7 +510,7 @@ run_wrk() { # scenario target kind concurrency
 }
 
 # ---------------------------------------------------------------- run
-ALL=(); for t in direct hop gateway portkey; do has_target $t && ALL+=("$t"); done
+ALL=(); for t in direct hop gateway baseline portkey; do has_target $t && ALL+=("$t"); done
 for t in "${ALL[@]}"; do
   sanity "$t" json; sanity "$t" stream; sanity "$t" slow
 done
@@ -456,7 +521,7 @@ log "all targets answer correctly; measuring ${DURATION}s per run after ${WARMUP
 # a long-running gateway is in, after one pre-warm of every path (BENCH_PREWARM seconds, default 15; 0 skips it).
 PREWARM="${BENCH_PREWARM:-15}"
 if (( PREWARM > 0 )) && [[ -z "${BENCH_SOAK:-}" ]]; then
-  for t in gateway gateway_cached; do
+  for t in gateway baseline gateway_cached; do
     [[ -n "${URL[$t]:-}" ]] || continue
     log "pre-warming $t for ${PREWARM}s"
     for kind in json stream; do
@@ -535,6 +600,10 @@ export BENCH_MACHINE="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cu
 export BENCH_LOAD_BEFORE="$LOAD1" BENCH_LOAD_AFTER="$(cut -d' ' -f1 /proc/loadavg)"
 export BENCH_GOVERNANCE="$GOVERNANCE" BENCH_DURATION_S="$DURATION" BENCH_WARMUP_S="$WARMUP" BENCH_ELAPSED_S="$ELAPSED"
 export BENCH_TTFB_COUNT="$TTFB_N"
+if has_target baseline; then
+  export BENCH_BASELINE_NAME="LlmGateway @$BASELINE_SHORT" BENCH_BASELINE_COMMIT="$BASELINE_SHORT"
+  export BENCH_BASELINE_REF="$BENCH_BASELINE" BENCH_BASELINE_GOVERNANCE="$BASELINE_GOVERNANCE"
+fi
 DOC="$ROOT/docs/benchmarks.md"
 [[ "${BENCH_NO_DOCS:-}" == 1 ]] && DOC=""
 node "$HERE/report.js" "$OUT/results.tsv" "$OUT/ttfb.tsv" "$DOC" | tee "$OUT/report.md"

@@ -27,73 +27,17 @@ public sealed record CacheControls
     public static bool TryRead(JsonBody body, IHeaderDictionary headers, out CacheControls controls, out GatewayError? error)
     {
         controls = None;
-        error = null;
-        var used = new List<(string, string)>();
-        bool noCache = false, noStore = false;
-        TimeSpan? ttl = null, maxAge = null;
-        string? ns = null;
-        if (body.TryGet("cache", out var property) && property.Kind != JsonTokenType.Null)
+        var draft = new Draft { Used = new List<(string, string)>() };
+        if (!TryReadBody(body, ref draft, out error))
         {
-            if (property.Kind != JsonTokenType.StartObject)
-            {
-                error = BodyField.WrongType("cache", "an object", property.Kind);
-                return false;
-            }
-
-            using var document = JsonDocument.Parse(body.RawMemory(property));
-            foreach (var control in document.RootElement.EnumerateObject())
-            {
-                var value = control.Value;
-                var ok = control.Name switch
-                {
-                    "no-cache" => TryBool(value, out noCache),
-                    "no-store" => TryBool(value, out noStore),
-                    "ttl" => TrySeconds(value, 1, out ttl),
-                    "s-maxage" => TrySeconds(value, 0, out maxAge),
-                    "namespace" => TryNamespace(value, out ns),
-                    _ => true,
-                };
-                if (!ok)
-                {
-                    error = GatewayError.InvalidRequest(
-                        $"'cache.{control.Name}' has an invalid value: no-cache and no-store take booleans, ttl and s-maxage whole seconds, namespace a short string.",
-                        $"cache.{control.Name}", "invalid_value");
-                    return false;
-                }
-
-                used.Add((control.Name, control.Name));
-            }
+            return false;
         }
 
-        foreach (var header in headers.CacheControl)
+        ReadHeaders(headers, ref draft);
+        controls = draft.Used.Count == 0 ? None : new CacheControls
         {
-            if (header is null || !CacheControlHeaderValue.TryParse(header, out var parsed))
-            {
-                continue;
-            }
-
-            if (parsed.NoCache)
-            {
-                noCache = true;
-                used.Add(("no-cache", "Cache-Control: no-cache"));
-            }
-
-            if (parsed.NoStore)
-            {
-                noStore = true;
-                used.Add(("no-store", "Cache-Control: no-store"));
-            }
-
-            if (parsed.MaxAge is { } age)
-            {
-                maxAge = age;
-                used.Add(("s-maxage", "Cache-Control: max-age"));
-            }
-        }
-
-        controls = used.Count == 0 ? None : new CacheControls
-        {
-            NoCache = noCache, NoStore = noStore, Ttl = ttl, MaxAge = maxAge, Namespace = ns, Used = used,
+            NoCache = draft.NoCache, NoStore = draft.NoStore, Ttl = draft.Ttl, MaxAge = draft.MaxAge, Namespace = draft.Namespace,
+            Used = draft.Used,
         };
         return true;
     }
@@ -140,6 +84,87 @@ public sealed record CacheControls
         catch (JsonException)
         {
             return [];
+        }
+    }
+
+    /// <summary>The controls while they are read (body, then header), before they become a <see cref="CacheControls"/>.</summary>
+    private struct Draft
+    {
+        public bool NoCache;
+        public bool NoStore;
+        public TimeSpan? Ttl;
+        public TimeSpan? MaxAge;
+        public string? Namespace;
+        public List<(string Name, string AsSent)> Used;
+    }
+
+    private static bool TryReadBody(JsonBody body, ref Draft draft, out GatewayError? error)
+    {
+        error = null;
+        if (!body.TryGet("cache", out var property) || property.Kind == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (property.Kind != JsonTokenType.StartObject)
+        {
+            error = BodyField.WrongType("cache", "an object", property.Kind);
+            return false;
+        }
+
+        using var document = JsonDocument.Parse(body.RawMemory(property));
+        foreach (var control in document.RootElement.EnumerateObject())
+        {
+            var value = control.Value;
+            var ok = control.Name switch
+            {
+                "no-cache" => TryBool(value, out draft.NoCache),
+                "no-store" => TryBool(value, out draft.NoStore),
+                "ttl" => TrySeconds(value, 1, out draft.Ttl),
+                "s-maxage" => TrySeconds(value, 0, out draft.MaxAge),
+                "namespace" => TryNamespace(value, out draft.Namespace),
+                _ => true,
+            };
+            if (!ok)
+            {
+                error = GatewayError.InvalidRequest(
+                    $"'cache.{control.Name}' has an invalid value: no-cache and no-store take booleans, ttl and s-maxage whole seconds, namespace a short string.",
+                    $"cache.{control.Name}", "invalid_value");
+                return false;
+            }
+
+            draft.Used.Add((control.Name, control.Name));
+        }
+
+        return true;
+    }
+
+    private static void ReadHeaders(IHeaderDictionary headers, ref Draft draft)
+    {
+        foreach (var header in headers.CacheControl)
+        {
+            if (header is null || !CacheControlHeaderValue.TryParse(header, out var parsed))
+            {
+                continue;
+            }
+
+            if (parsed.NoCache)
+            {
+                draft.NoCache = true;
+                draft.Used.Add(("no-cache", "Cache-Control: no-cache"));
+            }
+
+            if (parsed.NoStore)
+            {
+                draft.NoStore = true;
+                draft.Used.Add(("no-store", "Cache-Control: no-store"));
+            }
+
+            if (parsed.MaxAge is { } age)
+            {
+                draft.MaxAge = age;
+                draft.Used.Add(("s-maxage", "Cache-Control: max-age"));
+            }
         }
     }
 

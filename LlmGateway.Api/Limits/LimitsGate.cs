@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using LlmGateway.Api.Budgets;
 using LlmGateway.Api.Contracts;
@@ -124,21 +123,9 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
                     }
 
                     await local.OnRedisAnsweredAsync();
-                    if (code != 1)
-                    {
-                        return new Admission { Scopes = scopes, Rejection = Reject(scopes[(int)result[1]], result, now) };
-                    }
-
-                    var admission = Admitted(scopes, set.Keys, result, estimatedTokens, cost);
-                    for (var i = 0; i < scopes.Count; i++)
-                    {
-                        if (admission.BudgetUsed[i] is { } used)
-                        {
-                            local.RememberSpent(scopes[i], Money.ToNanos(used));
-                        }
-                    }
-
-                    return admission;
+                    return code == 1
+                        ? RememberSpent(Admitted(scopes, set.Keys, result, estimatedTokens, cost))
+                        : new Admission { Scopes = scopes, Rejection = Reject(scopes[(int)result[1]], result, now) };
                 }
 
                 throw new RedisException("budget counters could not be seeded");
@@ -150,19 +137,31 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
             }
         }
 
-        if (options.FailClosed)
+        return options.FailClosed ? Unavailable(scopes) : local.Admit(scopes, requestId, estimatedTokens, cost, now);
+    }
+
+    /// <summary>Keeps this replica's view of each budget current, so a Redis outage starts from what was spent.</summary>
+    private Admission RememberSpent(Admission admission)
+    {
+        for (var i = 0; i < admission.Scopes.Count; i++)
         {
-            return new Admission
+            if (admission.BudgetUsed[i] is { } used)
             {
-                Scopes = scopes,
-                Rejection = new GatewayError(StatusCodes.Status503ServiceUnavailable, "service_unavailable",
-                    "Limits and budgets cannot be checked right now (Redis is unreachable) and this gateway is set to fail closed; retry shortly.",
-                    null, "limits_unavailable") { RetryAfterSeconds = 1 },
-            };
+                local.RememberSpent(admission.Scopes[i], Money.ToNanos(used));
+            }
         }
 
-        return local.Admit(scopes, requestId, estimatedTokens, cost, now);
+        return admission;
     }
+
+    /// <summary>The 503 of a fail-closed gateway while Redis is unreachable.</summary>
+    private static Admission Unavailable(IReadOnlyList<LimitScope> scopes) => new()
+    {
+        Scopes = scopes,
+        Rejection = new GatewayError(StatusCodes.Status503ServiceUnavailable, "service_unavailable",
+            "Limits and budgets cannot be checked right now (Redis is unreachable) and this gateway is set to fail closed; retry shortly.",
+            null, "limits_unavailable") { RetryAfterSeconds = 1 },
+    };
 
     public async Task SettleAsync(Admission admission, string requestId, long actualTokens, decimal actualCost)
     {
@@ -267,41 +266,5 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
 
         var retry = TimeSpan.FromMilliseconds((long)result[5]);
         return LimitErrors.RateLimited(scope, kind, limit, retry);
-    }
-}
-
-/// <summary>Limits settings (section <c>Gateway:Limits</c>).</summary>
-public sealed class LimitsOptions
-{
-    /// <summary>When Redis is unreachable: false (default) keeps serving with per-replica limits; true answers 503.</summary>
-    public bool FailClosed { get; set; }
-}
-
-/// <summary>The messages of 429s, written so a person can act on them.</summary>
-public static class LimitErrors
-{
-    public static GatewayError RateLimited(LimitScope scope, string kind, long limit, TimeSpan retryAfter)
-    {
-        var seconds = (int)Math.Ceiling(Math.Max(1, retryAfter.TotalSeconds));
-        return new GatewayError(StatusCodes.Status429TooManyRequests, "rate_limit_exceeded",
-            $"Rate limit exceeded for {scope.DisplayName}. Limit type: {kind}. Current limit: {limit.ToString(CultureInfo.InvariantCulture)}, " +
-            $"Remaining: 0. Limit resets in {seconds} s.", null, "rate_limit_exceeded")
-        { RetryAfterSeconds = seconds };
-    }
-
-    public static GatewayError BudgetExceeded(LimitScope scope, decimal spent, decimal reserved, DateTimeOffset now)
-    {
-        var resets = scope.Window.ResetAt == DateTimeOffset.MaxValue
-            ? "it does not reset (no budget_duration)"
-            : $"resets {scope.Window.ResetAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}";
-        var inFlight = reserved > 0 ? $" (plus ${reserved.ToString("0.####", CultureInfo.InvariantCulture)} reserved by requests in flight)" : "";
-        return new GatewayError(StatusCodes.Status429TooManyRequests, "budget_exceeded",
-            $"Budget exceeded for {scope.DisplayName}: spent ${spent.ToString("0.####", CultureInfo.InvariantCulture)} of " +
-            $"${scope.Budget!.Value.ToString("0.####", CultureInfo.InvariantCulture)} this period{inFlight}; {resets}.", null, "budget_exceeded")
-        {
-            RetryAfterSeconds = scope.Window.ResetAt == DateTimeOffset.MaxValue
-                ? null
-                : (int)Math.Ceiling(Math.Max(1, (scope.Window.ResetAt - now).TotalSeconds)),
-        };
     }
 }

@@ -25,48 +25,34 @@ public sealed class RequestBody : IDisposable
     public static async Task<(RequestBody? Body, GatewayError? Error)> ReadAsync(HttpContext context, long limit)
     {
         var request = context.Request;
-        if (request.ContentLength > limit)
+        if (!AcceptsDeclaredLength(context, limit))
         {
             return (null, GatewayError.BodyTooLarge(limit));
         }
 
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
-        {
-            sizeFeature.MaxRequestBodySize = limit;
-        }
-
-        var initial = (int)Math.Clamp(request.ContentLength ?? 4096, 1, limit);
-        var rented = ArrayPool<byte>.Shared.Rent(initial);
+        var rented = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(request.ContentLength ?? 4096, 1, limit));
         var length = 0;
         try
         {
             while (true)
             {
-                if (length == rented.Length)
+                if (length == rented.Length && length < limit)
                 {
-                    if (length >= limit)
-                    {
-                        // One more byte would tell us it is over; reading on would only waste memory.
-                        var probe = new byte[1];
-                        if (await request.Body.ReadAsync(probe, context.RequestAborted) > 0)
-                        {
-                            ArrayPool<byte>.Shared.Return(rented);
-                            return (null, GatewayError.BodyTooLarge(limit));
-                        }
-
-                        break;
-                    }
-
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(limit, (long)rented.Length * 2));
-                    rented.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(rented);
-                    rented = larger;
+                    rented = Grow(rented, length, limit);
                 }
 
-                var read = await request.Body.ReadAsync(rented.AsMemory(length, (int)Math.Min(rented.Length, limit) - length), context.RequestAborted);
+                // Full at the limit: one more byte would tell us it is over; reading on would only waste memory.
+                var atLimit = length == rented.Length;
+                var read = await request.Body.ReadAsync(
+                    atLimit ? new byte[1] : rented.AsMemory(length, (int)Math.Min(rented.Length, limit) - length), context.RequestAborted);
                 if (read == 0)
                 {
                     break;
+                }
+
+                if (atLimit)
+                {
+                    return TooLarge(rented, limit);
                 }
 
                 length += read;
@@ -74,8 +60,7 @@ public sealed class RequestBody : IDisposable
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            ArrayPool<byte>.Shared.Return(rented);
-            return (null, GatewayError.BodyTooLarge(limit));
+            return TooLarge(rented, limit);
         }
         catch
         {
@@ -86,6 +71,37 @@ public sealed class RequestBody : IDisposable
         var body = new RequestBody(rented, length);
         context.Response.RegisterForDispose(body);
         return (body, null);
+    }
+
+    /// <summary>Refuses a declared length over the limit, and has the server enforce the limit on an undeclared one.</summary>
+    private static bool AcceptsDeclaredLength(HttpContext context, long limit)
+    {
+        if (context.Request.ContentLength > limit)
+        {
+            return false;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = limit;
+        }
+
+        return true;
+    }
+
+    private static (RequestBody? Body, GatewayError? Error) TooLarge(byte[] rented, long limit)
+    {
+        ArrayPool<byte>.Shared.Return(rented);
+        return (null, GatewayError.BodyTooLarge(limit));
+    }
+
+    /// <summary>A pooled buffer twice as large (at most the limit) with the bytes read so far; the old one goes back to the pool.</summary>
+    private static byte[] Grow(byte[] rented, int length, long limit)
+    {
+        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(limit, (long)rented.Length * 2));
+        rented.AsSpan(0, length).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(rented);
+        return larger;
     }
 
     public void Dispose()

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using StackExchange.Redis;
+using static LlmGateway.Api.Routing.DeploymentStateLayout;
 
 namespace LlmGateway.Api.Routing;
 
@@ -10,30 +11,20 @@ namespace LlmGateway.Api.Routing;
 /// </summary>
 /// <remarks>
 /// The router reads the mirror, not Redis: a deployment's mirrored state is re-read from Redis when it is older than
-/// <see cref="SnapshotTtl"/>, or at once when another replica announces a change (cooldown, recovery, health verdict) on
-/// <see cref="Channel"/>. So a request costs no Redis round trip for routing, and a cooldown set by one replica reaches
-/// the others within the pub/sub latency (bounded by the TTL when a message is lost).
+/// <see cref="DeploymentStateMirror.SnapshotTtl"/>, or at once when another replica announces a change (cooldown,
+/// recovery, health verdict) on <see cref="DeploymentStateMirror.Channel"/>. So a request costs no Redis round trip for
+/// routing, and a cooldown set by one replica reaches the others within the pub/sub latency (bounded by the TTL when a
+/// message is lost).
 /// </remarks>
 public sealed class DeploymentStateStore
 {
-    public static readonly RedisChannel Channel = RedisChannel.Literal("llmgateway:deployments:changed");
-
-    /// <summary>How long a mirrored state serves the router before it is read again from Redis.</summary>
-    public static readonly TimeSpan SnapshotTtl = TimeSpan.FromSeconds(1);
-
     private static readonly TimeSpan RedisBound = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan StateTtl = TimeSpan.FromDays(1);
-    private static readonly LuaScript CountFailure = LuaScript.Prepare(
-        "local n = redis.call('INCR', @key) if n == 1 then redis.call('PEXPIRE', @key, @ttl) end return n");
-    private static readonly LuaScript CountRequest = LuaScript.Prepare(
-        "local n = redis.call('INCR', @key) if n == 1 then redis.call('PEXPIRE', @key, 120000) end return n");
 
     private readonly IConnectionMultiplexer redis;
     private readonly TimeProvider clock;
     private readonly ILogger<DeploymentStateStore> logger;
-    private readonly ConcurrentDictionary<string, DeploymentState> mirror = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, long> readAt = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, long> changes = new(StringComparer.Ordinal);
+    private readonly DeploymentStateMirror mirror;
     private readonly ConcurrentDictionary<string, long> localCounters = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> localLocks = new(StringComparer.Ordinal);
     private long lastWarning;
@@ -43,50 +34,28 @@ public sealed class DeploymentStateStore
         this.redis = redis;
         this.clock = clock;
         this.logger = logger;
-        // Restored by the multiplexer after a reconnect; until then the TTL bounds how stale the mirror gets.
-        _ = redis.GetSubscriber().SubscribeAsync(Channel, (_, id) => Invalidate(id.ToString()))
-            .ContinueWith(t => logger.LogWarning("Deployment state changes not subscribed ({Error}); the mirror refreshes every {Ttl}",
-                t.Exception?.GetBaseException().Message, SnapshotTtl), TaskContinuationOptions.OnlyOnFaulted);
+        mirror = new DeploymentStateMirror(redis, logger);
     }
 
     public DateTimeOffset Now => clock.GetUtcNow();
 
     /// <summary>This replica's latest view, without a round trip (for gauges).</summary>
-    public DeploymentState Local(string id) => mirror.GetValueOrDefault(id, DeploymentState.Fresh);
+    public DeploymentState Local(string id) => mirror.Get(id);
 
     /// <summary>
     /// The state of these deployments: the mirror while it is fresh (no round trip), else one batched Redis read; the
     /// local mirror when Redis fails. <paramref name="fresh"/> always reads Redis (for the admin views).
     /// </summary>
-    public ValueTask<IReadOnlyDictionary<string, DeploymentState>> ReadAsync(IReadOnlyList<string> ids, bool fresh = false)
-    {
-        if (!fresh)
-        {
-            var now = Environment.TickCount64;
-            var stale = false;
-            foreach (var id in ids)
-            {
-                if (!readAt.TryGetValue(id, out var at) || now - at > (long)SnapshotTtl.TotalMilliseconds)
-                {
-                    stale = true;
-                    break;
-                }
-            }
-
-            if (!stale)
-            {
-                return ValueTask.FromResult<IReadOnlyDictionary<string, DeploymentState>>(mirror);
-            }
-        }
-
-        return new ValueTask<IReadOnlyDictionary<string, DeploymentState>>(ReadSharedAsync(ids));
-    }
+    public ValueTask<IReadOnlyDictionary<string, DeploymentState>> ReadAsync(IReadOnlyList<string> ids, bool fresh = false) =>
+        !fresh && mirror.IsFresh(ids)
+            ? ValueTask.FromResult(mirror.States)
+            : new ValueTask<IReadOnlyDictionary<string, DeploymentState>>(ReadSharedAsync(ids));
 
     private async Task<IReadOnlyDictionary<string, DeploymentState>> ReadSharedAsync(IReadOnlyList<string> ids)
     {
         var list = ids.Distinct(StringComparer.Ordinal).ToArray();
         var readStarted = Environment.TickCount64;
-        var changesBefore = list.Select(id => changes.GetValueOrDefault(id)).ToArray();
+        var changesBefore = list.Select(mirror.ChangeCount).ToArray();
         var result = new Dictionary<string, DeploymentState>(list.Length, StringComparer.Ordinal);
         try
         {
@@ -106,12 +75,8 @@ public sealed class DeploymentStateStore
                     shared = shared with { CooldownUntil = local.CooldownUntil, CooldownReason = local.CooldownReason, Tripped = true };
                 }
 
-                mirror[list[i]] = shared;
+                mirror.Store(list[i], shared, readStarted, changesBefore[i]);
                 result[list[i]] = shared;
-                if (changes.GetValueOrDefault(list[i]) == changesBefore[i])
-                {
-                    readAt[list[i]] = readStarted;
-                }
             }
         }
         catch (Exception ex) when (IsRedisFailure(ex))
@@ -129,7 +94,7 @@ public sealed class DeploymentStateStore
     /// <summary>Counts a retryable failure in this minute's window; returns the count (local when Redis fails).</summary>
     public async Task<long> CountFailureAsync(string id)
     {
-        var key = $"llmgw:{{{id}}}:fails";
+        var key = FailuresKey(id);
         try
         {
             return (long)await redis.GetDatabase().ScriptEvaluateAsync(CountFailure, new { key = (RedisKey)key, ttl = 60_000 }).WaitAsync(RedisBound);
@@ -144,7 +109,7 @@ public sealed class DeploymentStateStore
     public async Task CoolDownAsync(string id, DateTimeOffset until, string reason)
     {
         var now = Now;
-        mirror.AddOrUpdate(id,
+        mirror.Update(id,
             _ => DeploymentState.Fresh with { CooldownUntil = until, CooldownReason = reason, Tripped = true, LastFailed = now, LastError = reason },
             (_, s) => s with { CooldownUntil = until, CooldownReason = reason, Tripped = true, LastFailed = now, LastError = reason });
         await WriteAsync(id, [
@@ -157,20 +122,20 @@ public sealed class DeploymentStateStore
     public async Task NoteFailureAsync(string id, string error)
     {
         var now = Now;
-        mirror.AddOrUpdate(id, _ => DeploymentState.Fresh with { LastFailed = now, LastError = error }, (_, s) => s with { LastFailed = now, LastError = error });
+        mirror.Update(id, _ => DeploymentState.Fresh with { LastFailed = now, LastError = error }, (_, s) => s with { LastFailed = now, LastError = error });
         await WriteAsync(id, [new("last_failed", Ms(now)), new("last_error", error)]);
     }
 
     /// <summary>The deployment answered: a tripped deployment is closed again everywhere.</summary>
     public async Task RecoverAsync(string id)
     {
-        mirror.AddOrUpdate(id, DeploymentState.Fresh, (_, s) => s with { CooldownUntil = null, CooldownReason = null, Tripped = false });
+        mirror.Update(id, DeploymentState.Fresh, (_, s) => s with { CooldownUntil = null, CooldownReason = null, Tripped = false });
         try
         {
             var db = redis.GetDatabase();
             await Task.WhenAll(
                 db.HashDeleteAsync(StateKey(id), ["cooldown_until", "cooldown_reason", "tripped"]),
-                db.KeyDeleteAsync($"llmgw:{{{id}}}:fails")).WaitAsync(RedisBound);
+                db.KeyDeleteAsync(FailuresKey(id))).WaitAsync(RedisBound);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
@@ -185,7 +150,7 @@ public sealed class DeploymentStateStore
     {
         if (error is null)
         {
-            mirror.AddOrUpdate(id, DeploymentState.Fresh, (_, s) => s with { UnhealthyUntil = null });
+            mirror.Update(id, DeploymentState.Fresh, (_, s) => s with { UnhealthyUntil = null });
             try
             {
                 await redis.GetDatabase().HashDeleteAsync(StateKey(id), "unhealthy_until").WaitAsync(RedisBound);
@@ -200,24 +165,24 @@ public sealed class DeploymentStateStore
         }
 
         var until = Now + validFor;
-        mirror.AddOrUpdate(id, _ => DeploymentState.Fresh with { UnhealthyUntil = until, LastError = error },
+        mirror.Update(id, _ => DeploymentState.Fresh with { UnhealthyUntil = until, LastError = error },
             (_, s) => s with { UnhealthyUntil = until, LastError = error });
         await WriteAsync(id, [new("unhealthy_until", Ms(until)), new("last_error", error)]);
         await AnnounceAsync(id);
     }
 
     /// <summary>The half-open probe: true for exactly one caller across replicas until released or <paramref name="ttl"/> passes.</summary>
-    public Task<bool> TryAcquireProbeAsync(string id, TimeSpan ttl) => TryLockAsync($"llmgw:{{{id}}}:probe", ttl);
+    public Task<bool> TryAcquireProbeAsync(string id, TimeSpan ttl) => TryLockAsync(ProbeKey(id), ttl);
 
-    public Task ReleaseProbeAsync(string id) => UnlockAsync($"llmgw:{{{id}}}:probe");
+    public Task ReleaseProbeAsync(string id) => UnlockAsync(ProbeKey(id));
 
     /// <summary>A cluster-wide lease (e.g. "one replica runs the health checks this interval").</summary>
-    public Task<bool> TryAcquireLeaseAsync(string name, TimeSpan ttl) => TryLockAsync($"llmgw:lease:{name}", ttl);
+    public Task<bool> TryAcquireLeaseAsync(string name, TimeSpan ttl) => TryLockAsync(LeaseKey(name), ttl);
 
     /// <summary>Counts a request against the deployment's rpm for this minute; false when it is at capacity.</summary>
     public async Task<bool> TryCountRequestAsync(string id, int rpm)
     {
-        var key = $"llmgw:{{{id}}}:rpm:{Minute()}";
+        var key = RequestsKey(id, Minute());
         long count;
         try
         {
@@ -241,7 +206,7 @@ public sealed class DeploymentStateStore
         }
 
         var key = TokensKey(id, Minute());
-        mirror.AddOrUpdate(id, _ => DeploymentState.Fresh with { TokensThisMinute = tokens }, (_, s) => s with { TokensThisMinute = s.TokensThisMinute + tokens });
+        mirror.Update(id, _ => DeploymentState.Fresh with { TokensThisMinute = tokens }, (_, s) => s with { TokensThisMinute = s.TokensThisMinute + tokens });
         try
         {
             var db = redis.GetDatabase();
@@ -282,18 +247,12 @@ public sealed class DeploymentStateStore
         }
     }
 
-    private void Invalidate(string id)
-    {
-        changes.AddOrUpdate(id, 1, (_, n) => n + 1);
-        readAt.TryRemove(id, out _);
-    }
-
     /// <summary>Tells every replica (this one included) to re-read the deployment's state before routing to it again.</summary>
     private async Task AnnounceAsync(string id)
     {
         try
         {
-            await redis.GetSubscriber().PublishAsync(Channel, id).WaitAsync(RedisBound);
+            await redis.GetSubscriber().PublishAsync(DeploymentStateMirror.Channel, id).WaitAsync(RedisBound);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
@@ -314,33 +273,7 @@ public sealed class DeploymentStateStore
         }
     }
 
-    private static DeploymentState Parse(HashEntry[] entries, long tokens)
-    {
-        var map = entries.ToDictionary(e => e.Name.ToString(), e => e.Value, StringComparer.Ordinal);
-        return new DeploymentState
-        {
-            CooldownUntil = Time(map, "cooldown_until"),
-            CooldownReason = Text(map, "cooldown_reason"),
-            Tripped = map.ContainsKey("tripped"),
-            LastFailed = Time(map, "last_failed"),
-            LastError = Text(map, "last_error"),
-            UnhealthyUntil = Time(map, "unhealthy_until"),
-            TokensThisMinute = tokens,
-        };
-    }
-
-    private static DateTimeOffset? Time(Dictionary<string, RedisValue> map, string field) =>
-        map.TryGetValue(field, out var value) && value.TryParse(out long ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
-
-    private static string? Text(Dictionary<string, RedisValue> map, string field) => map.TryGetValue(field, out var value) ? value.ToString() : null;
-
-    private static RedisKey StateKey(string id) => $"llmgw:{{{id}}}:state";
-
-    private static RedisKey TokensKey(string id, long minute) => $"llmgw:{{{id}}}:tpm:{minute}";
-
     private long Minute() => Now.ToUnixTimeSeconds() / 60;
-
-    private static long Ms(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
 
     private static bool IsRedisFailure(Exception ex) => ex is RedisException or TimeoutException or ObjectDisposedException or InvalidOperationException;
 

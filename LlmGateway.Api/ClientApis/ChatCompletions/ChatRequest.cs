@@ -9,8 +9,6 @@ namespace LlmGateway.Api.ClientApis.ChatCompletions;
 /// </summary>
 public sealed class ChatRequest
 {
-    private static readonly HashSet<string> Roles = ["system", "developer", "user", "assistant", "tool", "function"];
-
     public required JsonBody Body { get; init; }
     public required string Model { get; init; }
     public bool Stream { get; init; }
@@ -25,7 +23,7 @@ public sealed class ChatRequest
         request = null!;
         if (!BodyField.RejectForbidden(body, out error)
             || !BodyField.TryString(body, "model", required: true, out var model, out error)
-            || !TryValidateMessages(body, out error)
+            || !ChatMessagesValidation.TryValidate(body, out error)
             || !BodyField.TryBool(body, "stream", out var stream, out error)
             || !BodyField.TryInteger(body, "max_tokens", 1, int.MaxValue, out var maxTokens, out error)
             || !BodyField.TryInteger(body, "max_completion_tokens", 1, int.MaxValue, out var maxCompletionTokens, out error)
@@ -85,82 +83,6 @@ public sealed class ChatRequest
             }
 
             reader.Skip();
-        }
-
-        return true;
-    }
-
-    /// <summary>A non-empty array of message objects, each with a known role and the content that role needs.</summary>
-    private static bool TryValidateMessages(JsonBody body, out GatewayError? error)
-    {
-        if (!BodyField.TryRequiredArray(body, "messages", out var reader, out error))
-        {
-            return false;
-        }
-
-        var index = 0;
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-        {
-            var path = $"messages[{index}]";
-            if (reader.TokenType != JsonTokenType.StartObject)
-            {
-                error = BodyField.WrongType(path, "an object", reader.TokenType);
-                return false;
-            }
-
-            string? role = null;
-            var hasContent = false;
-            var hasToolCalls = false;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var name = reader.GetString();
-                reader.Read();
-                switch (name)
-                {
-                    case "role" when reader.TokenType == JsonTokenType.String:
-                        role = reader.GetString();
-                        break;
-                    case "role":
-                        error = BodyField.WrongType($"{path}.role", "a string", reader.TokenType);
-                        return false;
-                    case "content":
-                        if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.StartArray or JsonTokenType.Null))
-                        {
-                            error = BodyField.WrongType($"{path}.content", "a string or an array of content parts", reader.TokenType);
-                            return false;
-                        }
-
-                        hasContent = reader.TokenType != JsonTokenType.Null;
-                        break;
-                    case "tool_calls":
-                        hasToolCalls = reader.TokenType == JsonTokenType.StartArray;
-                        break;
-                }
-
-                reader.Skip();
-            }
-
-            if (role is null || !Roles.Contains(role))
-            {
-                error = GatewayError.InvalidRequest(
-                    $"'{path}.role' must be one of system, developer, user, assistant, tool; got {(role is null ? "nothing" : $"'{role}'")}.",
-                    $"{path}.role", "invalid_value");
-                return false;
-            }
-
-            if (!hasContent && !(role == "assistant" && hasToolCalls))
-            {
-                error = GatewayError.InvalidRequest($"'{path}.content' is required for a {role} message.", $"{path}.content", "missing_required_parameter");
-                return false;
-            }
-
-            index++;
-        }
-
-        if (index == 0)
-        {
-            error = GatewayError.InvalidRequest("'messages' must contain at least one message.", "messages", "invalid_value");
-            return false;
         }
 
         return true;

@@ -18,7 +18,7 @@ public sealed class MessagesRequest
             || !BodyField.TryString(body, "model", required: true, out var model, out error)
             || !BodyField.TryInteger(body, "max_tokens", 1, int.MaxValue, out var maxTokens, out error)
             || !RequireMaxTokens(maxTokens, out error)
-            || !TryValidateMessages(body, out error)
+            || !MessagesTurnValidation.TryValidate(body, out error)
             || !BodyField.TryBool(body, "stream", out var stream, out error)
             || !BodyField.TryNumber(body, "temperature", 0, 1, out _, out error)
             || !BodyField.TryNumber(body, "top_p", 0, 1, out _, out error)
@@ -49,70 +49,5 @@ public sealed class MessagesRequest
         }
 
         return error is null;
-    }
-
-    private static bool TryValidateMessages(JsonBody body, out GatewayError? error)
-    {
-        if (!BodyField.TryRequiredArray(body, "messages", out var reader, out error))
-        {
-            return false;
-        }
-
-        var index = 0;
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-        {
-            var path = $"messages[{index}]";
-            if (reader.TokenType != JsonTokenType.StartObject)
-            {
-                error = BodyField.WrongType(path, "an object", reader.TokenType);
-                return false;
-            }
-
-            string? role = null;
-            var hasContent = false;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var name = reader.GetString();
-                reader.Read();
-                if (name == "role" && reader.TokenType == JsonTokenType.String)
-                {
-                    role = reader.GetString();
-                }
-                else if (name == "content")
-                {
-                    if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.StartArray))
-                    {
-                        error = BodyField.WrongType($"{path}.content", "a string or an array of content blocks", reader.TokenType);
-                        return false;
-                    }
-
-                    hasContent = true;
-                }
-
-                reader.Skip();
-            }
-
-            if (role is not ("user" or "assistant"))
-            {
-                error = GatewayError.InvalidRequest($"'{path}.role' must be 'user' or 'assistant'.", $"{path}.role", "invalid_value");
-                return false;
-            }
-
-            if (!hasContent)
-            {
-                error = GatewayError.InvalidRequest($"'{path}.content' is required.", $"{path}.content", "missing_required_parameter");
-                return false;
-            }
-
-            index++;
-        }
-
-        if (index == 0)
-        {
-            error = GatewayError.InvalidRequest("'messages' must contain at least one message.", "messages", "invalid_value");
-            return false;
-        }
-
-        return true;
     }
 }

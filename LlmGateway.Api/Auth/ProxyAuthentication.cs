@@ -9,12 +9,25 @@ public sealed class ProxyAuthentication(GatewayAuthenticator auth) : IEndpointFi
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var (caller, error) = await auth.AuthenticateAsync(http.Request, http.RequestAborted);
-        http.Features.Set(new Authentication(caller, error));
+        try
+        {
+            var (caller, error) = await auth.AuthenticateAsync(http.Request, http.RequestAborted);
+            http.Features.Set(new Authentication(caller, error));
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The pipeline still records the request (499): every request has its ledger row.
+            http.Features.Set(Authentication.ClientLeft);
+        }
+
         RequestTimings.Of(http).EndAuth();
         return await next(context);
     }
 }
 
 /// <summary>Who the proxy request's caller is, or why it was refused (401).</summary>
-public sealed record Authentication(Caller? Caller, GatewayError? Error);
+public sealed record Authentication(Caller? Caller, GatewayError? Error)
+{
+    /// <summary>The client went away while its key was being checked.</summary>
+    public static Authentication ClientLeft { get; } = new(null, null);
+}

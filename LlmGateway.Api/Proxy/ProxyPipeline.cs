@@ -73,8 +73,10 @@ public static class ProxyPipeline
         Func<TRequest, CallShape> shape, string callType, Rejection rejection)
         where TRequest : class
     {
-        var (caller, error) = context.Features.Get<Authentication>()
+        var authentication = context.Features.Get<Authentication>()
             ?? throw new InvalidOperationException("Proxy routes authenticate in ProxyAuthentication (Program.cs).");
+        context.RequestAborted.ThrowIfCancellationRequested(); // a client gone during authentication is recorded as one (499)
+        var (caller, error) = authentication;
         rejection.Caller = caller;
         if (error is not null)
         {

@@ -1,14 +1,14 @@
 using LlmGateway.Api.Auth;
-using LlmGateway.Api.Budgets;
-using LlmGateway.Api.Keys;
-using LlmGateway.Api.Limits;
-using LlmGateway.Api.Spend;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Data;
+using LlmGateway.Api.Keys;
+using LlmGateway.Api.Limits;
+using LlmGateway.Api.Pricing;
 using LlmGateway.Api.Providers;
 using LlmGateway.Api.Proxy;
+using LlmGateway.Api.Spend;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LlmGateway.Api;
 

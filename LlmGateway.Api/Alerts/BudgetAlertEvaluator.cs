@@ -23,8 +23,7 @@ public sealed class BudgetAlertEvaluator(
     TimeProvider clock,
     ILogger<BudgetAlertEvaluator> logger) : BackgroundService
 {
-    private const string LeaseKey = "lg:alerts:evaluator-lease";
-    private readonly string replicaId = Guid.NewGuid().ToString("N");
+    private const string Lease = "alerts-evaluator";
     // Thresholds already recorded (by any replica): skips the insert next time. Bounded by a reset.
     private readonly ConcurrentDictionary<string, byte> recorded = new(StringComparer.Ordinal);
 
@@ -170,7 +169,7 @@ public sealed class BudgetAlertEvaluator(
         try
         {
             var lease = setup.Options.EvaluationInterval * 0.9;
-            return await redis.GetDatabase().StringSetAsync(LeaseKey, replicaId, lease, When.NotExists);
+            return await RedisLease.TryTakeAsync(redis.GetDatabase(), Lease, lease);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

@@ -1,5 +1,5 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Text;
 using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Keys;
@@ -19,7 +19,7 @@ public sealed record Caller(bool IsMaster, KeyRecord? Key = null)
 /// </summary>
 public sealed class GatewayAuthenticator(GatewayConfig config, KeyCache keys)
 {
-    private readonly byte[]? masterKeyHash = string.IsNullOrEmpty(config.MasterKey) ? null : Hash(config.MasterKey);
+    private readonly string? masterKeyHash = string.IsNullOrEmpty(config.MasterKey) ? null : VirtualKeyFormat.Hash(config.MasterKey);
 
     public async ValueTask<(Caller? Caller, GatewayError? Error)> AuthenticateAsync(HttpRequest request, CancellationToken ct)
     {
@@ -29,13 +29,14 @@ public sealed class GatewayAuthenticator(GatewayConfig config, KeyCache keys)
             return (null, GatewayError.InvalidApiKey("Missing API key. Send it as 'Authorization: Bearer <key>' (or 'x-api-key')."));
         }
 
-        var hash = Hash(key);
-        if (masterKeyHash is not null && CryptographicOperations.FixedTimeEquals(hash, masterKeyHash))
+        var hash = VirtualKeyFormat.Hash(key);
+        if (masterKeyHash is not null
+            && CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(hash.AsSpan()), MemoryMarshal.AsBytes(masterKeyHash.AsSpan())))
         {
             return (Caller.Master, null);
         }
 
-        var record = await keys.GetAsync(Convert.ToHexStringLower(hash), ct);
+        var record = await keys.GetAsync(hash, ct);
         if (record is null)
         {
             return (null, GatewayError.InvalidApiKey("Invalid API key."));
@@ -74,6 +75,4 @@ public sealed class GatewayAuthenticator(GatewayConfig config, KeyCache keys)
             : new GatewayError(StatusCodes.Status403Forbidden, "permission_denied",
                 "The management API needs the master key; virtual keys may only call the proxy routes.", null, "management_requires_master_key");
     }
-
-    public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 }

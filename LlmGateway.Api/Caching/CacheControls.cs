@@ -64,29 +64,6 @@ public sealed record CacheControls
         return null;
     }
 
-    /// <summary>The key's <c>allowed_cache_controls</c>, kept in its metadata JSON (so no schema change).</summary>
-    public static IReadOnlyList<string> AllowedIn(string? metadataJson)
-    {
-        if (string.IsNullOrEmpty(metadataJson) || !metadataJson.Contains("allowed_cache_controls", StringComparison.Ordinal))
-        {
-            return [];
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(metadataJson);
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("allowed_cache_controls", out var list)
-                && list.ValueKind == JsonValueKind.Array
-                ? [.. list.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!)]
-                : [];
-        }
-        catch (JsonException)
-        {
-            return [];
-        }
-    }
-
     /// <summary>The controls while they are read (body, then header), before they become a <see cref="CacheControls"/>.</summary>
     private struct Draft
     {

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
 using LlmGateway.Api.Auth;
-using LlmGateway.Api.Contracts;
-using LlmGateway.Api.Budgets;
 using LlmGateway.Api.Configuration;
+using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Pricing;
 using LlmGateway.Api.Relay;
 using LlmGateway.Api.Routing;
 using StackExchange.Redis;
@@ -38,7 +38,7 @@ public sealed class ResponseCache(CacheSettings settings, IConnectionMultiplexer
 
         var hash = CacheKey.Hash(body, facts.CallType, modelGroup, ScopeOf(caller));
         var ns = controls.Namespace ?? settings.Namespace;
-        return new CachePlan(ns is null ? $"llmgw:cache:{hash}" : $"llmgw:cache:{ns}:{hash}",
+        return new CachePlan(ns is null ? $"{RedisKeys.Prefix}cache:{hash}" : $"{RedisKeys.Prefix}cache:{ns}:{hash}",
             Lookup: !controls.NoCache, Store: !controls.NoStore, controls.Ttl ?? settings.Ttl, controls.MaxAge,
             facts.Stream, IncludeUsage(body),
             [new("model_group", modelGroup), new("team", caller.Key?.TeamId ?? "none")]);

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace LlmGateway.Api.ContentLogs;
 
 /// <summary>Content logging settings (section <c>Gateway</c>). Off unless a key's or team's metadata says <c>log_content: true</c>.</summary>
@@ -13,27 +11,4 @@ public sealed class ContentLogOptions
 
     /// <summary>Request and response are each cut at this many bytes (default 1 MiB).</summary>
     public int MaxContentBytes { get; set; } = 1024 * 1024;
-}
-
-public static class ContentLogging
-{
-    /// <summary>True when a metadata JSON object has <c>"log_content": true</c>.</summary>
-    public static bool IsOn(string? metadata)
-    {
-        if (string.IsNullOrEmpty(metadata) || !metadata.Contains("log_content", StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(metadata);
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("log_content", out var flag) && flag.ValueKind == JsonValueKind.True;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
 }

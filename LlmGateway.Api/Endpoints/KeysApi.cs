@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using LlmGateway.Api.Budgets;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Data.Entities;
 using LlmGateway.Api.Keys;
+using LlmGateway.Api.Limits;
 using LlmGateway.Api.Management;
 using Microsoft.EntityFrameworkCore;
 

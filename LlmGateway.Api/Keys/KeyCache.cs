@@ -13,7 +13,7 @@ namespace LlmGateway.Api.Keys;
 /// </summary>
 public sealed class KeyCache : IHostedService
 {
-    public static readonly RedisChannel Channel = RedisChannel.Literal("llmgateway:keys:invalidate");
+    public static readonly RedisChannel Channel = RedisKeys.Channel("keys:invalidate");
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(1);
 
@@ -185,7 +185,7 @@ public sealed class KeyCache : IHostedService
         Expires = key.Expires,
         GraceUntil = usedPrevious ? key.PreviousTokenExpires : null,
         Tags = key.Tags,
-        Key = new ScopeLimits
+        KeyLimits = new ScopeLimits
         {
             RpmLimit = key.RpmLimit,
             TpmLimit = key.TpmLimit,
@@ -197,7 +197,7 @@ public sealed class KeyCache : IHostedService
             TempBudgetIncrease = key.TempBudgetIncrease,
             TempBudgetExpiry = key.TempBudgetExpiry,
         },
-        Team = key.Team is not { } team ? null : new ScopeLimits
+        TeamLimits = key.Team is not { } team ? null : new ScopeLimits
         {
             RpmLimit = team.RpmLimit,
             TpmLimit = team.TpmLimit,
@@ -209,8 +209,8 @@ public sealed class KeyCache : IHostedService
         },
         ModelRpmLimit = ParseLimits(key.ModelRpmLimit),
         ModelTpmLimit = ParseLimits(key.ModelTpmLimit),
-        AllowedCacheControls = Caching.CacheControls.AllowedIn(key.Metadata),
-        LogContent = ContentLogs.ContentLogging.IsOn(key.Metadata) || ContentLogs.ContentLogging.IsOn(key.Team?.Metadata),
+        AllowedCacheControls = KeyMetadata.AllowedCacheControls(key.Metadata),
+        LogContent = KeyMetadata.LogsContent(key.Metadata) || KeyMetadata.LogsContent(key.Team?.Metadata),
     };
 
     private static Dictionary<string, long> ParseLimits(string json)

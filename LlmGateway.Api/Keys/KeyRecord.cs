@@ -42,8 +42,10 @@ public sealed record KeyRecord
     /// <summary>Set when the caller used the previous secret during a regeneration's grace period.</summary>
     public DateTimeOffset? GraceUntil { get; init; }
     public IReadOnlyList<string> Tags { get; init; } = [];
-    public required ScopeLimits Key { get; init; }
-    public ScopeLimits? Team { get; init; }
+    /// <summary>The key's own limits and budget.</summary>
+    public required ScopeLimits KeyLimits { get; init; }
+    /// <summary>Its team's, when it has a team.</summary>
+    public ScopeLimits? TeamLimits { get; init; }
     public IReadOnlyDictionary<string, long> ModelRpmLimit { get; init; } = new Dictionary<string, long>();
     public IReadOnlyDictionary<string, long> ModelTpmLimit { get; init; } = new Dictionary<string, long>();
     /// <summary>LiteLLM's <c>allowed_cache_controls</c> (read from the key's metadata); empty allows every control.</summary>

@@ -1,5 +1,5 @@
-using LlmGateway.Api.Budgets;
 using LlmGateway.Api.Data;
+using LlmGateway.Api.Pricing;
 using Microsoft.EntityFrameworkCore;
 using StackExchange.Redis;
 

@@ -1,5 +1,3 @@
-using LlmGateway.Api.Budgets;
-
 namespace LlmGateway.Api.Limits;
 
 /// <summary>
@@ -17,7 +15,7 @@ public sealed record LimitScope(string Kind, string Id, string DisplayName, stri
     public string? LedgerKeyHash { get; init; }
     public string? LedgerTeamId { get; init; }
 
-    private string Prefix => $"lg:{{{HashTag}}}:{Kind}:{Id}";
+    private string Prefix => $"{RedisKeys.Prefix}{{{HashTag}}}:{Kind}:{Id}";
 
     /// <summary>The hash tag a key's counters share: its team's, or its own without a team.</summary>
     public static string TagFor(string? teamId, string keyToken) => teamId is { } team ? "t:" + team : "k:" + keyToken;

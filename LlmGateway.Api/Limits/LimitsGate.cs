@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using LlmGateway.Api.Budgets;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Keys;
+using LlmGateway.Api.Pricing;
 using StackExchange.Redis;
 
 namespace LlmGateway.Api.Limits;
@@ -23,18 +23,18 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
     public static IReadOnlyList<LimitScope> ScopesFor(KeyRecord key, string model, DateTimeOffset now)
     {
         var scopes = new List<LimitScope>(3);
-        if (key.Key.HasAny)
+        if (key.KeyLimits.HasAny)
         {
-            scopes.Add(LimitScope.ForKey(key.Token, key.TeamId, $"key '{key.DisplayName}'", key.Key.BudgetDuration, key.Key.BudgetAnchor, now) with
+            scopes.Add(LimitScope.ForKey(key.Token, key.TeamId, $"key '{key.DisplayName}'", key.KeyLimits.BudgetDuration, key.KeyLimits.BudgetAnchor, now) with
             {
-                Rpm = key.Key.RpmLimit,
-                Tpm = key.Key.TpmLimit,
-                Parallel = key.Key.MaxParallelRequests,
-                Budget = key.Key.EffectiveBudget(now),
+                Rpm = key.KeyLimits.RpmLimit,
+                Tpm = key.KeyLimits.TpmLimit,
+                Parallel = key.KeyLimits.MaxParallelRequests,
+                Budget = key.KeyLimits.EffectiveBudget(now),
             });
         }
 
-        if (key.Team is { HasAny: true } teamLimits)
+        if (key.TeamLimits is { HasAny: true } teamLimits)
         {
             scopes.Add(LimitScope.ForTeam(key.TeamId!, $"team '{key.TeamAlias ?? key.TeamId}'", teamLimits.BudgetDuration, teamLimits.BudgetAnchor, now) with
             {
@@ -83,7 +83,7 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
             validUntil = scope.Window.ResetAt < validUntil ? scope.Window.ResetAt : validUntil;
         }
 
-        foreach (var expiry in new[] { key.Key.TempBudgetExpiry, key.Team?.TempBudgetExpiry })
+        foreach (var expiry in new[] { key.KeyLimits.TempBudgetExpiry, key.TeamLimits?.TempBudgetExpiry })
         {
             if (expiry is { } end && end > now && end < validUntil)
             {

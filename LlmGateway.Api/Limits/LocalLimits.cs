@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
-using LlmGateway.Api.Budgets;
+using LlmGateway.Api.Pricing;
 using StackExchange.Redis;
 
 namespace LlmGateway.Api.Limits;

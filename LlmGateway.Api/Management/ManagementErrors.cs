@@ -1,5 +1,5 @@
-using LlmGateway.Api.Budgets;
 using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Limits;
 
 namespace LlmGateway.Api.Management;
 

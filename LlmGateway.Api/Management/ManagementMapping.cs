@@ -1,6 +1,6 @@
 using System.Text.Json;
-using LlmGateway.Api.Budgets;
 using LlmGateway.Api.Data.Entities;
+using LlmGateway.Api.Limits;
 
 namespace LlmGateway.Api.Management;
 

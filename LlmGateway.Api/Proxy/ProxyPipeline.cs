@@ -211,14 +211,14 @@ public static class ProxyPipeline
     private static void WriteRateLimitHeaders(HttpResponse response, Keys.KeyRecord key, Admission admission)
     {
         var headers = response.Headers;
-        if (key.Key.RpmLimit is { } rpm)
+        if (key.KeyLimits.RpmLimit is { } rpm)
         {
             headers["x-ratelimit-limit-requests"] = rpm.ToString(CultureInfo.InvariantCulture);
             headers["x-ratelimit-remaining-requests"] = (admission.RemainingRequests ?? rpm).ToString(CultureInfo.InvariantCulture);
             headers["x-ratelimit-reset-requests"] = "60s";
         }
 
-        if (key.Key.TpmLimit is { } tpm)
+        if (key.KeyLimits.TpmLimit is { } tpm)
         {
             headers["x-ratelimit-limit-tokens"] = tpm.ToString(CultureInfo.InvariantCulture);
             headers["x-ratelimit-remaining-tokens"] = (admission.RemainingTokens ?? tpm).ToString(CultureInfo.InvariantCulture);

@@ -1,9 +1,9 @@
-using LlmGateway.Api.Translation;
 using LlmGateway.Api.Auth;
-using LlmGateway.Api.Budgets;
 using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Limits;
+using LlmGateway.Api.Pricing;
 using LlmGateway.Api.Spend;
+using LlmGateway.Api.Translation;
 
 namespace LlmGateway.Api.Proxy;
 

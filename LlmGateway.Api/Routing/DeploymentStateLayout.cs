@@ -13,17 +13,16 @@ internal static class DeploymentStateLayout
     public static readonly LuaScript CountRequest = LuaScript.Prepare(
         "local n = redis.call('INCR', @key) if n == 1 then redis.call('PEXPIRE', @key, 120000) end return n");
 
-    public static RedisKey StateKey(string id) => $"llmgw:{{{id}}}:state";
+    public static RedisKey StateKey(string id) => $"{RedisKeys.Prefix}{{{id}}}:state";
 
-    public static RedisKey TokensKey(string id, long minute) => $"llmgw:{{{id}}}:tpm:{minute}";
+    public static RedisKey TokensKey(string id, long minute) => $"{RedisKeys.Prefix}{{{id}}}:tpm:{minute}";
 
-    public static string RequestsKey(string id, long minute) => $"llmgw:{{{id}}}:rpm:{minute}";
+    public static string RequestsKey(string id, long minute) => $"{RedisKeys.Prefix}{{{id}}}:rpm:{minute}";
 
-    public static string FailuresKey(string id) => $"llmgw:{{{id}}}:fails";
+    public static string FailuresKey(string id) => $"{RedisKeys.Prefix}{{{id}}}:fails";
 
-    public static string ProbeKey(string id) => $"llmgw:{{{id}}}:probe";
+    public static string ProbeLease(string id) => $"probe:{id}";
 
-    public static string LeaseKey(string name) => $"llmgw:lease:{name}";
 
     public static long Ms(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
 

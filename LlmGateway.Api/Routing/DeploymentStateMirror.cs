@@ -9,7 +9,7 @@ namespace LlmGateway.Api.Routing;
 /// </summary>
 internal sealed class DeploymentStateMirror
 {
-    public static readonly RedisChannel Channel = RedisChannel.Literal("llmgateway:deployments:changed");
+    public static readonly RedisChannel Channel = RedisKeys.Channel("deployments:changed");
 
     /// <summary>How long a mirrored state serves the router before it is read again from Redis.</summary>
     public static readonly TimeSpan SnapshotTtl = TimeSpan.FromSeconds(1);

@@ -172,12 +172,12 @@ public sealed class DeploymentStateStore
     }
 
     /// <summary>The half-open probe: true for exactly one caller across replicas until released or <paramref name="ttl"/> passes.</summary>
-    public Task<bool> TryAcquireProbeAsync(string id, TimeSpan ttl) => TryLockAsync(ProbeKey(id), ttl);
+    public Task<bool> TryAcquireProbeAsync(string id, TimeSpan ttl) => TryLeaseAsync(ProbeLease(id), ttl);
 
-    public Task ReleaseProbeAsync(string id) => UnlockAsync(ProbeKey(id));
+    public Task ReleaseProbeAsync(string id) => ReleaseLeaseAsync(ProbeLease(id));
 
     /// <summary>A cluster-wide lease (e.g. "one replica runs the health checks this interval").</summary>
-    public Task<bool> TryAcquireLeaseAsync(string name, TimeSpan ttl) => TryLockAsync(LeaseKey(name), ttl);
+    public Task<bool> TryAcquireLeaseAsync(string name, TimeSpan ttl) => TryLeaseAsync(name, ttl);
 
     /// <summary>Counts a request against the deployment's rpm for this minute; false when it is at capacity.</summary>
     public async Task<bool> TryCountRequestAsync(string id, int rpm)
@@ -218,11 +218,12 @@ public sealed class DeploymentStateStore
         }
     }
 
-    private async Task<bool> TryLockAsync(string key, TimeSpan ttl)
+    /// <summary>A <see cref="RedisLease"/>; while Redis is unreachable, a lease of this replica's own.</summary>
+    private async Task<bool> TryLeaseAsync(string key, TimeSpan ttl)
     {
         try
         {
-            return await redis.GetDatabase().StringSetAsync(key, Environment.MachineName, ttl, When.NotExists).WaitAsync(RedisBound);
+            return await RedisLease.TryTakeAsync(redis.GetDatabase(), key, ttl).WaitAsync(RedisBound);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
@@ -234,12 +235,12 @@ public sealed class DeploymentStateStore
         }
     }
 
-    private async Task UnlockAsync(string key)
+    private async Task ReleaseLeaseAsync(string key)
     {
         localLocks.TryRemove(key, out _);
         try
         {
-            await redis.GetDatabase().KeyDeleteAsync(key).WaitAsync(RedisBound);
+            await RedisLease.ReleaseAsync(redis.GetDatabase(), key).WaitAsync(RedisBound);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {

@@ -1,7 +1,7 @@
-using LlmGateway.Api.Translation;
 using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Pricing;
 using LlmGateway.Api.Providers;
-using LlmGateway.Api.Budgets;
+using LlmGateway.Api.Translation;
 
 namespace LlmGateway.Api.Routing;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using LlmGateway.Api.Budgets;
 using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Pricing;
 using LlmGateway.Api.Providers;
 using LlmGateway.Api.Relay;
 using LlmGateway.Api.Telemetry;

@@ -1,7 +1,6 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Keys;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -63,7 +62,7 @@ public sealed record SpendFilter
         filter = new SpendFilter
         {
             RequestId = Value(query, "request_id"),
-            ApiKeyHash = apiKey is null ? null : apiKey.StartsWith("sk-", StringComparison.Ordinal) ? HashKey(apiKey) : apiKey.ToLowerInvariant(),
+            ApiKeyHash = apiKey is null ? null : apiKey.StartsWith("sk-", StringComparison.Ordinal) ? VirtualKeyFormat.Hash(apiKey) : apiKey.ToLowerInvariant(),
             TeamId = Value(query, "team_id"),
             Model = Value(query, "model_group") ?? Value(query, "model"),
             Status = Value(query, "status"),
@@ -73,7 +72,6 @@ public sealed record SpendFilter
         return true;
     }
 
-    public static string HashKey(string rawKey) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(rawKey)));
 
     private static string? Value(IQueryCollection query, string name) =>
         query.TryGetValue(name, out var values) && !string.IsNullOrEmpty(values.ToString()) ? values.ToString() : null;

@@ -14,7 +14,7 @@ public sealed class SpendLedgerOptions
 
     /// <summary>The Redis stream that carries usage events to the ledger.</summary>
     [Required]
-    public string StreamKey { get; set; } = "llmgateway:usage";
+    public string StreamKey { get; set; } = RedisKeys.Prefix + "usage";
 
     /// <summary>Events written to Postgres per round trip (and read from the stream per XREADGROUP).</summary>
     [Range(1, 10_000)]

@@ -103,7 +103,7 @@ public sealed class MixedRequestsReconcileTests(TestServers servers)
 
         await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redisConnection);
         var db = redis.GetDatabase();
-        var prefix = $"lg:{{t:{teamId}}}:team:{teamId}";
+        var prefix = $"llmgateway:{{t:{teamId}}}:team:{teamId}";
         var spentNanos = (long)await db.StringGetAsync($"{prefix}:spent:0");
         var ledgerSpend = await LedgerAsync(database, teamId, "sum(spend)");
         Assert.Equal(ledgerSpend, spentNanos / 1_000_000_000m);

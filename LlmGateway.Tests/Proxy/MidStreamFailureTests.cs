@@ -60,7 +60,7 @@ public sealed class MidStreamFailureTests(MidStreamFailureFixture fixture) : ICl
         string requestId;
         using (var broken = await PostAsync(client, group, stream: true))
         {
-            var events = ParseSse(await broken.Content.ReadAsStringAsync(Timeout));
+            var events = Translation.SseText.Parse(await broken.Content.ReadAsByteArrayAsync(Timeout));
             Assert.Equal(HttpStatusCode.OK, broken.StatusCode);
             Assert.Equal(FailingId(group), Header(broken, "x-gateway-deployment"));
             requestId = Header(broken, "x-request-id") ?? throw new InvalidOperationException("no x-request-id");
@@ -173,25 +173,6 @@ public sealed class MidStreamFailureTests(MidStreamFailureFixture fixture) : ICl
             Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
         };
         return http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Timeout);
-    }
-
-    private static List<(string? Event, string Data)> ParseSse(string text)
-    {
-        var events = new List<(string?, string)>();
-        foreach (var block in text.Replace("\r\n", "\n").Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
-        {
-            string? name = null;
-            var data = new StringBuilder();
-            foreach (var line in block.Split('\n'))
-            {
-                if (line.StartsWith("event:", StringComparison.Ordinal))
-                    name = line[6..].Trim();
-                else if (line.StartsWith("data:", StringComparison.Ordinal))
-                    data.Append(line[5..].TrimStart());
-            }
-            events.Add((name, data.ToString()));
-        }
-        return events;
     }
 
     private static string? Header(HttpResponseMessage response, string name) =>

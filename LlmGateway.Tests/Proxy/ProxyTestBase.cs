@@ -114,24 +114,7 @@ public abstract class ProxyTestBase<TFixture>(TestServers servers, TFixture fixt
     protected async Task<List<(string? Event, string Data)>> ReadSseAsync(HttpResponseMessage response) =>
         ParseSse(await response.Content.ReadAsStringAsync(Timeout));
 
-    protected static List<(string? Event, string Data)> ParseSse(string text)
-    {
-        var events = new List<(string?, string)>();
-        foreach (var block in text.Replace("\r\n", "\n").Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
-        {
-            string? name = null;
-            var data = new StringBuilder();
-            foreach (var line in block.Split('\n'))
-            {
-                if (line.StartsWith("event:", StringComparison.Ordinal))
-                    name = line[6..].Trim();
-                else if (line.StartsWith("data:", StringComparison.Ordinal))
-                    data.Append(line[5..].TrimStart());
-            }
-            events.Add((name, data.ToString()));
-        }
-        return events;
-    }
+    protected static List<(string? Event, string Data)> ParseSse(string text) => Translation.SseText.Parse(Encoding.UTF8.GetBytes(text));
 
     /// <summary>Asserts OpenAI's envelope with exactly message, type, param and code; returns the inner error.</summary>
     protected static JsonObject AssertOpenAiError(JsonObject body, string? param = null, string? code = null)

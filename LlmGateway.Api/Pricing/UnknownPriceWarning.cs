@@ -1,6 +1,6 @@
 using LlmGateway.Api.Configuration;
 
-namespace LlmGateway.Api.Budgets;
+namespace LlmGateway.Api.Pricing;
 
 /// <summary>Warns once at start-up about deployments whose price is unknown: their ledger rows are flagged, never a silent $0.</summary>
 internal sealed class UnknownPriceWarning(GatewayConfig config, PriceTable prices, ILogger<UnknownPriceWarning> logger) : IHostedService

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace LlmGateway.Api.Budgets;
+namespace LlmGateway.Api.Limits;
 
 /// <summary>
 /// A budget period. <c>1mo</c> is the calendar month in UTC; durations like <c>30s</c>, <c>30m</c>, <c>24h</c>,

@@ -1,4 +1,4 @@
-namespace LlmGateway.Api.Budgets;
+namespace LlmGateway.Api.Pricing;
 
 /// <summary>Costs in Redis are integers of nano-dollars (1e-9 USD): exact arithmetic in Lua, no float drift.</summary>
 public static class Money

@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.ML.Tokenizers;
 
-namespace LlmGateway.Api.Budgets;
+namespace LlmGateway.Api.Pricing;
 
 /// <summary>
 /// The one prompt-token estimate of a request, for its budget reservation and its context-window routing: the o200k

@@ -2,7 +2,7 @@ using System.Collections.Frozen;
 using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Contracts;
 
-namespace LlmGateway.Api.Budgets;
+namespace LlmGateway.Api.Pricing;
 
 /// <summary>A model's price per token (USD). Unknown prices are flagged, never silently $0.</summary>
 public readonly record struct Price(decimal Input, decimal Output, decimal? CachedInput, bool Known)

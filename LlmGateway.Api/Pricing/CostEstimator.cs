@@ -1,6 +1,6 @@
 using LlmGateway.Api.Configuration;
 
-namespace LlmGateway.Api.Budgets;
+namespace LlmGateway.Api.Pricing;
 
 /// <summary>
 /// What a request may cost at worst, reserved before the upstream call: prompt-token estimate × input price +

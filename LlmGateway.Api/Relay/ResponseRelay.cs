@@ -50,7 +50,9 @@ public static class ResponseRelay
 
                 if (step.Terminal)
                 {
-                    return await EndAsync(request, step, disconnect);
+                    var outcome = await EndAsync(request, step, disconnect);
+                    await DrainAsync(reader);
+                    return outcome;
                 }
 
                 await disconnect.FlushAsync(http);
@@ -115,6 +117,24 @@ public static class ResponseRelay
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Reads what follows the last event (the end of the chunked body) after the client has everything: a body read to its
+    /// end returns its connection to the pool, one left unread may cost a new connection on the next request.
+    /// </summary>
+    private static async Task DrainAsync(SseReader reader)
+    {
+        try
+        {
+            while (await reader.ReadAsync())
+            {
+            }
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException or TimeoutException or OperationCanceledException)
+        {
+            // the answer is complete: what the upstream does after its last event is not the client's concern
         }
     }
 

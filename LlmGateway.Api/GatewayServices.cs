@@ -63,11 +63,15 @@ public static class GatewayServices
         builder.Services.AddSingleton<UpstreamClients>();
         builder.Services.AddSingleton<UpstreamSender>();
         builder.Services.AddSingleton<ProviderRegistry>();
+        builder.Services.AddOptions<Providers.Anthropic.AnthropicOptions>().BindConfiguration("Gateway:Anthropic");
+        builder.Services.AddSingleton(sp => new Providers.Anthropic.AnthropicBetas(
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Providers.Anthropic.AnthropicOptions>>().Value));
         builder.AddGatewayRouting();
         builder.Services.AddSingleton<Routing.UpstreamAttempts>();
         builder.Services.AddSingleton<Routing.Failover>();
         builder.AddResponseCache();
         builder.Services.AddSingleton<ProxyServices>();
+        builder.Services.AddSingleton<TokenCounter>();
         builder.Services.AddScoped<Management.ManagementServices>();
         builder.AddSpendLedger();
         builder.AddBudgetAlerts();

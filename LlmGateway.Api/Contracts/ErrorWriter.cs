@@ -39,7 +39,7 @@ public static class ErrorWriter
         {
             writer.WriteString("type", "error");
             writer.WriteStartObject("error");
-            writer.WriteString("type", AnthropicType(error));
+            writer.WriteString("type", error.AnthropicType ?? AnthropicType(error));
             writer.WriteString("message", error.Message);
             writer.WriteEndObject();
         }

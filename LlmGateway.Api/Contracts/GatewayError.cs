@@ -6,6 +6,9 @@ public sealed record GatewayError(int StatusCode, string Type, string Message, s
     /// <summary>Seconds for <c>Retry-After</c>, when the client should come back later.</summary>
     public int? RetryAfterSeconds { get; init; }
 
+    /// <summary>An Anthropic provider's own <c>error.type</c>, written as is to an Anthropic client instead of the type by status.</summary>
+    public string? AnthropicType { get; init; }
+
     public static GatewayError InvalidRequest(string message, string? param = null, string? code = null) =>
         new(StatusCodes.Status400BadRequest, "invalid_request_error", message, param, code);
 

@@ -22,10 +22,10 @@ public interface IUpstreamProvider
 /// <summary>The few client headers a provider may pass on, validated (no CR, LF or NUL).</summary>
 public readonly record struct UpstreamHeaders(string? AnthropicVersion, string? AnthropicBeta)
 {
-    /// <summary>Only Anthropic's own version and beta flags pass, and only when they are plain tokens.</summary>
-    public static UpstreamHeaders From(HttpRequest request) => new(
+    /// <summary>Only Anthropic's own version and its allowed beta flags pass, and only when they are plain tokens.</summary>
+    public static UpstreamHeaders From(HttpRequest request, Anthropic.AnthropicBetas betas) => new(
         SafeToken(request.Headers["anthropic-version"].ToString()),
-        SafeToken(request.Headers["anthropic-beta"].ToString()));
+        betas.Filter(SafeToken(request.Headers["anthropic-beta"].ToString())));
 
     private static string? SafeToken(string value)
     {

@@ -99,7 +99,7 @@ public static class ProxyPipeline
 
         var requestFacts = facts(request) with { CallType = callType };
         rejection.Facts = requestFacts;
-        if (Authorize(services, caller!, requestFacts.Model, out var group) is { } refused)
+        if (Authorize(services.Catalog, caller!, requestFacts.Model, out var group) is { } refused)
         {
             await rejection.SendAsync(refused);
             return null;
@@ -118,9 +118,9 @@ public static class ProxyPipeline
     }
 
     /// <summary>The model group exists and the key may use it; else the 404 or 403 that says so.</summary>
-    private static GatewayError? Authorize(ProxyServices services, Caller caller, string model, out ModelGroup group)
+    internal static GatewayError? Authorize(ModelCatalog catalog, Caller caller, string model, out ModelGroup group)
     {
-        if (!services.Catalog.TryGetGroup(model, out group!))
+        if (!catalog.TryGetGroup(model, out group!))
         {
             return GatewayError.ModelNotFound(model);
         }

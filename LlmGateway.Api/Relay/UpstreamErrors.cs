@@ -6,8 +6,15 @@ namespace LlmGateway.Api.Relay;
 /// <summary>Turns a classified upstream failure into what the client sees, keeping the status class and the provider's message.</summary>
 public static class UpstreamErrors
 {
-    public static GatewayError ToClientError(ProviderFailure failure, string group, int attempts)
+    /// <param name="sameFormat">An Anthropic client of an Anthropic deployment: the provider's refusal is passed on verbatim.</param>
+    public static GatewayError ToClientError(ProviderFailure failure, string group, int attempts, bool sameFormat = false)
     {
+        if (sameFormat && failure.StatusCode is 400 or 404 or 413 or 422)
+        {
+            // Clients key their recovery on the provider's own type and text (Claude Code compacts on "prompt is too long").
+            return new GatewayError(failure.StatusCode, "invalid_request_error", failure.Message) { AnthropicType = failure.ErrorType };
+        }
+
         if (!failure.IsRetryable)
         {
             // The request itself was refused: pass the provider's status and message on.

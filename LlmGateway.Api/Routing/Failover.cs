@@ -1,6 +1,7 @@
 using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Providers;
+using LlmGateway.Api.Providers.Anthropic;
 using LlmGateway.Api.Relay;
 using LlmGateway.Api.Translation;
 using Polly;
@@ -13,7 +14,8 @@ namespace LlmGateway.Api.Routing;
 /// failure before the first byte reached the client moves on to the next deployment, then to the group's
 /// <c>fallbacks</c>; after the first byte, never.
 /// </summary>
-public sealed class Failover(UpstreamAttempts attempts, DeploymentRouter router, RoutingMetrics metrics, ModelCatalog catalog, ILogger<Failover> logger)
+public sealed class Failover(
+    UpstreamAttempts attempts, DeploymentRouter router, RoutingMetrics metrics, ModelCatalog catalog, AnthropicBetas betas, ILogger<Failover> logger)
 {
     // Extra passes over a group only when num_retries asks for more attempts than it has deployments.
     private readonly ResiliencePipeline<GroupOutcome> passRetry = new ResiliencePipelineBuilder<GroupOutcome>()
@@ -32,7 +34,7 @@ public sealed class Failover(UpstreamAttempts attempts, DeploymentRouter router,
     /// <summary>Runs the request; when nothing answered, the client gets the error. Returns what happened.</summary>
     public async Task<ProxyOutcome> RunAsync(ProxyContext proxy, UpstreamCall call)
     {
-        var run = new FailoverRun(call, UpstreamHeaders.From(proxy.Http.Request));
+        var run = new FailoverRun(call, UpstreamHeaders.From(proxy.Http.Request, betas));
         try
         {
             return await RunGroupsAsync(proxy, run);
@@ -136,7 +138,7 @@ public sealed class Failover(UpstreamAttempts attempts, DeploymentRouter router,
             }
 
             last = failure;
-            if (Stop(group, candidate.Deployment, failure, run) is { } stop)
+            if (Stop(proxy, group, candidate.Deployment, failure, run) is { } stop)
             {
                 return stop;
             }
@@ -153,16 +155,17 @@ public sealed class Failover(UpstreamAttempts attempts, DeploymentRouter router,
     }
 
     /// <summary>A failure that ends the group (the request's own fault, a context window, a possibly billed attempt), or null to go on.</summary>
-    private GroupOutcome? Stop(ModelGroup group, DeploymentConfig deployment, ProviderFailure failure, FailoverRun run)
+    private GroupOutcome? Stop(ProxyContext proxy, ModelGroup group, DeploymentConfig deployment, ProviderFailure failure, FailoverRun run)
     {
+        var sameFormat = proxy.Format == ClientFormat.Anthropic && deployment.Provider == ProviderKind.Anthropic;
         if (failure.Kind == FailureKind.ContextLengthExceeded)
         {
-            return new GroupOutcome(OutcomeKind.ContextWindow, UpstreamErrors.ToClientError(failure, group.Name, run.Attempts));
+            return new GroupOutcome(OutcomeKind.ContextWindow, UpstreamErrors.ToClientError(failure, group.Name, run.Attempts, sameFormat));
         }
 
         if (!failure.IsRetryable)
         {
-            return GroupOutcome.Failed(UpstreamErrors.ToClientError(failure, group.Name, run.Attempts));
+            return GroupOutcome.Failed(UpstreamErrors.ToClientError(failure, group.Name, run.Attempts, sameFormat));
         }
 
         if (failure.PossiblyBilled && deployment.NoRetryWhenPossiblyBilled)

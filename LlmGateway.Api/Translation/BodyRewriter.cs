@@ -25,6 +25,8 @@ public static class BodyRewriter
         /// <summary>Clamp <c>max_tokens</c>/<c>max_completion_tokens</c> to this, and send it when the client sent none.</summary>
         public int? MaxTokensCeiling { get; init; }
         public bool KeepMockResponse { get; init; }
+        /// <summary>Anthropic's own <c>metadata</c> (<c>user_id</c>), for a Messages client of an Anthropic deployment.</summary>
+        public bool KeepMetadata { get; init; }
         public bool DropGatewayFields { get; init; } = true;
     }
 
@@ -56,6 +58,7 @@ public static class BodyRewriter
                         wroteMaxTokens = true;
                         continue;
                     case "mock_response" when options.KeepMockResponse:
+                    case "metadata" when options.KeepMetadata:
                         break;
                     case var name when options.DropGatewayFields && GatewayOnly.Contains(name):
                         continue;

@@ -11,4 +11,6 @@ public enum UpstreamOperation
 {
     Chat,
     Embeddings,
+    /// <summary>Anthropic's <c>/v1/messages/count_tokens</c>.</summary>
+    CountTokens,
 }

@@ -2,9 +2,13 @@ using System.Text.Json.Nodes;
 
 namespace LlmGateway.Tests.Fakes;
 
-/// <summary>The Anthropic side of the fake: <c>POST /v1/messages</c>, streamed or not, and its error envelope.</summary>
+/// <summary>The Anthropic side of the fake: <c>POST /v1/messages</c>, streamed or not, its token count, and its error envelope.</summary>
 internal static class FakeAnthropic
 {
+    /// <summary><c>POST /v1/messages/count_tokens</c>: the scripted prompt tokens, else the fake's deterministic count.</summary>
+    public static Task CountTokensAsync(FakeExchange exchange) =>
+        exchange.WriteJsonAsync(new JsonObject { ["input_tokens"] = exchange.Usage("").Prompt });
+
     public static Task MessagesAsync(FakeExchange exchange)
     {
         var script = exchange.Script;

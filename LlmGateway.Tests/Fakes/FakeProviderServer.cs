@@ -131,6 +131,7 @@ public sealed class FakeProviderServer : IAsyncDisposable
         web.MapPost("/openai/deployments/{deployment}/embeddings", context =>
             AnswerAsync(context, FakeOpenAi.ErrorAsync, e => FakeOpenAiEmbeddings.EmbeddingsAsync(e, Deployment(context))));
         web.MapPost("/v1/messages", context => AnswerAsync(context, FakeAnthropic.ErrorAsync, FakeAnthropic.MessagesAsync));
+        web.MapPost("/v1/messages/count_tokens", context => AnswerAsync(context, FakeAnthropic.ErrorAsync, FakeAnthropic.CountTokensAsync));
         // Unknown paths are recorded too but consume no script, so a wrong URL shows up as a 404 in the test.
         web.MapFallback(context => FakeOpenAi.ErrorAsync(new FakeExchange(
             context, FakeResponse.Error(404, $"Fake provider has no route {context.Request.Method} {context.Request.Path}."),

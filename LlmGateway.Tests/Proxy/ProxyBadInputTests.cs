@@ -62,7 +62,7 @@ public sealed class ProxyBadInputTests(TestServers servers, ProxyFixture fixture
         { "missing model", $$"""{"max_tokens":10,"messages":{{Hi}}}""", "model" },
         { "missing messages", """{"model":"claude-proxy","max_tokens":10}""", "messages" },
         { "empty messages", """{"model":"claude-proxy","max_tokens":10,"messages":[]}""", "messages" },
-        { "system role in messages", """{"model":"claude-proxy","max_tokens":10,"messages":[{"role":"system","content":"hi"}]}""", "messages[0].role" },
+        { "tool role in messages", """{"model":"claude-proxy","max_tokens":10,"messages":[{"role":"tool","content":"hi"}]}""", "messages[0].role" },
         { "temperature 3", $$"""{"model":"claude-proxy","max_tokens":10,"temperature":3,"messages":{{Hi}}}""", "temperature" },
         { "stream as a string", $$"""{"model":"claude-proxy","max_tokens":10,"stream":"yes","messages":{{Hi}}}""", "stream" },
         { "system as a number", $$"""{"model":"claude-proxy","max_tokens":10,"system":1,"messages":{{Hi}}}""", "system" },

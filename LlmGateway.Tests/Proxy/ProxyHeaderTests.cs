@@ -161,8 +161,8 @@ public sealed partial class ProxyHeaderTests(TestServers servers, ProxyFixture f
     }
 
     [Theory]
-    [InlineData("anthropic-beta: a\r\nx-evil: 1\r\n")]
-    [InlineData("anthropic-beta: a\nx-evil: 1\r\n")]
+    [InlineData("anthropic-beta: claude-code-20250219\r\nx-evil: 1\r\n")]
+    [InlineData("anthropic-beta: claude-code-20250219\nx-evil: 1\r\n")]
     public async Task AHeaderInjectedWithALineBreakNeverReachesTheUpstream(string headers)
     {
         var (status, _) = await RawRequestAsync(headers);
@@ -170,7 +170,7 @@ public sealed partial class ProxyHeaderTests(TestServers servers, ProxyFixture f
         Assert.Equal(200, status);
         var upstream = Assert.Single(Fake.Requests);
         Assert.Null(upstream.Header("x-evil"));
-        Assert.Equal("a", upstream.Header("anthropic-beta"));
+        Assert.Equal("claude-code-20250219", upstream.Header("anthropic-beta"));
         Assert.DoesNotContain(upstream.Headers, h => h.Value.IndexOfAny(['\r', '\n', '\0']) >= 0);
     }
 

@@ -297,4 +297,34 @@ public class MessagesToChatRequestTests
         Assert.False(decoded.IsSuccess);
         Assert.Equal(param, decoded.Error.Param);
     }
+
+    [Theory]
+    [InlineData("""{"type":"enabled","budget_tokens":1024}""", "low")]
+    [InlineData("""{"type":"enabled","budget_tokens":4095}""", "low")]
+    [InlineData("""{"type":"enabled","budget_tokens":4096}""", "medium")]
+    [InlineData("""{"type":"enabled","budget_tokens":16383}""", "medium")]
+    [InlineData("""{"type":"enabled","budget_tokens":31999,"display":"omitted"}""", "high")]
+    [InlineData("""{"type":"adaptive"}""", "medium")]
+    [InlineData("""{"type":"disabled"}""", null)]
+    public void ThinkingBecomesReasoningEffortByBudgetForAReasoningModel(string thinking, string? effort)
+    {
+        var body = Map("""{"max_tokens":32000,"messages":[{"role":"user","content":"Hi"}],"thinking":""" + thinking + "}", providerModel: "gpt-5-mini");
+
+        Assert.Equal(effort, (string?)body["reasoning_effort"]);
+        Assert.Null(body["thinking"]);
+    }
+
+    [Theory]
+    [InlineData("gpt-4o", false)]
+    [InlineData("hosted/llama-3", false)]
+    [InlineData("o3-mini", true)]
+    [InlineData("openai/o4-mini", true)]
+    [InlineData("gpt-5", true)]
+    public void ReasoningEffortIsSentOnlyToModelsThatLookLikeReasoningModels(string providerModel, bool sent)
+    {
+        var request = """{"max_tokens":100,"messages":[{"role":"user","content":"Hi"}],"thinking":{"type":"enabled","budget_tokens":8000}}""";
+
+        Assert.Equal(sent, Map(request, providerModel).ContainsKey("reasoning_effort"));
+        Assert.Equal(sent, Map(request, providerModel, dropParams: true).ContainsKey("reasoning_effort"));
+    }
 }

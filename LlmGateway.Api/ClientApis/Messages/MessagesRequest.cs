@@ -40,7 +40,7 @@ public sealed class MessagesRequest
         return error is null;
     }
 
-    private static bool TryValidateSystem(JsonBody body, out GatewayError? error)
+    internal static bool TryValidateSystem(JsonBody body, out GatewayError? error)
     {
         error = null;
         if (body.TryGet("system", out var property) && property.Kind is not (JsonTokenType.String or JsonTokenType.StartArray or JsonTokenType.Null))

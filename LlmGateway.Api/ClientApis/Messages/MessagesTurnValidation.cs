@@ -9,12 +9,22 @@ namespace LlmGateway.Api.ClientApis.Messages;
 /// </summary>
 internal static class MessagesTurnValidation
 {
+    public const string UnexpectedSystemRole =
+        "messages: Unexpected role \"system\". The Messages API accepts a top-level `system` parameter, not \"system\" as an input message role.";
+
     public static bool TryValidate(JsonBody body, out GatewayError? error) => MessageList.TryValidate(body, TryValidateTurn, out error);
 
     private static bool TryValidateTurn(ref Utf8JsonReader reader, string path, out GatewayError? error)
     {
         if (!TryReadFields(ref reader, path, out var role, out var hasContent, out error))
         {
+            return false;
+        }
+
+        if (role == "system")
+        {
+            // Anthropic's own words: Claude Code retries without the entry on exactly this text, and ends the session on any other.
+            error = GatewayError.InvalidRequest(UnexpectedSystemRole, $"{path}.role", "invalid_value");
             return false;
         }
 

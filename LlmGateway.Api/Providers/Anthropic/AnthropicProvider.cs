@@ -4,7 +4,7 @@ using LlmGateway.Api.Translation;
 
 namespace LlmGateway.Api.Providers.Anthropic;
 
-/// <summary>Anthropic's Messages API: <c>POST {base}/v1/messages</c> with <c>x-api-key</c> and <c>anthropic-version</c>.</summary>
+/// <summary>Anthropic's Messages API: <c>POST {base}/v1/messages</c> (and <c>/count_tokens</c>) with <c>x-api-key</c> and <c>anthropic-version</c>.</summary>
 public sealed class AnthropicProvider : IUpstreamProvider
 {
     public const string ApiVersion = "2023-06-01";
@@ -13,11 +13,11 @@ public sealed class AnthropicProvider : IUpstreamProvider
 
     public IUpstreamAdapter Adapter { get; } = new AnthropicAdapter();
 
-    public bool Supports(UpstreamOperation operation) => operation == UpstreamOperation.Chat;
+    public bool Supports(UpstreamOperation operation) => operation is UpstreamOperation.Chat or UpstreamOperation.CountTokens;
 
     public HttpRequestMessage CreateRequest(DeploymentConfig deployment, UpstreamOperation operation, ReadOnlyMemory<byte> body, UpstreamHeaders headers)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(deployment.ApiBase!, "v1/messages"))
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(deployment.ApiBase!, operation == UpstreamOperation.CountTokens ? "v1/messages/count_tokens" : "v1/messages"))
         {
             Content = new ReadOnlyMemoryContent(body) { Headers = { ContentType = Json } },
         };

@@ -10,12 +10,12 @@ namespace LlmGateway.Api.Providers.OpenAiCompatible;
 /// </summary>
 public static class OpenAiChatRequestEncoder
 {
-    // OpenAI's reasoning model families, which take max_completion_tokens only.
-    private static readonly string[] MaxCompletionTokensFamilies = ["o1", "o3", "o4", "gpt-5"];
+    // OpenAI's reasoning model families, which take max_completion_tokens only, and reasoning_effort.
+    private static readonly string[] ReasoningFamilies = ["o1", "o3", "o4", "gpt-5"];
 
     /// <summary>
-    /// The body for <paramref name="target"/>. Top-k, reasoning, cache hints and unmapped parameters are not sent;
-    /// hosted tools are refused unless <see cref="UpstreamTarget.DropParams"/>.
+    /// The body for <paramref name="target"/>. Top-k, cache hints and unmapped parameters are not sent, reasoning only
+    /// to a reasoning model (as <c>reasoning_effort</c>); hosted tools are refused unless <see cref="UpstreamTarget.DropParams"/>.
     /// </summary>
     public static TranslationResult<JsonObject> Encode(CanonicalRequest request, UpstreamTarget target)
     {
@@ -27,7 +27,13 @@ public static class OpenAiChatRequestEncoder
         if (OutputLimit(request.MaxOutputTokens, target.MaxTokensCeiling) is { } limit)
         {
             // OpenAI's reasoning models refuse max_tokens; other OpenAI-compatible servers may not know its successor.
-            body[UsesMaxCompletionTokens(target.ProviderModel) ? "max_completion_tokens" : "max_tokens"] = limit;
+            body[IsReasoningModel(target.ProviderModel) ? "max_completion_tokens" : "max_tokens"] = limit;
+        }
+
+        // Other servers may refuse the field, and the gateway cannot ask them: it goes only where it is known to work.
+        if (IsReasoningModel(target.ProviderModel) && ReasoningEffort(request.Reasoning) is { } effort)
+        {
+            body["reasoning_effort"] = effort;
         }
 
         AddSampling(request, body);
@@ -111,10 +117,24 @@ public static class OpenAiChatRequestEncoder
         return schema;
     }
 
-    private static bool UsesMaxCompletionTokens(string providerModel)
+    /// <summary>
+    /// The client's effort as it is, else Anthropic's thinking budget by size: under 4,096 tokens low, under 16,384
+    /// medium, else high; adaptive thinking medium; thinking disabled, none.
+    /// </summary>
+    public static string? ReasoningEffort(ReasoningRequest? reasoning) => reasoning switch
+    {
+        null or { Enabled: false } => null,
+        { Effort: { Length: > 0 } effort } => effort,
+        { BudgetTokens: < 4096 } => "low",
+        { BudgetTokens: < 16384 } => "medium",
+        { BudgetTokens: not null } => "high",
+        _ => "medium",
+    };
+
+    private static bool IsReasoningModel(string providerModel)
     {
         var name = providerModel.AsSpan(providerModel.LastIndexOf('/') + 1);
-        foreach (var family in MaxCompletionTokensFamilies)
+        foreach (var family in ReasoningFamilies)
         {
             if (name.StartsWith(family, StringComparison.OrdinalIgnoreCase))
             {

@@ -17,7 +17,7 @@ public sealed class OpenAiCompatibleProvider : IUpstreamProvider
 
     public IUpstreamAdapter Adapter { get; } = new OpenAiChatAdapter();
 
-    public bool Supports(UpstreamOperation operation) => true;
+    public bool Supports(UpstreamOperation operation) => operation != UpstreamOperation.CountTokens;
 
     public HttpRequestMessage CreateRequest(DeploymentConfig deployment, UpstreamOperation operation, ReadOnlyMemory<byte> body, UpstreamHeaders headers)
     {

@@ -9,6 +9,8 @@ namespace LlmGateway.Tests.Clients;
 /// Claude Code itself (<see cref="ClaudeCodeCli"/>) through the gateway with a virtual key, on an Anthropic deployment and
 /// on an OpenAI-format one: a plain answer, then a turn where the model runs the Bash tool and reads its result. Every
 /// upstream call is one ledger row priced as computed by hand; the developer's device id is the row's end user.
+/// Under a gateway alias Claude Code's first request has a <c>system</c> entry in <c>messages</c>: it only goes on when the
+/// gateway answers that with Anthropic's own 400 text (or accepts it); any other error ends the run with is_error true.
 /// </summary>
 public sealed class ClaudeCodeTests(CodingAgentFixture fixture) : IClassFixture<CodingAgentFixture>, IDisposable
 {

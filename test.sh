@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh Debian machine that has only the .NET SDK: installs what is missing
-# (PostgreSQL, Redis, Chromium, Python's httpx, an SMTP sink), builds, runs the suite, and prints
+# (PostgreSQL, Redis, Chromium, Python's httpx, an SMTP sink, npm and Claude Code), builds, runs the suite, and prints
 # "N passed, N failed, N skipped". The tests start throwaway Postgres/Redis servers on free ports
 # and stop them when done. Set TEST_POSTGRES_CONNECTION / TEST_REDIS_CONNECTION to use running servers.
 set -uo pipefail
@@ -15,12 +15,22 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 /usr/bin/python3 -c 'import httpx' >/dev/null 2>&1 || missing+=(python3 python3-httpx)
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing: ${missing[*]}"
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
     || { echo "apt-get install failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+fi
+
+# Claude Code from npm, for the tests that run `claude -p` through the gateway (git-ignored folder).
+claude_code_version=2.1.332
+clients=LlmGateway.Tests/.clients
+if ! "$clients/node_modules/.bin/claude" --version 2>/dev/null | grep -q "^$claude_code_version "; then
+  echo "Installing Claude Code $claude_code_version into $clients"
+  npm install --prefix "$clients" --no-audit --no-fund --loglevel=error "@anthropic-ai/claude-code@$claude_code_version" >/dev/null \
+    || echo "npm install of Claude Code failed: the Claude Code tests will fail"
 fi
 
 if ! dotnet build LlmGateway.sln -c "$configuration" -nologo -clp:ErrorsOnly; then

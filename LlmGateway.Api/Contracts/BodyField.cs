@@ -124,6 +124,30 @@ public static class BodyField
         return true;
     }
 
+    /// <summary>A string inside a top-level object (<c>metadata.user_id</c>); null when either is missing or of another type.</summary>
+    public static string? NestedString(JsonBody body, string objectName, string name)
+    {
+        if (!body.TryGet(objectName, out var property) || property.Kind != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        var reader = body.ReaderFor(property);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isName = reader.ValueTextEquals(name);
+            reader.Read();
+            if (isName)
+            {
+                return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+
+            reader.Skip();
+        }
+
+        return null;
+    }
+
     /// <summary>A required array field, with a reader positioned on its start.</summary>
     public static bool TryRequiredArray(JsonBody body, string name, out Utf8JsonReader reader, out GatewayError? error)
     {

@@ -18,7 +18,7 @@ public static class MessagesApi
 
     private static Task HandleAsync(HttpContext context, [AsParameters] ProxyServices services) =>
         ProxyPipeline.RunAsync<MessagesRequest>(context, services, ClientAdapters.Messages, MessagesRequest.TryRead,
-            r => new RequestFacts(r.Model, r.MaxTokens, r.Stream, null),
+            r => new RequestFacts(r.Model, r.MaxTokens, r.Stream, r.EndUser),
             r => new CallShape(UpstreamOperation.Chat, r.Stream, false,
                 deployment => new BodyRewriter.Options(deployment.ProviderModel) { MaxTokensCeiling = deployment.MaxTokens, KeepMetadata = true }),
             "messages");

@@ -16,7 +16,7 @@ public static class SpendApi
         api.MapGet("/global/spend", GetGlobalAsync).WithName("GlobalSpend")
             .WithSummary("Total spend and the sum of the teams' budgets.");
         api.MapGet("/spend/summary", GetSummaryAsync).WithName("SpendSummary")
-            .WithSummary("Spend, requests, errors, tokens and p50/p95 latency grouped by team, key, model, tag or day.");
+            .WithSummary("Spend, requests, errors, tokens and p50/p95 latency grouped by team, key, model, tag, day, end_user or user.");
         return app;
     }
 
@@ -52,7 +52,8 @@ public static class SpendApi
 
         if (!SpendLedgerQueries.GroupExpressions.ContainsKey(groupBy))
         {
-            return await FailAsync(context, GatewayError.InvalidRequest("'group_by' must be one of team, key, model, tag, day.", "group_by"));
+            return await FailAsync(context, GatewayError.InvalidRequest(
+                $"'group_by' must be one of {string.Join(", ", SpendLedgerQueries.GroupExpressions.Keys)}.", "group_by"));
         }
 
         return TypedResults.Ok(await SpendLedgerQueries.SummaryAsync(db, filter, groupBy, ct));

@@ -29,7 +29,7 @@ public static class UsageEvents
             KeyAlias = caller.Key?.KeyAlias,
             TeamId = caller.Key?.TeamId,
             User = caller.Key?.UserId,
-            EndUser = facts.User ?? NullIfEmpty(proxy.Http.Request.Headers["x-gateway-end-user"].ToString()),
+            EndUser = EndUserOf(proxy.Http, facts),
             Tags = Tags(proxy.Http, caller),
             ModelGroup = proxy.Group.Name,
             Model = outcome.Deployment?.ProviderModel,
@@ -70,7 +70,7 @@ public static class UsageEvents
         KeyAlias = caller?.Key?.KeyAlias,
         TeamId = caller?.Key?.TeamId,
         User = caller?.Key?.UserId,
-        EndUser = facts?.User,
+        EndUser = EndUserOf(context, facts),
         Tags = caller is null ? [] : Tags(context, caller),
         ModelGroup = facts?.Model,
         StatusCode = error.StatusCode,
@@ -100,7 +100,9 @@ public static class UsageEvents
             .Where(t => t.Length <= 64).Take(16)).Distinct()];
     }
 
-    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+    /// <summary>The team's header first: it is set by whoever deploys the client, the body by the client itself.</summary>
+    private static string? EndUserOf(HttpContext context, RequestFacts? facts) =>
+        EndUserId.Resolve(context.Request.Headers[EndUserId.Header].ToString(), facts?.EndUser);
 
     private static string Snake(FailureKind kind) =>
         string.Concat(kind.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));

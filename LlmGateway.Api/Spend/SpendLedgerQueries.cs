@@ -12,7 +12,10 @@ public static class SpendLedgerQueries
     public const int DefaultLimit = 100;
     public const int MaxLimit = 1000;
 
-    /// <summary>What <c>group_by</c> may be, each mapped to a constant SQL expression (never user text).</summary>
+    /// <summary>
+    /// What <c>group_by</c> may be, each mapped to a constant SQL expression (never user text). <c>end_user</c> is who the
+    /// request was for (per developer for Claude Code), <c>customer</c> LiteLLM's name for it; <c>user</c> is the key's owner.
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, string> GroupExpressions = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
         ["team"] = "coalesce(team_id, '')",
@@ -20,6 +23,9 @@ public static class SpendLedgerQueries
         ["model"] = "coalesce(model_group, model, '')",
         ["tag"] = "tag",
         ["day"] = "to_char(start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+        ["end_user"] = "coalesce(end_user, '')",
+        ["customer"] = "coalesce(end_user, '')",
+        ["user"] = "coalesce(\"user\", '')",
     };
 
     public static async Task<List<SpendLogRow>> LogsAsync(GatewayDbContext db, SpendFilter filter, int limit, CancellationToken ct)

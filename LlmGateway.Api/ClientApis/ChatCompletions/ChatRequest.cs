@@ -16,6 +16,7 @@ public sealed class ChatRequest
     /// <summary><c>max_completion_tokens</c>, else <c>max_tokens</c>.</summary>
     public long? MaxTokens { get; init; }
     public long N { get; init; } = 1;
+    /// <summary><c>user</c>, else <c>safety_identifier</c> (OpenAI's newer name for a stable end-user id).</summary>
     public string? User { get; init; }
 
     public static bool TryRead(JsonBody body, out ChatRequest request, out GatewayError? error)
@@ -33,6 +34,7 @@ public sealed class ChatRequest
             || !BodyField.TryNumber(body, "presence_penalty", -2, 2, out _, out error)
             || !BodyField.TryNumber(body, "frequency_penalty", -2, 2, out _, out error)
             || !BodyField.TryString(body, "user", required: false, out var user, out error)
+            || !BodyField.TryString(body, "safety_identifier", required: false, out var safetyIdentifier, out error)
             || !TryReadIncludeUsage(body, out var includeUsage, out error))
         {
             return false;
@@ -46,7 +48,7 @@ public sealed class ChatRequest
             IncludeUsage = includeUsage,
             MaxTokens = maxCompletionTokens ?? maxTokens,
             N = n ?? 1,
-            User = user,
+            User = user ?? safetyIdentifier,
         };
         return true;
     }

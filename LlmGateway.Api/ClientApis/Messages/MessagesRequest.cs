@@ -10,6 +10,8 @@ public sealed class MessagesRequest
     public required string Model { get; init; }
     public bool Stream { get; init; }
     public long MaxTokens { get; init; }
+    /// <summary>The developer from <c>metadata.user_id</c> (<see cref="EndUserId.FromAnthropicUserId"/>), never the session.</summary>
+    public string? EndUser { get; init; }
 
     public static bool TryRead(JsonBody body, out MessagesRequest request, out GatewayError? error)
     {
@@ -28,7 +30,14 @@ public sealed class MessagesRequest
             return false;
         }
 
-        request = new MessagesRequest { Body = body, Model = model!, Stream = stream ?? false, MaxTokens = maxTokens!.Value };
+        request = new MessagesRequest
+        {
+            Body = body,
+            Model = model!,
+            Stream = stream ?? false,
+            MaxTokens = maxTokens!.Value,
+            EndUser = EndUserId.FromAnthropicUserId(BodyField.NestedString(body, "metadata", "user_id")),
+        };
         return true;
     }
 

@@ -59,7 +59,8 @@ public static class MessagesRequestDecoder
         request.TopP = GetDouble(body["top_p"]);
         request.TopK = GetInt64(body["top_k"]);
         request.Stream = body["stream"]?.GetValueKind() == JsonValueKind.True;
-        if (GetString(Get(body["metadata"], "user_id")) is { Length: > 0 } userId)
+        // The developer, not Claude Code's JSON with its session id: an OpenAI-format upstream's `user` is one per end user.
+        if (EndUserId.FromAnthropicUserId(GetString(Get(body["metadata"], "user_id"))) is { } userId)
         {
             request.User = userId;
         }

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LlmGateway.Tests.Fakes;
+using static LlmGateway.Tests.Clients.CodingAgentFixture;
+
+namespace LlmGateway.Tests.Clients;
+
+/// <summary>
+/// Claude Code itself (<see cref="ClaudeCodeCli"/>) through the gateway with a virtual key, on an Anthropic deployment and
+/// on an OpenAI-format one: a plain answer, then a turn where the model runs the Bash tool and reads its result. Every
+/// upstream call is one ledger row priced as computed by hand; the developer's device id is the row's end user.
+/// Under a gateway alias Claude Code's first request has a <c>system</c> entry in <c>messages</c>: it only goes on when the
+/// gateway answers that with Anthropic's own 400 text (or accepts it); any other error ends the run with is_error true.
+/// </summary>
+public sealed class ClaudeCodeTests(CodingAgentFixture fixture) : IClassFixture<CodingAgentFixture>, IDisposable
+{
+    private const int PromptTokens = 1000;
+    private const int CompletionTokens = 50;
+    private const decimal CostPerCall = PromptTokens * InputPrice + CompletionTokens * OutputPrice;
+
+    private readonly CancellationTokenSource timeout = NewTimeout();
+
+    private FakeProviderServer Fake => fixture.Fake;
+    private CancellationToken Timeout => timeout.Token;
+
+    [Theory]
+    [InlineData(AnthropicGroup)]
+    [InlineData(OpenAiGroup)]
+    public async Task ClaudeCodeAnswersAPromptThroughTheGatewayAndEveryUpstreamCallIsOneLedgerRowPricedByHandForItsDevice(string group)
+    {
+        Fake.Reset();
+        Fake.Default = Answer("Hello through the gateway");
+        var key = await fixture.NewKeyAsync(Timeout);
+
+        var result = await ClaudeCodeCli.RunAsync(fixture.Api.BaseAddress, key, group, "Say hello", Timeout);
+
+        Assert.False(result.IsError, result.ToString());
+        Assert.Equal("Hello through the gateway", result.Text);
+        var rows = await AssertOneLedgerRowPerUpstreamCallAsync(key);
+        // Signed out, Claude Code's metadata.user_id has an empty account_uuid: the developer is its device id, never the session.
+        var endUser = Assert.Single(rows.Select(r => r.GetProperty("end_user").GetString()).Distinct());
+        Assert.Matches("^[0-9a-f]{64}$", endUser);
+        if (group == OpenAiGroup)
+            Assert.All(UpstreamCalls(), c => Assert.Equal(endUser, (string?)c.Json!["user"]));
+    }
+
+    [Theory]
+    [InlineData(AnthropicGroup)]
+    [InlineData(OpenAiGroup)]
+    public async Task ClaudeCodeRunsTheBashToolTheModelAsksForAndSendsBackItsResultWithoutAnError(string group)
+    {
+        Fake.Reset();
+        Fake.Enqueue(Answer("") with { ToolCalls = [("toolu_cc_echo", "Bash", """{"command":"echo hi","description":"Print hi"}""")] });
+        Fake.Default = Answer("The command printed hi.");
+        var key = await fixture.NewKeyAsync(Timeout);
+
+        var result = await ClaudeCodeCli.RunAsync(fixture.Api.BaseAddress, key, group, "Run echo hi", Timeout);
+
+        Assert.False(result.IsError, result.ToString());
+        Assert.Equal("The command printed hi.", result.Text);
+        var calls = UpstreamCalls();
+        Assert.Equal(2, calls.Count);
+        var (content, isError) = group == AnthropicGroup ? AnthropicToolResult(calls[1]) : OpenAiToolResult(calls[1]);
+        Assert.Equal("hi", content.Trim());
+        Assert.False(isError);
+        await AssertOneLedgerRowPerUpstreamCallAsync(key);
+    }
+
+    public void Dispose() => timeout.Dispose();
+
+    private static FakeResponse Answer(string text) => new() { Text = text, PromptTokens = PromptTokens, CompletionTokens = CompletionTokens };
+
+    private List<RecordedRequest> UpstreamCalls() =>
+        [.. Fake.Requests.Where(r => r.Method == "POST" && r.Path is "/v1/messages" or "/v1/chat/completions")];
+
+    /// <summary>Rows with status success, one per upstream call (a request the gateway refused reached no upstream).</summary>
+    private async Task<List<JsonElement>> AssertOneLedgerRowPerUpstreamCallAsync(string key)
+    {
+        var calls = UpstreamCalls().Count;
+        Assert.True(calls > 0, "no request reached the upstream");
+        var rows = (await fixture.SuccessRowsAsync(key, calls, Timeout)).ToList();
+        Assert.Equal(calls, rows.Count);
+        Assert.All(rows, r => Assert.Equal(CostPerCall, decimal.Round(r.GetProperty("spend").GetDecimal(), 8)));
+        return rows;
+    }
+
+    /// <summary>Anthropic's <c>tool_result</c> block in the last user turn: its text and <c>is_error</c> (absent means false).</summary>
+    private static (string Content, bool IsError) AnthropicToolResult(RecordedRequest call)
+    {
+        var block = call.Json!["messages"]!.AsArray().SelectMany(m => m!["content"] as JsonArray ?? [])
+            .Single(b => (string?)b!["type"] == "tool_result")!;
+        Assert.Equal("toolu_cc_echo", (string?)block["tool_use_id"]);
+        var content = block["content"] is JsonArray parts
+            ? string.Concat(parts.Select(p => (string?)p!["text"]))
+            : (string?)block["content"] ?? "";
+        return (content, block["is_error"]?.GetValue<bool>() ?? false);
+    }
+
+    /// <summary>OpenAI's <c>tool</c> message: its content, and whether the gateway marked the result as an error.</summary>
+    private static (string Content, bool IsError) OpenAiToolResult(RecordedRequest call)
+    {
+        var message = call.Json!["messages"]!.AsArray().Single(m => (string?)m!["role"] == "tool")!;
+        Assert.Equal("toolu_cc_echo", (string?)message["tool_call_id"]);
+        var content = message["content"] is JsonArray parts
+            ? string.Concat(parts.Select(p => (string?)p!["text"]))
+            : (string?)message["content"] ?? "";
+        return (content.StartsWith("Error: ", StringComparison.Ordinal) ? content["Error: ".Length..] : content,
+            content.StartsWith("Error: ", StringComparison.Ordinal));
+    }
+
+    private static CancellationTokenSource NewTimeout()
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        source.CancelAfter(TimeSpan.FromSeconds(120));
+        return source;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using LlmGateway.Tests.Fakes;
+using LlmGateway.Tests.Infrastructure;
+
+namespace LlmGateway.Tests.Clients;
+
+/// <summary>
+/// One fake provider and one Api (fast spend writer) for the coding-agent tests: a model group per kind of deployment,
+/// named as a team would name them, with prices, so a ledger row can be checked against the hand computation.
+/// </summary>
+public sealed class CodingAgentFixture(TestServers servers) : IAsyncLifetime
+{
+    /// <summary>An Anthropic deployment behind a gateway alias Claude Code does not recognise, as users configure it.</summary>
+    public const string AnthropicGroup = "claude-sonnet";
+    /// <summary>An OpenAI-format deployment Claude Code reaches through the Messages translation.</summary>
+    public const string OpenAiGroup = "gpt-coder";
+
+    public const decimal InputPrice = 0.000003m;
+    public const decimal OutputPrice = 0.000015m;
+
+    private readonly string dataDirectory = Spend.SpendTestData.NewDataDirectory();
+    private GatewayConfigFile config = null!;
+
+    public FakeProviderServer Fake { get; private set; } = null!;
+    public GatewayApiHost Api { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        Fake = await FakeProviderServer.StartAsync();
+        config = new GatewayConfigFile(Yaml(Fake));
+        Api = await GatewayApiHost.StartAsync(await servers.CreateDatabaseAsync(), await servers.CreateRedisAsync(),
+            config.Settings([.. Spend.SpendTestData.Settings(dataDirectory).Select(s => (s.Key, s.Value))]));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Api is not null)
+            await Api.DisposeAsync();
+        if (Fake is not null)
+            await Fake.DisposeAsync();
+        config?.Dispose();
+        Spend.SpendTestData.DeleteDirectory(dataDirectory);
+    }
+
+    /// <summary>A new team with one virtual key; returns the raw key.</summary>
+    public async Task<string> NewKeyAsync(CancellationToken ct)
+    {
+        using var admin = Api.CreateLoopbackClient(GatewayApiHost.MasterKey);
+        var (_, key) = await ManagementCalls.CreateTeamAndKeyAsync(admin, new { team_alias = $"agents-{Guid.NewGuid():N}" }, null, ct);
+        return key;
+    }
+
+    /// <summary>The successful ledger rows of a key (<c>/spend/logs</c>), once at least <paramref name="atLeast"/> have been written; bounded.</summary>
+    public async Task<JsonElement[]> SuccessRowsAsync(string key, int atLeast, CancellationToken ct)
+    {
+        using var admin = Api.CreateLoopbackClient(GatewayApiHost.MasterKey);
+        var rows = Array.Empty<JsonElement>();
+        await LocalProcess.WaitUntilAsync(async () =>
+        {
+            ct.ThrowIfCancellationRequested();
+            rows = await admin.GetFromJsonAsync<JsonElement[]>($"/spend/logs?status=success&api_key={Uri.EscapeDataString(key)}", ct) ?? [];
+            return rows.Length >= atLeast;
+        }, TimeSpan.FromSeconds(20), $"{atLeast} ledger rows");
+        return rows;
+    }
+
+    /// <summary>The ledger row of one request (<c>/spend/logs?request_id=</c>), once written; bounded.</summary>
+    public async Task<JsonElement> LedgerRowAsync(string requestId, CancellationToken ct)
+    {
+        using var admin = Api.CreateLoopbackClient(GatewayApiHost.MasterKey);
+        JsonElement[] rows = [];
+        await LocalProcess.WaitUntilAsync(async () =>
+        {
+            ct.ThrowIfCancellationRequested();
+            rows = await admin.GetFromJsonAsync<JsonElement[]>($"/spend/logs?request_id={Uri.EscapeDataString(requestId)}", ct) ?? [];
+            return rows.Length > 0;
+        }, TimeSpan.FromSeconds(20), $"the ledger row of {requestId}");
+        return Assert.Single(rows);
+    }
+
+    private static string Price(decimal price) => price.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Yaml(FakeProviderServer fake) =>
+        "model_list:\n"
+        + Deployment(AnthropicGroup, "anthropic/claude-sonnet-4-5", fake.AnthropicBase, "anthropic-coder")
+        + Deployment(OpenAiGroup, "openai/gpt-coder", fake.OpenAiBase, "openai-coder")
+        // Background health checks would consume the fake's scripts: out of the way.
+        + "general_settings:\n  health_check_interval: 3600\n";
+
+    private static string Deployment(string group, string model, Uri apiBase, string id) => $"""
+          - model_name: "{group}"
+            litellm_params:
+              model: "{model}"
+              api_base: "{apiBase}"
+              api_key: "sk-upstream-{id}"
+            model_info:
+              id: "{id}"
+              input_cost_per_token: {Price(InputPrice)}
+              output_cost_per_token: {Price(OutputPrice)}
+
+        """;
+}

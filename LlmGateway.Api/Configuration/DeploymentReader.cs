@@ -90,6 +90,8 @@ internal static class DeploymentReader
         InputCostPerToken = info.Decimal("input_cost_per_token"),
         OutputCostPerToken = info.Decimal("output_cost_per_token"),
         CacheReadInputTokenCost = info.Decimal("cache_read_input_token_cost"),
+        CacheCreationInputTokenCost = info.Decimal("cache_creation_input_token_cost"),
+        CacheCreationInputTokenCostAbove1Hr = info.Decimal("cache_creation_input_token_cost_above_1hr"),
         MaxTokens = info.Int("max_tokens", min: 1),
         MaxInputTokens = info.Int("max_input_tokens", min: 1),
         MaxOutputTokens = info.Int("max_output_tokens", min: 1),

@@ -7,7 +7,12 @@ public sealed record ModelInfo
     public string? Id { get; init; }
     public decimal? InputCostPerToken { get; init; }
     public decimal? OutputCostPerToken { get; init; }
+    /// <summary>A prompt token read from the provider's prompt cache.</summary>
     public decimal? CacheReadInputTokenCost { get; init; }
+    /// <summary>A prompt token written to the prompt cache (Anthropic: for five minutes).</summary>
+    public decimal? CacheCreationInputTokenCost { get; init; }
+    /// <summary>A prompt token written to Anthropic's prompt cache for an hour (LiteLLM's <c>cache_creation_input_token_cost_above_1hr</c>).</summary>
+    public decimal? CacheCreationInputTokenCostAbove1Hr { get; init; }
     public int? MaxTokens { get; init; }
     public int? MaxInputTokens { get; init; }
     public int? MaxOutputTokens { get; init; }

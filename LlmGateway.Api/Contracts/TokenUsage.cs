@@ -5,11 +5,16 @@ namespace LlmGateway.Api.Contracts;
 /// <summary>
 /// Token counts of one response, as billed and in every format's terms at once (the canonical usage): cached reads
 /// (<see cref="CachedTokens"/>) and cache writes (<see cref="CacheWriteTokens"/>) are part of <see cref="PromptTokens"/>,
-/// reasoning tokens part of <see cref="CompletionTokens"/>.
+/// the writes kept for an hour (<see cref="CacheWrite1hTokens"/>) part of the cache writes, reasoning tokens part of
+/// <see cref="CompletionTokens"/>.
 /// </summary>
-public readonly record struct TokenUsage(long PromptTokens, long CompletionTokens, long CachedTokens = 0, long ReasoningTokens = 0, long CacheWriteTokens = 0)
+public readonly record struct TokenUsage(
+    long PromptTokens, long CompletionTokens, long CachedTokens = 0, long ReasoningTokens = 0, long CacheWriteTokens = 0, long CacheWrite1hTokens = 0)
 {
     public long TotalTokens => PromptTokens + CompletionTokens;
+
+    /// <summary>Cache writes kept for five minutes (Anthropic's default time to live): the writes not kept for an hour.</summary>
+    public long CacheWrite5mTokens => Math.Max(0, CacheWriteTokens - CacheWrite1hTokens);
 
     /// <summary>Prompt tokens neither read from nor written to a prompt cache (Anthropic's <c>input_tokens</c>).</summary>
     public long UncachedPromptTokens => Math.Max(0, PromptTokens - CachedTokens - CacheWriteTokens);

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using LlmGateway.Api.Auth;
 using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Contracts;
@@ -25,9 +26,12 @@ public static class ModelInfoApi
         string Model, string? ApiBase, string? ApiVersion, int? MaxTokens, double? Timeout, double? TtfbTimeout,
         int? Rpm, int? Tpm, double? Weight, int? Order, bool NoRetryWhenPossiblyBilled);
 
+    /// <summary>Prices as configured; cache rates null when <c>model_info</c> gives none (the built-in defaults then apply).</summary>
     public sealed record ModelInfoEntry(
         string Id, decimal? InputCostPerToken, decimal? OutputCostPerToken, int? MaxTokens, int? MaxInputTokens, int? MaxOutputTokens,
-        string Mode, bool? SupportsVision, bool? SupportsFunctionCalling, DeploymentHealth Health);
+        string Mode, bool? SupportsVision, bool? SupportsFunctionCalling, DeploymentHealth Health,
+        decimal? CacheReadInputTokenCost, decimal? CacheCreationInputTokenCost,
+        [property: JsonPropertyName("cache_creation_input_token_cost_above_1hr")] decimal? CacheCreationInputTokenCostAbove1Hr);
 
     /// <summary><c>state</c> is healthy, cooled_down or unhealthy; <c>latency_ms</c> is this replica's moving average.</summary>
     public sealed record DeploymentHealth(string State, DateTimeOffset? CooledDownUntil, string? LastError, double? LatencyMs);
@@ -54,7 +58,8 @@ public static class ModelInfoApi
                 new ModelInfoEntry(d.Id, info.InputCostPerToken, info.OutputCostPerToken, info.MaxTokens ?? d.MaxTokens, info.MaxInputTokens,
                     info.MaxOutputTokens, info.Mode ?? "chat", info.SupportsVision, info.SupportsFunctionCalling,
                     new DeploymentHealth(state.Describe(now), state.IsCoolingDown(now) ? state.CooldownUntil : null, state.LastError,
-                        stats.LatencyMs(d.Id) is { } ms ? Math.Round(ms, 1) : null)));
+                        stats.LatencyMs(d.Id) is { } ms ? Math.Round(ms, 1) : null),
+                    info.CacheReadInputTokenCost, info.CacheCreationInputTokenCost, info.CacheCreationInputTokenCostAbove1Hr));
         }).ToArray();
         return TypedResults.Ok(new ModelInfoResponse(data));
     }

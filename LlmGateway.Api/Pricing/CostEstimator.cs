@@ -3,8 +3,9 @@ using LlmGateway.Api.Configuration;
 namespace LlmGateway.Api.Pricing;
 
 /// <summary>
-/// What a request may cost at worst, reserved before the upstream call: prompt-token estimate × input price +
-/// min(max_tokens, the model's max output) × output price, at the dearest deployment of the group.
+/// What a request may cost at worst, reserved before the upstream call: prompt-token estimate × the dearest prompt
+/// rate (input, or a cache write, which costs more) + min(max_tokens, the model's max output) × output price, at the
+/// dearest deployment of the group.
 /// </summary>
 public sealed class CostEstimator(PriceTable prices)
 {
@@ -28,7 +29,7 @@ public sealed class CostEstimator(PriceTable prices)
             }
 
             var price = prices.For(deployment);
-            worstCost = Math.Max(worstCost, promptTokens * price.Input + output * price.Output);
+            worstCost = Math.Max(worstCost, promptTokens * price.WorstPromptRate + output * price.Output);
             worstTokens = Math.Max(worstTokens, promptTokens + output);
         }
 

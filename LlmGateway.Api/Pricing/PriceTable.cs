@@ -4,17 +4,57 @@ using LlmGateway.Api.Contracts;
 
 namespace LlmGateway.Api.Pricing;
 
-/// <summary>A model's price per token (USD). Unknown prices are flagged, never silently $0.</summary>
-public readonly record struct Price(decimal Input, decimal Output, decimal? CachedInput, bool Known)
+/// <summary>
+/// A model's price per token (USD). Unknown prices are flagged, never silently $0. A cache rate left null is the input
+/// rate: a cache read or write of a model with no cache price costs what the same token uncached costs.
+/// </summary>
+/// <param name="CachedInput">A prompt token read from the provider's prompt cache.</param>
+/// <param name="CacheWrite">A prompt token written to the cache for five minutes (Anthropic's default).</param>
+/// <param name="CacheWrite1h">A prompt token written to the cache for an hour; null: <paramref name="CacheWrite"/>'s rate.</param>
+public readonly record struct Price(decimal Input, decimal Output, decimal? CachedInput, bool Known, decimal? CacheWrite = null, decimal? CacheWrite1h = null)
 {
     public static readonly Price Unknown = new(0, 0, null, false);
 
+    public decimal CacheReadRate => CachedInput ?? Input;
+    public decimal CacheWriteRate => CacheWrite ?? Input;
+    public decimal CacheWrite1hRate => CacheWrite1h ?? CacheWriteRate;
+
+    /// <summary>The dearest rate a prompt token can be billed at: a prompt may be written to the cache, never cheaper than input.</summary>
+    public decimal WorstPromptRate => Math.Max(Input, Math.Max(CacheWriteRate, CacheWrite1hRate));
+
+    /// <summary>Anthropic's published multiples of the input rate: a read 0.1×, a five-minute write 1.25×, an hour's write 2×.</summary>
+    public static Price Anthropic(decimal input, decimal output) => new(input, output, input * 0.1m, true, input * 1.25m, input * 2m);
+
+    /// <summary>
+    /// Uncached input × input + reads × read rate + five-minute writes × write rate + hour writes × hour rate + output × output
+    /// (reasoning tokens are inside the output). Counts beyond the prompt are clamped: a usage never costs more than it says.
+    /// </summary>
     public decimal Cost(TokenUsage usage)
     {
-        var cached = Math.Min(usage.CachedTokens, usage.PromptTokens);
-        var cachedRate = CachedInput ?? Input;
-        return (usage.PromptTokens - cached) * Input + cached * cachedRate + usage.CompletionTokens * Output;
+        var prompt = Math.Max(0, usage.PromptTokens);
+        var reads = Within(usage.CachedTokens, prompt);
+        var writes = Within(usage.CacheWriteTokens, prompt - reads);
+        var writes1h = Within(usage.CacheWrite1hTokens, writes);
+        var uncached = prompt - reads - writes;
+        return uncached * Input + reads * CacheReadRate + (writes - writes1h) * CacheWriteRate + writes1h * CacheWrite1hRate
+            + usage.CompletionTokens * Output;
     }
+
+    /// <summary>These cache rates as the same multiples of another input rate (a configured price of a model this table knows).</summary>
+    public Price ScaledTo(decimal input, decimal output)
+    {
+        if (Input == 0)
+        {
+            return new(input, output, null, true);
+        }
+
+        // Multiply first: 0.1 × input stays exact where a ratio such as 1/3 would round.
+        var from = Input;
+        decimal? Scale(decimal? rate) => rate * input / from;
+        return new(input, output, Scale(CachedInput), true, Scale(CacheWrite), Scale(CacheWrite1h));
+    }
+
+    private static long Within(long count, long max) => Math.Max(0, Math.Min(count, max));
 }
 
 /// <summary>
@@ -25,16 +65,16 @@ public sealed class PriceTable
 {
     private static readonly FrozenDictionary<string, Price> BuiltIn = new Dictionary<string, Price>(StringComparer.OrdinalIgnoreCase)
     {
-        ["claude-opus-4"] = new(0.000015m, 0.000075m, 0.0000015m, true),
-        ["claude-opus-4-1"] = new(0.000015m, 0.000075m, 0.0000015m, true),
-        ["claude-opus-4-5"] = new(0.000005m, 0.000025m, 0.0000005m, true),
-        ["claude-sonnet-4"] = new(0.000003m, 0.000015m, 0.0000003m, true),
-        ["claude-sonnet-4-5"] = new(0.000003m, 0.000015m, 0.0000003m, true),
-        ["claude-3-7-sonnet"] = new(0.000003m, 0.000015m, 0.0000003m, true),
-        ["claude-3-5-sonnet"] = new(0.000003m, 0.000015m, 0.0000003m, true),
-        ["claude-haiku-4-5"] = new(0.000001m, 0.000005m, 0.0000001m, true),
-        ["claude-3-5-haiku"] = new(0.0000008m, 0.000004m, 0.00000008m, true),
-        ["claude-3-haiku"] = new(0.00000025m, 0.00000125m, 0.00000003m, true),
+        ["claude-opus-4"] = Price.Anthropic(0.000015m, 0.000075m),
+        ["claude-opus-4-1"] = Price.Anthropic(0.000015m, 0.000075m),
+        ["claude-opus-4-5"] = Price.Anthropic(0.000005m, 0.000025m),
+        ["claude-sonnet-4"] = Price.Anthropic(0.000003m, 0.000015m),
+        ["claude-sonnet-4-5"] = Price.Anthropic(0.000003m, 0.000015m),
+        ["claude-3-7-sonnet"] = Price.Anthropic(0.000003m, 0.000015m),
+        ["claude-3-5-sonnet"] = Price.Anthropic(0.000003m, 0.000015m),
+        ["claude-haiku-4-5"] = Price.Anthropic(0.000001m, 0.000005m),
+        ["claude-3-5-haiku"] = Price.Anthropic(0.0000008m, 0.000004m),
+        ["claude-3-haiku"] = new(0.00000025m, 0.00000125m, 0.00000003m, true, 0.0000003m, 0.0000005m),
         ["gpt-4o"] = new(0.0000025m, 0.00001m, 0.00000125m, true),
         ["gpt-4o-mini"] = new(0.00000015m, 0.0000006m, 0.000000075m, true),
         ["gpt-4.1"] = new(0.000002m, 0.000008m, 0.0000005m, true),
@@ -51,16 +91,30 @@ public sealed class PriceTable
     /// <summary>The one price computation of an answer: what <paramref name="usage"/> costs on the deployment; null when its price is unknown.</summary>
     public decimal? CostOf(DeploymentConfig deployment, TokenUsage usage) => For(deployment) is { Known: true } price ? price.Cost(usage) : null;
 
+    /// <summary>
+    /// <c>model_info</c>'s rates where given; a configured input rate without cache rates gets the cache rates of
+    /// <see cref="CacheRatesOf"/> as multiples of it; no configured input or output rate: the built-in price.
+    /// </summary>
     public Price For(DeploymentConfig deployment)
     {
         var info = deployment.ModelInfo;
-        if (info.InputCostPerToken is not null || info.OutputCostPerToken is not null)
-        {
-            return new Price(info.InputCostPerToken ?? 0, info.OutputCostPerToken ?? 0, info.CacheReadInputTokenCost, true);
-        }
-
-        return Lookup(deployment.ProviderModel);
+        var builtIn = Lookup(deployment.ProviderModel);
+        var price = info.InputCostPerToken is not null || info.OutputCostPerToken is not null
+            ? CacheRatesOf(deployment, builtIn).ScaledTo(info.InputCostPerToken ?? 0, info.OutputCostPerToken ?? 0)
+            : builtIn;
+        return price.Known
+            ? price with
+            {
+                CachedInput = info.CacheReadInputTokenCost ?? price.CachedInput,
+                CacheWrite = info.CacheCreationInputTokenCost ?? price.CacheWrite,
+                CacheWrite1h = info.CacheCreationInputTokenCostAbove1Hr ?? price.CacheWrite1h,
+            }
+            : price;
     }
+
+    /// <summary>The table's rates for a model it knows, Anthropic's multiples for another Anthropic model, else none (input rate).</summary>
+    private static Price CacheRatesOf(DeploymentConfig deployment, Price builtIn) =>
+        builtIn.Known ? builtIn : deployment.Provider == ProviderKind.Anthropic ? Price.Anthropic(1, 1) : new Price(1, 1, null, true);
 
     /// <summary>Exact id, else the id without its date suffix (claude-sonnet-4-20250514 → claude-sonnet-4).</summary>
     public static Price Lookup(string modelId)

@@ -46,6 +46,8 @@ public static class UsageEvents
             PromptTokens = usage.PromptTokens,
             CompletionTokens = usage.CompletionTokens,
             CachedTokens = usage.CachedTokens,
+            CacheWriteTokens = usage.CacheWriteTokens,
+            CacheWrite1hTokens = usage.CacheWrite1hTokens,
             ReasoningTokens = usage.ReasoningTokens,
             Stream = facts.Stream,
             AuthMs = timings.Auth.TotalMilliseconds,

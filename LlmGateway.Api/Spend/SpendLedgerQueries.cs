@@ -114,7 +114,7 @@ public static class SpendLedgerQueries
         s.Spend, s.PromptTokens, s.CompletionTokens, s.TotalTokens, s.StartTime, s.EndTime, s.CacheHit, s.Status,
         ParseMetadata(s.Metadata), s.KeyAlias, s.Provider, s.DeploymentId, s.Attempts, s.StatusCode, s.CachedTokens,
         s.ReasoningTokens, s.AuthMs, s.LimitsMs, s.CacheMs, s.UpstreamTtfbMs, s.UpstreamMs, s.OverheadMs, s.TotalMs,
-        s.PriceUnknown, s.SavedCost);
+        s.PriceUnknown, s.SavedCost, s.CachedTokens, s.CacheCreationInputTokens, s.CacheCreation1hInputTokens);
 
     private static JsonElement ParseMetadata(string json)
     {

@@ -86,6 +86,8 @@ internal sealed class SpendLedgerStore(IServiceScopeFactory scopes, ILogger<Spen
         p.Add(new NpgsqlParameter<long[]>("prompt_tokens", rows.Select(u => u.PromptTokens).ToArray()));
         p.Add(new NpgsqlParameter<long[]>("completion_tokens", rows.Select(u => u.CompletionTokens).ToArray()));
         p.Add(new NpgsqlParameter<long[]>("cached_tokens", rows.Select(u => u.CachedTokens).ToArray()));
+        p.Add(new NpgsqlParameter<long[]>("cache_creation_input_tokens", rows.Select(u => u.CacheWriteTokens).ToArray()));
+        p.Add(new NpgsqlParameter<long[]>("cache_creation_1h_input_tokens", rows.Select(u => u.CacheWrite1hTokens).ToArray()));
         p.Add(new NpgsqlParameter<long[]>("reasoning_tokens", rows.Select(u => u.ReasoningTokens).ToArray()));
         p.Add(new NpgsqlParameter<bool[]>("stream", rows.Select(u => u.Stream).ToArray()));
         p.Add(new NpgsqlParameter<bool[]>("cache_hit", rows.Select(u => u.CacheHit).ToArray()));
@@ -157,23 +159,24 @@ internal sealed class SpendLedgerStore(IServiceScopeFactory scopes, ILogger<Spen
                 @request_id, @start_time, @end_time, @call_type, @api_key, @key_alias, @team_id, @user, @end_user,
                 @request_tags, @model_group, @model, @provider, @api_base, @deployment_id, @attempts, @status_code,
                 @status, @spend, @saved_cost, @price_unknown, @prompt_tokens, @completion_tokens, @cached_tokens,
-                @reasoning_tokens, @stream, @cache_hit, @is_health_check, @auth_ms, @limits_ms, @cache_ms,
-                @upstream_ttfb_ms, @upstream_ms, @overhead_ms, @total_ms, @metadata)
+                @cache_creation_input_tokens, @cache_creation_1h_input_tokens, @reasoning_tokens, @stream, @cache_hit,
+                @is_health_check, @auth_ms, @limits_ms, @cache_ms, @upstream_ttfb_ms, @upstream_ms, @overhead_ms, @total_ms, @metadata)
             AS u(request_id, start_time, end_time, call_type, api_key, key_alias, team_id, "user", end_user,
                 request_tags, model_group, model, provider, api_base, deployment_id, attempts, status_code,
                 status, spend, saved_cost, price_unknown, prompt_tokens, completion_tokens, cached_tokens,
-                reasoning_tokens, stream, cache_hit, is_health_check, auth_ms, limits_ms, cache_ms,
-                upstream_ttfb_ms, upstream_ms, overhead_ms, total_ms, metadata)
+                cache_creation_input_tokens, cache_creation_1h_input_tokens, reasoning_tokens, stream, cache_hit,
+                is_health_check, auth_ms, limits_ms, cache_ms, upstream_ttfb_ms, upstream_ms, overhead_ms, total_ms, metadata)
         ), inserted AS (
             INSERT INTO spend_logs (request_id, start_time, end_time, call_type, api_key, key_alias, team_id, "user", end_user,
                 request_tags, model_group, model, provider, api_base, deployment_id, attempts, status_code,
                 status, spend, saved_cost, price_unknown, prompt_tokens, completion_tokens, cached_tokens,
-                reasoning_tokens, total_tokens, stream, cache_hit, is_health_check, auth_ms, limits_ms, cache_ms,
-                upstream_ttfb_ms, upstream_ms, overhead_ms, total_ms, metadata)
+                cache_creation_input_tokens, cache_creation_1h_input_tokens, reasoning_tokens, total_tokens, stream,
+                cache_hit, is_health_check, auth_ms, limits_ms, cache_ms, upstream_ttfb_ms, upstream_ms, overhead_ms, total_ms, metadata)
             SELECT request_id, start_time, end_time, call_type, api_key, key_alias, team_id, "user", end_user,
                 ARRAY(SELECT jsonb_array_elements_text(request_tags)), model_group, model, provider, api_base,
                 deployment_id, attempts, status_code, status, spend, saved_cost, price_unknown, prompt_tokens,
-                completion_tokens, cached_tokens, reasoning_tokens, prompt_tokens + completion_tokens, stream,
+                completion_tokens, cached_tokens, cache_creation_input_tokens, cache_creation_1h_input_tokens,
+                reasoning_tokens, prompt_tokens + completion_tokens, stream,
                 cache_hit, is_health_check, auth_ms, limits_ms, cache_ms, upstream_ttfb_ms, upstream_ms,
                 overhead_ms, total_ms, metadata
             FROM input

@@ -3,7 +3,10 @@ using System.Text.Json.Serialization;
 
 namespace LlmGateway.Api.Spend;
 
-/// <summary>A <c>/spend/logs</c> row: LiteLLM's fields (its <c>startTime</c>/<c>endTime</c> spelling) plus the gateway's own.</summary>
+/// <summary>
+/// A <c>/spend/logs</c> row: LiteLLM's fields (its <c>startTime</c>/<c>endTime</c> spelling) plus the gateway's own.
+/// Cache reads appear twice: <c>cached_tokens</c> (the gateway's first name) and <c>cache_read_input_tokens</c> (LiteLLM's).
+/// </summary>
 public sealed record SpendLogRow(
     string RequestId,
     string CallType,
@@ -39,7 +42,10 @@ public sealed record SpendLogRow(
     double? OverheadMs,
     double? TotalMs,
     bool PriceUnknown,
-    decimal SavedCost);
+    decimal SavedCost,
+    long CacheReadInputTokens,
+    long CacheCreationInputTokens,
+    [property: JsonPropertyName("cache_creation_1h_input_tokens")] long CacheCreation1hInputTokens);
 
 /// <summary>A <c>/spend/logs?summarize=true</c> row: one UTC day, with spend by model and by key (LiteLLM's daily shape).</summary>
 public sealed record SpendDay(

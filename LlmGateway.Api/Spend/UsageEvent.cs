@@ -34,7 +34,12 @@ public sealed record UsageEvent
     public bool PriceUnknown { get; init; }
     public long PromptTokens { get; init; }
     public long CompletionTokens { get; init; }
+    /// <summary>Prompt tokens read from the provider's prompt cache.</summary>
     public long CachedTokens { get; init; }
+    /// <summary>Prompt tokens written to the provider's prompt cache, for five minutes or an hour.</summary>
+    public long CacheWriteTokens { get; init; }
+    /// <summary>The part of <see cref="CacheWriteTokens"/> kept for an hour.</summary>
+    public long CacheWrite1hTokens { get; init; }
     public long ReasoningTokens { get; init; }
     public bool Stream { get; init; }
     public bool CacheHit { get; init; }

@@ -36,6 +36,26 @@ public class GatewaySectionTests
     }
 
     [Fact]
+    public void GatewaySectionEntriesTakeTheCacheRatesOfModelInfo()
+    {
+        var gateway = new Dictionary<string, string?>
+        {
+            ["ModelList:0:ModelName"] = "claude",
+            ["ModelList:0:Model"] = "anthropic/claude-sonnet-4",
+            ["ModelList:0:CacheReadInputTokenCost"] = "0.0000003",
+            ["ModelList:0:CacheCreationInputTokenCost"] = "0.00000375",
+            ["ModelList:0:CacheCreationInputTokenCostAbove1hr"] = "0.000006",
+        };
+
+        var (config, warnings) = Load("general_settings: { master_key: sk-test }", gateway: gateway);
+
+        var info = config.Deployments.Single().ModelInfo;
+        Assert.Equal((0.0000003m, 0.00000375m, 0.000006m),
+            (info.CacheReadInputTokenCost, info.CacheCreationInputTokenCost, info.CacheCreationInputTokenCostAbove1Hr));
+        Assert.Empty(warnings);
+    }
+
+    [Fact]
     public void GatewaySectionSettingsOverrideTheYaml()
     {
         var gateway = new Dictionary<string, string?> { ["MasterKey"] = "sk-from-section", ["DropParams"] = "false", ["NumRetries"] = "4" };

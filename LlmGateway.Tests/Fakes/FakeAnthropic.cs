@@ -19,7 +19,7 @@ internal static class FakeAnthropic
         var id = $"msg_fake{Guid.NewGuid():N}";
         if (!exchange.IsStream)
         {
-            var message = Message(id, model, stop, Usage(usage.Prompt, usage.Completion, usage.Cached, usage.CacheCreation));
+            var message = Message(id, model, stop, Usage(usage.Prompt, usage.Completion, usage.Cached, usage.CacheCreation, script.CacheCreation1hTokens));
             var content = message["content"]!.AsArray();
             if (text.Length > 0)
                 content.Add(new JsonObject { ["type"] = "text", ["text"] = text });
@@ -37,7 +37,7 @@ internal static class FakeAnthropic
         string id, string model, string text, FakeResponse script, string stop, (int Prompt, int Completion, int Cached, int CacheCreation) usage)
     {
         // Like the real API, message_start carries the input side and output_tokens 1; message_delta the final output count.
-        var startUsage = Usage(usage.Prompt, Math.Min(1, usage.Completion), usage.Cached, usage.CacheCreation);
+        var startUsage = Usage(usage.Prompt, Math.Min(1, usage.Completion), usage.Cached, usage.CacheCreation, script.CacheCreation1hTokens);
         yield return Event(SseKind.Frame, "message_start", new() { ["message"] = Message(id, model, null, startUsage) });
         var index = 0;
         if (text.Length > 0)
@@ -114,10 +114,15 @@ internal static class FakeAnthropic
         ["content"] = new JsonArray(), ["stop_reason"] = stop, ["stop_sequence"] = null, ["usage"] = usage,
     };
 
-    private static JsonObject Usage(int input, int output, int cacheRead, int cacheCreation) => new()
+    // Like the real API, the writes are split by time to live in "cache_creation" too.
+    private static JsonObject Usage(int input, int output, int cacheRead, int cacheCreation, int? cacheCreation1h) => new()
     {
         ["input_tokens"] = input, ["output_tokens"] = output,
         ["cache_creation_input_tokens"] = cacheCreation, ["cache_read_input_tokens"] = cacheRead,
+        ["cache_creation"] = new JsonObject
+        {
+            ["ephemeral_5m_input_tokens"] = cacheCreation - (cacheCreation1h ?? 0), ["ephemeral_1h_input_tokens"] = cacheCreation1h ?? 0,
+        },
         ["service_tier"] = "standard",
     };
 

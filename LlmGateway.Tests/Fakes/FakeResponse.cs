@@ -39,6 +39,9 @@ public sealed record FakeResponse
     /// <summary>Anthropic <c>cache_creation_input_tokens</c>; default 0.</summary>
     public int? CacheCreationTokens { get; init; }
 
+    /// <summary>The part of <see cref="CacheCreationTokens"/> Anthropic reports in <c>cache_creation.ephemeral_1h_input_tokens</c>.</summary>
+    public int? CacheCreation1hTokens { get; init; }
+
     /// <summary>Report 0 for every usage number (overrides the token properties).</summary>
     public bool ZeroUsage { get; init; }
 

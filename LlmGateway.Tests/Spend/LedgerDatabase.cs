@@ -70,6 +70,21 @@ internal sealed class LedgerDatabase : IAsyncDisposable
         return write.Inserted;
     }
 
+    /// <summary>
+    /// Inserts through today's insert path into the ledger of <see cref="BeforePartitioning"/>, which lacks the columns
+    /// later migrations add: they are added for the insert and dropped again, so the migrations that follow find the old table.
+    /// </summary>
+    public async Task<int> InsertBeforePartitioningAsync(IReadOnlyList<UsageEvent> events)
+    {
+        await ExecuteAsync("""
+            ALTER TABLE spend_logs ADD COLUMN cache_creation_input_tokens bigint NOT NULL DEFAULT 0,
+                ADD COLUMN cache_creation_1h_input_tokens bigint NOT NULL DEFAULT 0
+            """);
+        var inserted = await InsertAsync(events);
+        await ExecuteAsync("ALTER TABLE spend_logs DROP COLUMN cache_creation_input_tokens, DROP COLUMN cache_creation_1h_input_tokens");
+        return inserted;
+    }
+
     /// <summary>One usage event per start time, with a spend that tells them apart.</summary>
     public static List<UsageEvent> Events(params string[] startTimes) =>
         startTimes.Select((start, i) => SpendTestData.Usage($"req-{i}-{start}", spend: 0.001m * (i + 1), start: DateTimeOffset.Parse(start,

@@ -36,7 +36,7 @@ public sealed class LedgerPartitionMigrationTests(TestServers servers)
     {
         await using var database = await LedgerDatabase.CreateAsync(servers, LedgerDatabase.BeforePartitioning);
         var events = LedgerDatabase.Events(StartTimes);
-        Assert.Equal(events.Count, await database.InsertAsync(events));
+        Assert.Equal(events.Count, await database.InsertBeforePartitioningAsync(events));
         var before = await database.TotalsAsync();
         Assert.Equal("r", await database.KindAsync());
 
@@ -72,7 +72,7 @@ public sealed class LedgerPartitionMigrationTests(TestServers servers)
     public async Task TheSpendQueriesReadThePartitionedLedgerAcrossMonths()
     {
         await using var database = await LedgerDatabase.CreateAsync(servers, LedgerDatabase.BeforePartitioning);
-        await database.InsertAsync(LedgerDatabase.Events(StartTimes));
+        await database.InsertBeforePartitioningAsync(LedgerDatabase.Events(StartTimes));
         await database.MigrateAsync();
 
         await using var db = database.CreateDbContext();

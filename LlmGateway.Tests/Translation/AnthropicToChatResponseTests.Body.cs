@@ -127,6 +127,18 @@ public partial class AnthropicToChatResponseTests
     }
 
     [Fact]
+    public void ReadUsageTakesTheHourLongCacheWritesFromCacheCreation()
+    {
+        var usage = AnthropicBodyDecoder.ReadUsage("""
+            {"usage":{"input_tokens":10,"cache_creation_input_tokens":300,"cache_read_input_tokens":50,
+             "cache_creation":{"ephemeral_5m_input_tokens":100,"ephemeral_1h_input_tokens":200},"output_tokens":7}}
+            """u8);
+
+        Assert.Equal(new TokenUsage(360, 7, CachedTokens: 50, CacheWriteTokens: 300, CacheWrite1hTokens: 200), usage);
+        Assert.Equal(100, usage!.Value.CacheWrite5mTokens);
+    }
+
+    [Fact]
     public void ThinkingWithASignatureStreamsAsReasoningContentAndTheFoldKeepsTheSignature()
     {
         var pipe = new Pipe();
@@ -166,7 +178,7 @@ public partial class AnthropicToChatResponseTests
             ("message_stop", MessageStop));
 
         Assert.Equal(
-            """{"id":"chatcmpl-9","object":"chat.completion.chunk","created":1727346178,"model":"smart","choices":[],"usage":{"prompt_tokens":150,"completion_tokens":10,"total_tokens":160,"prompt_tokens_details":{"cached_tokens":30},"cost":0.00123}}""",
+            """{"id":"chatcmpl-9","object":"chat.completion.chunk","created":1727346178,"model":"smart","choices":[],"usage":{"prompt_tokens":150,"completion_tokens":10,"total_tokens":160,"prompt_tokens_details":{"cached_tokens":30},"cache_creation_input_tokens":20,"cache_read_input_tokens":30,"cost":0.00123}}""",
             data[^2]);
         Assert.Equal("[DONE]", data[^1]);
         Assert.Equal(new TokenUsage(150, 10, CachedTokens: 30, CacheWriteTokens: 20), priced);

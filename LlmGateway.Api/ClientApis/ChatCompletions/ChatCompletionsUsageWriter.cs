@@ -19,6 +19,8 @@ internal static class ChatCompletionsUsageWriter
 
     /// <summary>
     /// <c>usage</c> in OpenAI's terms: cached reads and cache writes inside <c>prompt_tokens</c> (wire-formats §10.3),
+    /// reads as <c>prompt_tokens_details.cached_tokens</c>; cache writes, which OpenAI has no field for, as LiteLLM
+    /// reports them (<c>cache_creation_input_tokens</c>, <c>cache_read_input_tokens</c>) when there are some;
     /// reasoning tokens only when there are some, <c>cost</c> (USD) only when known.
     /// </summary>
     public static void WriteUsage(Utf8JsonWriter w, TokenUsage usage, decimal? cost)
@@ -30,6 +32,12 @@ internal static class ChatCompletionsUsageWriter
         w.WriteStartObject("prompt_tokens_details");
         w.WriteNumber("cached_tokens", usage.CachedTokens);
         w.WriteEndObject();
+        if (usage.CacheWriteTokens > 0)
+        {
+            w.WriteNumber("cache_creation_input_tokens", usage.CacheWriteTokens);
+            w.WriteNumber("cache_read_input_tokens", usage.CachedTokens);
+        }
+
         if (usage.ReasoningTokens > 0)
         {
             w.WriteStartObject("completion_tokens_details");

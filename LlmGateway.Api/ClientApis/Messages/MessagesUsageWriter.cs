@@ -7,7 +7,10 @@ namespace LlmGateway.Api.ClientApis.Messages;
 /// <summary>What the Anthropic Messages body and stream encoders both write: usage, stop reason, a message's envelope.</summary>
 internal static class MessagesUsageWriter
 {
-    /// <summary><c>usage</c> in Anthropic's terms: <c>input_tokens</c> excludes cache reads and writes (wire-formats §10.3).</summary>
+    /// <summary>
+    /// <c>usage</c> in Anthropic's terms: <c>input_tokens</c> excludes cache reads and writes (wire-formats §10.3); the
+    /// writes split by time to live in <c>cache_creation</c> when there are some.
+    /// </summary>
     public static void WriteUsage(Utf8JsonWriter w, TokenUsage usage)
     {
         w.WriteStartObject("usage");
@@ -15,6 +18,14 @@ internal static class MessagesUsageWriter
         w.WriteNumber("output_tokens", usage.CompletionTokens);
         w.WriteNumber("cache_creation_input_tokens", usage.CacheWriteTokens);
         w.WriteNumber("cache_read_input_tokens", usage.CachedTokens);
+        if (usage.CacheWriteTokens > 0)
+        {
+            w.WriteStartObject("cache_creation");
+            w.WriteNumber("ephemeral_5m_input_tokens", usage.CacheWrite5mTokens);
+            w.WriteNumber("ephemeral_1h_input_tokens", usage.CacheWrite1hTokens);
+            w.WriteEndObject();
+        }
+
         w.WriteEndObject();
     }
 

@@ -20,6 +20,7 @@ internal sealed class SpendLogConfiguration : IEntityTypeConfiguration<SpendLog>
         builder.Property(s => s.Spend).HasPrecision(18, 8);
         builder.Property(s => s.SavedCost).HasPrecision(18, 8);
         builder.Property(s => s.Metadata).HasColumnType("jsonb");
+        builder.Property(s => s.CacheCreation1hInputTokens).HasColumnName("cache_creation_1h_input_tokens");
         builder.HasIndex(s => new { s.TeamId, s.StartTime });
         builder.HasIndex(s => new { s.ApiKey, s.StartTime });
         builder.HasIndex(s => new { s.ModelGroup, s.StartTime });

@@ -33,7 +33,12 @@ public sealed class SpendLog
     public bool PriceUnknown { get; set; }
     public long PromptTokens { get; set; }
     public long CompletionTokens { get; set; }
+    /// <summary>Prompt tokens read from the provider's prompt cache (part of <see cref="PromptTokens"/>).</summary>
     public long CachedTokens { get; set; }
+    /// <summary>Prompt tokens written to the provider's prompt cache (part of <see cref="PromptTokens"/>).</summary>
+    public long CacheCreationInputTokens { get; set; }
+    /// <summary>The part of <see cref="CacheCreationInputTokens"/> kept for an hour rather than five minutes.</summary>
+    public long CacheCreation1hInputTokens { get; set; }
     public long ReasoningTokens { get; set; }
     public long TotalTokens { get; set; }
     public bool Stream { get; set; }

@@ -295,6 +295,14 @@ namespace LlmGateway.Api.Data.Migrations
                         .HasColumnType("double precision")
                         .HasColumnName("auth_ms");
 
+                    b.Property<long>("CacheCreation1hInputTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cache_creation_1h_input_tokens");
+
+                    b.Property<long>("CacheCreationInputTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cache_creation_input_tokens");
+
                     b.Property<bool>("CacheHit")
                         .HasColumnType("boolean")
                         .HasColumnName("cache_hit");

@@ -57,15 +57,21 @@ internal static class AnthropicUsageReader
         return found;
     }
 
+    // usage.cache_creation splits the writes by time to live: { "ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens" }.
     private static void ReadCounts(ref Utf8JsonReader reader, ref Counts counts)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var field = Counts.FieldOf(ref reader);
+            var isCacheCreation = reader.ValueTextEquals("cache_creation"u8);
             reader.Read();
             if (field >= 0 && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value))
             {
                 counts.Set(field, value);
+            }
+            else if (isCacheCreation && reader.TokenType == JsonTokenType.StartObject)
+            {
+                ReadCounts(ref reader, ref counts);
             }
             else
             {
@@ -81,13 +87,16 @@ internal static class AnthropicUsageReader
         public long Output;
         public long CacheRead;
         public long CacheWrite;
+        public long CacheWrite1h;
 
         public static Counts From(TokenUsage usage) => new()
         {
             Input = usage.UncachedPromptTokens, Output = usage.CompletionTokens, CacheRead = usage.CachedTokens, CacheWrite = usage.CacheWriteTokens,
+            CacheWrite1h = usage.CacheWrite1hTokens,
         };
 
-        public readonly TokenUsage ToUsage() => new(Input + CacheRead + CacheWrite, Output, CacheRead, CacheWriteTokens: CacheWrite);
+        public readonly TokenUsage ToUsage() =>
+            new(Input + CacheRead + CacheWrite, Output, CacheRead, CacheWriteTokens: CacheWrite, CacheWrite1hTokens: Math.Min(CacheWrite1h, CacheWrite));
 
         /// <summary>Which count the reader's property name stands for; -1 for any other field.</summary>
         public static int FieldOf(ref Utf8JsonReader reader) =>
@@ -95,6 +104,7 @@ internal static class AnthropicUsageReader
             : reader.ValueTextEquals("output_tokens"u8) ? 1
             : reader.ValueTextEquals("cache_read_input_tokens"u8) ? 2
             : reader.ValueTextEquals("cache_creation_input_tokens"u8) ? 3
+            : reader.ValueTextEquals("ephemeral_1h_input_tokens"u8) ? 4
             : -1;
 
         public void Set(int field, long value)
@@ -111,9 +121,13 @@ internal static class AnthropicUsageReader
             {
                 CacheRead = value;
             }
-            else
+            else if (field == 3)
             {
                 CacheWrite = value;
+            }
+            else
+            {
+                CacheWrite1h = value;
             }
         }
     }

@@ -46,6 +46,17 @@ public static class GatewayServices
         builder.Services.AddHostedService<DatabaseMigrator>();
 
         builder.AddGatewayConfiguration();
+        builder.AddProxyCore();
+        builder.Services.AddScoped<Management.ManagementServices>();
+        builder.AddSpendLedger();
+        builder.AddBudgetAlerts();
+        builder.AddGatewayTelemetry();
+        return builder;
+    }
+
+    /// <summary>The request path: keys and auth, limits and prices, providers, routing and failover, the cache.</summary>
+    private static void AddProxyCore(this IHostApplicationBuilder builder)
+    {
         builder.Services.AddOptions<ProxyOptions>().BindConfiguration("Gateway");
         builder.Services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ProxyOptions>>().Value);
         builder.Services.AddSingleton<KeyCache>();
@@ -72,10 +83,5 @@ public static class GatewayServices
         builder.AddResponseCache();
         builder.Services.AddSingleton<ProxyServices>();
         builder.Services.AddSingleton<TokenCounter>();
-        builder.Services.AddScoped<Management.ManagementServices>();
-        builder.AddSpendLedger();
-        builder.AddBudgetAlerts();
-        builder.AddGatewayTelemetry();
-        return builder;
     }
 }

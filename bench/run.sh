@@ -377,7 +377,9 @@ if has_target gateway; then
     GWC_PORT=$(free_port)
     { cat "$TMP/gateway.yaml"; printf 'litellm_settings:\n  cache: true\n  cache_params: { type: redis, ttl: 3600 }\n'; } >"$TMP/gateway-cached.yaml"
     log "starting LlmGateway with the response cache :$GWC_PORT"
-    start_gateway gateway_cached "$GW_DLL" "$GWC_PORT" "$TMP/gateway-cached.yaml" gatewaydb "127.0.0.1:$REDIS_PORT" \
+    # Its own Redis database: a shared usage stream would let it do part of the measured gateway's ledger work (CPU the
+    # table would not count as the gateway's, and that a baseline on its own database would pay in full).
+    start_gateway gateway_cached "$GW_DLL" "$GWC_PORT" "$TMP/gateway-cached.yaml" gatewaydb "127.0.0.1:$REDIS_PORT,defaultDatabase=2" \
       "$TMP/gateway-cached-data" "$OUT/gateway-cached.log"
     URL[gateway_cached]="http://127.0.0.1:$GWC_PORT/v1/chat/completions"
     MODEL_JSON[gateway_cached]=bench

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Contracts;
@@ -89,13 +90,18 @@ public sealed class PriceTable
     }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The one price computation of an answer: what <paramref name="usage"/> costs on the deployment; null when its price is unknown.</summary>
+    // A deployment's config never changes (a reload brings new ones): its price is worked out once, not per request.
+    private readonly ConcurrentDictionary<DeploymentConfig, Price> byDeployment = new(ReferenceEqualityComparer.Instance);
+
     public decimal? CostOf(DeploymentConfig deployment, TokenUsage usage) => For(deployment) is { Known: true } price ? price.Cost(usage) : null;
 
     /// <summary>
     /// <c>model_info</c>'s rates where given; a configured input rate without cache rates gets the cache rates of
     /// <see cref="CacheRatesOf"/> as multiples of it; no configured input or output rate: the built-in price.
     /// </summary>
-    public Price For(DeploymentConfig deployment)
+    public Price For(DeploymentConfig deployment) => byDeployment.GetOrAdd(deployment, Compute);
+
+    private static Price Compute(DeploymentConfig deployment)
     {
         var info = deployment.ModelInfo;
         var builtIn = Lookup(deployment.ProviderModel);

@@ -7,11 +7,6 @@ namespace LlmGateway.Api.Relay;
 /// <summary>The gateway's status and headers of an answer, set before its first byte.</summary>
 public static class ClientResponse
 {
-    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
-    private static readonly byte[] EventPrefix = "event: "u8.ToArray();
-    private static readonly byte[] Separator = "\n\n"u8.ToArray();
-    private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
-
     /// <summary>Sets status and headers; nothing is sent until the first write.</summary>
     public static void Start(ProxyContext proxy, UpstreamAttempt? attempt, bool stream, decimal? cost)
     {

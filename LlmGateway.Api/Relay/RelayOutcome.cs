@@ -7,13 +7,7 @@ namespace LlmGateway.Api.Relay;
 /// How relaying one upstream answer ended: the usage it reported, whether its first byte reached the client, and the
 /// failure, if any. A failure before the commit may fail over; after it, the client got an error in its own format.
 /// </summary>
-public sealed record RelayOutcome(TokenUsage? Usage, bool Committed, ProviderFailure? Failure, TimeSpan FirstByte)
-{
-    public bool CanFailOver => Failure is not null && !Committed;
-
-    /// <summary>It broke after the first byte: nothing fails over, but the deployment and the ledger count a failure.</summary>
-    public bool BrokeMidStream => Failure is not null && Committed;
-}
+public sealed record RelayOutcome(TokenUsage? Usage, bool Committed, ProviderFailure? Failure, TimeSpan FirstByte);
 
 /// <summary>One try of one deployment: which, and which try of the request it is.</summary>
 public sealed record UpstreamAttempt(Configuration.DeploymentConfig Deployment, int Number, long StartedTimestamp);

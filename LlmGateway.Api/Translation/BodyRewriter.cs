@@ -18,6 +18,9 @@ public static class BodyRewriter
         "caching", "guardrails", "litellm_metadata", "proxy_server_request", "drop_params", "request_timeout",
     ];
 
+    /// <summary>A field the gateway itself consumes: never an upstream's concern, passed through or translated.</summary>
+    public static bool IsGatewayOnly(string name) => GatewayOnly.Contains(name);
+
     public sealed record Options(string Model)
     {
         /// <summary>For OpenAI-compatible streams: always ask for the usage chunk.</summary>

@@ -20,13 +20,6 @@ public static class ChatCompletionsRequestDecoder
         "thinking", "user", "safety_identifier",
     ];
 
-    // Fields the gateway itself consumes (as BodyRewriter strips them); never an upstream's concern.
-    private static readonly HashSet<string> GatewayOnly =
-    [
-        "metadata", "cache", "tags", "mock_response", "fallbacks", "num_retries", "context_window_fallback_dict",
-        "caching", "guardrails", "litellm_metadata", "proxy_server_request", "drop_params", "request_timeout",
-    ];
-
     public static TranslationResult<CanonicalRequest> Decode(JsonObject body)
     {
         if (body["messages"] is not JsonArray { Count: > 0 } messages)
@@ -49,7 +42,7 @@ public static class ChatCompletionsRequestDecoder
         ReadReasoning(body, request);
         foreach (var (name, value) in body)
         {
-            if (!Mapped.Contains(name) && !GatewayOnly.Contains(name))
+            if (!Mapped.Contains(name) && !BodyRewriter.IsGatewayOnly(name))
             {
                 request.Unmapped[name] = value?.DeepClone();
             }

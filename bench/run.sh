@@ -17,7 +17,7 @@
 #   BENCH_IDLE_WAIT  seconds the run may spend, in all, waiting before a scenario for the machine
 #                    to be idle (>= 90% idle over 3 s) (default 300; 0: don't wait)
 #   BENCH_ATTACH     a command run in the background during each measured LlmGateway run, with {pid},
-#                    {scenario} and {out} replaced, e.g. a profiler:
+#                    {scenario} (with the target: json-c64-gateway) and {out} replaced, e.g. a profiler:
 #                    'dotnet-trace collect -p {pid} --duration 00:00:00:05 -o {out}/trace-{scenario}.nettrace'
 #   BENCH_MASTER_KEY the gateway's master key (default: a random one per run)
 #   BENCH_PREWARM    seconds of load on each LlmGateway process before measuring (default 15; tiered JIT)
@@ -25,8 +25,8 @@
 #                    (default 500) against the 100 ms upstream, the client abandoning BENCH_SOAK_CANCEL_PCT
 #                    (default 10) % of requests mid-flight; then check the ledger and the Redis counters
 #                    and write the soak section of docs/benchmarks.md
-#   BENCH_COUNTERS=1 record dotnet-counters (System.Runtime, Kestrel) during every gateway run,
-#                    into $BENCH_OUT/counters-<scenario>.csv (needs `dotnet tool install -g dotnet-counters`)
+#   BENCH_COUNTERS=1 record dotnet-counters (System.Runtime, Kestrel) during every gateway and baseline run,
+#                    into $BENCH_OUT/counters-<scenario>-<target>.csv (needs `dotnet tool install -g dotnet-counters`)
 #   BENCH_BASELINE   a git commit-ish (e.g. cd1a748, HEAD~5): also measure that commit's LlmGateway.Api, as the
 #                    target `baseline` ("LlmGateway @<sha>"), beside the current build in the same run. The script
 #                    checks it out in a temporary `git worktree` (removed on exit), builds it (Release, log in
@@ -468,16 +468,16 @@ run_wrk() { # scenario target kind concurrency
   pid=${PROC[$target]:-}
   [[ -n "$pid" ]] && before=$(cpu_ticks "$pid")
   local counters_pid=""
-  if [[ "${BENCH_COUNTERS:-}" == 1 && "$target" == gateway ]]; then
-    "$COUNTERS" collect -p "$pid" --refresh-interval 1 --format csv -o "$OUT/counters-$scenario.csv" \
+  if [[ "${BENCH_COUNTERS:-}" == 1 && ( "$target" == gateway || "$target" == baseline ) ]]; then
+    "$COUNTERS" collect -p "$pid" --refresh-interval 1 --format csv -o "$OUT/counters-$scenario-$target.csv" \
       --counters System.Runtime,Microsoft.AspNetCore.Server.Kestrel --duration "00:00:00:$(printf '%02d' "$DURATION")" \
-      >"$OUT/counters-$scenario.log" 2>&1 &
+      >"$OUT/counters-$scenario-$target.log" 2>&1 &
     counters_pid=$!; PIDS+=($counters_pid)
   fi
   local attach_pid=""
-  if [[ -n "${BENCH_ATTACH:-}" && "$target" == gateway ]]; then
-    local cmd=${BENCH_ATTACH//\{pid\}/$pid}; cmd=${cmd//\{scenario\}/$scenario}; cmd=${cmd//\{out\}/$OUT}
-    bash -c "$cmd" >"$OUT/attach-$scenario.log" 2>&1 &
+  if [[ -n "${BENCH_ATTACH:-}" && ( "$target" == gateway || "$target" == baseline ) ]]; then
+    local cmd=${BENCH_ATTACH//\{pid\}/$pid}; cmd=${cmd//\{scenario\}/$scenario-$target}; cmd=${cmd//\{out\}/$OUT}
+    bash -c "$cmd" >"$OUT/attach-$scenario-$target.log" 2>&1 &
     attach_pid=$!; PIDS+=($attach_pid)
   fi
   # The highest resident set sampled during the measured run (VmHWM would also hold start-up transients).

@@ -6,22 +6,42 @@ namespace LlmGateway.Api.Auth;
 /// <summary>Authenticates a proxy request once, for everything after it (content capture, the pipeline).</summary>
 public sealed class ProxyAuthentication(GatewayAuthenticator auth) : IEndpointFilter
 {
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var pending = auth.AuthenticateAsync(http.Request, http.RequestAborted);
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return AuthenticateThenAsync(pending, context, next);
+        }
+
+        // A key the cache knows: no state machine on the hot path, the next filter's task is returned as it is.
+        Authenticated(http, pending.Result);
+        return next(context);
+    }
+
+    private static async ValueTask<object?> AuthenticateThenAsync(
+        ValueTask<(Caller? Caller, GatewayError? Error)> pending, EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         try
         {
-            var (caller, error) = await auth.AuthenticateAsync(http.Request, http.RequestAborted);
-            http.Features.Set(new Authentication(caller, error));
+            Authenticated(http, await pending);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
             // The pipeline still records the request (499): every request has its ledger row.
             http.Features.Set(Authentication.ClientLeft);
+            RequestTimings.Of(http).EndAuth();
         }
 
-        RequestTimings.Of(http).EndAuth();
         return await next(context);
+    }
+
+    private static void Authenticated(HttpContext http, (Caller? Caller, GatewayError? Error) result)
+    {
+        http.Features.Set(new Authentication(result.Caller, result.Error));
+        RequestTimings.Of(http).EndAuth();
     }
 }
 

@@ -15,14 +15,14 @@ public sealed class ContentCapture(IServiceScopeFactory scopes, IOptions<Content
 {
     private static readonly TimeSpan InsertTimeout = TimeSpan.FromSeconds(2);
 
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next) =>
+        invocation.HttpContext.Features.Get<Authentication>()?.Caller?.Key is { LogContent: true } key
+            ? CaptureAsync(invocation, next, key)
+            : next(invocation); // the common case: no state machine, the next filter's task as it is
+
+    private async ValueTask<object?> CaptureAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next, Keys.KeyRecord key)
     {
         var context = invocation.HttpContext;
-        if (context.Features.Get<Authentication>()?.Caller?.Key is not { LogContent: true } key)
-        {
-            return await next(invocation);
-        }
-
         var limit = options.Value.MaxContentBytes;
         var request = new TeeStream(context.Request.Body, limit);
         context.Request.Body = request;

@@ -21,7 +21,7 @@ public static class ResponseRelay
         var translation = request.Translation;
         using var disconnect = ClientDisconnect.Start(http);
         using var deadline = new ReadDeadline(disconnect.Token, request.Idle, request.FirstByte);
-        var pending = new ArrayBufferWriter<byte>(1024);
+        using var pending = new PooledBufferWriter();
         var writer = new SseWriter(pending);
         var committed = false;
         await using var body = await request.Upstream.Content.ReadAsStreamAsync(disconnect.Token);
@@ -150,7 +150,7 @@ public static class ResponseRelay
     }
 
     /// <summary>The first byte: status and headers, then what was held back, straight to the client from now on.</summary>
-    private static SseWriter Commit(RelayRequest request, ClientDisconnect disconnect, ArrayBufferWriter<byte> pending)
+    private static SseWriter Commit(RelayRequest request, ClientDisconnect disconnect, PooledBufferWriter pending)
     {
         request.Commit(stream: true, cost: null);
         var writer = new SseWriter(disconnect.ClientWriter(request.Proxy.Http));

@@ -27,8 +27,8 @@ public sealed class InFlightRequests
         }
     }
 
-    /// <summary>Counts a proxy request from arrival until its pipeline (usage recorded) is done.</summary>
-    public async Task<object?> TrackAsync(HttpContext context, Func<ValueTask<object?>> next)
+    /// <summary>A proxy request arrived: it is counted until <see cref="Exit"/>.</summary>
+    public void Enter()
     {
         lock (gate)
         {
@@ -36,25 +36,23 @@ public sealed class InFlightRequests
         }
 
         ProxyMetrics.InFlight.Add(1);
-        try
-        {
-            return await next();
-        }
-        finally
-        {
-            ProxyMetrics.InFlight.Add(-1);
-            ProxyMetrics.Count(context);
-            TaskCompletionSource? done = null;
-            lock (gate)
-            {
-                if (--count == 0)
-                {
-                    (done, idle) = (idle, null);
-                }
-            }
+    }
 
-            done?.TrySetResult();
+    /// <summary>A proxy request's pipeline (usage recorded) is done.</summary>
+    public void Exit(HttpContext context)
+    {
+        ProxyMetrics.InFlight.Add(-1);
+        ProxyMetrics.Count(context);
+        TaskCompletionSource? done = null;
+        lock (gate)
+        {
+            if (--count == 0)
+            {
+                (done, idle) = (idle, null);
+            }
         }
+
+        done?.TrySetResult();
     }
 }
 
@@ -64,6 +62,14 @@ public sealed class InFlightFilter(InFlightRequests inFlight) : IEndpointFilter
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         context.HttpContext.Features.Set(new RequestTimings());
-        return await inFlight.TrackAsync(context.HttpContext, () => next(context));
+        inFlight.Enter();
+        try
+        {
+            return await next(context);
+        }
+        finally
+        {
+            inFlight.Exit(context.HttpContext);
+        }
     }
 }

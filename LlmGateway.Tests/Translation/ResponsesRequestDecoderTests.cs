@@ -1,5 +1,10 @@
+using System.Text;
 using System.Text.Json.Nodes;
+using LlmGateway.Api.ClientApis;
 using LlmGateway.Api.ClientApis.Responses;
+using LlmGateway.Api.Configuration;
+using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Providers;
 using LlmGateway.Api.Translation;
 
 namespace LlmGateway.Tests.Translation;
@@ -81,5 +86,23 @@ public sealed class ResponsesRequestDecoderTests
         var result = ResponsesRequestDecoder.Decode(JsonNode.Parse("""{"model":"m","input":[{"type":"item_reference","id":"msg_1"}]}""")!.AsObject());
 
         Assert.Equal("input[0].type", result.Error!.Param);
+    }
+
+    [Theory]
+    [InlineData(true, "tools[web_search], top_logprobs")]
+    [InlineData(false, null)]
+    public void UnderDropParamsAHostedToolAndAnUnknownFieldAreLeftOutAndNamed(bool dropParams, string? dropped)
+    {
+        Assert.True(JsonBody.TryParse(Encoding.UTF8.GetBytes("""
+            {"model":"m","input":"Search","tools":[{"type":"web_search"}],"top_logprobs":2}
+            """), out var body, out _));
+        var builder = new UpstreamRequestBuilder(ClientAdapters.Responses, body, d => new BodyRewriter.Options(d.ProviderModel), dropParams);
+        var deployment = new DeploymentConfig { ModelName = "m", Id = "a", Index = 0, Provider = ProviderKind.Anthropic, ProviderModel = "claude" };
+
+        var (bytes, error) = builder.Build(deployment, ProviderRegistry.AdapterFor(WireFormat.Anthropic));
+
+        Assert.Equal(dropParams, bytes is not null);
+        Assert.Equal(dropParams ? null : "top_logprobs", error?.Param);
+        Assert.Equal(dropped, builder.Dropped);
     }
 }

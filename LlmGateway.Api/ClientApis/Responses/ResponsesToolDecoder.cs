@@ -55,15 +55,10 @@ internal static class ResponsesToolDecoder
             return null;
         }
 
-        request.ToolChoice = GetString(choice) switch
-        {
-            "auto" => ToolChoice.Auto,
-            "none" => ToolChoice.None,
-            "required" => ToolChoice.Required,
-            _ => GetString(Get(choice, "type")) is "function" or "custom" && GetString(Get(choice, "name")) is { Length: > 0 } name
+        request.ToolChoice = ToolChoice.FromMode(GetString(choice))
+            ?? (GetString(Get(choice, "type")) is "function" or "custom" && GetString(Get(choice, "name")) is { Length: > 0 } name
                 ? new ToolChoice(ToolChoiceKind.Named, name)
-                : null,
-        };
+                : null);
         if (request.ToolChoice is null && choice is JsonObject)
         {
             // allowed_tools, a hosted tool, mcp: no canonical form; an upstream that cannot take it refuses it by name.

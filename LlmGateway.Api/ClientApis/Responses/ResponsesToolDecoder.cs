@@ -22,7 +22,14 @@ internal static class ResponsesToolDecoder
     {
         foreach (var node in body["tools"] as JsonArray ?? [])
         {
-            request.Tools.Add(Tool((JsonObject)node!));
+            // Codex groups tools in a namespace entry: its function and custom tools are the model's to call.
+            if (GetString(node!["type"]) == "namespace" && node["tools"] is JsonArray nested)
+            {
+                request.Tools.AddRange(nested.OfType<JsonObject>().Select(Tool));
+                continue;
+            }
+
+            request.Tools.Add(Tool((JsonObject)node));
         }
 
         request.ParallelToolCalls = ChatCompletionsRequestToolDecoder.GetBool(body["parallel_tool_calls"]);

@@ -54,7 +54,18 @@ public static class ResponsesApi
             return;
         }
 
-        if (!await store.DeleteAsync(ResponseStore.ScopeOf(caller), id, context.RequestAborted))
+        bool deleted;
+        try
+        {
+            deleted = await store.DeleteAsync(ResponseStore.ScopeOf(caller), id, context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            await ErrorWriter.WriteAsync(context, ResponsesConversation.Unavailable, ClientFormat.OpenAi);
+            return;
+        }
+
+        if (!deleted)
         {
             await ErrorWriter.WriteAsync(context, ResponsesConversation.NotFound(id, null, null), ClientFormat.OpenAi);
             return;
@@ -107,7 +118,17 @@ public static class ResponsesApi
             return null;
         }
 
-        var stored = await store.FindAsync(ResponseStore.ScopeOf(caller), id, context.RequestAborted);
+        Data.Entities.StoredResponse? stored;
+        try
+        {
+            stored = await store.FindAsync(ResponseStore.ScopeOf(caller), id, context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            await ErrorWriter.WriteAsync(context, ResponsesConversation.Unavailable, ClientFormat.OpenAi);
+            return null;
+        }
+
         if (stored is null)
         {
             await ErrorWriter.WriteAsync(context, ResponsesConversation.NotFound(id, null, null), ClientFormat.OpenAi);

@@ -41,15 +41,19 @@ public sealed class ResponseStore(IServiceScopeFactory scopes, IOptions<StoredRe
         await using var services = scopes.CreateAsyncScope();
         var db = services.ServiceProvider.GetRequiredService<GatewayDbContext>();
         var cutoff = DateTimeOffset.UtcNow - options.Value.Retention;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.Timeout);
         return await db.StoredResponses.AsNoTracking()
-            .FirstOrDefaultAsync(r => r.Id == id && r.Scope == scope && r.CreatedAt >= cutoff, cancellationToken);
+            .FirstOrDefaultAsync(r => r.Id == id && r.Scope == scope && r.CreatedAt >= cutoff, timeout.Token);
     }
 
     public async Task<bool> DeleteAsync(string scope, string id, CancellationToken cancellationToken)
     {
         await using var services = scopes.CreateAsyncScope();
         var db = services.ServiceProvider.GetRequiredService<GatewayDbContext>();
-        return await db.StoredResponses.Where(r => r.Id == id && r.Scope == scope).ExecuteDeleteAsync(cancellationToken) > 0;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.Timeout);
+        return await db.StoredResponses.Where(r => r.Id == id && r.Scope == scope).ExecuteDeleteAsync(timeout.Token) > 0;
     }
 
     /// <summary>

@@ -35,7 +35,17 @@ public sealed class ResponsesConversation(ResponseStore store) : RequestState
         List<JsonNode?> history = [];
         if (previous is not null)
         {
-            if (await store.LoadChainAsync(scope, previous, cancellationToken) is not { } chain)
+            List<StoredResponse>? chain;
+            try
+            {
+                chain = await store.LoadChainAsync(scope, previous, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                return (null, Unavailable);
+            }
+
+            if (chain is null)
             {
                 return (null, NotFound(previous, "previous_response_id", "previous_response_not_found"));
             }
@@ -95,6 +105,13 @@ public sealed class ResponsesConversation(ResponseStore store) : RequestState
             ["type"] = "message", ["role"] = "user", ["content"] = new JsonArray(new JsonObject { ["type"] = "input_text", ["text"] = text }),
         }],
         _ => [],
+    };
+
+    /// <summary>The store could not be read in time (Postgres slow or down): a 503 the client may retry, never a 500.</summary>
+    public static readonly GatewayError Unavailable = new(StatusCodes.Status503ServiceUnavailable, "service_unavailable",
+        "Stored responses cannot be read right now; retry shortly, or send the whole conversation as input with store: false.")
+    {
+        RetryAfterSeconds = 1,
     };
 
     /// <summary>OpenAI's 404 for an id this caller cannot see, whether it never existed or belongs to another team.</summary>

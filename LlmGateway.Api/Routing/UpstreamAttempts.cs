@@ -23,6 +23,16 @@ public sealed class UpstreamAttempts(UpstreamSender sender, ProviderRegistry pro
             return (null, invalid);
         }
 
+        // drop_params said so (LiteLLM drops silently): the client learns what this deployment did not get.
+        if (run.Call.Bodies.Dropped is { } dropped)
+        {
+            proxy.Http.Response.Headers["x-gateway-dropped-params"] = dropped;
+        }
+        else
+        {
+            proxy.Http.Response.Headers.Remove("x-gateway-dropped-params");
+        }
+
         run.Attempts++;
         run.Outcome = new ProxyOutcome(deployment, run.Attempts, null, null, false);
         var attempt = new UpstreamAttempt(deployment, run.Attempts, proxy.Timings.StartUpstream());
@@ -92,7 +102,7 @@ public sealed class UpstreamAttempts(UpstreamSender sender, ProviderRegistry pro
             return upstream.PassThrough(options);
         }
 
-        var identity = new ResponseIdentity(client.IdPrefix + proxy.RequestId, proxy.Group.Name, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var identity = new ResponseIdentity(proxy.AnswerId, proxy.Group.Name, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         return new CanonicalTranslation(upstream.NewStreamDecoder(), client.NewStreamEncoder(identity, options), upstream, client, identity);
     }
 

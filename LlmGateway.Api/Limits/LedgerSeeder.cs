@@ -30,7 +30,7 @@ public sealed class LedgerSeeder(IServiceScopeFactory scopes, IConnectionMultipl
                 return Money.FromNanos(nanos);
             }
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailures.IsTransient(ex))
         {
             // fall through to the ledger
         }

@@ -130,9 +130,10 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
 
                 throw new RedisException("budget counters could not be seeded");
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (RedisFailures.IsTransient(ex) && !ct.IsCancellationRequested)
             {
                 local.OnRedisFailed();
+                ReleaseAbandoned(set, requestId, cost);
                 logger.LogWarning("Redis did not answer the admission ({Error}); using per-replica limits", ex.GetType().Name);
             }
         }
@@ -179,31 +180,49 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
 
         try
         {
-            var scopes = admission.Scopes;
-            var arguments = new RedisValue[7 + scopes.Count * 3];
-            arguments[0] = requestId;
-            arguments[1] = scopes.Count;
-            arguments[2] = admission.EstimatedTokens;
-            arguments[3] = actualTokens;
-            arguments[4] = admission.Bucket;
-            arguments[5] = cost;
-            arguments[6] = admission.ReservedNanos;
-            for (var i = 0; i < scopes.Count; i++)
-            {
-                arguments[7 + i * 3] = scopes[i].Tpm is null ? Off : On;
-                arguments[8 + i * 3] = scopes[i].Parallel is null ? Off : On;
-                arguments[9 + i * 3] = scopes[i].Budget is null ? Off : On;
-            }
-
+            var arguments = SettleArguments(admission.Scopes, requestId, admission.EstimatedTokens, actualTokens, admission.Bucket, cost, admission.ReservedNanos);
             await LimitScripts.Settle.EvaluateAsync(redis.GetDatabase(), admission.RedisKeys, arguments);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailures.IsTransient(ex))
         {
             // The reservation expires on its own; the ledger keeps the actual cost and re-seeds the counter if lost.
             local.OnRedisFailed();
             local.RememberUnsettled(admission.Scopes);
             logger.LogWarning("Redis did not answer the settle of {RequestId} ({Error})", requestId, ex.GetType().Name);
         }
+    }
+
+    /// <summary>
+    /// A timed-out admission may still run when a slow Redis catches up (a frozen server executes what it was sent): a
+    /// release queued right behind it drops what it would reserve, instead of leaving it held for the reservation lease.
+    /// Harmless when the admission never ran: the settle script only releases a reservation it finds.
+    /// </summary>
+    private void ReleaseAbandoned(ScopeSet set, string requestId, long reservedNanos)
+    {
+        var release = LimitScripts.Settle.EvaluateAsync(redis.GetDatabase(), set.Keys,
+            SettleArguments(set.Scopes, requestId, estimatedTokens: 0, actualTokens: 0, bucket: "0", cost: 0, reservedNanos));
+        _ = release.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    private static RedisValue[] SettleArguments(
+        IReadOnlyList<LimitScope> scopes, string requestId, long estimatedTokens, long actualTokens, RedisValue bucket, long cost, long reservedNanos)
+    {
+        var arguments = new RedisValue[7 + scopes.Count * 3];
+        arguments[0] = requestId;
+        arguments[1] = scopes.Count;
+        arguments[2] = estimatedTokens;
+        arguments[3] = actualTokens;
+        arguments[4] = bucket;
+        arguments[5] = cost;
+        arguments[6] = reservedNanos;
+        for (var i = 0; i < scopes.Count; i++)
+        {
+            arguments[7 + i * 3] = scopes[i].Tpm is null ? Off : On;
+            arguments[8 + i * 3] = scopes[i].Parallel is null ? Off : On;
+            arguments[9 + i * 3] = scopes[i].Budget is null ? Off : On;
+        }
+
+        return arguments;
     }
 
     private static RedisValue[] AdmitArguments(IReadOnlyList<LimitScope> scopes, string requestId, long tokens, long cost, DateTimeOffset now)

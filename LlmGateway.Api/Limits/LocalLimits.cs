@@ -58,7 +58,7 @@ public sealed class LocalLimits(IConnectionMultiplexer redis, ILogger<LocalLimit
 
                 logger.LogInformation("Redis is back: {Count} budget counters will be re-seeded from the ledger", keys.Length);
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (RedisFailures.IsTransient(ex))
             {
                 return;
             }

@@ -6,9 +6,10 @@ namespace LlmGateway.Api;
 public static class RedisFailures
 {
     /// <summary>
-    /// Also a cancelled task: StackExchange.Redis cancels the commands it abandons when a connection fails, and a caller
-    /// that let <see cref="TaskCanceledException"/> through turned a frozen Redis into a 500.
+    /// Also a cancelled task (StackExchange.Redis cancels the commands it abandons when a connection fails: a caller that
+    /// let <see cref="TaskCanceledException"/> through turned a frozen Redis into a 500) and an
+    /// <see cref="InvalidOperationException"/> (its pipe reader, seen completing under a command while Redis was frozen).
     /// </summary>
     public static bool IsTransient(Exception ex) =>
-        ex is RedisException or TimeoutException or ObjectDisposedException or OperationCanceledException;
+        ex is RedisException or TimeoutException or ObjectDisposedException or OperationCanceledException or InvalidOperationException;
 }

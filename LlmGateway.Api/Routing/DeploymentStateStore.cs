@@ -276,7 +276,7 @@ public sealed class DeploymentStateStore
 
     private long Minute() => Now.ToUnixTimeSeconds() / 60;
 
-    private static bool IsRedisFailure(Exception ex) => RedisFailures.IsTransient(ex) || ex is InvalidOperationException;
+    private static bool IsRedisFailure(Exception ex) => RedisFailures.IsTransient(ex);
 
     private void Warn(Exception ex)
     {

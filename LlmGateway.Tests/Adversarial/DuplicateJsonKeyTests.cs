@@ -24,7 +24,8 @@ public sealed class DuplicateJsonKeyTests(GovernanceFixture fixture) : IClassFix
     public async Task ADuplicateKeyAnywhereIsA400NamingItWithNoUpstreamCallAndNoCharge(string body, string duplicated)
     {
         var (teamId, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = $"dup-{Guid.NewGuid():N}", max_budget = 10 });
-        var before = fixture.Upstream.RequestCount;
+        var marker = Guid.NewGuid().ToString("N");
+        body = body.Replace("\"hi\"", $"\"{marker}\"");
 
         foreach (var host in new[] { fixture.Api, fixture.Replica })
         {
@@ -35,7 +36,7 @@ public sealed class DuplicateJsonKeyTests(GovernanceFixture fixture) : IClassFix
             Assert.Contains($"'{duplicated}' more than once", error.GetProperty("message").GetString());
         }
 
-        Assert.Equal(before, fixture.Upstream.RequestCount);
+        Assert.DoesNotContain(fixture.Upstream.Requests, r => r.Body.Contains(marker));
         Assert.Equal(0m, await TeamSpendAsync(teamId));
     }
 
@@ -43,14 +44,13 @@ public sealed class DuplicateJsonKeyTests(GovernanceFixture fixture) : IClassFix
     public async Task ADuplicateKeyOnTheMessagesApiIsA400InAnthropicsEnvelope()
     {
         var (_, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "dup-anthropic" });
-        var before = fixture.Upstream.RequestCount;
         var (status, error) = await PostAsync(fixture.Api, "/v1/messages", key,
-            """{"model":"gpt-test","max_tokens":10,"messages":[{"role":"user","content":"hi"}],"max_tokens":64000}""", anthropic: true);
+            """{"model":"gpt-test","max_tokens":10,"messages":[{"role":"user","content":"anthropic-dup"}],"max_tokens":64000}""", anthropic: true);
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
         Assert.Contains("'max_tokens' more than once", error.GetProperty("message").GetString());
-        Assert.Equal(before, fixture.Upstream.RequestCount);
+        Assert.DoesNotContain(fixture.Upstream.Requests, r => r.Body.Contains("anthropic-dup"));
     }
 
     [Fact]
@@ -70,7 +70,8 @@ public sealed class DuplicateJsonKeyTests(GovernanceFixture fixture) : IClassFix
     public async Task ALoneSurrogateEscapeIsA400NamingTheFieldNotA500(string body, string field)
     {
         var (teamId, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = $"surrogate-{Guid.NewGuid():N}", max_budget = 10 });
-        var before = fixture.Upstream.RequestCount;
+        var marker = Guid.NewGuid().ToString("N");
+        body = body.Replace("\"hi\"", $"\"{marker}\"");
 
         var (status, error) = await PostAsync(fixture.Replica, "/v1/chat/completions", key, body);
 
@@ -78,7 +79,7 @@ public sealed class DuplicateJsonKeyTests(GovernanceFixture fixture) : IClassFix
         Assert.Equal("invalid_escape", error.GetProperty("code").GetString());
         Assert.Equal(field, error.GetProperty("param").GetString());
         Assert.Contains($"'{field}'", error.GetProperty("message").GetString());
-        Assert.Equal(before, fixture.Upstream.RequestCount);
+        Assert.DoesNotContain(fixture.Upstream.Requests, r => r.Body.Contains(marker));
         Assert.Equal(0m, await TeamSpendAsync(teamId));
     }
 

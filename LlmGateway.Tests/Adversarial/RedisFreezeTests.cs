@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using LlmGateway.Tests.Fakes;
 using LlmGateway.Tests.Infrastructure;
 
@@ -21,18 +20,11 @@ public sealed class RedisFreezeTests(TestServers servers)
     {
         await using var upstream = await FakeProviderServer.StartAsync(Ct);
         upstream.Default = FakeResponse.Ok with { PromptTokens = 10, CompletionTokens = 100 };
-        using var config = new GatewayConfigFile($"""
-            model_list:
-              - model_name: "gpt-test"
-                litellm_params:
-                  model: "openai/gpt-test"
-                  api_base: "{upstream.OpenAiBase}"
-                model_info:
-                  input_cost_per_token: 0
-                  output_cost_per_token: 0.0001
+        using var config = new GatewayConfigFile(PricedModelYaml(upstream) + """
             litellm_settings:
               cache: true
-              cache_params: {"{"}type: "redis", ttl: 600{"}"}
+              cache_params: {type: "redis", ttl: 600}
+
             """);
         var database = await servers.CreateDatabaseAsync();
         await using var redis = await TestServers.StartOwnRedisAsync();
@@ -43,6 +35,11 @@ public sealed class RedisFreezeTests(TestServers servers)
             new { max_budget = 1000, rpm_limit = 100_000, tpm_limit = 100_000_000 }, Ct);
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        foreach (var host in new[] { api, replica, api, replica })
+        {
+            Assert.Equal(HttpStatusCode.OK, await SendAsync(http, host, key, "warm-up")); // each replica has seen the key's budgets
+        }
+
         var sent = new List<Task<HttpStatusCode>>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Task? freeze = null;
@@ -55,20 +52,39 @@ public sealed class RedisFreezeTests(TestServers servers)
 
             // Every other request asks the same question, so the cache is read and hit, not only missed.
             sent.Add(SendAsync(http, i % 2 == 0 ? api : replica, key, i % 2 == 0 ? "the same question" : $"question {i}"));
-            await Task.Delay(50, Ct);
+            // 20 a second on schedule, whatever the timer's granularity on a busy machine.
+            var next = TimeSpan.FromMilliseconds(50 * (i + 1)) - clock.Elapsed;
+            if (next > TimeSpan.Zero)
+            {
+                await Task.Delay(next, Ct);
+            }
         }
 
         await freeze!;
         var statuses = await Task.WhenAll(sent);
 
-        Assert.True(statuses.Length >= 200, $"only {statuses.Length} requests were sent");
+        Assert.True(statuses.Length >= 250, $"only {statuses.Length} requests were sent");
         Assert.DoesNotContain(statuses, s => (int)s >= 500);
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
-        await LocalProcess.WaitUntilAsync(async () => await LedgerAsync(database, teamId, "count(*)") >= statuses.Length,
-            TimeSpan.FromSeconds(60), "every request's ledger row");
-        Assert.Equal(statuses.Length, await LedgerAsync(database, teamId, "count(DISTINCT request_id)"));
-        Assert.Equal(statuses.Length, await LedgerAsync(database, teamId, "count(*)"));
+        var rows = statuses.Length + 4; // and the warm-up's
+        await WaitForLedgerRowsAsync(database, teamId, rows);
+        Assert.Equal(rows, await LedgerAsync(database, teamId, "count(DISTINCT request_id)"));
+        Assert.Equal(rows, await LedgerAsync(database, teamId, "count(*)"));
     }
+
+    /// <summary>One model, <c>gpt-test</c>, whose calls cost $0.0001 per output token and nothing for input.</summary>
+    internal static string PricedModelYaml(FakeProviderServer upstream) => $"""
+        model_list:
+          - model_name: "gpt-test"
+            litellm_params:
+              model: "openai/gpt-test"
+              api_base: "{upstream.OpenAiBase}"
+            model_info:
+              input_cost_per_token: 0
+              output_cost_per_token: 0.0001
+              max_output_tokens: 100
+
+        """;
 
     private static async Task FreezeForAsync(RedisServer redis, TimeSpan duration)
     {
@@ -91,8 +107,22 @@ public sealed class RedisFreezeTests(TestServers servers)
             Content = JsonContent.Create(new { model = "gpt-test", max_tokens = 100, messages = new[] { new { role = "user", content = question } } }),
         };
         using var response = await http.SendAsync(request, Ct);
-        await response.Content.ReadAsByteArrayAsync(Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True((int)response.StatusCode < 500, $"{(int)response.StatusCode} from {host.BaseAddress}: {body}");
         return response.StatusCode;
+    }
+
+    /// <summary>Waits until the team has this many ledger rows; the failure says how many arrived.</summary>
+    internal static async Task WaitForLedgerRowsAsync(string database, string teamId, long rows)
+    {
+        var found = 0L;
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline && (found = await LedgerAsync(database, teamId, "count(*)")) < rows)
+        {
+            await Task.Delay(200, Ct);
+        }
+
+        Assert.True(found >= rows, $"{found} of {rows} ledger rows after 90 s");
     }
 
     internal static async Task<long> LedgerAsync(string database, string teamId, string aggregate)

@@ -28,8 +28,10 @@ public sealed class RedisFreezeTests(TestServers servers)
             """);
         var database = await servers.CreateDatabaseAsync();
         await using var redis = await TestServers.StartOwnRedisAsync();
-        await using var api = await GatewayApiHost.StartAsync(database, redis.ConnectionString, config.Settings());
-        await using var replica = await GatewayApiHost.StartAsync(database, redis.ConnectionString, config.Settings());
+        // The replicas' own spool folder: one shared with other tests' gateways in this process could replay its events elsewhere.
+        var settings = config.Settings(("Gateway:DataDirectory", Spend.SpendTestData.NewDataDirectory()));
+        await using var api = await GatewayApiHost.StartAsync(database, redis.ConnectionString, settings);
+        await using var replica = await GatewayApiHost.StartAsync(database, redis.ConnectionString, settings);
         using var admin = api.CreateLoopbackClient(GatewayApiHost.MasterKey);
         var (teamId, key) = await ManagementCalls.CreateTeamAndKeyAsync(admin, new { team_alias = "freeze-team", max_budget = 1000 },
             new { max_budget = 1000, rpm_limit = 100_000, tpm_limit = 100_000_000 }, Ct);

@@ -8,8 +8,9 @@ public readonly record struct JsonBodyProperty(string Name, int ValueStart, int 
 
 /// <summary>
 /// A validated JSON request body read in one <see cref="Utf8JsonReader"/> pass: valid UTF-8, well-formed,
-/// nested no deeper than <see cref="MaxDepth"/>, a top-level object. Only the top-level properties are indexed;
-/// values stay as bytes so they can be forwarded untouched.
+/// nested no deeper than <see cref="MaxDepth"/>, a top-level object, no key twice in one object and no escape that
+/// decodes to a lone surrogate (<see cref="JsonKeyCheck"/>). Only the top-level properties are indexed; values stay as
+/// bytes so they can be forwarded untouched.
 /// </summary>
 public sealed class JsonBody
 {
@@ -98,15 +99,7 @@ public sealed class JsonBody
 
             if (reader.CurrentDepth != 1)
             {
-                if (token == JsonTokenType.StartObject)
-                {
-                    keys.OpenObject();
-                }
-                else if (token == JsonTokenType.EndObject && reader.CurrentDepth > 0)
-                {
-                    keys.CloseObject();
-                }
-
+                TrackNested(token, reader.CurrentDepth, ref keys);
                 continue;
             }
 
@@ -135,6 +128,19 @@ public sealed class JsonBody
         }
 
         return null;
+    }
+
+    /// <summary>An object below the top level has its own keys; the root's end (depth 0) closes nothing the check still needs.</summary>
+    private static void TrackNested(JsonTokenType token, int depth, ref JsonKeyCheck keys)
+    {
+        if (token == JsonTokenType.StartObject)
+        {
+            keys.OpenObject();
+        }
+        else if (token == JsonTokenType.EndObject && depth > 0)
+        {
+            keys.CloseObject();
+        }
     }
 
     private static GatewayError DuplicateKey(string key, string? parent)

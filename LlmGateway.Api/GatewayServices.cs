@@ -66,6 +66,9 @@ public static class GatewayServices
         builder.Services.AddOptions<LimitsOptions>().BindConfiguration("Gateway:Limits");
         builder.Services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<LimitsOptions>>().Value);
         builder.Services.AddSingleton<LocalLimits>();
+        builder.Services.AddSingleton<OutageReplay>();
+        builder.Services.AddSingleton<ReplicaCount>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplicaCount>());
         builder.Services.AddSingleton<LedgerSeeder>();
         builder.Services.AddSingleton<LimitsGate>();
         builder.Services.AddSingleton<PriceTable>();

@@ -171,7 +171,7 @@ public sealed class BudgetAlertEvaluator(
             var lease = setup.Options.EvaluationInterval * 0.9;
             return await RedisLease.TryTakeAsync(redis.GetDatabase(), Lease, lease);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailures.IsTransient(ex))
         {
             return true;
         }

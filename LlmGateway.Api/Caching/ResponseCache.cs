@@ -63,7 +63,7 @@ public sealed class ResponseCache(CacheSettings settings, IConnectionMultiplexer
                     return cached;
                 }
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+            catch (Exception ex) when (RedisFailures.IsTransient(ex))
             {
                 Failed("read", ex, plan);
             }
@@ -122,7 +122,7 @@ public sealed class ResponseCache(CacheSettings settings, IConnectionMultiplexer
         {
             await redis.GetDatabase().StringSetAsync(plan.RedisKey, cached.Encode(), plan.Ttl).WaitAsync(settings.Timeout);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (RedisFailures.IsTransient(ex))
         {
             Failed("write", ex, plan);
         }

@@ -8,8 +8,9 @@ public readonly record struct JsonBodyProperty(string Name, int ValueStart, int 
 
 /// <summary>
 /// A validated JSON request body read in one <see cref="Utf8JsonReader"/> pass: valid UTF-8, well-formed,
-/// nested no deeper than <see cref="MaxDepth"/>, a top-level object. Only the top-level properties are indexed;
-/// values stay as bytes so they can be forwarded untouched.
+/// nested no deeper than <see cref="MaxDepth"/>, a top-level object, no key twice in one object and no escape that
+/// decodes to a lone surrogate (<see cref="JsonKeyCheck"/>). Only the top-level properties are indexed; values stay as
+/// bytes so they can be forwarded untouched.
 /// </summary>
 public sealed class JsonBody
 {
@@ -38,6 +39,7 @@ public sealed class JsonBody
 
         var list = new List<JsonBodyProperty>(16);
         var reader = new Utf8JsonReader(bytes.Span, new JsonReaderOptions { MaxDepth = MaxDepth });
+        var keys = JsonKeyCheck.Create();
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -46,19 +48,11 @@ public sealed class JsonBody
                 return false;
             }
 
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            keys.OpenObject();
+            error = ReadProperties(ref reader, ref keys, list);
+            if (error is not null)
             {
-                var name = reader.GetString()!;
-                reader.Read();
-                var start = (int)reader.TokenStartIndex;
-                var kind = reader.TokenType;
-                reader.Skip();
-                list.Add(new JsonBodyProperty(name, start, (int)reader.BytesConsumed, kind));
-            }
-
-            // Trailing content after the object is malformed JSON too.
-            while (reader.Read())
-            {
+                return false;
             }
         }
         catch (JsonException ex)
@@ -66,11 +60,111 @@ public sealed class JsonBody
             error = GatewayError.InvalidRequest($"The request body is not valid JSON: {ex.Message}");
             return false;
         }
+        finally
+        {
+            keys.Dispose();
+        }
 
         body = new JsonBody(bytes, [.. list]);
-        error = null;
         return true;
     }
+
+    /// <summary>
+    /// One pass over every token: indexes the top-level properties, refuses a key twice in one object (at any depth) and
+    /// an escape no decoder accepts (a lone surrogate), and reads to the end (trailing content is malformed JSON too).
+    /// </summary>
+    private static GatewayError? ReadProperties(ref Utf8JsonReader reader, ref JsonKeyCheck keys, List<JsonBodyProperty> list)
+    {
+        string? name = null;
+        var (start, kind) = (0, JsonTokenType.None);
+        while (reader.Read())
+        {
+            var token = reader.TokenType;
+            if (token is JsonTokenType.PropertyName or JsonTokenType.String && reader.ValueIsEscaped && !JsonEscapes.AreValid(reader.ValueSpan))
+            {
+                var inName = token == JsonTokenType.PropertyName;
+                return InvalidEscape(inName ? keys.ParentKey : keys.CurrentKey, inName);
+            }
+
+            if (token == JsonTokenType.PropertyName)
+            {
+                if (!keys.TryAddName(ref reader))
+                {
+                    return DuplicateKey(keys.RefusedName(ref reader), keys.ParentKey);
+                }
+
+                name = reader.CurrentDepth == 1 ? reader.GetString() : name;
+                continue;
+            }
+
+            if (reader.CurrentDepth != 1)
+            {
+                TrackNested(token, reader.CurrentDepth, ref keys);
+                continue;
+            }
+
+            // A top-level value: a primitive ends where it starts; an object or array at its end token.
+            if (token is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                (start, kind) = ((int)reader.TokenStartIndex, token);
+                if (token == JsonTokenType.StartObject)
+                {
+                    keys.OpenObject();
+                }
+
+                continue;
+            }
+
+            if (token == JsonTokenType.EndObject)
+            {
+                keys.CloseObject();
+            }
+            else if (token != JsonTokenType.EndArray)
+            {
+                (start, kind) = ((int)reader.TokenStartIndex, token);
+            }
+
+            list.Add(new JsonBodyProperty(name!, start, (int)reader.BytesConsumed, kind));
+        }
+
+        return null;
+    }
+
+    /// <summary>An object below the top level has its own keys; the root's end (depth 0) closes nothing the check still needs.</summary>
+    private static void TrackNested(JsonTokenType token, int depth, ref JsonKeyCheck keys)
+    {
+        if (token == JsonTokenType.StartObject)
+        {
+            keys.OpenObject();
+        }
+        else if (token == JsonTokenType.EndObject && depth > 0)
+        {
+            keys.CloseObject();
+        }
+    }
+
+    private static GatewayError DuplicateKey(string key, string? parent)
+    {
+        var where = parent is null ? "" : $" (inside '{Shown(parent)}')";
+        return GatewayError.InvalidRequest(
+            $"The request body has the key '{Shown(key)}' more than once in one object{where}. Send each key once: " +
+            "the gateway does not guess which of the values the upstream would use.", Shown(parent ?? key), "duplicate_key");
+    }
+
+    private static GatewayError InvalidEscape(string? field, bool inName)
+    {
+        var where = (inName, field) switch
+        {
+            (true, null) => "in a key name",
+            (true, _) => $"in a key name inside '{Shown(field)}'",
+            (false, _) => $"in the value of '{Shown(field ?? "")}'",
+        };
+        return GatewayError.InvalidRequest(
+            $"The request body has an invalid \\u escape (a lone UTF-16 surrogate) {where}; escape a character outside the BMP as a surrogate pair.",
+            field is null ? null : Shown(field), "invalid_escape");
+    }
+
+    private static string Shown(string key) => key.Length <= 64 ? key : key[..64] + "…";
 
     public bool TryGet(string name, out JsonBodyProperty property)
     {

@@ -6,4 +6,7 @@ public readonly record struct RequestFacts(string Model, long? MaxTokens, bool S
 {
     /// <summary>chat_completions, messages or embeddings: set by the pipeline from its route.</summary>
     public string CallType { get; init; } = "";
+
+    /// <summary>How many answers the request asks for (chat's <c>n</c>): each is billed its own output.</summary>
+    public long Choices { get; init; } = 1;
 }

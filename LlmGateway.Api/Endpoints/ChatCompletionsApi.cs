@@ -20,7 +20,7 @@ public static class ChatCompletionsApi
 
     private static Task HandleAsync(HttpContext context, [AsParameters] ProxyServices services) =>
         ProxyPipeline.RunAsync<ChatRequest>(context, services, ClientAdapters.ChatCompletions, ChatRequest.TryRead,
-            r => new RequestFacts(r.Model, r.MaxTokens, r.Stream, r.User),
+            r => new RequestFacts(r.Model, r.MaxTokens, r.Stream, r.User) { Choices = r.N },
             r => new CallShape(UpstreamOperation.Chat, r.Stream, r.IncludeUsage, deployment => new BodyRewriter.Options(deployment.ProviderModel)
             {
                 ForceIncludeUsage = r.Stream,

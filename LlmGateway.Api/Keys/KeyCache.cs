@@ -66,7 +66,7 @@ public sealed class KeyCache : IHostedService
         {
             await redis.GetSubscriber().PublishAsync(Channel, message).WaitAsync(TimeSpan.FromSeconds(1));
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailures.IsTransient(ex))
         {
             logger.LogWarning("Could not publish a key change ({Error}); other replicas see it within {Ttl}", ex.GetType().Name, Ttl);
         }
@@ -231,7 +231,7 @@ public sealed class KeyCache : IHostedService
         {
             await redis.GetSubscriber().SubscribeAsync(Channel, (_, message) => Evict(message.ToString()));
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailures.IsTransient(ex))
         {
             // Redis is not up yet: StackExchange.Redis re-subscribes on reconnect only for established subscriptions,
             // so the TTL covers this replica until it restarts with Redis available.

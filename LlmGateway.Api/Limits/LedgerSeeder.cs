@@ -30,7 +30,7 @@ public sealed class LedgerSeeder(IServiceScopeFactory scopes, IConnectionMultipl
                 return Money.FromNanos(nanos);
             }
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailures.IsTransient(ex))
         {
             // fall through to the ledger
         }
@@ -38,7 +38,8 @@ public sealed class LedgerSeeder(IServiceScopeFactory scopes, IConnectionMultipl
         return await LedgerSumAsync(scope, ct);
     }
 
-    private async Task<decimal> LedgerSumAsync(LimitScope scope, CancellationToken ct)
+    /// <summary>What the ledger has for the scope's current window.</summary>
+    public async Task<decimal> LedgerSumAsync(LimitScope scope, CancellationToken ct)
     {
         await using var serviceScope = scopes.CreateAsyncScope();
         var db = serviceScope.ServiceProvider.GetRequiredService<GatewayDbContext>();

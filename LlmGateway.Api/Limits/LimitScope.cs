@@ -66,6 +66,9 @@ public sealed record LimitScope(string Kind, string Id, string DisplayName, stri
 
     public string SpentKey => $"{Prefix}:spent:{Window.Id}";
 
+    /// <summary>Marks a request's cost as counted after an outage (<c>replay.lua</c>), so it is counted once.</summary>
+    public string ReplayMarkerKey(string requestId) => $"{Prefix}:replayed:{requestId}";
+
     /// <summary>How long a window's counters live: to the reset, plus a day (forever-windows: 400 days, renewed on use).</summary>
     public long CounterTtlMs(DateTimeOffset now) =>
         Window.ResetAt == DateTimeOffset.MaxValue

@@ -5,6 +5,7 @@ public static class LimitScripts
 {
     public static readonly RedisScript Admit = new(Read("admit.lua"));
     public static readonly RedisScript Settle = new(Read("settle.lua"));
+    public static readonly RedisScript Replay = new(Read("replay.lua"));
 
     public static string Read(string name)
     {

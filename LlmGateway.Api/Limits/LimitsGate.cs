@@ -13,88 +13,14 @@ namespace LlmGateway.Api.Limits;
 /// replicas because Redis is the only counter. When Redis does not answer: per-replica limits (fail open, default)
 /// or 503 (fail closed).
 /// </summary>
-public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder, LocalLimits local, LimitsOptions options, ILogger<LimitsGate> logger)
+public sealed partial class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder, LocalLimits local, LimitsOptions options, ILogger<LimitsGate> logger)
 {
     private static readonly TimeSpan ParallelLease = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan ReservationLease = TimeSpan.FromHours(1);
+    private static readonly TimeSpan LedgerBound = TimeSpan.FromSeconds(5);
+    private readonly ConcurrentDictionary<string, Task<decimal>> ledgerLookups = new();
     private static readonly RedisValue On = "1";
     private static readonly RedisValue Off = "0";
-
-    public static IReadOnlyList<LimitScope> ScopesFor(KeyRecord key, string model, DateTimeOffset now)
-    {
-        var scopes = new List<LimitScope>(3);
-        if (key.KeyLimits.HasAny)
-        {
-            scopes.Add(LimitScope.ForKey(key.Token, key.TeamId, $"key '{key.DisplayName}'", key.KeyLimits.BudgetDuration, key.KeyLimits.BudgetAnchor, now) with
-            {
-                Rpm = key.KeyLimits.RpmLimit,
-                Tpm = key.KeyLimits.TpmLimit,
-                Parallel = key.KeyLimits.MaxParallelRequests,
-                Budget = key.KeyLimits.EffectiveBudget(now),
-            });
-        }
-
-        if (key.TeamLimits is { HasAny: true } teamLimits)
-        {
-            scopes.Add(LimitScope.ForTeam(key.TeamId!, $"team '{key.TeamAlias ?? key.TeamId}'", teamLimits.BudgetDuration, teamLimits.BudgetAnchor, now) with
-            {
-                Rpm = teamLimits.RpmLimit,
-                Tpm = teamLimits.TpmLimit,
-                Parallel = teamLimits.MaxParallelRequests,
-                Budget = teamLimits.EffectiveBudget(now),
-            });
-        }
-
-        var modelRpm = key.ModelRpmLimit.TryGetValue(model, out var r) ? r : (long?)null;
-        var modelTpm = key.ModelTpmLimit.TryGetValue(model, out var t) ? t : (long?)null;
-        if (modelRpm is not null || modelTpm is not null)
-        {
-            scopes.Add(new LimitScope("key-model", $"{key.Token}:{model}", $"key '{key.DisplayName}' on model '{model}'", LimitScope.TagFor(key.TeamId, key.Token))
-            {
-                Rpm = modelRpm,
-                Tpm = modelTpm,
-                Window = BudgetWindow.For(null, default, now),
-            });
-        }
-
-        return scopes;
-    }
-
-    /// <summary>
-    /// The scopes of a key on a model and their Redis keys, reused by every request until a budget window resets or a
-    /// temporary budget increase ends (a changed key is a new <see cref="KeyRecord"/>, so its entries simply go away).
-    /// </summary>
-    private readonly ConditionalWeakTable<KeyRecord, ConcurrentDictionary<string, ScopeSet>> scopeSets = new();
-
-    private sealed record ScopeSet(IReadOnlyList<LimitScope> Scopes, RedisKey[] Keys, DateTimeOffset ValidUntil);
-
-    private ScopeSet ScopeSetFor(KeyRecord key, string model, DateTimeOffset now)
-    {
-        var byModel = scopeSets.GetValue(key, static _ => new ConcurrentDictionary<string, ScopeSet>(StringComparer.Ordinal));
-        if (byModel.TryGetValue(model, out var cached) && now < cached.ValidUntil)
-        {
-            return cached;
-        }
-
-        var scopes = ScopesFor(key, model, now);
-        var validUntil = DateTimeOffset.MaxValue;
-        foreach (var scope in scopes)
-        {
-            validUntil = scope.Window.ResetAt < validUntil ? scope.Window.ResetAt : validUntil;
-        }
-
-        foreach (var expiry in new[] { key.KeyLimits.TempBudgetExpiry, key.TeamLimits?.TempBudgetExpiry })
-        {
-            if (expiry is { } end && end > now && end < validUntil)
-            {
-                validUntil = end;
-            }
-        }
-
-        var set = new ScopeSet(scopes, LimitScope.RedisKeysOf(scopes), validUntil);
-        byModel[model] = set;
-        return set;
-    }
 
     public async Task<Admission> AdmitAsync(KeyRecord key, string model, long estimatedTokens, decimal worstCaseCost, string requestId, CancellationToken ct)
     {
@@ -122,7 +48,7 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
                         continue;
                     }
 
-                    await local.OnRedisAnsweredAsync();
+                    local.OnRedisAnswered();
                     return code == 1
                         ? RememberSpent(Admitted(scopes, set.Keys, result, estimatedTokens, cost))
                         : new Admission { Scopes = scopes, Rejection = Reject(scopes[(int)result[1]], result, now) };
@@ -130,14 +56,60 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
 
                 throw new RedisException("budget counters could not be seeded");
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (RedisFailures.IsTransient(ex) && !ct.IsCancellationRequested)
             {
                 local.OnRedisFailed();
+                ReleaseAbandoned(set, requestId, cost);
                 logger.LogWarning("Redis did not answer the admission ({Error}); using per-replica limits", ex.GetType().Name);
             }
         }
 
-        return options.FailClosed ? Unavailable(scopes) : local.Admit(scopes, requestId, estimatedTokens, cost, now);
+        return options.FailClosed ? Unavailable(scopes) : await AdmitLocallyAsync(scopes, requestId, estimatedTokens, cost, now, ct);
+    }
+
+    /// <summary>
+    /// The bounded fail-open admission. Never from $0: a budget this replica has no count of yet is read from the ledger
+    /// (bounded wait); when the ledger does not answer either, the request is refused like a fail-closed one.
+    /// </summary>
+    private async Task<Admission> AdmitLocallyAsync(IReadOnlyList<LimitScope> scopes, string requestId, long tokens, long cost, DateTimeOffset now, CancellationToken ct)
+    {
+        foreach (var scope in scopes)
+        {
+            if (scope.Budget is null || local.Knows(scope))
+            {
+                continue;
+            }
+
+            try
+            {
+                var spent = await LedgerLookup(scope).WaitAsync(LedgerBound, ct);
+                local.RememberUsed(scope, Money.ToNanos(spent));
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                logger.LogWarning("Neither Redis nor the ledger gave the spend of the budget of {Scope} ({Error}); refusing", scope.DisplayName, ex.GetType().Name);
+                return Unavailable(scopes);
+            }
+        }
+
+        return local.Admit(scopes, requestId, tokens, cost, now);
+    }
+
+    /// <summary>One ledger query per unknown budget however many requests wait on it (an outage is no time for a stampede).</summary>
+    private Task<decimal> LedgerLookup(LimitScope scope)
+    {
+        var lookup = ledgerLookups.GetOrAdd(scope.SpentKey, key =>
+        {
+            var query = seeder.LedgerSumAsync(scope, CancellationToken.None);
+            _ = query.ContinueWith(done => ledgerLookups.TryRemove(new KeyValuePair<string, Task<decimal>>(key, done)), TaskScheduler.Default);
+            return query;
+        });
+        if (lookup.IsFaulted || lookup.IsCanceled)
+        {
+            ledgerLookups.TryRemove(new KeyValuePair<string, Task<decimal>>(scope.SpentKey, lookup)); // the next request asks again
+        }
+
+        return lookup;
     }
 
     /// <summary>Keeps this replica's view of each budget current, so a Redis outage starts from what was spent.</summary>
@@ -147,7 +119,7 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
         {
             if (admission.BudgetUsed[i] is { } used)
             {
-                local.RememberSpent(admission.Scopes[i], Money.ToNanos(used));
+                local.RememberUsed(admission.Scopes[i], Money.ToNanos(used));
             }
         }
 
@@ -173,37 +145,60 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
         var cost = Money.ToNanos(actualCost);
         if (admission.Local)
         {
-            local.Settle(admission, requestId, cost);
+            local.Settle(requestId, cost, DateTimeOffset.UtcNow);
             return;
         }
 
+        var arguments = SettleArguments(admission.Scopes, requestId, admission.EstimatedTokens, actualTokens, admission.Bucket, cost, admission.ReservedNanos);
         try
         {
-            var scopes = admission.Scopes;
-            var arguments = new RedisValue[7 + scopes.Count * 3];
-            arguments[0] = requestId;
-            arguments[1] = scopes.Count;
-            arguments[2] = admission.EstimatedTokens;
-            arguments[3] = actualTokens;
-            arguments[4] = admission.Bucket;
-            arguments[5] = cost;
-            arguments[6] = admission.ReservedNanos;
-            for (var i = 0; i < scopes.Count; i++)
-            {
-                arguments[7 + i * 3] = scopes[i].Tpm is null ? Off : On;
-                arguments[8 + i * 3] = scopes[i].Parallel is null ? Off : On;
-                arguments[9 + i * 3] = scopes[i].Budget is null ? Off : On;
-            }
-
             await LimitScripts.Settle.EvaluateAsync(redis.GetDatabase(), admission.RedisKeys, arguments);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailures.IsTransient(ex))
         {
-            // The reservation expires on its own; the ledger keeps the actual cost and re-seeds the counter if lost.
+            // Sent again when Redis answers (a no-op if it ran after all); the ledger keeps the actual cost meanwhile.
             local.OnRedisFailed();
-            local.RememberUnsettled(admission.Scopes);
+            local.Replay.QueueSettle(admission.RedisKeys, arguments);
             logger.LogWarning("Redis did not answer the settle of {RequestId} ({Error})", requestId, ex.GetType().Name);
         }
+    }
+
+    /// <summary>
+    /// A timed-out admission may still run when a slow Redis catches up (a frozen server executes what it was sent): a
+    /// release queued right behind it drops what it would reserve, instead of leaving it held for the reservation lease.
+    /// Harmless when the admission never ran: the settle script only releases a reservation it finds.
+    /// </summary>
+    private void ReleaseAbandoned(ScopeSet set, string requestId, long reservedNanos)
+    {
+        var arguments = SettleArguments(set.Scopes, requestId, estimatedTokens: 0, actualTokens: 0, bucket: "0", cost: 0, reservedNanos);
+        _ = LimitScripts.Settle.EvaluateAsync(redis.GetDatabase(), set.Keys, arguments).ContinueWith(
+            (release, _) =>
+            {
+                _ = release.Exception; // observed: Redis failing is expected here
+                local.Replay.QueueSettle(set.Keys, arguments);
+            }, null,
+            CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private static RedisValue[] SettleArguments(
+        IReadOnlyList<LimitScope> scopes, string requestId, long estimatedTokens, long actualTokens, RedisValue bucket, long cost, long reservedNanos)
+    {
+        var arguments = new RedisValue[7 + scopes.Count * 3];
+        arguments[0] = requestId;
+        arguments[1] = scopes.Count;
+        arguments[2] = estimatedTokens;
+        arguments[3] = actualTokens;
+        arguments[4] = bucket;
+        arguments[5] = cost;
+        arguments[6] = reservedNanos;
+        for (var i = 0; i < scopes.Count; i++)
+        {
+            arguments[7 + i * 3] = scopes[i].Tpm is null ? Off : On;
+            arguments[8 + i * 3] = scopes[i].Parallel is null ? Off : On;
+            arguments[9 + i * 3] = scopes[i].Budget is null ? Off : On;
+        }
+
+        return arguments;
     }
 
     private static RedisValue[] AdmitArguments(IReadOnlyList<LimitScope> scopes, string requestId, long tokens, long cost, DateTimeOffset now)

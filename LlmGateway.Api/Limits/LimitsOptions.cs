@@ -5,4 +5,13 @@ public sealed class LimitsOptions
 {
     /// <summary>When Redis is unreachable: false (default) keeps serving with per-replica limits; true answers 503.</summary>
     public bool FailClosed { get; set; }
+
+    /// <summary>
+    /// The share of a limit, and of a budget's remaining headroom, one replica may use while Redis is unreachable
+    /// (0 to 1). Unset (default): 1 ÷ the number of replicas last seen in Redis.
+    /// </summary>
+    public double? OutageShare { get; set; }
+
+    /// <summary>How often a replica marks itself alive in Redis, for the replica count behind <see cref="OutageShare"/>.</summary>
+    public TimeSpan ReplicaHeartbeat { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -1,176 +1,180 @@
 using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
+using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Pricing;
-using StackExchange.Redis;
 
 namespace LlmGateway.Api.Limits;
 
 /// <summary>
-/// The per-replica fallback while Redis is unreachable (fail-open): request rates and parallelism with
-/// System.Threading.RateLimiting, budgets against the last spend Redis reported plus what this replica spent since.
-/// Scopes touched meanwhile have their Redis budget counters dropped when Redis answers again, so they are
-/// re-seeded from the ledger, which has every request of the outage.
+/// The per-replica fallback while Redis is unreachable (fail-open), bounded: each replica uses only its share of every
+/// rpm, tpm and parallel limit (System.Threading.RateLimiting) and of every budget's remaining headroom as Redis last
+/// reported it, reserving the worst case of its requests in flight. What it settles meanwhile reaches the Redis counters
+/// exactly once when Redis answers again (<see cref="OutageReplay"/>).
 /// </summary>
-public sealed class LocalLimits(IConnectionMultiplexer redis, ILogger<LocalLimits> logger)
+public sealed class LocalLimits(OutageReplay replay, ReplicaCount replicas, LimitsOptions options)
 {
     private static readonly TimeSpan RetryRedisAfter = TimeSpan.FromSeconds(1);
 
     private readonly ConcurrentDictionary<string, RateLimiter> requestLimiters = new();
-    private readonly ConcurrentDictionary<string, ConcurrencyLimiter> parallelLimiters = new();
-    private readonly ConcurrentDictionary<string, RateLimitLease> leases = new();
-    private readonly ConcurrentDictionary<string, long> spentSinceOutage = new();
-    private readonly ConcurrentDictionary<string, long> lastKnownSpent = new();
-    private readonly ConcurrentDictionary<string, byte> touched = new();
+    private readonly ConcurrentDictionary<string, RateLimiter> tokenLimiters = new();
+    private readonly ConcurrentDictionary<string, RateLimiter> parallelLimiters = new();
+    private readonly ConcurrentDictionary<string, long> lastKnownUsed = new();
+    private readonly ConcurrentDictionary<string, LocalHold> holds = new();
+    private ConcurrentDictionary<string, OutageBudget> budgets = new();
     private long redisFailedAtTicks;
 
     /// <summary>True shortly after a failure: requests skip Redis instead of waiting on it.</summary>
     public bool RedisLikelyDown => Volatile.Read(ref redisFailedAtTicks) is var at and > 0
         && DateTime.UtcNow.Ticks - at < RetryRedisAfter.Ticks;
 
+    public OutageReplay Replay => replay;
+
+    /// <summary>This replica's share of limits and budgets during an outage.</summary>
+    public double Share => options.OutageShare is { } share ? Math.Clamp(share, 0, 1) : 1.0 / replicas.Current;
+
     public void OnRedisFailed() => Volatile.Write(ref redisFailedAtTicks, DateTime.UtcNow.Ticks);
 
-    public void RememberUnsettled(IEnumerable<LimitScope> scopes)
+    /// <summary>Called after Redis answered: the outage's allowances end, and what was settled meanwhile is counted.</summary>
+    public void OnRedisAnswered()
     {
-        foreach (var scope in scopes.Where(s => s.Budget is not null))
+        if (Volatile.Read(ref redisFailedAtTicks) != 0 && Interlocked.Exchange(ref redisFailedAtTicks, 0) != 0)
         {
-            touched[scope.SpentKey] = 0;
+            budgets = new();
+        }
+
+        if (!replay.IsEmpty)
+        {
+            _ = replay.FlushAsync(); // one flusher at a time, never on the request's time
         }
     }
 
-    /// <summary>Called after Redis answered: forget local state and drop counters that missed outage spend.</summary>
-    public async Task OnRedisAnsweredAsync()
+    /// <summary>Whether Redis (or the ledger) has told this replica what a budget scope has used.</summary>
+    public bool Knows(LimitScope scope) => lastKnownUsed.ContainsKey(scope.SpentKey);
+
+    /// <summary>Remembers spent plus reserved of a budget as Redis last reported it: where an outage starts from.</summary>
+    public void RememberUsed(LimitScope scope, long usedNanos) => lastKnownUsed[scope.SpentKey] = usedNanos;
+
+    public Admission Admit(IReadOnlyList<LimitScope> scopes, string requestId, long tokens, long cost, DateTimeOffset now)
     {
-        if (Interlocked.Exchange(ref redisFailedAtTicks, 0) == 0 && touched.IsEmpty)
+        var share = Share;
+        var hold = new LocalHold(cost);
+        foreach (var scope in scopes)
+        {
+            if (AdmitScope(scope, hold, tokens, cost, share, now) is { } refused)
+            {
+                hold.Release(refund: true);
+                return new Admission { Scopes = scopes, Local = true, Rejection = refused };
+            }
+        }
+
+        holds[requestId] = hold;
+        return new Admission { Scopes = scopes, Local = true, EstimatedTokens = tokens, ReservedNanos = cost };
+    }
+
+    private GatewayError? AdmitScope(LimitScope scope, LocalHold hold, long tokens, long cost, double share, DateTimeOffset now)
+    {
+        if (scope.Rpm is { } rpm && !TryAcquire(requestLimiters, scope, Portion(rpm, share), 1, window: true, hold))
+        {
+            return LimitErrors.RateLimited(scope, "requests", rpm, TimeSpan.FromSeconds(10));
+        }
+
+        if (scope.Tpm is { } tpm && !TryAcquire(tokenLimiters, scope, Portion(tpm, share), tokens, window: true, hold))
+        {
+            return LimitErrors.RateLimited(scope, "tokens", tpm, TimeSpan.FromSeconds(10));
+        }
+
+        if (scope.Parallel is { } parallel && !TryAcquire(parallelLimiters, scope, Portion(parallel, share), 1, window: false, hold))
+        {
+            return LimitErrors.RateLimited(scope, "max_parallel_requests", parallel, TimeSpan.FromSeconds(1));
+        }
+
+        if (scope.Budget is not { } budget)
+        {
+            return null;
+        }
+
+        var known = lastKnownUsed.GetValueOrDefault(scope.SpentKey);
+        var outage = budgets.GetOrAdd(scope.SpentKey, static (_, allowance) => new OutageBudget(allowance),
+            (long)Math.Floor(Math.Max(0, Money.ToNanos(budget) - known) * share));
+        if (!outage.TryReserve(cost))
+        {
+            return LimitErrors.BudgetExceeded(scope, Money.FromNanos(known + outage.UsedNanos), 0, now);
+        }
+
+        hold.Budgets.Add((outage, scope));
+        return null;
+    }
+
+    public void Settle(string requestId, long actualCost, DateTimeOffset now)
+    {
+        if (!holds.TryRemove(requestId, out var hold))
         {
             return;
         }
 
-        var keys = touched.Keys.ToArray();
-        if (keys.Length > 0)
+        hold.Release(refund: false);
+        foreach (var (outage, scope) in hold.Budgets)
         {
-            try
+            outage.Settle(hold.Reserved, actualCost);
+            if (actualCost > 0)
             {
-                await redis.GetDatabase().KeyDeleteAsync([.. keys.Select(k => (RedisKey)k)]);
-                foreach (var key in keys)
-                {
-                    touched.TryRemove(key, out _);
-                }
-
-                logger.LogInformation("Redis is back: {Count} budget counters will be re-seeded from the ledger", keys.Length);
+                replay.QueueSpend(scope, requestId, actualCost, now);
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
-            {
-                return;
-            }
-        }
-
-        spentSinceOutage.Clear();
-    }
-
-    public Admission Admit(IReadOnlyList<LimitScope> scopes, string requestId, long tokens, long cost, DateTimeOffset now)
-    {
-        var acquired = new List<RateLimitLease>();
-        foreach (var scope in scopes)
-        {
-            if (scope.Rpm is { } rpm)
-            {
-                var limiter = requestLimiters.GetOrAdd(scope.Kind + scope.Id, _ => new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
-                {
-                    PermitLimit = (int)Math.Min(rpm, int.MaxValue),
-                    Window = TimeSpan.FromMinutes(1),
-                    SegmentsPerWindow = 6,
-                    QueueLimit = 0,
-                }));
-                var lease = limiter.AttemptAcquire();
-                if (!lease.IsAcquired)
-                {
-                    Release(acquired);
-                    return Rejected(scopes, LimitErrors.RateLimited(scope, "requests", rpm, TimeSpan.FromSeconds(10)));
-                }
-            }
-
-            if (scope.Parallel is { } parallel)
-            {
-                var limiter = parallelLimiters.GetOrAdd(scope.Kind + scope.Id, _ => new ConcurrencyLimiter(new ConcurrencyLimiterOptions
-                {
-                    PermitLimit = parallel,
-                    QueueLimit = 0,
-                }));
-                var lease = limiter.AttemptAcquire();
-                if (!lease.IsAcquired)
-                {
-                    Release(acquired);
-                    return Rejected(scopes, LimitErrors.RateLimited(scope, "max_parallel_requests", parallel, TimeSpan.FromSeconds(1)));
-                }
-
-                acquired.Add(lease);
-            }
-
-            if (scope.Budget is { } budget)
-            {
-                var spent = lastKnownSpent.GetValueOrDefault(scope.SpentKey) + spentSinceOutage.GetValueOrDefault(scope.SpentKey);
-                if (spent + cost > Money.ToNanos(budget))
-                {
-                    Release(acquired);
-                    return Rejected(scopes, LimitErrors.BudgetExceeded(scope, Money.FromNanos(spent), 0, now));
-                }
-
-                touched[scope.SpentKey] = 0;
-            }
-        }
-
-        if (acquired.Count > 0)
-        {
-            leases[requestId] = new CompositeLease(acquired);
-        }
-
-        return new Admission { Scopes = scopes, Local = true, EstimatedTokens = tokens, ReservedNanos = cost };
-    }
-
-    public void Settle(Admission admission, string requestId, long cost)
-    {
-        if (leases.TryRemove(requestId, out var lease))
-        {
-            lease.Dispose();
-        }
-
-        foreach (var scope in admission.Scopes.Where(s => s.Budget is not null))
-        {
-            spentSinceOutage.AddOrUpdate(scope.SpentKey, cost, (_, current) => current + cost);
         }
     }
 
-    /// <summary>Remembers what Redis last said a scope had spent, for budget checks during an outage.</summary>
-    public void RememberSpent(LimitScope scope, long spentNanos) => lastKnownSpent[scope.SpentKey] = spentNanos;
+    /// <summary>At least one of anything, so a small share never blocks a scope outright.</summary>
+    private static long Portion(long limit, double share) => Math.Max(1, (long)Math.Floor(limit * share));
 
-    private static Admission Rejected(IReadOnlyList<LimitScope> scopes, Contracts.GatewayError error) =>
-        new() { Scopes = scopes, Local = true, Rejection = error };
-
-    private static void Release(List<RateLimitLease> acquired)
+    private static bool TryAcquire(
+        ConcurrentDictionary<string, RateLimiter> limiters, LimitScope scope, long limit, long permits, bool window, LocalHold hold)
     {
-        foreach (var lease in acquired)
+        if (permits > limit)
         {
-            lease.Dispose();
-        }
-    }
-
-    private sealed class CompositeLease(List<RateLimitLease> inner) : RateLimitLease
-    {
-        public override bool IsAcquired => true;
-
-        public override IEnumerable<string> MetadataNames => [];
-
-        public override bool TryGetMetadata(string metadataName, out object? metadata)
-        {
-            metadata = null;
             return false;
         }
 
-        protected override void Dispose(bool disposing)
+        var permitLimit = (int)Math.Min(limit, int.MaxValue);
+        var limiter = limiters.GetOrAdd($"{scope.Kind}:{scope.Id}:{permitLimit}", _ => window
+            ? new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
+            {
+                PermitLimit = permitLimit, Window = TimeSpan.FromMinutes(1), SegmentsPerWindow = 6, QueueLimit = 0,
+            })
+            : new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = permitLimit, QueueLimit = 0 }));
+        var lease = limiter.AttemptAcquire((int)permits);
+        if (!lease.IsAcquired)
         {
-            foreach (var lease in inner)
+            return false;
+        }
+
+        if (!window)
+        {
+            hold.Leases.Add(lease); // a parallel slot is given back at settle; a window's permits are not
+        }
+
+        return true;
+    }
+
+    /// <summary>What one locally admitted request holds until it settles.</summary>
+    private sealed class LocalHold(long reserved)
+    {
+        public long Reserved => reserved;
+        public List<RateLimitLease> Leases { get; } = [];
+        public List<(OutageBudget Budget, LimitScope Scope)> Budgets { get; } = [];
+
+        public void Release(bool refund)
+        {
+            foreach (var lease in Leases)
             {
                 lease.Dispose();
+            }
+
+            if (refund)
+            {
+                foreach (var (budget, _) in Budgets)
+                {
+                    budget.Settle(reserved, 0);
+                }
             }
         }
     }

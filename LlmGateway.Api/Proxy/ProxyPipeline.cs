@@ -149,8 +149,8 @@ public static class ProxyPipeline
         }
 
         var promptTokens = accepted.Route.EstimatedPromptTokens;
-        var (_, worstCost) = services.Costs.WorstCase(accepted.Group, promptTokens, accepted.Facts.MaxTokens);
-        var tokenReservation = promptTokens + (accepted.Facts.MaxTokens ?? 0);
+        // tpm reserves the worst case's tokens too (prompt + every choice's output ceiling), corrected at settle.
+        var (tokenReservation, worstCost) = services.Costs.WorstCase(accepted.Group, promptTokens, accepted.Facts.MaxTokens, accepted.Facts.Choices);
         var admission = await services.Limits.AdmitAsync(key, accepted.Group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted);
         if (admission.Rejection is { } refused)
         {

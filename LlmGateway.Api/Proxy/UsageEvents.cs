@@ -22,6 +22,7 @@ public static class UsageEvents
         return new UsageEvent
         {
             RequestId = proxy.RequestId,
+            Metadata = RequestIds.MetadataOf(proxy.Http),
             StartTime = started,
             EndTime = started + total,
             CallType = facts.CallType,
@@ -65,6 +66,7 @@ public static class UsageEvents
         RequestTimings timings, GatewayError error) => new()
     {
         RequestId = context.TraceIdentifier,
+        Metadata = RequestIds.MetadataOf(context),
         StartTime = started,
         EndTime = started + timings.Elapsed,
         CallType = callType,

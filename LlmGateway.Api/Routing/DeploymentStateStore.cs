@@ -276,7 +276,7 @@ public sealed class DeploymentStateStore
 
     private long Minute() => Now.ToUnixTimeSeconds() / 60;
 
-    private static bool IsRedisFailure(Exception ex) => ex is RedisException or TimeoutException or ObjectDisposedException or InvalidOperationException;
+    private static bool IsRedisFailure(Exception ex) => RedisFailures.IsTransient(ex);
 
     private void Warn(Exception ex)
     {

@@ -38,6 +38,16 @@ public sealed class RedisServer : IAsyncDisposable
         await LocalProcess.WaitUntilAsync(() => Task.FromResult(!Answers()), TimeSpan.FromSeconds(10), "Redis shutdown");
     }
 
+    /// <summary>Freezes the server (SIGSTOP): connections stay open and nothing answers, as with a Redis that hangs.</summary>
+    public Task FreezeAsync() => SignalAsync("-STOP");
+
+    /// <summary>Resumes a frozen server (SIGCONT); it then runs whatever it was sent meanwhile.</summary>
+    public Task ThawAsync() => SignalAsync("-CONT");
+
+    private Task SignalAsync(string signal) => process is null
+        ? throw new InvalidOperationException("Redis is not running")
+        : LocalProcess.RunAsync("kill", [signal, process.Id.ToString()], TimeSpan.FromSeconds(10));
+
     private bool Answers()
     {
         try

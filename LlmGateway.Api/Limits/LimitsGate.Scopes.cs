@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using LlmGateway.Api.Keys;
+using StackExchange.Redis;
+
+namespace LlmGateway.Api.Limits;
+
+/// <summary>The scopes a key's request is counted against, and their Redis keys, cached per key record and model.</summary>
+public sealed partial class LimitsGate
+{
+    public static IReadOnlyList<LimitScope> ScopesFor(KeyRecord key, string model, DateTimeOffset now)
+    {
+        var scopes = new List<LimitScope>(3);
+        if (key.KeyLimits.HasAny)
+        {
+            scopes.Add(LimitScope.ForKey(key.Token, key.TeamId, $"key '{key.DisplayName}'", key.KeyLimits.BudgetDuration, key.KeyLimits.BudgetAnchor, now) with
+            {
+                Rpm = key.KeyLimits.RpmLimit,
+                Tpm = key.KeyLimits.TpmLimit,
+                Parallel = key.KeyLimits.MaxParallelRequests,
+                Budget = key.KeyLimits.EffectiveBudget(now),
+            });
+        }
+
+        if (key.TeamLimits is { HasAny: true } teamLimits)
+        {
+            scopes.Add(LimitScope.ForTeam(key.TeamId!, $"team '{key.TeamAlias ?? key.TeamId}'", teamLimits.BudgetDuration, teamLimits.BudgetAnchor, now) with
+            {
+                Rpm = teamLimits.RpmLimit,
+                Tpm = teamLimits.TpmLimit,
+                Parallel = teamLimits.MaxParallelRequests,
+                Budget = teamLimits.EffectiveBudget(now),
+            });
+        }
+
+        var modelRpm = key.ModelRpmLimit.TryGetValue(model, out var r) ? r : (long?)null;
+        var modelTpm = key.ModelTpmLimit.TryGetValue(model, out var t) ? t : (long?)null;
+        if (modelRpm is not null || modelTpm is not null)
+        {
+            scopes.Add(new LimitScope("key-model", $"{key.Token}:{model}", $"key '{key.DisplayName}' on model '{model}'", LimitScope.TagFor(key.TeamId, key.Token))
+            {
+                Rpm = modelRpm,
+                Tpm = modelTpm,
+                Window = BudgetWindow.For(null, default, now),
+            });
+        }
+
+        return scopes;
+    }
+
+    /// <summary>
+    /// The scopes of a key on a model and their Redis keys, reused by every request until a budget window resets or a
+    /// temporary budget increase ends (a changed key is a new <see cref="KeyRecord"/>, so its entries simply go away).
+    /// </summary>
+    private readonly ConditionalWeakTable<KeyRecord, ConcurrentDictionary<string, ScopeSet>> scopeSets = new();
+
+    private sealed record ScopeSet(IReadOnlyList<LimitScope> Scopes, RedisKey[] Keys, DateTimeOffset ValidUntil);
+
+    private ScopeSet ScopeSetFor(KeyRecord key, string model, DateTimeOffset now)
+    {
+        var byModel = scopeSets.GetValue(key, static _ => new ConcurrentDictionary<string, ScopeSet>(StringComparer.Ordinal));
+        if (byModel.TryGetValue(model, out var cached) && now < cached.ValidUntil)
+        {
+            return cached;
+        }
+
+        var scopes = ScopesFor(key, model, now);
+        var validUntil = DateTimeOffset.MaxValue;
+        foreach (var scope in scopes)
+        {
+            validUntil = scope.Window.ResetAt < validUntil ? scope.Window.ResetAt : validUntil;
+        }
+
+        foreach (var expiry in new[] { key.KeyLimits.TempBudgetExpiry, key.TeamLimits?.TempBudgetExpiry })
+        {
+            if (expiry is { } end && end > now && end < validUntil)
+            {
+                validUntil = end;
+            }
+        }
+
+        var set = new ScopeSet(scopes, LimitScope.RedisKeysOf(scopes), validUntil);
+        byModel[model] = set;
+        return set;
+    }
+}

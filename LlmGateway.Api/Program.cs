@@ -39,6 +39,7 @@ app.MapModelsApi();
 app.MapTeamsApi();
 app.MapKeysApi();
 app.MapSpendApi();
+app.MapSpendReportsApi();
 app.MapAlertsApi();
 app.MapContentLogsApi();
 app.MapPrometheusScrapingEndpoint(); // GET /metrics, public like LiteLLM's (docs/telemetry.md)

@@ -69,6 +69,36 @@ internal static class SpendTestData
         };
     }
 
+    /// <summary>A ledger row as the writer would store it, for seeding the spend API's tests directly.</summary>
+    public static SpendLog LedgerRow(string id, string? team, string? keyHash, string model, string start, decimal spend, double totalMs = 100,
+        string status = "success", string? user = null, string? endUser = null, string provider = "openai", params string[] tags)
+    {
+        var startTime = DateTimeOffset.Parse(start, System.Globalization.CultureInfo.InvariantCulture);
+        return new SpendLog
+        {
+            RequestId = id,
+            StartTime = startTime,
+            EndTime = startTime.AddMilliseconds(totalMs),
+            CallType = "chat_completions",
+            ApiKey = keyHash,
+            TeamId = team,
+            User = user,
+            EndUser = endUser,
+            RequestTags = [.. tags],
+            ModelGroup = model,
+            Model = $"{provider}/{model}",
+            Provider = provider,
+            Status = status,
+            StatusCode = status == "success" ? 200 : 502,
+            Spend = spend,
+            PromptTokens = 10,
+            CompletionTokens = 5,
+            TotalTokens = 15,
+            TotalMs = totalMs,
+            Metadata = """{"source":"test"}""",
+        };
+    }
+
     public static async Task SeedTeamAndKeyAsync(IServiceProvider services, string teamId, string keyHash, decimal? maxBudget = null)
     {
         await using var scope = services.CreateAsyncScope();

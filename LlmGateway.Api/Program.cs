@@ -42,6 +42,7 @@ app.MapSpendApi();
 app.MapSpendReportsApi();
 app.MapAlertsApi();
 app.MapContentLogsApi();
+app.MapApiDocs(); // GET /openapi/v1.json and its page, GET /docs
 app.MapPrometheusScrapingEndpoint(); // GET /metrics, public like LiteLLM's (docs/telemetry.md)
 
 app.Run();

@@ -99,9 +99,10 @@ public static class DailyActivity
     private static JsonObject NewMetrics()
     {
         var metrics = new JsonObject();
-        foreach (var name in MetricNames)
+        metrics["spend"] = 0m;
+        foreach (var name in MetricNames.Skip(1))
         {
-            metrics[name] = name == "spend" ? 0m : 0L;
+            metrics[name] = 0L;
         }
 
         return metrics;

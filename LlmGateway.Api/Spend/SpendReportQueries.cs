@@ -51,9 +51,9 @@ public static class SpendReportQueries
     /// <summary><c>group_by=api_key</c>: <c>[{api_key, key_alias, total_cost, model_details:[{model, total_cost, total_tokens}]}]</c>.</summary>
     public static Task<string> ReportByKeyAsync(GatewayDbContext db, SpendFilter filter, CancellationToken ct) => JsonAsync(db, $"""
         WITH per_model AS (
-            SELECT s.api_key, max(s.key_alias) AS key_alias, coalesce(s.model_group, s.model) AS model,
+            SELECT s.api_key, max(coalesce(k.key_alias, s.key_alias)) AS key_alias, coalesce(s.model_group, s.model) AS model,
                 sum(s.spend) AS spend, sum(s.total_tokens) AS tokens
-            FROM {Filtered} WHERE s.api_key IS NOT NULL GROUP BY 1, 3),
+            FROM {Filtered} LEFT JOIN virtual_keys k ON k.token = s.api_key WHERE s.api_key IS NOT NULL GROUP BY 1, 3),
         per_key AS (
             SELECT api_key, max(key_alias) AS key_alias, sum(spend) AS total, jsonb_agg(jsonb_build_object('model', model,
                 'total_cost', spend, 'total_tokens', tokens) ORDER BY spend DESC, model) AS details

@@ -18,12 +18,12 @@ public static class DailyActivity
     public static async Task<JsonObject> ReadAsync(GatewayDbContext db, SpendFilter filter, int page, int pageSize, CancellationToken ct)
     {
         var sql = $"""
-            SELECT to_char(start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD'), coalesce(model_group, model, ''), coalesce(provider, ''),
-                coalesce(api_key, ''), max(key_alias),
-                sum(spend), sum(prompt_tokens), sum(completion_tokens), sum(total_tokens), count(*),
-                count(*) FILTER (WHERE status = 'success'), count(*) FILTER (WHERE status <> 'success'),
-                sum(cached_tokens), sum(cache_creation_input_tokens)
-            FROM spend_logs WHERE {SpendFilter.WhereSql}
+            SELECT to_char(s.start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD'), coalesce(s.model_group, s.model, ''), coalesce(s.provider, ''),
+                coalesce(s.api_key, ''), max(coalesce(k.key_alias, s.key_alias)),
+                sum(s.spend), sum(s.prompt_tokens), sum(s.completion_tokens), sum(s.total_tokens), count(*),
+                count(*) FILTER (WHERE s.status = 'success'), count(*) FILTER (WHERE s.status <> 'success'),
+                sum(s.cached_tokens), sum(s.cache_creation_input_tokens)
+            FROM {SpendReportQueries.Filtered} LEFT JOIN virtual_keys k ON k.token = s.api_key
             GROUP BY 1, 2, 3, 4 ORDER BY 1
             """;
         var days = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);

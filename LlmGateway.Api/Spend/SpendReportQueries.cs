@@ -12,7 +12,7 @@ namespace LlmGateway.Api.Spend;
 public static class SpendReportQueries
 {
     /// <summary>The ledger rows of the filter, as a table <c>s</c> that can be joined with teams and keys without ambiguity.</summary>
-    private const string Filtered = $"(SELECT * FROM spend_logs WHERE {SpendFilter.WhereSql}) s";
+    internal const string Filtered = $"(SELECT * FROM spend_logs WHERE {SpendFilter.WhereSql}) s";
 
     /// <summary>What <c>/global/spend/report?group_by=</c> may be: the group's JSON name, its list name and its SQL expression.</summary>
     public static readonly IReadOnlyDictionary<string, (string Field, string List, string Expression)> ReportGroups =

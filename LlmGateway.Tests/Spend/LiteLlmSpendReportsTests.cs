@@ -174,21 +174,7 @@ public sealed class LiteLlmSpendReportsTests(TestServers servers) : IAsyncLifeti
         }
     }
 
-    private async Task<JsonElement> GetAsync(string url)
-    {
-        using var client = api.CreateLoopbackClient(GatewayApiHost.MasterKey);
-        using var response = await client.GetAsync(url, Ct);
-        var text = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.IsSuccessStatusCode, $"{url}: {(int)response.StatusCode} {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
-    }
+    private Task<JsonElement> GetAsync(string url) => GetJsonAsync(api, url);
 
-    private async Task AssertBadRequestAsync(string url, string param)
-    {
-        using var client = api.CreateLoopbackClient(GatewayApiHost.MasterKey);
-        using var response = await client.GetAsync(url, Ct);
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
-        Assert.Equal(param, body.RootElement.GetProperty("error").GetProperty("param").GetString());
-    }
+    private Task AssertBadRequestAsync(string url, string param) => SpendTestData.AssertBadRequestAsync(api, url, param);
 }

@@ -99,6 +99,26 @@ internal static class SpendTestData
         };
     }
 
+    /// <summary>GET with the master key; asserts success and returns the JSON answer.</summary>
+    public static async Task<System.Text.Json.JsonElement> GetJsonAsync(GatewayApiHost api, string url)
+    {
+        using var client = api.CreateLoopbackClient(GatewayApiHost.MasterKey);
+        using var response = await client.GetAsync(url, TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.IsSuccessStatusCode, $"{url}: {(int)response.StatusCode} {text}");
+        return System.Text.Json.JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>GET with the master key; asserts a 400 whose <c>param</c> names <paramref name="param"/>.</summary>
+    public static async Task AssertBadRequestAsync(GatewayApiHost api, string url, string param)
+    {
+        using var client = api.CreateLoopbackClient(GatewayApiHost.MasterKey);
+        using var response = await client.GetAsync(url, TestContext.Current.CancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(param, body.RootElement.GetProperty("error").GetProperty("param").GetString());
+    }
+
     public static async Task SeedTeamAndKeyAsync(IServiceProvider services, string teamId, string keyHash, decimal? maxBudget = null)
     {
         await using var scope = services.CreateAsyncScope();

@@ -23,6 +23,7 @@ app.UseExceptionHandler();
 app.MapDefaultEndpoints(healthPath: "/health/aggregate");
 app.MapHealthApi();
 app.MapModelInfoApi();
+app.MapModelGroupInfoApi();
 
 // The proxy routes (docs/architecture.md): counted in flight, authenticated once, content captured when opted in,
 // then ProxyPipeline: body, model, limits and budget, cache, failover through the deployments, settle, usage event.

@@ -39,6 +39,7 @@ proxy.MapEmbeddingsApi();
 app.MapModelsApi();
 app.MapTeamsApi();
 app.MapKeysApi();
+app.MapUsersApi();
 app.MapSpendApi();
 app.MapSpendReportsApi();
 app.MapAlertsApi();

@@ -43,7 +43,9 @@ public sealed class LedgerSeeder(IServiceScopeFactory scopes, IConnectionMultipl
         await using var serviceScope = scopes.CreateAsyncScope();
         var db = serviceScope.ServiceProvider.GetRequiredService<GatewayDbContext>();
         var rows = db.SpendLogs.AsNoTracking().Where(s => s.StartTime >= scope.Window.Start && !s.IsHealthCheck);
-        rows = scope.LedgerKeyHash is { } hash ? rows.Where(s => s.ApiKey == hash) : rows.Where(s => s.TeamId == scope.LedgerTeamId);
+        rows = scope.LedgerKeyHash is { } hash ? rows.Where(s => s.ApiKey == hash)
+            : scope.LedgerUserId is { } user ? rows.Where(s => s.User == user)
+            : rows.Where(s => s.TeamId == scope.LedgerTeamId);
         return await rows.SumAsync(s => (decimal?)s.Spend, ct) ?? 0m;
     }
 }

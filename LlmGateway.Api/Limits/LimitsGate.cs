@@ -22,7 +22,7 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
 
     public static IReadOnlyList<LimitScope> ScopesFor(KeyRecord key, string model, DateTimeOffset now)
     {
-        var scopes = new List<LimitScope>(3);
+        var scopes = new List<LimitScope>(4);
         if (key.KeyLimits.HasAny)
         {
             scopes.Add(LimitScope.ForKey(key.Token, key.TeamId, $"key '{key.DisplayName}'", key.KeyLimits.BudgetDuration, key.KeyLimits.BudgetAnchor, now) with
@@ -42,6 +42,17 @@ public sealed class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder
                 Tpm = teamLimits.TpmLimit,
                 Parallel = teamLimits.MaxParallelRequests,
                 Budget = teamLimits.EffectiveBudget(now),
+            });
+        }
+
+        if (key.UserLimits is { HasAny: true } userLimits)
+        {
+            scopes.Add(LimitScope.ForUser(key.UserId!, $"user '{key.UserId}'", userLimits.BudgetDuration, userLimits.BudgetAnchor, now) with
+            {
+                Rpm = userLimits.RpmLimit,
+                Tpm = userLimits.TpmLimit,
+                Parallel = userLimits.MaxParallelRequests,
+                Budget = userLimits.EffectiveBudget(now),
             });
         }
 

@@ -28,7 +28,7 @@ public sealed class ApiDocsTests(TestServers servers) : IAsyncLifetime
                      ("/key/generate", "post"), ("/key/info", "get"), ("/key/list", "get"), ("/team/new", "post"), ("/team/info", "get"),
                      ("/spend/logs", "get"), ("/spend/logs/v2", "get"), ("/global/spend", "get"), ("/global/spend/report", "get"),
                      ("/global/spend/keys", "get"), ("/spend/tags", "get"), ("/user/daily/activity", "get"), ("/model/info", "get"),
-                     ("/v1/chat/completions", "post"),
+                     ("/user/new", "post"), ("/user/info", "get"), ("/model_group/info", "get"), ("/v1/chat/completions", "post"),
                  })
         {
             Assert.True(paths.TryGetProperty(path, out var item), $"{path} is missing");

@@ -48,6 +48,7 @@ public static class GatewayServices
         builder.AddGatewayConfiguration();
         builder.AddProxyCore();
         builder.Services.AddScoped<Management.ManagementServices>();
+        Endpoints.ApiDocsApi.AddApiDocs(builder.Services);
         builder.AddSpendLedger();
         builder.AddStoredResponses();
         builder.AddBudgetAlerts();

@@ -23,6 +23,7 @@ app.UseExceptionHandler();
 app.MapDefaultEndpoints(healthPath: "/health/aggregate");
 app.MapHealthApi();
 app.MapModelInfoApi();
+app.MapModelGroupInfoApi();
 
 // The proxy routes (docs/architecture.md): counted in flight, authenticated once, content captured when opted in,
 // then ProxyPipeline: body, model, limits and budget, cache, failover through the deployments, settle, usage event.
@@ -39,9 +40,12 @@ proxy.MapEmbeddingsApi();
 app.MapModelsApi();
 app.MapTeamsApi();
 app.MapKeysApi();
+app.MapUsersApi();
 app.MapSpendApi();
+app.MapSpendReportsApi();
 app.MapAlertsApi();
 app.MapContentLogsApi();
+app.MapApiDocs(); // GET /openapi/v1.json and its page, GET /docs
 app.MapPrometheusScrapingEndpoint(); // GET /metrics, public like LiteLLM's (docs/telemetry.md)
 
 app.Run();

@@ -37,7 +37,7 @@ public sealed partial class GatewayAdminClient
     public Task<ApiResult<List<SpendLogRow>>> GetSpendLogsAsync(SpendLogFilter filter, CancellationToken ct = default) =>
         GetAsync<List<SpendLogRow>>("/spend/logs" + Query(
             ("team_id", filter.TeamId), ("api_key", filter.ApiKey), ("model", filter.Model), ("status", filter.Status),
-            ("start_date", Date(filter.StartDate)), ("end_date", Date(filter.EndDate))), ct);
+            ("start_date", Date(filter.StartDate)), ("end_date", Date(filter.EndDate)), ("summarize", "false"), ("limit", "100")), ct);
 
     public Task<ApiResult<List<SpendSummaryRow>>> GetSpendSummaryAsync(DateTimeOffset start, DateTimeOffset end, SpendGrouping groupBy, CancellationToken ct = default) =>
         GetAsync<List<SpendSummaryRow>>("/spend/summary" + Query(

@@ -18,6 +18,7 @@ public static class CacheReplay
         ClientResponse.Start(proxy, null, stream, null);
         http.Response.Headers["x-gateway-cache"] = "hit";
         http.Response.Headers["x-gateway-cost-usd"] = "0";
+        http.Response.Headers[LitellmHeaders.ResponseCost] = "0";
         if (!stream)
         {
             http.Response.ContentLength = cached.Body.Length;

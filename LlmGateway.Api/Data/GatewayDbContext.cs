@@ -16,6 +16,7 @@ public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options)
     public DbSet<ContentLog> ContentLogs => Set<ContentLog>();
     public DbSet<AuditLog> AuditLog => Set<AuditLog>();
     public DbSet<StoredResponse> StoredResponses => Set<StoredResponse>();
+    public DbSet<InternalUser> InternalUsers => Set<InternalUser>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(GatewayDbContext).Assembly);

@@ -14,6 +14,8 @@ public static class ModelInfoApi
         app.MapGet("/model/info", GetModelInfo)
             .WithName("ModelInfo").WithSummary("Every deployment with its public litellm_params, model_info and health (no api_key).");
         app.MapGet("/v1/model/info", GetModelInfo).ExcludeFromDescription();
+        // LiteLLM's v2 adds filters and database models; with models from the config only, the same list.
+        app.MapGet("/v2/model/info", GetModelInfo).WithName("ModelInfoV2").WithSummary("The same as /model/info (LiteLLM's v2 path).");
         return app;
     }
 

@@ -167,10 +167,16 @@ public sealed class KeyCache : IHostedService
         var key = await db.VirtualKeys.AsNoTracking().Include(k => k.Team)
             .Where(k => k.SecretHash == hash || (k.PreviousToken == hash && k.PreviousTokenExpires > now))
             .FirstOrDefaultAsync(ct);
-        return key is null ? null : ToRecord(key, usedPrevious: key.SecretHash != hash);
+        if (key is null)
+        {
+            return null;
+        }
+
+        var user = key.UserId is { } userId ? await db.InternalUsers.AsNoTracking().FirstOrDefaultAsync(u => u.UserId == userId, ct) : null;
+        return ToRecord(key, usedPrevious: key.SecretHash != hash, user);
     }
 
-    public static KeyRecord ToRecord(VirtualKey key, bool usedPrevious = false) => new()
+    public static KeyRecord ToRecord(VirtualKey key, bool usedPrevious = false, InternalUser? user = null) => new()
     {
         Token = key.Token,
         KeyName = key.KeyName,
@@ -207,6 +213,17 @@ public sealed class KeyCache : IHostedService
             BudgetDuration = team.BudgetDuration,
             BudgetAnchor = team.CreatedAt,
         },
+        UserLimits = user is null ? null : new ScopeLimits
+        {
+            RpmLimit = user.RpmLimit,
+            TpmLimit = user.TpmLimit,
+            MaxParallelRequests = user.MaxParallelRequests,
+            MaxBudget = user.MaxBudget,
+            SoftBudget = user.SoftBudget,
+            BudgetDuration = user.BudgetDuration,
+            BudgetAnchor = user.CreatedAt,
+        },
+        UserModels = user?.Models ?? [],
         ModelRpmLimit = ParseLimits(key.ModelRpmLimit),
         ModelTpmLimit = ParseLimits(key.ModelTpmLimit),
         AllowedCacheControls = KeyMetadata.AllowedCacheControls(key.Metadata),

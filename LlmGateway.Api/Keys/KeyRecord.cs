@@ -46,6 +46,9 @@ public sealed record KeyRecord
     public required ScopeLimits KeyLimits { get; init; }
     /// <summary>Its team's, when it has a team.</summary>
     public ScopeLimits? TeamLimits { get; init; }
+    /// <summary>Its owner's (an internal user, <c>user_id</c>), when the user exists.</summary>
+    public ScopeLimits? UserLimits { get; init; }
+    public IReadOnlyList<string> UserModels { get; init; } = [];
     public IReadOnlyDictionary<string, long> ModelRpmLimit { get; init; } = new Dictionary<string, long>();
     public IReadOnlyDictionary<string, long> ModelTpmLimit { get; init; } = new Dictionary<string, long>();
     /// <summary>LiteLLM's <c>allowed_cache_controls</c> (read from the key's metadata); empty allows every control.</summary>
@@ -53,10 +56,11 @@ public sealed record KeyRecord
     /// <summary>Metadata <c>log_content: true</c> on the key or its team: prompts and completions go to <c>content_logs</c>.</summary>
     public bool LogContent { get; init; }
 
-    /// <summary>Empty lists mean every model; a model must be allowed by both the key and its team.</summary>
+    /// <summary>Empty lists mean every model; a model must be allowed by the key, its team and its user.</summary>
     public bool MayUse(string model) =>
         (Models.Count == 0 || Models.Contains(model) || Models.Contains("*"))
-        && (TeamModels.Count == 0 || TeamModels.Contains(model) || TeamModels.Contains("*"));
+        && (TeamModels.Count == 0 || TeamModels.Contains(model) || TeamModels.Contains("*"))
+        && (UserModels.Count == 0 || UserModels.Contains(model) || UserModels.Contains("*"));
 
     /// <summary>The name a person recognises in messages: the alias, else the prefix.</summary>
     public string DisplayName => KeyAlias ?? KeyName;

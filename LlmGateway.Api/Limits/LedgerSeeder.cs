@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using LlmGateway.Api.Data;
 using LlmGateway.Api.Pricing;
 using Microsoft.EntityFrameworkCore;
@@ -11,12 +12,33 @@ namespace LlmGateway.Api.Limits;
 /// </summary>
 public sealed class LedgerSeeder(IServiceScopeFactory scopes, IConnectionMultiplexer redis)
 {
-    public async Task SeedAsync(LimitScope scope, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Seeds in flight, by counter: the first burst of a new scope all find its counter missing at once.</summary>
+    private readonly ConcurrentDictionary<string, Lazy<Task>> seeding = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Seeds the scope's counter from the ledger. Concurrent callers for one counter share one ledger read and one SET
+    /// per replica: 200 first requests of a new user or team would otherwise run 200 ledger queries at once, slow Redis
+    /// and Postgres past their timeouts and send the burst to the per-replica fallback, over the budget.
+    /// </summary>
+    public Task SeedAsync(LimitScope scope, DateTimeOffset now, CancellationToken ct)
     {
-        var spent = await LedgerSumAsync(scope, ct);
-        // NX: a replica that seeded first (and may already have counted spend on top) wins.
-        await redis.GetDatabase().StringSetAsync(scope.SpentKey, Money.ToNanos(spent),
-            TimeSpan.FromMilliseconds(scope.CounterTtlMs(now)), When.NotExists);
+        var key = scope.SpentKey;
+        var seed = seeding.GetOrAdd(key, k => new Lazy<Task>(() => SeedOnceAsync(scope, now, k)));
+        return seed.Value.WaitAsync(ct);
+    }
+
+    private async Task SeedOnceAsync(LimitScope scope, DateTimeOffset now, string key)
+    {
+        try
+        {
+            var spent = await LedgerSumAsync(scope, CancellationToken.None);
+            // NX: a replica that seeded first (and may already have counted spend on top) wins.
+            await redis.GetDatabase().StringSetAsync(key, Money.ToNanos(spent), TimeSpan.FromMilliseconds(scope.CounterTtlMs(now)), When.NotExists);
+        }
+        finally
+        {
+            seeding.TryRemove(key, out _);
+        }
     }
 
     /// <summary>Spend of the scope's current window: the Redis counter when present, else the ledger.</summary>
@@ -44,7 +66,9 @@ public sealed class LedgerSeeder(IServiceScopeFactory scopes, IConnectionMultipl
         await using var serviceScope = scopes.CreateAsyncScope();
         var db = serviceScope.ServiceProvider.GetRequiredService<GatewayDbContext>();
         var rows = db.SpendLogs.AsNoTracking().Where(s => s.StartTime >= scope.Window.Start && !s.IsHealthCheck);
-        rows = scope.LedgerKeyHash is { } hash ? rows.Where(s => s.ApiKey == hash) : rows.Where(s => s.TeamId == scope.LedgerTeamId);
+        rows = scope.LedgerKeyHash is { } hash ? rows.Where(s => s.ApiKey == hash)
+            : scope.LedgerUserId is { } user ? rows.Where(s => s.User == user)
+            : rows.Where(s => s.TeamId == scope.LedgerTeamId);
         return await rows.SumAsync(s => (decimal?)s.Spend, ct) ?? 0m;
     }
 }

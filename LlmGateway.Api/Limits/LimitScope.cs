@@ -14,6 +14,7 @@ public sealed record LimitScope(string Kind, string Id, string DisplayName, stri
     /// <summary>Column and value that select this scope's rows in the spend ledger, for re-seeding.</summary>
     public string? LedgerKeyHash { get; init; }
     public string? LedgerTeamId { get; init; }
+    public string? LedgerUserId { get; init; }
 
     private string Prefix => $"{RedisKeys.Prefix}{{{HashTag}}}:{Kind}:{Id}";
 
@@ -34,6 +35,17 @@ public sealed record LimitScope(string Kind, string Id, string DisplayName, stri
         {
             Window = BudgetWindow.For(budgetDuration, createdAt, now),
             LedgerKeyHash = token,
+        };
+
+    /// <summary>
+    /// An internal user's scope, shared by every key the user owns whatever their team: its own hash tag, so on a Redis
+    /// Cluster a key with a user touches two slots (docs/governance.md); on one Redis primary it is one script as always.
+    /// </summary>
+    public static LimitScope ForUser(string userId, string displayName, string? budgetDuration, DateTimeOffset createdAt, DateTimeOffset now) =>
+        new("user", userId, displayName, "u:" + userId)
+        {
+            Window = BudgetWindow.For(budgetDuration, createdAt, now),
+            LedgerUserId = userId,
         };
 
     /// <summary>How many Redis keys a scope passes to the scripts.</summary>

@@ -10,7 +10,7 @@ public sealed partial class LimitsGate
 {
     public static IReadOnlyList<LimitScope> ScopesFor(KeyRecord key, string model, DateTimeOffset now)
     {
-        var scopes = new List<LimitScope>(3);
+        var scopes = new List<LimitScope>(4);
         if (key.KeyLimits.HasAny)
         {
             scopes.Add(LimitScope.ForKey(key.Token, key.TeamId, $"key '{key.DisplayName}'", key.KeyLimits.BudgetDuration, key.KeyLimits.BudgetAnchor, now) with
@@ -30,6 +30,17 @@ public sealed partial class LimitsGate
                 Tpm = teamLimits.TpmLimit,
                 Parallel = teamLimits.MaxParallelRequests,
                 Budget = teamLimits.EffectiveBudget(now),
+            });
+        }
+
+        if (key.UserLimits is { HasAny: true } userLimits)
+        {
+            scopes.Add(LimitScope.ForUser(key.UserId!, $"user '{key.UserId}'", userLimits.BudgetDuration, userLimits.BudgetAnchor, now) with
+            {
+                Rpm = userLimits.RpmLimit,
+                Tpm = userLimits.TpmLimit,
+                Parallel = userLimits.MaxParallelRequests,
+                Budget = userLimits.EffectiveBudget(now),
             });
         }
 

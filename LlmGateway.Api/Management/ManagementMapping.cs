@@ -58,6 +58,27 @@ public static class ManagementMapping
         LastUsedAt = key.LastUsedAt,
     };
 
+    public static UserResponse ToResponse(InternalUser user, decimal spend, DateTimeOffset now) => new()
+    {
+        UserId = user.UserId,
+        UserAlias = user.UserAlias,
+        UserEmail = user.UserEmail,
+        UserRole = user.UserRole,
+        Models = user.Models,
+        Teams = user.Teams,
+        MaxBudget = user.MaxBudget,
+        SoftBudget = user.SoftBudget,
+        BudgetDuration = user.BudgetDuration,
+        BudgetResetAt = ResetAt(user.BudgetDuration, user.CreatedAt, now),
+        Spend = spend,
+        RpmLimit = user.RpmLimit,
+        TpmLimit = user.TpmLimit,
+        MaxParallelRequests = user.MaxParallelRequests,
+        Metadata = Parse(user.Metadata),
+        CreatedAt = user.CreatedAt,
+        UpdatedAt = user.UpdatedAt,
+    };
+
     public static DateTimeOffset? ResetAt(string? duration, DateTimeOffset anchor, DateTimeOffset now) =>
         BudgetWindow.TryParseDuration(duration, out _, out _) ? BudgetWindow.For(duration, anchor, now).ResetAt : null;
 

@@ -20,6 +20,9 @@ public sealed class ManagementServices(GatewayDbContext db, KeyCache keys, Ledge
     public Task<decimal> TeamSpendAsync(Team team, DateTimeOffset now, CancellationToken ct) =>
         Ledger.CurrentSpendAsync(LimitScope.ForTeam(team.TeamId, team.TeamAlias ?? team.TeamId, team.BudgetDuration, team.CreatedAt, now), ct);
 
+    public Task<decimal> UserSpendAsync(InternalUser user, DateTimeOffset now, CancellationToken ct) =>
+        Ledger.CurrentSpendAsync(LimitScope.ForUser(user.UserId, user.UserAlias ?? user.UserId, user.BudgetDuration, user.CreatedAt, now), ct);
+
     public Task<decimal> KeySpendAsync(VirtualKey key, DateTimeOffset now, CancellationToken ct) =>
         Ledger.CurrentSpendAsync(LimitScope.ForKey(key.Token, key.TeamId, key.KeyAlias ?? key.KeyName, key.BudgetDuration, key.CreatedAt, now), ct);
 }

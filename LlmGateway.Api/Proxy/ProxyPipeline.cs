@@ -159,6 +159,7 @@ public static class ProxyPipeline
         }
 
         WriteRateLimitHeaders(context.Response, key, admission);
+        LitellmHeaders.WriteKeySpend(context.Response.Headers, admission);
         return admission;
     }
 

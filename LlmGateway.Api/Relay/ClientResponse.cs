@@ -22,10 +22,13 @@ public static class ClientResponse
 
         headers["x-gateway-attempts"] = (attempt?.Number ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture);
         headers["x-gateway-cache"] = "miss";
+        string? costText = null;
         if (!stream && cost is { } known)
         {
-            headers["x-gateway-cost-usd"] = known.ToString("0.##########", System.Globalization.CultureInfo.InvariantCulture);
+            headers["x-gateway-cost-usd"] = costText = known.ToString("0.##########", System.Globalization.CultureInfo.InvariantCulture);
         }
+
+        LitellmHeaders.Write(headers, proxy, attempt, costText);
 
         headers["Server-Timing"] = proxy.Timings.ToServerTiming();
         if (stream)

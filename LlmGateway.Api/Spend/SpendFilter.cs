@@ -16,6 +16,10 @@ public sealed record SpendFilter
     /// <summary>The key's SHA-256 hex: a raw <c>sk-…</c> key given as a filter is hashed, never stored or echoed.</summary>
     public string? ApiKeyHash { get; init; }
     public string? TeamId { get; init; }
+    /// <summary>The key's owner (LiteLLM's <c>user_id</c>, the ledger's <c>user</c>).</summary>
+    public string? UserId { get; init; }
+    /// <summary>Who the request was for (LiteLLM's customer: <c>end_user</c>, <c>customer_id</c>).</summary>
+    public string? EndUser { get; init; }
     public string? Model { get; init; }
     public string? Status { get; init; }
     /// <summary>Inclusive.</summary>
@@ -27,6 +31,8 @@ public sealed record SpendFilter
         (@request_id IS NULL OR request_id = @request_id)
         AND (@api_key IS NULL OR api_key = @api_key)
         AND (@team_id IS NULL OR team_id = @team_id)
+        AND (@user_id IS NULL OR "user" = @user_id)
+        AND (@end_user IS NULL OR end_user = @end_user)
         AND (@model IS NULL OR model_group = @model OR model = @model)
         AND (@status IS NULL OR status = @status)
         AND (@start IS NULL OR start_time >= @start)
@@ -38,6 +44,8 @@ public sealed record SpendFilter
         Text(command, "request_id", RequestId);
         Text(command, "api_key", ApiKeyHash);
         Text(command, "team_id", TeamId);
+        Text(command, "user_id", UserId);
+        Text(command, "end_user", EndUser);
         Text(command, "model", Model);
         Text(command, "status", Status);
         command.Parameters.Add(new NpgsqlParameter("start", NpgsqlDbType.TimestampTz) { Value = (object?)Start?.UtcDateTime ?? DBNull.Value });
@@ -64,6 +72,8 @@ public sealed record SpendFilter
             RequestId = Value(query, "request_id"),
             ApiKeyHash = apiKey is null ? null : apiKey.StartsWith("sk-", StringComparison.Ordinal) ? VirtualKeyFormat.Hash(apiKey) : apiKey.ToLowerInvariant(),
             TeamId = Value(query, "team_id"),
+            UserId = Value(query, "user_id") ?? Value(query, "internal_user_id"),
+            EndUser = Value(query, "end_user") ?? Value(query, "customer_id"),
             Model = Value(query, "model_group") ?? Value(query, "model"),
             Status = Value(query, "status"),
             Start = start,
@@ -72,6 +82,8 @@ public sealed record SpendFilter
         return true;
     }
 
+    /// <summary>Both <c>start_date</c> and <c>end_date</c> were given (LiteLLM's reports need them; /spend/logs then summarises).</summary>
+    public bool HasDateRange => Start is not null && End is not null;
 
     private static string? Value(IQueryCollection query, string name) =>
         query.TryGetValue(name, out var values) && !string.IsNullOrEmpty(values.ToString()) ? values.ToString() : null;

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using LlmGateway.Api.Data;
-using LlmGateway.Api.Data.Entities;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -9,8 +7,6 @@ namespace LlmGateway.Api.Spend;
 /// <summary>The admin's reads of the ledger. EF LINQ where it can say it; otherwise constant SQL with parameters.</summary>
 public static class SpendLedgerQueries
 {
-    public const int DefaultLimit = 100;
-    public const int MaxLimit = 1000;
 
     /// <summary>
     /// What <c>group_by</c> may be, each mapped to a constant SQL expression (never user text). <c>end_user</c> is who the
@@ -28,46 +24,77 @@ public static class SpendLedgerQueries
         ["user"] = "coalesce(\"user\", '')",
     };
 
-    public static async Task<List<SpendLogRow>> LogsAsync(GatewayDbContext db, SpendFilter filter, int limit, CancellationToken ct)
-    {
-        var query = db.SpendLogs.AsNoTracking();
-        if (filter.RequestId is { } requestId) query = query.Where(s => s.RequestId == requestId);
-        if (filter.ApiKeyHash is { } apiKey) query = query.Where(s => s.ApiKey == apiKey);
-        if (filter.TeamId is { } teamId) query = query.Where(s => s.TeamId == teamId);
-        if (filter.Model is { } model) query = query.Where(s => s.ModelGroup == model || s.Model == model);
-        if (filter.Status is { } status) query = query.Where(s => s.Status == status);
-        if (filter.Start is { } start) query = query.Where(s => s.StartTime >= start);
-        if (filter.End is { } end) query = query.Where(s => s.StartTime < end);
-        var rows = await query.OrderByDescending(s => s.StartTime).ThenBy(s => s.RequestId).Take(limit).ToListAsync(ct);
-        return rows.ConvertAll(ToRow);
-    }
-
-    public static async Task<List<SpendDay>> DailyAsync(GatewayDbContext db, SpendFilter filter, CancellationToken ct)
+    /// <summary>Daily totals; with <paramref name="fillEmptyDays"/>, every day of the filter's range appears (LiteLLM's answer).</summary>
+    public static async Task<List<SpendDay>> DailyAsync(GatewayDbContext db, SpendFilter filter, CancellationToken ct, bool fillEmptyDays = false)
     {
         var sql = $"""
             SELECT to_char(start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD'), coalesce(model_group, model, ''), coalesce(api_key, ''),
-                sum(spend), count(*), sum(prompt_tokens), sum(completion_tokens)
+                coalesce("user", ''), sum(spend), count(*), sum(prompt_tokens), sum(completion_tokens)
             FROM spend_logs WHERE {SpendFilter.WhereSql}
-            GROUP BY 1, 2, 3 ORDER BY 1
+            GROUP BY 1, 2, 3, 4 ORDER BY 1
             """;
-        var days = new SortedDictionary<string, (decimal Spend, long Requests, long Prompt, long Completion, Dictionary<string, decimal> Models, Dictionary<string, decimal> Keys)>(StringComparer.Ordinal);
-        await using var reader = await ReadAsync(db, sql, filter, ct);
-        while (await reader.ReadAsync(ct))
+        var days = new SortedDictionary<string, DayTotals>(StringComparer.Ordinal);
+        await using (var reader = await ReadAsync(db, sql, filter, ct))
         {
-            var day = reader.GetString(0);
-            if (!days.TryGetValue(day, out var totals))
+            while (await reader.ReadAsync(ct))
             {
-                totals = (0m, 0, 0, 0, new Dictionary<string, decimal>(), new Dictionary<string, decimal>());
-            }
+                var day = reader.GetString(0);
+                if (!days.TryGetValue(day, out var totals))
+                {
+                    days[day] = totals = new DayTotals();
+                }
 
-            var spend = reader.GetDecimal(3);
-            totals.Models[reader.GetString(1)] = totals.Models.GetValueOrDefault(reader.GetString(1)) + spend;
-            totals.Keys[reader.GetString(2)] = totals.Keys.GetValueOrDefault(reader.GetString(2)) + spend;
-            days[day] = (totals.Spend + spend, totals.Requests + reader.GetInt64(4), totals.Prompt + reader.GetInt64(5),
-                totals.Completion + reader.GetInt64(6), totals.Models, totals.Keys);
+                totals.Add(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetDecimal(4), reader.GetInt64(5),
+                    reader.GetInt64(6), reader.GetInt64(7));
+            }
         }
 
-        return days.Select(d => new SpendDay(d.Key, d.Value.Spend, d.Value.Requests, d.Value.Prompt, d.Value.Completion, d.Value.Models, d.Value.Keys)).ToList();
+        if (fillEmptyDays)
+        {
+            FillEmptyDays(days, filter);
+        }
+
+        return days.Select(d => d.Value.ToDay(d.Key)).ToList();
+    }
+
+    /// <summary>Days of the range without spend appear with zeros, as in LiteLLM's answer (at most <see cref="MaxFilledDays"/>).</summary>
+    private static void FillEmptyDays(SortedDictionary<string, DayTotals> days, SpendFilter filter)
+    {
+        if (filter is not { Start: { } start, End: { } end })
+        {
+            return;
+        }
+
+        var day = DateOnly.FromDateTime(start.UtcDateTime);
+        for (var n = 0; n < MaxFilledDays && new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) < end; n++, day = day.AddDays(1))
+        {
+            days.TryAdd(day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), new DayTotals());
+        }
+    }
+
+    private const int MaxFilledDays = 1000;
+
+    private sealed class DayTotals
+    {
+        private decimal spend;
+        private long requests, prompt, completion;
+        private readonly Dictionary<string, decimal> models = [], keys = [], users = [];
+
+        public void Add(string model, string key, string user, decimal amount, long count, long promptTokens, long completionTokens)
+        {
+            spend += amount;
+            requests += count;
+            prompt += promptTokens;
+            completion += completionTokens;
+            models[model] = models.GetValueOrDefault(model) + amount;
+            keys[key] = keys.GetValueOrDefault(key) + amount;
+            users[user] = users.GetValueOrDefault(user) + amount;
+        }
+
+        public SpendDay ToDay(string day) => new(day, spend, requests, prompt, completion, models, keys, users)
+        {
+            SpendByKey = keys.Where(k => k.Key.Length > 0).ToDictionary(k => k.Key, k => (object)k.Value),
+        };
     }
 
     public static async Task<List<SpendSummaryRow>> SummaryAsync(GatewayDbContext db, SpendFilter filter, string groupBy, CancellationToken ct)
@@ -100,32 +127,14 @@ public static class SpendLedgerQueries
         return new GlobalSpend(spend, budgets.Count == 0 ? null : budgets.Sum());
     }
 
-    private static async Task<NpgsqlDataReader> ReadAsync(GatewayDbContext db, string sql, SpendFilter filter, CancellationToken ct)
+    internal static async Task<NpgsqlDataReader> ReadAsync(GatewayDbContext db, string sql, SpendFilter filter, CancellationToken ct,
+        Action<NpgsqlCommand>? parameters = null)
     {
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(ct);
         var command = new NpgsqlCommand(sql, connection);
         filter.AddParameters(command);
+        parameters?.Invoke(command);
         return await command.ExecuteReaderAsync(System.Data.CommandBehavior.Default, ct);
-    }
-
-    private static SpendLogRow ToRow(SpendLog s) => new(
-        s.RequestId, s.CallType, s.ApiKey, s.TeamId, s.User, s.EndUser, s.RequestTags, s.ModelGroup, s.Model, s.ApiBase,
-        s.Spend, s.PromptTokens, s.CompletionTokens, s.TotalTokens, s.StartTime, s.EndTime, s.CacheHit, s.Status,
-        ParseMetadata(s.Metadata), s.KeyAlias, s.Provider, s.DeploymentId, s.Attempts, s.StatusCode, s.CachedTokens,
-        s.ReasoningTokens, s.AuthMs, s.LimitsMs, s.CacheMs, s.UpstreamTtfbMs, s.UpstreamMs, s.OverheadMs, s.TotalMs,
-        s.PriceUnknown, s.SavedCost, s.CachedTokens, s.CacheCreationInputTokens, s.CacheCreation1hInputTokens);
-
-    private static JsonElement ParseMetadata(string json)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(string.IsNullOrEmpty(json) ? "{}" : json);
-            return document.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            return JsonDocument.Parse("{}").RootElement.Clone();
-        }
     }
 }

@@ -47,7 +47,10 @@ public sealed record SpendLogRow(
     long CacheCreationInputTokens,
     [property: JsonPropertyName("cache_creation_1h_input_tokens")] long CacheCreation1hInputTokens);
 
-/// <summary>A <c>/spend/logs?summarize=true</c> row: one UTC day, with spend by model and by key (LiteLLM's daily shape).</summary>
+/// <summary>
+/// A <c>/spend/logs?summarize=true</c> row: one UTC day, with spend by model, by key and by user (LiteLLM's daily shape,
+/// which also puts each key's spend at the top level under its hash: <see cref="SpendByKey"/>).
+/// </summary>
 public sealed record SpendDay(
     [property: JsonPropertyName("startTime")] string StartTime,
     decimal Spend,
@@ -55,7 +58,12 @@ public sealed record SpendDay(
     long PromptTokens,
     long CompletionTokens,
     IReadOnlyDictionary<string, decimal> Models,
-    IReadOnlyDictionary<string, decimal> ApiKeys);
+    IReadOnlyDictionary<string, decimal> ApiKeys,
+    IReadOnlyDictionary<string, decimal> Users)
+{
+    [JsonExtensionData]
+    public Dictionary<string, object>? SpendByKey { get; init; }
+}
 
 /// <summary>A <c>/spend/summary</c> row; latencies are percentiles of the request's total time.</summary>
 public sealed record SpendSummaryRow(
@@ -70,3 +78,6 @@ public sealed record SpendSummaryRow(
 
 /// <summary><c>/global/spend</c>: everything spent, and the sum of the teams' budgets (null when no team has one).</summary>
 public sealed record GlobalSpend(decimal Spend, decimal? MaxBudget);
+
+/// <summary><c>/spend/logs/v2</c>: one page of rows (LiteLLM's paginated shape); written by <see cref="SpendLogStream"/>.</summary>
+public sealed record SpendLogPage(IReadOnlyList<SpendLogRow> Data, long Total, int Page, int PageSize, long TotalPages);

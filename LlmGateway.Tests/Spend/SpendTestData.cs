@@ -69,6 +69,56 @@ internal static class SpendTestData
         };
     }
 
+    /// <summary>A ledger row as the writer would store it, for seeding the spend API's tests directly.</summary>
+    public static SpendLog LedgerRow(string id, string? team, string? keyHash, string model, string start, decimal spend, double totalMs = 100,
+        string status = "success", string? user = null, string? endUser = null, string provider = "openai", params string[] tags)
+    {
+        var startTime = DateTimeOffset.Parse(start, System.Globalization.CultureInfo.InvariantCulture);
+        return new SpendLog
+        {
+            RequestId = id,
+            StartTime = startTime,
+            EndTime = startTime.AddMilliseconds(totalMs),
+            CallType = "chat_completions",
+            ApiKey = keyHash,
+            TeamId = team,
+            User = user,
+            EndUser = endUser,
+            RequestTags = [.. tags],
+            ModelGroup = model,
+            Model = $"{provider}/{model}",
+            Provider = provider,
+            Status = status,
+            StatusCode = status == "success" ? 200 : 502,
+            Spend = spend,
+            PromptTokens = 10,
+            CompletionTokens = 5,
+            TotalTokens = 15,
+            TotalMs = totalMs,
+            Metadata = """{"source":"test"}""",
+        };
+    }
+
+    /// <summary>GET with the master key; asserts success and returns the JSON answer.</summary>
+    public static async Task<System.Text.Json.JsonElement> GetJsonAsync(GatewayApiHost api, string url)
+    {
+        using var client = api.CreateLoopbackClient(GatewayApiHost.MasterKey);
+        using var response = await client.GetAsync(url, TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.IsSuccessStatusCode, $"{url}: {(int)response.StatusCode} {text}");
+        return System.Text.Json.JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>GET with the master key; asserts a 400 whose <c>param</c> names <paramref name="param"/>.</summary>
+    public static async Task AssertBadRequestAsync(GatewayApiHost api, string url, string param)
+    {
+        using var client = api.CreateLoopbackClient(GatewayApiHost.MasterKey);
+        using var response = await client.GetAsync(url, TestContext.Current.CancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(param, body.RootElement.GetProperty("error").GetProperty("param").GetString());
+    }
+
     public static async Task SeedTeamAndKeyAsync(IServiceProvider services, string teamId, string keyHash, decimal? maxBudget = null)
     {
         await using var scope = services.CreateAsyncScope();

@@ -267,6 +267,85 @@ namespace LlmGateway.Api.Data.Migrations
                     b.ToTable("content_logs", (string)null);
                 });
 
+            modelBuilder.Entity("LlmGateway.Api.Data.Entities.InternalUser", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("user_id");
+
+                    b.Property<string>("BudgetDuration")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("budget_duration");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<decimal?>("MaxBudget")
+                        .HasPrecision(18, 8)
+                        .HasColumnType("numeric(18,8)")
+                        .HasColumnName("max_budget");
+
+                    b.Property<int?>("MaxParallelRequests")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_parallel_requests");
+
+                    b.Property<string>("Metadata")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("metadata");
+
+                    b.PrimitiveCollection<List<string>>("Models")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("models");
+
+                    b.Property<long?>("RpmLimit")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rpm_limit");
+
+                    b.Property<decimal?>("SoftBudget")
+                        .HasPrecision(18, 8)
+                        .HasColumnType("numeric(18,8)")
+                        .HasColumnName("soft_budget");
+
+                    b.PrimitiveCollection<List<string>>("Teams")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("teams");
+
+                    b.Property<long?>("TpmLimit")
+                        .HasColumnType("bigint")
+                        .HasColumnName("tpm_limit");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UserAlias")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("user_alias");
+
+                    b.Property<string>("UserEmail")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("user_email");
+
+                    b.Property<string>("UserRole")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("user_role");
+
+                    b.HasKey("UserId")
+                        .HasName("pk_internal_users");
+
+                    b.ToTable("internal_users", (string)null);
+                });
+
             modelBuilder.Entity("LlmGateway.Api.Data.Entities.SpendLog", b =>
                 {
                     b.Property<string>("RequestId")

@@ -59,6 +59,7 @@ public static class GatewayServices
     {
         builder.Services.AddOptions<ProxyOptions>().BindConfiguration("Gateway");
         builder.Services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ProxyOptions>>().Value);
+        builder.Services.AddSingleton<BodyReadGate>();
         builder.Services.AddSingleton<KeyCache>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyCache>());
         builder.Services.AddSingleton<GatewayAuthenticator>();

@@ -47,6 +47,7 @@ public static class KeyRecords
         ModelTpmLimit = ParseLimits(key.ModelTpmLimit),
         AllowedCacheControls = KeyMetadata.AllowedCacheControls(key.Metadata),
         LogContent = KeyMetadata.LogsContent(key.Metadata) || KeyMetadata.LogsContent(key.Team?.Metadata),
+        CacheEnabled = KeyMetadata.Flag(key.Team?.Metadata, "cache"),
     };
 
     private static Dictionary<string, long> ParseLimits(string json)

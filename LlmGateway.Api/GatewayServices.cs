@@ -61,7 +61,13 @@ public static class GatewayServices
     {
         builder.Services.AddOptions<ProxyOptions>().BindConfiguration("Gateway");
         builder.Services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ProxyOptions>>().Value);
-        builder.Services.AddSingleton<KeyCache>();
+        builder.Services.AddSingleton<BodyReadGate>();
+        builder.Services.AddOptions<KeyCacheOptions>().BindConfiguration("Gateway:Keys");
+        builder.Services.AddSingleton(sp => new KeyCache(sp.GetRequiredService<IServiceScopeFactory>(),
+            sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(), sp.GetRequiredService<ILogger<KeyCache>>(),
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<KeyCacheOptions>>().Value));
+        builder.Services.AddOptions<AuthOptions>().BindConfiguration("Gateway:Auth");
+        builder.Services.AddSingleton(sp => new AuthFailures(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyCache>());
         builder.Services.AddSingleton<GatewayAuthenticator>();
         builder.Services.AddOptions<LimitsOptions>().BindConfiguration("Gateway:Limits");

@@ -2,6 +2,7 @@ using LlmGateway.Api;
 using LlmGateway.Api.Auth;
 using LlmGateway.Api.ContentLogs;
 using LlmGateway.Api.Endpoints;
+using LlmGateway.Api.Management;
 using LlmGateway.Api.Proxy;
 using LlmGateway.Api.Shutdown;
 
@@ -19,6 +20,7 @@ var app = builder.Build();
 
 app.UseRequestIds();
 app.UseExceptionHandler();
+app.UseMasterKeyGate(); // management routes: the master key before any body is read (docs/security.md)
 // GET /health is LiteLLM's deployment health (HealthApi); ASP.NET's aggregate check moves aside.
 app.MapDefaultEndpoints(healthPath: "/health/aggregate");
 app.MapHealthApi();

@@ -17,48 +17,65 @@ public sealed record Caller(bool IsMaster, KeyRecord? Key = null)
 /// <see cref="CryptographicOperations.FixedTimeEquals"/>), so timing and error messages reveal nothing about a key,
 /// and a key is never echoed.
 /// </summary>
-public sealed class GatewayAuthenticator(GatewayConfig config, KeyCache keys)
+public sealed class GatewayAuthenticator(GatewayConfig config, KeyCache keys, AuthFailures failures)
 {
     private readonly string? masterKeyHash = string.IsNullOrEmpty(config.MasterKey) ? null : VirtualKeyFormat.Hash(config.MasterKey);
 
+    /// <summary>Refused keys: the metric, the per-IP limit and the ledger's sampling.</summary>
+    public AuthFailures Failures { get; } = failures;
+
     public async ValueTask<(Caller? Caller, GatewayError? Error)> AuthenticateAsync(HttpRequest request, CancellationToken ct)
+    {
+        var (caller, error, reason) = await CheckAsync(request, ct);
+        if (reason is not null)
+        {
+            Failures.Record(request, reason);
+        }
+
+        return (caller, error);
+    }
+
+    /// <summary>The caller, or the error and the reason it is counted under (none for the per-IP 429, counted already).</summary>
+    private async ValueTask<(Caller? Caller, GatewayError? Error, string? Reason)> CheckAsync(HttpRequest request, CancellationToken ct)
     {
         var key = ApiKeyReader.Read(request);
         if (string.IsNullOrEmpty(key))
         {
-            return (null, GatewayError.InvalidApiKey("Missing API key. Send it as 'Authorization: Bearer <key>' (or 'x-api-key')."));
+            return (null, GatewayError.InvalidApiKey("Missing API key. Send it as 'Authorization: Bearer <key>' (or 'x-api-key')."), "missing_key");
         }
 
         var hash = VirtualKeyFormat.Hash(key);
         if (masterKeyHash is not null
             && CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(hash.AsSpan()), MemoryMarshal.AsBytes(masterKeyHash.AsSpan())))
         {
-            return (Caller.Master, null);
+            return (Caller.Master, null, null);
         }
 
-        var record = await keys.GetAsync(hash, ct);
+        // An address past its failures this minute costs no lookup: only keys already cached still pass.
+        var throttled = Failures.Throttled(request);
+        var record = throttled is null ? await keys.GetAsync(hash, ct) : keys.Cached(hash);
         if (record is null)
         {
-            return (null, GatewayError.InvalidApiKey("Invalid API key."));
+            return throttled is not null ? (null, throttled, null) : (null, GatewayError.InvalidApiKey("Invalid API key."), "invalid_key");
         }
 
         var now = DateTimeOffset.UtcNow;
         if (record.Blocked)
         {
-            return (null, GatewayError.InvalidApiKey($"The key '{record.DisplayName}' is blocked."));
+            return (null, GatewayError.InvalidApiKey($"The key '{record.DisplayName}' is blocked."), "blocked");
         }
 
         if (record.TeamBlocked)
         {
-            return (null, GatewayError.InvalidApiKey($"The team '{record.TeamAlias ?? record.TeamId}' of this key is blocked."));
+            return (null, GatewayError.InvalidApiKey($"The team '{record.TeamAlias ?? record.TeamId}' of this key is blocked."), "blocked");
         }
 
         if (record.Expires is { } expires && expires <= now)
         {
-            return (null, GatewayError.InvalidApiKey($"The key '{record.DisplayName}' expired at {expires:u}."));
+            return (null, GatewayError.InvalidApiKey($"The key '{record.DisplayName}' expired at {expires:u}."), "expired");
         }
 
-        return (new Caller(false, record), null);
+        return (new Caller(false, record), null, null);
     }
 
     /// <summary>The management API: the master key only; a valid virtual key gets 403, anything else 401.</summary>

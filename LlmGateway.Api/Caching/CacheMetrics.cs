@@ -16,4 +16,7 @@ internal static class CacheMetrics
 
     public static readonly Counter<long> Errors = GatewayTelemetry.Meter.CreateCounter<long>(
         "llmgateway.cache.errors", "{error}", "Redis reads and writes of the response cache that failed or timed out.");
+
+    public static readonly Counter<long> OverQuota = GatewayTelemetry.Meter.CreateCounter<long>(
+        "llmgateway.cache.over_quota", "{entry}", "Answers not stored because their team had stored Gateway:Cache:MaxBytesPerTeam this window.");
 }

@@ -24,6 +24,10 @@ public sealed class ResponseCacheOptions
     public string? Namespace { get; set; }
     /// <summary>Responses larger than this (uncompressed, as sent to the client) are not stored; default 1 MiB.</summary>
     public int MaxEntryBytes { get; set; } = 1024 * 1024;
+    /// <summary>The longest lifetime a client's <c>ttl</c> control may ask for, seconds; default the configured ttl (clients may only lower it).</summary>
+    public int? MaxTtl { get; set; }
+    /// <summary>Bytes one scope (a team, a key without a team) may store per max-ttl window; 0 is unlimited. Default 256 MiB.</summary>
+    public long MaxBytesPerTeam { get; set; } = 256L * 1024 * 1024;
     /// <summary>A Redis read or write slower than this counts as a miss; default 500 ms.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMilliseconds(500);
 }
@@ -31,6 +35,12 @@ public sealed class ResponseCacheOptions
 /// <summary>The response cache's settings in force, resolved once at start-up.</summary>
 public sealed record CacheSettings(bool Enabled, CacheScope Scope, TimeSpan Ttl, string? Namespace, int MaxEntryBytes, TimeSpan Timeout)
 {
+    /// <summary>The longest lifetime a client's <c>ttl</c> control may ask for.</summary>
+    public TimeSpan MaxTtl { get; init; } = Ttl;
+
+    /// <summary>Bytes one scope may store per <see cref="MaxTtl"/> window; 0 is unlimited.</summary>
+    public long MaxBytesPerTeam { get; init; }
+
     public static CacheSettings Resolve(Configuration.LitellmSettings litellm, ResponseCacheOptions options)
     {
         var scopeText = options.Scope ?? litellm.CacheParams.Scope ?? "team";
@@ -51,7 +61,17 @@ public sealed record CacheSettings(bool Enabled, CacheScope Scope, TimeSpan Ttl,
             throw new Configuration.GatewayConfigException("Gateway:Cache:MaxEntryBytes", "must be at least 1024");
         }
 
+        if (options.MaxTtl < 1 || options.MaxBytesPerTeam < 0)
+        {
+            throw new Configuration.GatewayConfigException(options.MaxTtl < 1 ? "Gateway:Cache:MaxTtl" : "Gateway:Cache:MaxBytesPerTeam",
+                "must be at least 1 second (MaxTtl) and not negative (MaxBytesPerTeam)");
+        }
+
         return new CacheSettings(options.Enabled ?? litellm.Cache, scope, TimeSpan.FromSeconds(ttl),
-            options.Namespace ?? litellm.CacheParams.Namespace, options.MaxEntryBytes, options.Timeout);
+            options.Namespace ?? litellm.CacheParams.Namespace, options.MaxEntryBytes, options.Timeout)
+        {
+            MaxTtl = TimeSpan.FromSeconds(options.MaxTtl ?? ttl),
+            MaxBytesPerTeam = options.MaxBytesPerTeam,
+        };
     }
 }

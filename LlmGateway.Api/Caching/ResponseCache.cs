@@ -25,7 +25,8 @@ public sealed class ResponseCache(CacheSettings settings, IConnectionMultiplexer
     public CachePlan? Plan(HttpContext http, Caller caller, JsonBody body, RequestFacts facts, string modelGroup, out GatewayError? error)
     {
         error = null;
-        if (!settings.Enabled)
+        // A team's metadata "cache": true|false overrides the global default (litellm_settings.cache).
+        if (!(caller.Key?.CacheEnabled ?? settings.Enabled))
         {
             return null;
         }
@@ -36,12 +37,20 @@ public sealed class ResponseCache(CacheSettings settings, IConnectionMultiplexer
             return null;
         }
 
-        var hash = CacheKey.Hash(body, facts.CallType, modelGroup, ScopeOf(caller));
+        var scope = ScopeOf(caller);
+        var hash = CacheKey.Hash(body, facts.CallType, modelGroup, scope);
         var ns = controls.Namespace ?? settings.Namespace;
-        return new CachePlan(ns is null ? $"{RedisKeys.Prefix}cache:{hash}" : $"{RedisKeys.Prefix}cache:{ns}:{hash}",
-            Lookup: !controls.NoCache, Store: !controls.NoStore, controls.Ttl ?? settings.Ttl, controls.MaxAge,
+        // Entries live under their scope's hash tag: a client's namespace never leaves its team, and the quota script sees both keys.
+        var tag = "{" + scope + "}";
+        var asked = controls.Ttl ?? settings.Ttl;
+        var ttl = asked < settings.MaxTtl ? asked : settings.MaxTtl; // a client may lower the lifetime, never raise it
+        return new CachePlan(ns is null ? $"{RedisKeys.Prefix}cache:{tag}:{hash}" : $"{RedisKeys.Prefix}cache:{tag}:{ns}:{hash}",
+            Lookup: !controls.NoCache, Store: !controls.NoStore, ttl, controls.MaxAge,
             facts.Stream, IncludeUsage(body),
-            [new("model_group", modelGroup), new("team", caller.Key?.TeamId ?? "none")]);
+            [new("model_group", modelGroup), new("team", caller.Key?.TeamId ?? "none")])
+        {
+            QuotaKey = settings.MaxBytesPerTeam > 0 ? $"{RedisKeys.Prefix}cache-bytes:{tag}" : null,
+        };
     }
 
     /// <summary>The cached answer, or null (a miss). Never throws and never waits longer than the cache timeout.</summary>
@@ -120,7 +129,15 @@ public sealed class ResponseCache(CacheSettings settings, IConnectionMultiplexer
     {
         try
         {
-            await redis.GetDatabase().StringSetAsync(plan.RedisKey, cached.Encode(), plan.Ttl).WaitAsync(settings.Timeout);
+            var entry = cached.Encode();
+            if (plan.QuotaKey is null)
+            {
+                await redis.GetDatabase().StringSetAsync(plan.RedisKey, entry, plan.Ttl).WaitAsync(settings.Timeout);
+            }
+            else if (!await CacheQuota.TryStoreAsync(redis.GetDatabase(), plan, entry, settings).WaitAsync(settings.Timeout))
+            {
+                CacheMetrics.OverQuota.Add(1, plan.Tags);
+            }
         }
         catch (Exception ex) when (RedisFailures.IsTransient(ex))
         {

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using LlmGateway.Api.Data;
-using LlmGateway.Api.Data.Entities;
 using Microsoft.EntityFrameworkCore;
 using StackExchange.Redis;
 
@@ -9,9 +7,10 @@ namespace LlmGateway.Api.Keys;
 
 /// <summary>
 /// Key records cached in-process for the hot path. Every change published on a Redis channel evicts the entry on
-/// every replica at once; a short TTL is the safety net when a message is missed (Redis down).
+/// every replica at once; a short TTL is the safety net when a message is missed (Redis down). Wrong keys cost no
+/// Postgres round trip: a bounded negative cache, and the <see cref="KeyDirectory"/> of every known secret hash.
 /// </summary>
-public sealed class KeyCache : IHostedService
+public sealed class KeyCache : IHostedService, IDisposable
 {
     public static readonly RedisChannel Channel = RedisKeys.Channel("keys:invalidate");
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(5);
@@ -23,13 +22,25 @@ public sealed class KeyCache : IHostedService
     private readonly IServiceScopeFactory scopes;
     private readonly IConnectionMultiplexer redis;
     private readonly ILogger<KeyCache> logger;
+    private readonly KeyCacheOptions options;
+    private readonly NegativeKeyCache unknown;
+    private readonly CancellationTokenSource stopping = new();
 
-    public KeyCache(IServiceScopeFactory scopes, IConnectionMultiplexer redis, ILogger<KeyCache> logger)
+    public KeyCache(IServiceScopeFactory scopes, IConnectionMultiplexer redis, ILogger<KeyCache> logger, KeyCacheOptions? options = null)
     {
         this.scopes = scopes;
         this.redis = redis;
         this.logger = logger;
+        this.options = options ?? new KeyCacheOptions();
+        unknown = new NegativeKeyCache(this.options.NegativeCacheSize, NegativeTtl);
+        Directory = new KeyDirectory(this.options);
     }
+
+    /// <summary>The hashes of every known secret, so wrong keys are refused without Postgres.</summary>
+    public KeyDirectory Directory { get; }
+
+    /// <summary>How many unknown hashes are remembered now (at most <see cref="KeyCacheOptions.NegativeCacheSize"/>).</summary>
+    public int UnknownCount => unknown.Count;
 
     private sealed record Entry(KeyRecord? Record, DateTimeOffset ExpiresAt);
 
@@ -55,8 +66,16 @@ public sealed class KeyCache : IHostedService
             }
         }
 
+        if (unknown.Contains(hash, DateTimeOffset.UtcNow) || !Directory.WorthLookingUp(hash))
+        {
+            return null;
+        }
+
         return await LoadOnce(hash).WaitAsync(ct);
     }
+
+    /// <summary>The cached record of a hash, if any, without ever waiting for Postgres.</summary>
+    public KeyRecord? Cached(string hash) => entries.TryGetValue(hash, out var entry) ? entry.Record : null;
 
     /// <summary>Evicts locally and tells every other replica to do the same.</summary>
     public async Task PublishChangeAsync(string message)
@@ -74,22 +93,50 @@ public sealed class KeyCache : IHostedService
 
     public static string KeyMessage(string token) => "key:" + token;
 
-    /// <summary>Forgets a cached "unknown key" answer for a secret that was just issued.</summary>
+    /// <summary>A secret was just issued: forgets "unknown key" answers for it, here and (pub/sub) on every replica.</summary>
     public void ForgetSecret(string secretHash)
+    {
+        Issued(secretHash);
+        _ = PublishIssuedAsync(secretHash);
+    }
+
+    private void Issued(string secretHash)
     {
         // A lookup of this secret already in flight may have read "unknown": it must not be joined or stored.
         Interlocked.Increment(ref changes);
+        Directory.Add(secretHash);
+        unknown.Remove(secretHash);
         loads.TryRemove(secretHash, out _);
         entries.TryRemove(secretHash, out _);
+    }
+
+    private async Task PublishIssuedAsync(string secretHash)
+    {
+        try
+        {
+            await redis.GetSubscriber().PublishAsync(Channel, "new:" + secretHash).WaitAsync(TimeSpan.FromSeconds(1));
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            logger.LogWarning("Could not announce a new key ({Error}); other replicas find it at {Rate} unknown-key lookups/s",
+                ex.GetType().Name, options.UnknownKeyLookupsPerSecond);
+        }
     }
 
     public static string TeamMessage(string teamId) => "team:" + teamId;
 
     private void Evict(string message)
     {
+        if (message.StartsWith("new:", StringComparison.Ordinal))
+        {
+            Issued(message[4..]);
+            return;
+        }
+
         // Loads that started before this change must neither be joined nor stored.
         Interlocked.Increment(ref changes);
         loads.Clear();
+        unknown.Clear();
         if (message.StartsWith("key:", StringComparison.Ordinal))
         {
             // Entries are indexed by secret hash; the message names the key's stable token.
@@ -140,9 +187,18 @@ public sealed class KeyCache : IHostedService
         {
             // Not the caller's token: the load is shared by every request waiting for this hash.
             var record = await LoadAsync(hash, now, CancellationToken.None);
-            if (Interlocked.Read(ref changes) == changesBefore)
+            if (Interlocked.Read(ref changes) != changesBefore)
             {
-                entries[hash] = new Entry(record, now + (record is null ? NegativeTtl : Ttl));
+                return record;
+            }
+
+            if (record is null)
+            {
+                unknown.Add(hash, now);
+            }
+            else
+            {
+                entries[hash] = new Entry(record, now + Ttl);
             }
 
             return record;
@@ -173,73 +229,7 @@ public sealed class KeyCache : IHostedService
         }
 
         var user = key.UserId is { } userId ? await db.InternalUsers.AsNoTracking().FirstOrDefaultAsync(u => u.UserId == userId, ct) : null;
-        return ToRecord(key, usedPrevious: key.SecretHash != hash, user);
-    }
-
-    public static KeyRecord ToRecord(VirtualKey key, bool usedPrevious = false, InternalUser? user = null) => new()
-    {
-        Token = key.Token,
-        KeyName = key.KeyName,
-        KeyAlias = key.KeyAlias,
-        UserId = key.UserId,
-        TeamId = key.TeamId,
-        TeamAlias = key.Team?.TeamAlias,
-        Models = key.Models,
-        TeamModels = key.Team?.Models ?? [],
-        Blocked = key.Blocked,
-        TeamBlocked = key.Team?.Blocked ?? false,
-        Expires = key.Expires,
-        GraceUntil = usedPrevious ? key.PreviousTokenExpires : null,
-        Tags = key.Tags,
-        KeyLimits = new ScopeLimits
-        {
-            RpmLimit = key.RpmLimit,
-            TpmLimit = key.TpmLimit,
-            MaxParallelRequests = key.MaxParallelRequests,
-            MaxBudget = key.MaxBudget,
-            SoftBudget = key.SoftBudget,
-            BudgetDuration = key.BudgetDuration,
-            BudgetAnchor = key.CreatedAt,
-            TempBudgetIncrease = key.TempBudgetIncrease,
-            TempBudgetExpiry = key.TempBudgetExpiry,
-        },
-        TeamLimits = key.Team is not { } team ? null : new ScopeLimits
-        {
-            RpmLimit = team.RpmLimit,
-            TpmLimit = team.TpmLimit,
-            MaxParallelRequests = team.MaxParallelRequests,
-            MaxBudget = team.MaxBudget,
-            SoftBudget = team.SoftBudget,
-            BudgetDuration = team.BudgetDuration,
-            BudgetAnchor = team.CreatedAt,
-        },
-        UserLimits = user is null ? null : new ScopeLimits
-        {
-            RpmLimit = user.RpmLimit,
-            TpmLimit = user.TpmLimit,
-            MaxParallelRequests = user.MaxParallelRequests,
-            MaxBudget = user.MaxBudget,
-            SoftBudget = user.SoftBudget,
-            BudgetDuration = user.BudgetDuration,
-            BudgetAnchor = user.CreatedAt,
-        },
-        UserModels = user?.Models ?? [],
-        ModelRpmLimit = ParseLimits(key.ModelRpmLimit),
-        ModelTpmLimit = ParseLimits(key.ModelTpmLimit),
-        AllowedCacheControls = KeyMetadata.AllowedCacheControls(key.Metadata),
-        LogContent = KeyMetadata.LogsContent(key.Metadata) || KeyMetadata.LogsContent(key.Team?.Metadata),
-    };
-
-    private static Dictionary<string, long> ParseLimits(string json)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<Dictionary<string, long>>(json) ?? [];
-        }
-        catch (JsonException)
-        {
-            return [];
-        }
+        return KeyRecords.From(key, usedPrevious: key.SecretHash != hash, user);
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -254,7 +244,52 @@ public sealed class KeyCache : IHostedService
             // so the TTL covers this replica until it restarts with Redis available.
             logger.LogWarning("Could not subscribe to key changes ({Error}); relying on the {Ttl} cache TTL", ex.GetType().Name, Ttl);
         }
+
+        _ = RefreshDirectoryAsync(stopping.Token);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>Loads the directory of known keys now and every refresh period (every 5 s until a first load succeeds).</summary>
+    private async Task RefreshDirectoryAsync(CancellationToken ct)
+    {
+        var period = TimeSpan.FromSeconds(Math.Max(1, options.DirectoryRefreshSeconds));
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
+        using var scope = scopes.CreateScope();
+        var readiness = scope.ServiceProvider.GetService<GatewayReadiness>();
+        try
+        {
+            do
+            {
+                if (readiness?.SchemaReady == false)
+                {
+                    continue; // the schema is still being migrated
+                }
+
+                try
+                {
+                    await Directory.LoadAsync(scopes, ct);
+                    timer.Period = period;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning("Could not load the directory of known keys ({Error}); unknown keys are looked up meanwhile", ex.GetType().Name);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(ct));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        stopping.Cancel();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        stopping.Cancel(); // not disposed: StopAsync may still come after the container's disposal
+        Directory.Dispose();
+    }
 }

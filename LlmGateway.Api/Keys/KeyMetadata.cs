@@ -31,6 +31,20 @@ public static class KeyMetadata
         return document is not null && document.RootElement.TryGetProperty("log_content", out var flag) && flag.ValueKind == JsonValueKind.True;
     }
 
+    /// <summary>A boolean setting in the metadata (e.g. a team's <c>"cache": false</c>); null when absent or not a boolean.</summary>
+    public static bool? Flag(string? metadataJson, string name)
+    {
+        if (string.IsNullOrEmpty(metadataJson) || !metadataJson.Contains(name, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        using var document = Parse(metadataJson);
+        return document is not null && document.RootElement.TryGetProperty(name, out var flag) && flag.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? flag.GetBoolean()
+            : null;
+    }
+
     /// <summary>The metadata as a JSON object; null when it is not one.</summary>
     private static JsonDocument? Parse(string metadataJson)
     {

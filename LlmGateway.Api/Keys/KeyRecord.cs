@@ -55,6 +55,8 @@ public sealed record KeyRecord
     public IReadOnlyList<string> AllowedCacheControls { get; init; } = [];
     /// <summary>Metadata <c>log_content: true</c> on the key or its team: prompts and completions go to <c>content_logs</c>.</summary>
     public bool LogContent { get; init; }
+    /// <summary>The team's <c>"cache": true|false</c> metadata: whether its answers are cached; null follows <c>litellm_settings.cache</c>.</summary>
+    public bool? CacheEnabled { get; init; }
 
     /// <summary>Empty lists mean every model; a model must be allowed by the key, its team and its user.</summary>
     public bool MayUse(string model) =>

@@ -26,6 +26,12 @@ public sealed record ProviderFailure(FailureKind Kind, int StatusCode, string Me
 {
     public TimeSpan? RetryAfter { get; init; }
 
+    /// <summary>A 429 about this one request (e.g. more tokens than a minute allows), not the deployment's capacity: no cooldown.</summary>
+    public bool RequestLevel { get; init; }
+
+    /// <summary>The provider sent nothing at all (no headers): only then does a timeout count against the deployment.</summary>
+    public bool NothingReceived { get; init; }
+
     /// <summary>Worth trying another deployment: the provider, not the request, is at fault.</summary>
     public bool IsRetryable => Kind is FailureKind.RateLimited or FailureKind.Overloaded or FailureKind.ServerError
         or FailureKind.Timeout or FailureKind.ConnectionFailed or FailureKind.ConnectionReset or FailureKind.EmptyStream;

@@ -35,9 +35,9 @@ public sealed class UpstreamSender(UpstreamClients clients, GatewayConfig config
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return Failed(FailureKind.Timeout, 504, firstByte is { } limit
+            return UpstreamResponse.Failed(new ProviderFailure(FailureKind.Timeout, 504, firstByte is { } limit
                 ? $"no response headers within the ttfb_timeout of {limit.TotalSeconds:0.###} s"
-                : $"no response headers within {timeout.TotalSeconds:0.#} s");
+                : $"no response headers within {timeout.TotalSeconds:0.#} s") { NothingReceived = true }, Stopwatch.GetElapsedTime(started));
         }
         catch (HttpRequestException ex)
         {
@@ -62,6 +62,7 @@ public sealed class UpstreamSender(UpstreamClients clients, GatewayConfig config
                 new ProviderFailure(ProviderFailure.FromStatus(status, message), status, message, type)
                 {
                     RetryAfter = RetryAfter(response),
+                    RequestLevel = status == 429 && RateLimitCause.IsRequestLevel(response, message),
                 },
                 elapsed);
         }

@@ -41,7 +41,9 @@ public static class ProxyMetrics
     public static void RequestFinished(ProxyContext proxy, ProxyOutcome outcome, Caller caller, decimal cost)
     {
         var http = proxy.Http;
-        var operation = http.Request.Path.Value?.EndsWith("embeddings", StringComparison.Ordinal) == true ? "embeddings" : "chat";
+        // From the matched route, not the path the client typed (a trailing slash or another case is the same route).
+        var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
+        var operation = route?.EndsWith("embeddings", StringComparison.Ordinal) == true ? "embeddings" : "chat";
         var provider = outcome.Deployment is { } deployment ? ProviderRegistry.Name(deployment.Provider) : null;
         var errorType = ErrorType(proxy, outcome);
         var team = caller.Key?.TeamId;

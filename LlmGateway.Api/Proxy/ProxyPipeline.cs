@@ -83,7 +83,7 @@ public static class ProxyPipeline
         rejection.Caller = caller;
         if (error is not null)
         {
-            await rejection.SendAsync(error);
+            await rejection.SendRefusedKeyAsync(error);
             return null;
         }
 
@@ -173,6 +173,17 @@ public static class ProxyPipeline
         {
             await ErrorWriter.WriteAsync(context, error, format);
             await RecordAsync(error);
+        }
+
+        /// <summary>A refused key: answered, but recorded in the ledger only as one sampled row a minute (docs/security.md).</summary>
+        public async Task SendRefusedKeyAsync(GatewayError error)
+        {
+            await ErrorWriter.WriteAsync(context, error, format);
+            if (services.Auth.Failures.TakeLedgerRow(out var skipped))
+            {
+                await services.Usage.RecordAsync(UsageEvents.Rejected(context, Caller, Facts, callType, started, timings, error)
+                    with { Metadata = $"{{\"auth_failures_not_recorded\":{skipped}}}" });
+            }
         }
 
         public Task RecordAsync(GatewayError error) =>

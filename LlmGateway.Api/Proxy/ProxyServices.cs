@@ -31,6 +31,12 @@ public sealed class ProxyOptions
 {
     /// <summary>Bodies over this are refused with 413 before they are read (default 10 MiB).</summary>
     public long MaxRequestBodyBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>The whole body must arrive within this, however steadily it trickles; else 408 (default 30 s).</summary>
+    public double RequestBodyTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Bodies read at once on a replica; beyond it a 503 with <c>Retry-After</c> (default 512).</summary>
+    public int MaxBodiesInFlight { get; set; } = 512;
 }
 
 /// <summary>How a request goes upstream: its operation, whether it streams, and the pass-through rewrite for a deployment.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using LlmGateway.Api.Contracts;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -6,14 +7,21 @@ namespace LlmGateway.Api.Proxy;
 
 /// <summary>
 /// The client's request body in a pooled buffer, read up to a limit: a declared length over the limit is
-/// refused before a byte is read, and a chunked body is cut off as soon as it passes the limit.
+/// refused before a byte is read, and a chunked body is cut off as soon as it passes the limit. The buffer grows
+/// with what arrived (never the declared length up front), the whole body must arrive within the read deadline
+/// (408), and only so many bodies are read at once (503): <see cref="BodyReadGate"/>.
 /// </summary>
 public sealed class RequestBody : IDisposable
 {
+    /// <summary>The first buffer: a declared length may be a lie, so memory follows the bytes that came.</summary>
+    private const int FirstBuffer = 16 * 1024;
+
+    private readonly BodyReadGate gate;
     private byte[] buffer;
 
-    private RequestBody(byte[] buffer, int length)
+    private RequestBody(BodyReadGate gate, byte[] buffer, int length)
     {
+        this.gate = gate;
         this.buffer = buffer;
         Length = length;
     }
@@ -24,51 +32,50 @@ public sealed class RequestBody : IDisposable
 
     public static async Task<(RequestBody? Body, GatewayError? Error)> ReadAsync(HttpContext context, long limit)
     {
-        var request = context.Request;
+        var gate = context.RequestServices.GetRequiredService<BodyReadGate>();
         if (!AcceptsDeclaredLength(context, limit))
         {
-            return (null, GatewayError.BodyTooLarge(limit));
+            return Refuse(context, GatewayError.BodyTooLarge(limit));
         }
 
-        var rented = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(request.ContentLength ?? 4096, 1, limit));
-        var length = 0;
+        if (!gate.TryEnter())
+        {
+            return Refuse(context, gate.Overloaded());
+        }
+
+        // The deadline cancels the pending read (not the read's token), which leaves the server's body reader usable.
+        using var deadline = new CancellationTokenSource(gate.Timeout);
+        var bodyReader = context.Request.BodyReader;
+        using var onDeadline = deadline.Token.Register(bodyReader.CancelPendingRead);
+        var reader = new Reader(gate, (int)Math.Clamp(context.Request.ContentLength ?? FirstBuffer, 1, Math.Min(limit, FirstBuffer)));
         try
         {
-            while (true)
+            var read = await reader.ReadAllAsync(bodyReader, limit, context.RequestAborted);
+            if (read != Read.Complete)
             {
-                if (length == rented.Length && length < limit)
-                {
-                    rented = Grow(rented, length, limit);
-                }
-
-                // Full at the limit: one more byte would tell us it is over; reading on would only waste memory.
-                var atLimit = length == rented.Length;
-                var read = await request.Body.ReadAsync(
-                    atLimit ? new byte[1] : rented.AsMemory(length, (int)Math.Min(rented.Length, limit) - length), context.RequestAborted);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                if (atLimit)
-                {
-                    return TooLarge(rented, limit);
-                }
-
-                length += read;
+                reader.Release();
+                return Refuse(context, read == Read.TooLarge ? GatewayError.BodyTooLarge(limit) : gate.TimedOut());
             }
         }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (BadHttpRequestException ex)
         {
-            return TooLarge(rented, limit);
+            // Past the server's size limit, too slow for its minimum rate, or cut short by the client.
+            reader.Release();
+            return Refuse(context, ex.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? GatewayError.BodyTooLarge(limit)
+                : new GatewayError(ex.StatusCode, "invalid_request_error", $"The request body could not be read: {ex.Message}", null, "invalid_body"));
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(rented);
+            reader.Release();
             throw;
         }
+        finally
+        {
+            gate.Exit();
+        }
 
-        var body = new RequestBody(rented, length);
+        var body = new RequestBody(gate, reader.Buffer, reader.Length);
         context.Response.RegisterForDispose(body);
         return (body, null);
     }
@@ -89,19 +96,11 @@ public sealed class RequestBody : IDisposable
         return true;
     }
 
-    private static (RequestBody? Body, GatewayError? Error) TooLarge(byte[] rented, long limit)
+    private static (RequestBody? Body, GatewayError? Error) Refuse(HttpContext context, GatewayError error)
     {
-        ArrayPool<byte>.Shared.Return(rented);
-        return (null, GatewayError.BodyTooLarge(limit));
-    }
-
-    /// <summary>A pooled buffer twice as large (at most the limit) with the bytes read so far; the old one goes back to the pool.</summary>
-    private static byte[] Grow(byte[] rented, int length, long limit)
-    {
-        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(limit, (long)rented.Length * 2));
-        rented.AsSpan(0, length).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(rented);
-        return larger;
+        // The rest of the body is not read: the connection closes after the answer instead of draining it.
+        context.Response.Headers.Connection = "close";
+        return (null, error);
     }
 
     public void Dispose()
@@ -109,7 +108,83 @@ public sealed class RequestBody : IDisposable
         var toReturn = Interlocked.Exchange(ref buffer, []);
         if (toReturn.Length > 0)
         {
+            gate.Hold(-toReturn.Length);
             ArrayPool<byte>.Shared.Return(toReturn);
+        }
+    }
+
+    private enum Read
+    {
+        Complete,
+        TooLarge,
+        TimedOut,
+    }
+
+    /// <summary>The read loop over a pooled buffer that doubles (at most to the limit) as bytes arrive.</summary>
+    private sealed class Reader
+    {
+        private readonly BodyReadGate gate;
+
+        public Reader(BodyReadGate gate, int firstSize)
+        {
+            this.gate = gate;
+            Buffer = ArrayPool<byte>.Shared.Rent(firstSize);
+            gate.Hold(Buffer.Length);
+        }
+
+        public byte[] Buffer { get; private set; }
+
+        public int Length { get; private set; }
+
+        /// <summary>Reads to the end, or until the body passes the limit or the deadline cancels the pending read.</summary>
+        public async Task<Read> ReadAllAsync(PipeReader body, long limit, CancellationToken ct)
+        {
+            while (true)
+            {
+                var result = await body.ReadAsync(ct);
+                var bytes = result.Buffer;
+                if (result.IsCanceled)
+                {
+                    body.AdvanceTo(bytes.Start);
+                    return Read.TimedOut;
+                }
+
+                if (Length + bytes.Length > limit)
+                {
+                    body.AdvanceTo(bytes.End);
+                    return Read.TooLarge;
+                }
+
+                while (Length + bytes.Length > Buffer.Length)
+                {
+                    Grow(limit);
+                }
+
+                bytes.CopyTo(Buffer.AsSpan(Length));
+                Length += (int)bytes.Length;
+                body.AdvanceTo(bytes.End);
+                if (result.IsCompleted)
+                {
+                    return Read.Complete;
+                }
+            }
+        }
+
+        public void Release()
+        {
+            gate.Hold(-Buffer.Length);
+            ArrayPool<byte>.Shared.Return(Buffer);
+            Buffer = [];
+        }
+
+        /// <summary>A pooled buffer twice as large (at most the limit) with the bytes read so far; the old one goes back to the pool.</summary>
+        private void Grow(long limit)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(limit, (long)Buffer.Length * 2));
+            gate.Hold(larger.Length);
+            Buffer.AsSpan(0, Length).CopyTo(larger);
+            Release();
+            Buffer = larger;
         }
     }
 }

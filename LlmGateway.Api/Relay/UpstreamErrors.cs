@@ -15,21 +15,27 @@ public static class UpstreamErrors
             return new GatewayError(failure.StatusCode, "invalid_request_error", failure.Message) { AnthropicType = failure.ErrorType };
         }
 
+        if (failure.Kind is FailureKind.AuthenticationFailed or FailureKind.PermissionDenied)
+        {
+            // The gateway's own provider credential was refused: not the client's fault, and the provider's text (which
+            // may name or mask that credential) is for the operator only — logged by the failover, and in GET /health.
+            return new GatewayError(StatusCodes.Status502BadGateway, "upstream_auth_error",
+                $"The provider refused the gateway's credentials for model group '{group}' (HTTP {failure.StatusCode}). "
+                + "This is a gateway configuration problem; an operator can see the details in the gateway's logs and GET /health.",
+                null, "upstream_auth_error")
+            { AnthropicType = "api_error" };
+        }
+
         if (!failure.IsRetryable)
         {
             // The request itself was refused: pass the provider's status and message on.
-            var (type, code) = failure.Kind switch
+            var code = failure.Kind switch
             {
-                FailureKind.AuthenticationFailed => ("upstream_authentication_error", "upstream_auth_failed"),
-                FailureKind.PermissionDenied => ("upstream_permission_error", "upstream_permission_denied"),
-                FailureKind.NotFound => ("invalid_request_error", "upstream_not_found"),
-                FailureKind.ContextLengthExceeded => ("invalid_request_error", "context_length_exceeded"),
-                _ => ("invalid_request_error", (string?)null),
+                FailureKind.NotFound => "upstream_not_found",
+                FailureKind.ContextLengthExceeded => "context_length_exceeded",
+                _ => null,
             };
-            var status = failure.Kind is FailureKind.AuthenticationFailed or FailureKind.PermissionDenied
-                ? StatusCodes.Status502BadGateway // the gateway's provider credential is wrong, not the client's
-                : failure.StatusCode;
-            return new GatewayError(status, type, $"The provider rejected the request for model group '{group}': {failure.Message}", null, code);
+            return new GatewayError(failure.StatusCode, "invalid_request_error", $"The provider rejected the request for model group '{group}': {failure.Message}", null, code);
         }
 
         var (statusCode, errorType) = failure.Kind switch

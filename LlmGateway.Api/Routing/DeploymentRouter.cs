@@ -125,7 +125,9 @@ public sealed class DeploymentRouter(
         var error = $"{ProviderName(deployment)} → {RoutingErrors.Describe(failure)}";
         try
         {
-            if (!failure.IsRetryable)
+            // One tenant's oversized request, or an answer that started and then stalled, says nothing about the
+            // deployment's capacity: cooling it down would refuse every other tenant (docs/security.md).
+            if (!failure.IsRetryable || failure.RequestLevel || (failure.Kind == FailureKind.Timeout && !failure.NothingReceived))
             {
                 return;
             }

@@ -165,6 +165,13 @@ public sealed class Failover(
 
         if (!failure.IsRetryable)
         {
+            if (failure.Kind is FailureKind.AuthenticationFailed or FailureKind.PermissionDenied)
+            {
+                // The client gets a 502 without the provider's text; the operator gets it here.
+                logger.LogError("Deployment {Deployment} of model group {Group}: the provider refused the gateway's credentials (HTTP {Status} {Type}): {Message}",
+                    deployment.Id, group.Name, failure.StatusCode, failure.ErrorType, failure.Message);
+            }
+
             return GroupOutcome.Failed(UpstreamErrors.ToClientError(failure, group.Name, run.Attempts, sameFormat));
         }
 

@@ -148,7 +148,7 @@ public sealed class ResponseCacheTests(CacheFixture fixture) : IClassFixture<Cac
         await ChatAsync(fixture.Api, key, body);
         await using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Redis);
         var server = redis.GetServers()[0];
-        var stored = server.Keys(pattern: $"llmgateway:cache:{ns}:*").ToList();
+        var stored = server.Keys(pattern: $"llmgateway:cache:*:{ns}:*").ToList();
         Assert.Single(stored);
         Assert.InRange((await redis.GetDatabase().KeyTimeToLiveAsync(stored[0]))!.Value, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(1));
 

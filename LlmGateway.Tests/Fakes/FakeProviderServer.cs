@@ -185,6 +185,8 @@ public sealed class FakeProviderServer : IAsyncDisposable
             if (script.RetryAfter is { } retryAfter)
                 context.Response.Headers.RetryAfter = FakeExchange.RetryAfterSeconds(retryAfter);
             context.Response.Headers["x-request-id"] = context.Response.Headers["request-id"] = $"req_fake{Guid.NewGuid():N}";
+            foreach (var (name, value) in script.Headers)
+                context.Response.Headers[name] = value;
             await (script.Status == 200 ? answer(exchange) : error(exchange));
             if (exchange.StreamCompleted)
                 Interlocked.Increment(ref streamsCompleted);

@@ -80,6 +80,9 @@ public sealed record FakeResponse
     /// <summary>Never answer; ends when the client aborts the request or the server is disposed.</summary>
     public bool Hang { get; init; }
 
+    /// <summary>Extra response headers (e.g. a provider's <c>x-ratelimit-remaining-*</c>).</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
     /// <summary>A plain 200 answer with the deterministic defaults.</summary>
     public static FakeResponse Ok { get; } = new();
 

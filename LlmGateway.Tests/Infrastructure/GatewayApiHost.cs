@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmGateway.Tests.Infrastructure;
@@ -15,14 +16,20 @@ public sealed class GatewayApiHost : WebApplicationFactory<LlmGateway.Api.Gatewa
     public const string MasterKey = "sk-test-master-key-0123456789abcdef";
 
     private readonly IReadOnlyDictionary<string, string?> settings;
+    private readonly Action<IServiceCollection>? services;
 
-    private GatewayApiHost(IReadOnlyDictionary<string, string?> settings) => this.settings = settings;
+    private GatewayApiHost(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services)
+    {
+        this.settings = settings;
+        this.services = services;
+    }
 
     public Uri BaseAddress { get; private set; } = null!;
 
     /// <summary>Starts an Api; <paramref name="settings"/> are configuration keys (e.g. <c>Gateway:ConfigFile</c>) on top of the stores and the master key.</summary>
     public static async Task<GatewayApiHost> StartAsync(
-        string databaseConnection, string redisConnection, IReadOnlyDictionary<string, string?>? settings = null)
+        string databaseConnection, string redisConnection, IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var all = new Dictionary<string, string?>
         {
@@ -40,7 +47,7 @@ public sealed class GatewayApiHost : WebApplicationFactory<LlmGateway.Api.Gatewa
             all[key] = value;
         }
 
-        var host = new GatewayApiHost(all);
+        var host = new GatewayApiHost(all, services);
         host.UseKestrel();
         host.StartServer();
         var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -69,6 +76,11 @@ public sealed class GatewayApiHost : WebApplicationFactory<LlmGateway.Api.Gatewa
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (services is not null)
+        {
+            builder.ConfigureTestServices(services); // e.g. a command interceptor that counts Postgres queries
         }
     }
 

@@ -1,9 +1,7 @@
-using System.Data.Common;
 using LlmGateway.Api.Data;
 using LlmGateway.Api.Keys;
 using LlmGateway.Tests.Limits;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
@@ -13,7 +11,7 @@ namespace LlmGateway.Tests.Keys;
 /// <summary>The key cache against the real Postgres and Redis of the governance fixture, counting its key lookups.</summary>
 public sealed class KeyCacheTests(GovernanceFixture fixture) : IClassFixture<GovernanceFixture>, IAsyncLifetime
 {
-    private readonly LookupCounter lookups = new();
+    private readonly KeyLookupCounter lookups = new();
     private ServiceProvider services = null!;
     private ConnectionMultiplexer redis = null!;
 
@@ -75,30 +73,5 @@ public sealed class KeyCacheTests(GovernanceFixture fixture) : IClassFixture<Gov
 
         Assert.NotNull(after);
         Assert.Equal(2, lookups.Count);
-    }
-
-    /// <summary>Counts the queries that read <c>virtual_keys</c>, and can hold them until the test lets them go.</summary>
-    private sealed class LookupCounter : DbCommandInterceptor
-    {
-        private int count;
-
-        public int Count => Volatile.Read(ref count);
-
-        public TaskCompletionSource? Gate { get; set; }
-
-        public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
-            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            if (command.CommandText.Contains("virtual_keys", StringComparison.Ordinal))
-            {
-                var n = Interlocked.Increment(ref count);
-                if (n == 1 && Gate is { } gate)
-                {
-                    await gate.Task;
-                }
-            }
-
-            return result;
-        }
     }
 }

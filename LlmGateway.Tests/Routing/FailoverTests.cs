@@ -80,7 +80,15 @@ public sealed class FailoverTests(TestServers servers) : RoutingTestBase(servers
         using var second = await ChatAsync(client);
 
         Assert.Equal(expected, first.StatusCode);
-        Assert.Contains("the provider says no", (string?)(await JsonAsync(first))["error"]!["message"]);
+        var message = (string?)(await JsonAsync(first))["error"]!["message"];
+        if (status is 401 or 403)
+        {
+            Assert.DoesNotContain("the provider says no", message); // the gateway's own credential: the text is for the operator
+        }
+        else
+        {
+            Assert.Contains("the provider says no", message);
+        }
         Assert.Equal(expected, second.StatusCode);
         Assert.Equal(2, Primary.RequestCount);
         Assert.Equal(0, Backup.RequestCount);

@@ -5,6 +5,7 @@ public enum WireFormat
 {
     OpenAi,
     Anthropic,
+    OpenAiResponses,
 }
 
 public enum UpstreamOperation

@@ -49,6 +49,7 @@ public static class GatewayServices
         builder.AddProxyCore();
         builder.Services.AddScoped<Management.ManagementServices>();
         builder.AddSpendLedger();
+        builder.AddStoredResponses();
         builder.AddBudgetAlerts();
         builder.AddGatewayTelemetry();
         return builder;

@@ -39,5 +39,5 @@ public static class CacheReplay
 
     /// <summary>The id and model the answer had; the gateway's own when it carried none.</summary>
     public static ResponseIdentity IdentityOf(ProxyContext proxy, CanonicalResponse answer) =>
-        new(answer.Id ?? proxy.Client.IdPrefix + proxy.RequestId, answer.Model ?? proxy.Group.Name, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        new(answer.Id ?? proxy.AnswerId, answer.Model ?? proxy.Group.Name, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
 }

@@ -1,5 +1,6 @@
 using LlmGateway.Api.ClientApis.ChatCompletions;
 using LlmGateway.Api.ClientApis.Messages;
+using LlmGateway.Api.ClientApis.Responses;
 using LlmGateway.Api.Translation;
 
 namespace LlmGateway.Api.ClientApis;
@@ -10,4 +11,6 @@ public static class ClientAdapters
     public static IClientAdapter ChatCompletions { get; } = new ChatCompletionsAdapter();
 
     public static IClientAdapter Messages { get; } = new MessagesAdapter();
+
+    public static IClientAdapter Responses { get; } = new ResponsesAdapter();
 }

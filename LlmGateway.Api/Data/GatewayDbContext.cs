@@ -15,6 +15,7 @@ public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options)
     public DbSet<SpendLog> SpendLogs => Set<SpendLog>();
     public DbSet<ContentLog> ContentLogs => Set<ContentLog>();
     public DbSet<AuditLog> AuditLog => Set<AuditLog>();
+    public DbSet<StoredResponse> StoredResponses => Set<StoredResponse>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(GatewayDbContext).Assembly);

@@ -23,7 +23,7 @@ public static class ProxyPipeline
 
     public static async Task RunAsync<TRequest>(
         HttpContext context, ProxyServices services, IClientAdapter client, RequestReader<TRequest> read,
-        Func<TRequest, RequestFacts> facts, Func<TRequest, CallShape> shape, string callType)
+        Func<TRequest, RequestFacts> facts, Func<TRequest, CallShape> shape, string callType, RequestState? state = null)
         where TRequest : class
     {
         var timings = RequestTimings.Of(context);
@@ -32,14 +32,14 @@ public static class ProxyPipeline
         Admission? admission = null;
         try
         {
-            if (await AcceptAsync(context, services, read, facts, shape, callType, rejection) is not { } accepted
+            if (await AcceptAsync(context, services, read, facts, shape, callType, rejection, state) is not { } accepted
                 || (admission = await AdmitAsync(context, services, accepted, rejection)) is null)
             {
                 return;
             }
 
             timings.EndLimits();
-            var proxy = new ProxyContext(context, client, accepted.Group, timings);
+            var proxy = new ProxyContext(context, client, accepted.Group, timings) { AnswerId = state?.AnswerId };
             var outcome = ProxyOutcome.None;
             try
             {
@@ -65,12 +65,15 @@ public static class ProxyPipeline
     }
 
     /// <summary>A request the gateway will serve: its caller, body, facts, model group, cache plan and how it goes upstream.</summary>
-    private sealed record Accepted(Caller Caller, RequestFacts Facts, ModelGroup Group, CachePlan? CachePlan, CallShape Shape, RouteRequest Route);
+    private sealed record Accepted(Caller Caller, RequestFacts Facts, ModelGroup Group, CachePlan? CachePlan, CallShape Shape, RouteRequest Route)
+    {
+        public RequestState? State { get; init; }
+    }
 
     /// <summary>Caller, body, model group, permission and cache controls, in that order; null once a rejection was sent.</summary>
     private static async Task<Accepted?> AcceptAsync<TRequest>(
         HttpContext context, ProxyServices services, RequestReader<TRequest> read, Func<TRequest, RequestFacts> facts,
-        Func<TRequest, CallShape> shape, string callType, Rejection rejection)
+        Func<TRequest, CallShape> shape, string callType, Rejection rejection, RequestState? state)
         where TRequest : class
     {
         var authentication = context.Features.Get<Authentication>()
@@ -105,16 +108,21 @@ public static class ProxyPipeline
             return null;
         }
 
+        // Stored state (the Responses API) joins the body before the estimate and the upstream see it; such requests skip the cache.
+        var (expanded, stateError) = state is null ? (json, null) : await state.PrepareAsync(caller!, json, context.RequestAborted);
+        GatewayError? cacheError = null;
         // Response cache (docs/caching.md): cache controls are checked before admission, the lookup happens after it.
-        var cachePlan = services.Cache.Plan(context, caller!, json, requestFacts, group.Name, out var cacheError);
-        if (cacheError is not null)
+        var cachePlan = state is null ? services.Cache.Plan(context, caller!, json, requestFacts, group.Name, out cacheError) : null;
+        if ((stateError ?? cacheError) is { } refusedHere)
         {
-            await rejection.SendAsync(cacheError);
+            await rejection.SendAsync(refusedHere);
             return null;
         }
 
+        json = expanded!;
+
         var callShape = shape(request);
-        return new Accepted(caller!, requestFacts, group, cachePlan, callShape, new RouteRequest(callShape.Operation, json));
+        return new Accepted(caller!, requestFacts, group, cachePlan, callShape, new RouteRequest(callShape.Operation, json)) { State = state };
     }
 
     /// <summary>The model group exists and the key may use it; else the 404 or 403 that says so.</summary>
@@ -185,7 +193,7 @@ public static class ProxyPipeline
         var call = new UpstreamCall(route,
             new UpstreamRequestBuilder(proxy.Client, route.Body!, shape.PassThrough, services.Config.LitellmSettings.DropParams), shape.Stream, new StreamEncoderOptions(shape.IncludeUsage))
         {
-            Capture = services.Cache.CaptureFor(proxy, cachePlan),
+            Capture = accepted.State is { } state ? state.KeepFor(proxy) : services.Cache.CaptureFor(proxy, cachePlan),
         };
         return await services.Failover.RunAsync(proxy, call);
     }

@@ -14,4 +14,14 @@ public sealed class ProxyContext(HttpContext http, IClientAdapter client, ModelG
     public ModelGroup Group { get; } = group;
     public RequestTimings Timings { get; } = timings;
     public string RequestId => Http.TraceIdentifier;
+
+    /// <summary>The id the client sees for the answer: the format's prefix and the request id, unless the format keeps its own.</summary>
+    [System.Diagnostics.CodeAnalysis.AllowNull]
+    public string AnswerId
+    {
+        get => answerId ?? Client.IdPrefix + RequestId;
+        init => answerId = value;
+    }
+
+    private readonly string? answerId;
 }

@@ -92,7 +92,7 @@ public sealed class UpstreamAttempts(UpstreamSender sender, ProviderRegistry pro
             return upstream.PassThrough(options);
         }
 
-        var identity = new ResponseIdentity(client.IdPrefix + proxy.RequestId, proxy.Group.Name, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var identity = new ResponseIdentity(proxy.AnswerId, proxy.Group.Name, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         return new CanonicalTranslation(upstream.NewStreamDecoder(), client.NewStreamEncoder(identity, options), upstream, client, identity);
     }
 

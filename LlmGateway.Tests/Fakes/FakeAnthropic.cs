@@ -21,6 +21,8 @@ internal static class FakeAnthropic
         {
             var message = Message(id, model, stop, Usage(usage.Prompt, usage.Completion, usage.Cached, usage.CacheCreation, script.CacheCreation1hTokens));
             var content = message["content"]!.AsArray();
+            if (script.Thinking is { } thinking)
+                content.Add(new JsonObject { ["type"] = "thinking", ["thinking"] = thinking, ["signature"] = script.ThinkingSignature });
             if (text.Length > 0)
                 content.Add(new JsonObject { ["type"] = "text", ["text"] = text });
             foreach (var (callId, name, arguments) in script.ToolCalls)
@@ -40,6 +42,16 @@ internal static class FakeAnthropic
         var startUsage = Usage(usage.Prompt, Math.Min(1, usage.Completion), usage.Cached, usage.CacheCreation, script.CacheCreation1hTokens);
         yield return Event(SseKind.Frame, "message_start", new() { ["message"] = Message(id, model, null, startUsage) });
         var index = 0;
+        if (script.Thinking is { } thinking)
+        {
+            yield return Event(SseKind.Frame, "content_block_start", new()
+            {
+                ["index"] = index, ["content_block"] = new JsonObject { ["type"] = "thinking", ["thinking"] = "", ["signature"] = "" },
+            });
+            yield return Delta(index, new() { ["type"] = "thinking_delta", ["thinking"] = thinking });
+            yield return Delta(index, new() { ["type"] = "signature_delta", ["signature"] = script.ThinkingSignature });
+            yield return Event(SseKind.Frame, "content_block_stop", new() { ["index"] = index++ });
+        }
         if (text.Length > 0)
         {
             yield return Event(SseKind.Frame, "content_block_start", new()

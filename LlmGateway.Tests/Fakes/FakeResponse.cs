@@ -24,6 +24,11 @@ public sealed record FakeResponse
     /// <summary>Answer text; null means "Hello from fake-openai model {model}" (or fake-anthropic).</summary>
     public string? Text { get; init; }
 
+    /// <summary>Anthropic only: a <c>thinking</c> block before the text, signed with <see cref="ThinkingSignature"/>.</summary>
+    public string? Thinking { get; init; }
+
+    public string ThinkingSignature { get; init; } = "fake-signature";
+
     /// <summary>Tool calls answered after the text (OpenAI <c>tool_calls</c>, Anthropic <c>tool_use</c> blocks).</summary>
     public IReadOnlyList<(string Id, string Name, string ArgumentsJson)> ToolCalls { get; init; } = [];
 

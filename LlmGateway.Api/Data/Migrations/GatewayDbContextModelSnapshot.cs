@@ -460,6 +460,53 @@ namespace LlmGateway.Api.Data.Migrations
                     b.ToTable("spend_logs", (string)null);
                 });
 
+            modelBuilder.Entity("LlmGateway.Api.Data.Entities.StoredResponse", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Input")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("input");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("model");
+
+                    b.Property<string>("PreviousResponseId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("previous_response_id");
+
+                    b.Property<string>("Response")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("response");
+
+                    b.Property<string>("Scope")
+                        .IsRequired()
+                        .HasMaxLength(160)
+                        .HasColumnType("character varying(160)")
+                        .HasColumnName("scope");
+
+                    b.HasKey("Id")
+                        .HasName("pk_stored_responses");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_stored_responses_created_at");
+
+                    b.ToTable("stored_responses", (string)null);
+                });
+
             modelBuilder.Entity("LlmGateway.Api.Data.Entities.Team", b =>
                 {
                     b.Property<string>("TeamId")

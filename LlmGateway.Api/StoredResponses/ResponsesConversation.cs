@@ -1,0 +1,103 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LlmGateway.Api.Auth;
+using LlmGateway.Api.ClientApis.Responses;
+using LlmGateway.Api.Configuration;
+using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Data.Entities;
+using LlmGateway.Api.Proxy;
+using LlmGateway.Api.Relay;
+using LlmGateway.Api.Translation;
+using static LlmGateway.Api.Contracts.TranslationJson;
+
+namespace LlmGateway.Api.StoredResponses;
+
+/// <summary>
+/// One Responses request's state: its <c>previous_response_id</c> chain spliced in before its input (so every backend gets
+/// the whole conversation), tool outputs checked against the calls they answer, and the answer stored unless <c>store: false</c>.
+/// </summary>
+public sealed class ResponsesConversation(ResponseStore store) : RequestState
+{
+    private string scope = "";
+    private string? previous;
+    private bool keep;
+    private JsonArray input = [];
+
+    public override string AnswerId { get; } = "resp_" + Guid.NewGuid().ToString("N");
+
+    public override async Task<(JsonBody? Body, GatewayError? Error)> PrepareAsync(Caller caller, JsonBody body, CancellationToken cancellationToken)
+    {
+        var root = JsonNode.Parse(body.Bytes.Span)!.AsObject();
+        scope = ResponseStore.ScopeOf(caller);
+        previous = GetString(root["previous_response_id"]);
+        keep = root["store"]?.GetValueKind() != JsonValueKind.False;
+        input = InputItems(root["input"]);
+        List<JsonNode?> history = [];
+        if (previous is not null)
+        {
+            if (await store.LoadChainAsync(scope, previous, cancellationToken) is not { } chain)
+            {
+                return (null, NotFound(previous, "previous_response_id", "previous_response_not_found"));
+            }
+
+            history = ResponseStore.HistoryOf(chain);
+        }
+
+        if (ResponsesInputValidation.UnmatchedOutput(history, input) is { } unmatched)
+        {
+            return (null, unmatched);
+        }
+
+        if (previous is null)
+        {
+            return (body, null);
+        }
+
+        // OpenAI's rule: a previous response's instructions are not carried over; its input and output are.
+        root.Remove("previous_response_id");
+        root["input"] = new JsonArray([.. history, .. input.Select(i => i?.DeepClone())]);
+        return JsonBody.TryParse(JsonSerializer.SerializeToUtf8Bytes(root, Options), out var expanded, out var error) ? (expanded, null) : (null, error);
+    }
+
+    public override Func<CompletedAnswer, DeploymentConfig, Task>? KeepFor(ProxyContext proxy) => keep ? (answer, _) => KeepAsync(proxy, answer) : null;
+
+    private Task KeepAsync(ProxyContext proxy, CompletedAnswer answer)
+    {
+        // A pass-through body lives in a pooled buffer: copied before anything is awaited.
+        var body = answer.Body is { } bytes ? bytes.ToArray()
+            : answer.Folded is { } folded ? proxy.Client.EncodeBody(folded, new ResponseIdentity(
+                folded.Id is { } own && own.StartsWith("resp_", StringComparison.Ordinal) ? own : AnswerId,
+                proxy.Group.Name, DateTimeOffset.UtcNow.ToUnixTimeSeconds()))
+            : null;
+        if (body is null || GetString(JsonNode.Parse(body)?["id"]) is not { } id)
+        {
+            return Task.CompletedTask;
+        }
+
+        return store.SaveAsync(new StoredResponse
+        {
+            Id = id,
+            Scope = scope,
+            PreviousResponseId = previous,
+            Model = proxy.Group.Name,
+            CreatedAt = DateTimeOffset.UtcNow,
+            Input = input.ToJsonString(Options),
+            Response = System.Text.Encoding.UTF8.GetString(body),
+        });
+    }
+
+    /// <summary><c>input</c> as items: a string is one user message.</summary>
+    private static JsonArray InputItems(JsonNode? input) => input switch
+    {
+        JsonArray items => (JsonArray)items.DeepClone(),
+        JsonValue when GetString(input) is { } text => [new JsonObject
+        {
+            ["type"] = "message", ["role"] = "user", ["content"] = new JsonArray(new JsonObject { ["type"] = "input_text", ["text"] = text }),
+        }],
+        _ => [],
+    };
+
+    /// <summary>OpenAI's 404 for an id this caller cannot see, whether it never existed or belongs to another team.</summary>
+    public static GatewayError NotFound(string id, string? param, string code) =>
+        new(StatusCodes.Status404NotFound, "invalid_request_error", $"Response with id '{id}' not found.", param, code);
+}

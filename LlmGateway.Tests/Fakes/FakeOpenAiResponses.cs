@@ -107,8 +107,8 @@ internal sealed class FakeOpenAiResponses
         started["status"] = "in_progress";
         started["output"] = new JsonArray();
         started["usage"] = null;
-        yield return Event(SseKind.Frame, "response.created", new() { ["response"] = started });
-        yield return Event(SseKind.Frame, "response.in_progress", new() { ["response"] = started });
+        yield return Event(SseKind.Frame, "response.created", new() { ["response"] = started.DeepClone() });
+        yield return Event(SseKind.Frame, "response.in_progress", new() { ["response"] = started.DeepClone() });
         var items = response["output"]!.AsArray();
         for (var index = 0; index < items.Count; index++)
         {
@@ -117,7 +117,7 @@ internal sealed class FakeOpenAiResponses
                 yield return sse;
         }
         var terminal = (string?)response["status"] == "incomplete" ? "response.incomplete" : "response.completed";
-        yield return Event(SseKind.Closing, terminal, new() { ["response"] = response });
+        yield return Event(SseKind.Closing, terminal, new() { ["response"] = response.DeepClone() });
     }
 
     private static IEnumerable<SseEvent> ItemEvents(JsonObject item, int index, FakeResponse script, Func<SseKind, string, JsonObject, SseEvent> Event)
@@ -132,7 +132,7 @@ internal sealed class FakeOpenAiResponses
                 yield return Event(SseKind.Frame, "response.output_item.added", new() { ["output_index"] = index, ["item"] = added });
                 var text = (string)item["content"]![0]!["text"]!;
                 var part = new JsonObject { ["type"] = "output_text", ["text"] = "", ["annotations"] = new JsonArray() };
-                yield return Event(SseKind.Frame, "response.content_part.added", new() { ["item_id"] = id, ["output_index"] = index, ["content_index"] = 0, ["part"] = part });
+                yield return Event(SseKind.Frame, "response.content_part.added", new() { ["item_id"] = id, ["output_index"] = index, ["content_index"] = 0, ["part"] = part.DeepClone() });
                 foreach (var piece in FakeText.Split(text, script.ChunkCount))
                     yield return Event(SseKind.Delta, "response.output_text.delta", new()
                     {
@@ -140,7 +140,7 @@ internal sealed class FakeOpenAiResponses
                     });
                 yield return Event(SseKind.Frame, "response.output_text.done", new() { ["item_id"] = id, ["output_index"] = index, ["content_index"] = 0, ["text"] = text });
                 part["text"] = text;
-                yield return Event(SseKind.Frame, "response.content_part.done", new() { ["item_id"] = id, ["output_index"] = index, ["content_index"] = 0, ["part"] = part });
+                yield return Event(SseKind.Frame, "response.content_part.done", new() { ["item_id"] = id, ["output_index"] = index, ["content_index"] = 0, ["part"] = part.DeepClone() });
                 break;
             case "function_call":
                 added["arguments"] = "";
@@ -162,7 +162,7 @@ internal sealed class FakeOpenAiResponses
                 });
                 break;
         }
-        yield return Event(SseKind.Frame, "response.output_item.done", new() { ["output_index"] = index, ["item"] = item });
+        yield return Event(SseKind.Frame, "response.output_item.done", new() { ["output_index"] = index, ["item"] = item.DeepClone() });
     }
 
     private static JsonObject Error(string message, string param, string code) => new()

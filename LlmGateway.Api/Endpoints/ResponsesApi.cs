@@ -56,7 +56,7 @@ public static class ResponsesApi
 
         if (!await store.DeleteAsync(ResponseStore.ScopeOf(caller), id, context.RequestAborted))
         {
-            await ErrorWriter.WriteAsync(context, ResponsesConversation.NotFound(id, null, null!), ClientFormat.OpenAi);
+            await ErrorWriter.WriteAsync(context, ResponsesConversation.NotFound(id, null, null), ClientFormat.OpenAi);
             return;
         }
 
@@ -110,7 +110,7 @@ public static class ResponsesApi
         var stored = await store.FindAsync(ResponseStore.ScopeOf(caller), id, context.RequestAborted);
         if (stored is null)
         {
-            await ErrorWriter.WriteAsync(context, ResponsesConversation.NotFound(id, null, null!), ClientFormat.OpenAi);
+            await ErrorWriter.WriteAsync(context, ResponsesConversation.NotFound(id, null, null), ClientFormat.OpenAi);
         }
 
         return stored;

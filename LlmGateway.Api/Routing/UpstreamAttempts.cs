@@ -23,6 +23,16 @@ public sealed class UpstreamAttempts(UpstreamSender sender, ProviderRegistry pro
             return (null, invalid);
         }
 
+        // drop_params said so (LiteLLM drops silently): the client learns what this deployment did not get.
+        if (run.Call.Bodies.Dropped is { } dropped)
+        {
+            proxy.Http.Response.Headers["x-gateway-dropped-params"] = dropped;
+        }
+        else
+        {
+            proxy.Http.Response.Headers.Remove("x-gateway-dropped-params");
+        }
+
         run.Attempts++;
         run.Outcome = new ProxyOutcome(deployment, run.Attempts, null, null, false);
         var attempt = new UpstreamAttempt(deployment, run.Attempts, proxy.Timings.StartUpstream());

@@ -98,6 +98,6 @@ public sealed class ResponsesConversation(ResponseStore store) : RequestState
     };
 
     /// <summary>OpenAI's 404 for an id this caller cannot see, whether it never existed or belongs to another team.</summary>
-    public static GatewayError NotFound(string id, string? param, string code) =>
+    public static GatewayError NotFound(string id, string? param, string? code) =>
         new(StatusCodes.Status404NotFound, "invalid_request_error", $"Response with id '{id}' not found.", param, code);
 }

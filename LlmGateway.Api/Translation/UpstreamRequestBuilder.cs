@@ -14,11 +14,15 @@ public sealed class UpstreamRequestBuilder(IClientAdapter client, JsonBody body,
 {
     private TranslationResult<CanonicalRequest>? canonical;
 
+    /// <summary>What the last body built left out under <c>drop_params</c> (hosted tools, fields the format lacks), comma-separated; null when nothing.</summary>
+    public string? Dropped { get; private set; }
+
     /// <summary>The body for <paramref name="deployment"/>, or the 400 that says why the request cannot go there.</summary>
     public (byte[]? Bytes, GatewayError? Error) Build(DeploymentConfig deployment, IUpstreamAdapter upstream)
     {
         if (upstream.Format == client.NativeUpstream)
         {
+            Dropped = null;
             return (BodyRewriter.Rewrite(body, passThrough(deployment)), null);
         }
 
@@ -26,8 +30,18 @@ public sealed class UpstreamRequestBuilder(IClientAdapter client, JsonBody body,
         var encoded = canonical.IsSuccess
             ? upstream.EncodeRequest(canonical.Value, new UpstreamTarget(deployment.ProviderModel, deployment.MaxTokens, dropParams))
             : TranslationResult<JsonObject>.Failure(canonical.Error);
+        Dropped = dropParams && encoded.IsSuccess ? DroppedFrom(canonical.Value!, encoded.Value) : null;
         return encoded.IsSuccess
             ? (JsonSerializer.SerializeToUtf8Bytes(encoded.Value, TranslationJson.Options), null)
             : (null, GatewayError.InvalidRequest(encoded.Error.Message, encoded.Error.Param, "unsupported_parameter"));
+    }
+
+    /// <summary>Hosted tools (an upstream of another format never runs them) and unmapped fields missing from the encoded body.</summary>
+    private static string? DroppedFrom(CanonicalRequest request, JsonObject encoded)
+    {
+        var dropped = request.Tools.Where(t => t.HostedType is not null).Select(t => $"tools[{t.HostedType}]")
+            .Concat(request.Unmapped.Where(u => u.Value is not null && !encoded.ContainsKey(u.Key)).Select(u => u.Key))
+            .ToList();
+        return dropped.Count > 0 ? string.Join(", ", dropped) : null;
     }
 }

@@ -34,7 +34,7 @@ public sealed class ResponsesApiTests(CodingAgentFixture fixture) : ResponsesApi
         Assert.StartsWith("resp_", response.Id);
         Assert.Equal(ResponseStatus.Completed, response.Status);
         Assert.Equal(Answer, response.GetOutputText());
-        var message = Assert.IsType<MessageResponseItem>(Assert.Single(response.OutputItems));
+        var message = Assert.IsAssignableFrom<MessageResponseItem>(Assert.Single(response.OutputItems));
         Assert.StartsWith("msg_", message.Id);
         Assert.Equal((11, 7, 18), (response.Usage.InputTokenCount, response.Usage.OutputTokenCount, response.Usage.TotalTokenCount));
         Assert.Equal(upstreamPath, Assert.Single(Fake.Requests).Path);
@@ -46,8 +46,10 @@ public sealed class ResponsesApiTests(CodingAgentFixture fixture) : ResponsesApi
     {
         Fake.Default = new FakeResponse { Text = Answer, PromptTokens = 11, CompletionTokens = 7, ChunkCount = 3 };
 
+        var options = Options(group, ResponseItem.CreateUserMessageItem("Say hello"));
+        options.StreamingEnabled = true;
         var updates = new List<StreamingResponseUpdate>();
-        await foreach (var update in await Sdk().CreateResponseStreamingAsync(Options(group, ResponseItem.CreateUserMessageItem("Say hello")), Timeout))
+        await foreach (var update in await Sdk().CreateResponseStreamingAsync(options, Timeout))
             updates.Add(update);
 
         var kinds = updates.Select(u => u.GetType().Name.Replace("StreamingResponse", "").Replace("Update", "")).ToList();

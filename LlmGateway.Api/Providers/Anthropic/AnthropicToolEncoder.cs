@@ -22,7 +22,7 @@ internal static class AnthropicToolEncoder
                 // Freeform tools take text, not an object, and hosted tools run at their own provider.
                 return new TranslationError($"tools[{k}].type", tool.Freeform
                     ? "custom (freeform) tools are not supported by Anthropic models; use function tools or enable drop_params"
-                    : "only function tools are supported by Anthropic models");
+                    : $"only function tools are supported by Anthropic models; the hosted tool '{tool.HostedType}' runs only at its own provider (remove it or enable drop_params)");
             }
         }
 

@@ -23,7 +23,7 @@ internal static class OpenAiChatToolEncoder
                     continue;
                 }
 
-                return new TranslationError($"tools[{k}].type", $"server tool '{hostedType}' is only available on Anthropic models");
+                return new TranslationError($"tools[{k}].type", $"hosted tool '{hostedType}' runs only at its own provider; this deployment (chat completions) cannot serve it. Remove it or enable drop_params");
             }
 
             tools.Add(tool.Freeform ? Custom(tool) : Function(tool));

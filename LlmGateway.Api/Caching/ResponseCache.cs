@@ -25,7 +25,8 @@ public sealed class ResponseCache(CacheSettings settings, IConnectionMultiplexer
     public CachePlan? Plan(HttpContext http, Caller caller, JsonBody body, RequestFacts facts, string modelGroup, out GatewayError? error)
     {
         error = null;
-        if (!settings.Enabled)
+        // Text completions have no upstream format to replay a cached answer from (they are always translated): not cached.
+        if (!settings.Enabled || facts.CallType == "text_completion")
         {
             return null;
         }

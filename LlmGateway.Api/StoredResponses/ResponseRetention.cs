@@ -6,34 +6,13 @@ namespace LlmGateway.Api.StoredResponses;
 
 /// <summary>Deletes stored responses older than <see cref="StoredResponseOptions.Retention"/>, every sweep interval.</summary>
 public sealed class ResponseRetention(
-    IServiceScopeFactory scopes, GatewayReadiness readiness, IOptions<StoredResponseOptions> options, ILogger<ResponseRetention> logger) : BackgroundService
+    IServiceScopeFactory scopes, GatewayReadiness readiness, IOptions<StoredResponseOptions> options, ILogger<ResponseRetention> logger)
+    : RetentionSweep(scopes, readiness, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var settings = options.Value;
-        using var timer = new PeriodicTimer(settings.SweepInterval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            if (!readiness.SchemaReady)
-            {
-                continue;
-            }
+    protected override TimeSpan Retention => options.Value.Retention;
+    protected override TimeSpan SweepInterval => options.Value.SweepInterval;
+    protected override string What => "stored responses";
 
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<GatewayDbContext>();
-                var cutoff = DateTimeOffset.UtcNow - settings.Retention;
-                var deleted = await db.StoredResponses.Where(r => r.CreatedAt < cutoff).ExecuteDeleteAsync(stoppingToken);
-                if (deleted > 0)
-                {
-                    logger.LogInformation("Deleted {Count} stored responses older than {Retention}", deleted, settings.Retention);
-                }
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning("Stored response retention sweep failed: {Error}; retried next sweep", ex.GetType().Name);
-            }
-        }
-    }
+    protected override Task<int> DeleteOlderThanAsync(GatewayDbContext db, DateTimeOffset cutoff, CancellationToken cancellationToken) =>
+        db.StoredResponses.Where(r => r.CreatedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
 }

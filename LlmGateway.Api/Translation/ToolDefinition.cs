@@ -33,4 +33,13 @@ public sealed record ToolChoice(ToolChoiceKind Kind, string? Name = null)
     public static readonly ToolChoice Auto = new(ToolChoiceKind.Auto);
     public static readonly ToolChoice None = new(ToolChoiceKind.None);
     public static readonly ToolChoice Required = new(ToolChoiceKind.Required);
+
+    /// <summary>OpenAI's string modes <c>auto</c>, <c>none</c>, <c>required</c>; null for anything else.</summary>
+    public static ToolChoice? FromMode(string? mode) => mode switch
+    {
+        "auto" => Auto,
+        "none" => None,
+        "required" => Required,
+        _ => null,
+    };
 }

@@ -73,6 +73,16 @@ public sealed class ResponsesRequestDecoderTests
     }
 
     [Fact]
+    public void ANamespaceEntrysToolsAreFlattenedIntoTheToolList()
+    {
+        var request = Decode("""
+            {"model":"m","input":"x","tools":[{"type":"namespace","name":"mcp","tools":[{"type":"function","name":"read_file","parameters":{"type":"object"}}]}]}
+            """);
+
+        Assert.Equal(("read_file", null), (Assert.Single(request.Tools).Name, request.Tools[0].HostedType));
+    }
+
+    [Fact]
     public void RedactedThinkingCarriedInEncryptedContentComesBackAsRedactedData()
     {
         var request = Decode("""{"model":"m","input":[{"type":"reasoning","summary":[],"encrypted_content":"redacted_thinking:opaque"}]}""");

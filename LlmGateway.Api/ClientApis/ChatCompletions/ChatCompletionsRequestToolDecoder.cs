@@ -70,15 +70,10 @@ internal static class ChatCompletionsRequestToolDecoder
             return null;
         }
 
-        request.ToolChoice = GetString(choice) switch
-        {
-            "auto" => ToolChoice.Auto,
-            "none" => ToolChoice.None,
-            "required" => ToolChoice.Required,
-            _ => GetString(Get(Get(choice, "function") ?? Get(choice, "custom"), "name")) is { Length: > 0 } name
+        request.ToolChoice = ToolChoice.FromMode(GetString(choice))
+            ?? (GetString(Get(Get(choice, "function") ?? Get(choice, "custom"), "name")) is { Length: > 0 } name
                 ? new ToolChoice(ToolChoiceKind.Named, name)
-                : null,
-        };
+                : null);
         if (request.ToolChoice is not null)
         {
             return null;

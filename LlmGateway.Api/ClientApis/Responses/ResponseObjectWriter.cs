@@ -39,6 +39,35 @@ internal static class ResponseObjectWriter
         w.WriteNumber("created_at", identity.Created);
         w.WriteString("status", status);
         w.WriteBoolean("background", false);
+        WriteProblem(w, failure, incomplete);
+        w.WriteNull("instructions");
+        w.WriteNull("max_output_tokens");
+        w.WriteString("model", identity.Model);
+        w.WriteStartArray("output");
+        for (var i = 0; answer is not null && i < answer.Content.Count; i++)
+        {
+            WriteItem(w, answer.Content[i], ItemId(answer.Content[i], identity, i), "completed");
+        }
+
+        w.WriteEndArray();
+        WriteSettings(w);
+        if (status is "in_progress" || answer?.Usage is not { } usage)
+        {
+            w.WriteNull("usage");
+        }
+        else
+        {
+            WriteUsage(w, usage);
+        }
+
+        w.WriteStartObject("metadata");
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <summary><c>error</c> (a failure) and <c>incomplete_details</c> (why an answer was cut), null when neither.</summary>
+    private static void WriteProblem(Utf8JsonWriter w, ResponseFailed? failure, string? incomplete)
+    {
         if (failure is null)
         {
             w.WriteNull("error");
@@ -61,17 +90,11 @@ internal static class ResponseObjectWriter
             w.WriteString("reason", incomplete);
             w.WriteEndObject();
         }
+    }
 
-        w.WriteNull("instructions");
-        w.WriteNull("max_output_tokens");
-        w.WriteString("model", identity.Model);
-        w.WriteStartArray("output");
-        for (var i = 0; answer is not null && i < answer.Content.Count; i++)
-        {
-            WriteItem(w, answer.Content[i], ItemId(answer.Content[i], identity, i), "completed");
-        }
-
-        w.WriteEndArray();
+    /// <summary>The request settings a response object carries, at OpenAI's defaults (the encoders do not see the request).</summary>
+    private static void WriteSettings(Utf8JsonWriter w)
+    {
         w.WriteBoolean("parallel_tool_calls", true);
         w.WriteNull("previous_response_id");
         w.WriteStartObject("text");
@@ -83,18 +106,6 @@ internal static class ResponseObjectWriter
         w.WriteStartArray("tools");
         w.WriteEndArray();
         w.WriteString("truncation", "disabled");
-        if (status is "in_progress" || answer?.Usage is not { } usage)
-        {
-            w.WriteNull("usage");
-        }
-        else
-        {
-            WriteUsage(w, usage);
-        }
-
-        w.WriteStartObject("metadata");
-        w.WriteEndObject();
-        w.WriteEndObject();
     }
 
     /// <summary><c>input_tokens</c> include cache reads and writes; <c>output_tokens</c> include reasoning.</summary>

@@ -20,6 +20,7 @@ public sealed class ResponsesStreamEncoder(ResponseIdentity identity) : IClientS
     private readonly ResponseFolder _folder = new();
     private readonly Dictionary<int, Item> _items = [];
     private int _sequence;
+    private int _closed;
     private bool _started;
     private bool _ended;
 
@@ -98,8 +99,6 @@ public sealed class ResponsesStreamEncoder(ResponseIdentity identity) : IClientS
             Send("response.content_part.added", output);
         }
     }
-
-    private int _closed;
 
     private void Delta(Item item, string text, SseWriter output)
     {

@@ -22,7 +22,14 @@ internal static class ResponsesToolDecoder
     {
         foreach (var node in body["tools"] as JsonArray ?? [])
         {
-            request.Tools.Add(Tool((JsonObject)node!));
+            // Codex groups tools in a namespace entry: its function and custom tools are the model's to call.
+            if (GetString(node!["type"]) == "namespace" && node["tools"] is JsonArray nested)
+            {
+                request.Tools.AddRange(nested.OfType<JsonObject>().Select(Tool));
+                continue;
+            }
+
+            request.Tools.Add(Tool((JsonObject)node));
         }
 
         request.ParallelToolCalls = ChatCompletionsRequestToolDecoder.GetBool(body["parallel_tool_calls"]);
@@ -55,15 +62,10 @@ internal static class ResponsesToolDecoder
             return null;
         }
 
-        request.ToolChoice = GetString(choice) switch
-        {
-            "auto" => ToolChoice.Auto,
-            "none" => ToolChoice.None,
-            "required" => ToolChoice.Required,
-            _ => GetString(Get(choice, "type")) is "function" or "custom" && GetString(Get(choice, "name")) is { Length: > 0 } name
+        request.ToolChoice = ToolChoice.FromMode(GetString(choice))
+            ?? (GetString(Get(choice, "type")) is "function" or "custom" && GetString(Get(choice, "name")) is { Length: > 0 } name
                 ? new ToolChoice(ToolChoiceKind.Named, name)
-                : null,
-        };
+                : null);
         if (request.ToolChoice is null && choice is JsonObject)
         {
             // allowed_tools, a hosted tool, mcp: no canonical form; an upstream that cannot take it refuses it by name.

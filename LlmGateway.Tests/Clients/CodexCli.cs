@@ -22,9 +22,10 @@ public static class CodexCli
     public static string Executable => Path.Combine(ClientsFolder(), "node_modules", ".bin", "codex");
 
     /// <summary>The <c>config.toml</c> of docs/coding-agents.md for a gateway at <paramref name="gateway"/>.</summary>
-    public static string Config(Uri gateway, string model) => $"""
+    public static string Config(Uri gateway, string model, string settings = "") => $"""
         model = "{model}"
         model_provider = "gateway"
+        {settings}
 
         [model_providers.gateway]
         name = "LlmGateway"
@@ -33,14 +34,15 @@ public static class CodexCli
         wire_api = "responses"
         """;
 
-    public static async Task<Result> ExecAsync(Uri gateway, string key, string model, string prompt, CancellationToken ct)
+    /// <param name="settings">More top-level <c>config.toml</c> lines, e.g. <c>web_search = "disabled"</c>.</param>
+    public static async Task<Result> ExecAsync(Uri gateway, string key, string model, string prompt, CancellationToken ct, string settings = "")
     {
         Assert.True(File.Exists(Executable), $"Codex is missing: ./test.sh installs it (npm i --prefix LlmGateway.Tests/.clients @openai/codex@{Version}).");
         var home = Directory.CreateTempSubdirectory("llmgw-codex-home-");
         var work = Directory.CreateTempSubdirectory("llmgw-codex-work-");
         try
         {
-            await File.WriteAllTextAsync(Path.Combine(home.FullName, "config.toml"), Config(gateway, model), ct);
+            await File.WriteAllTextAsync(Path.Combine(home.FullName, "config.toml"), Config(gateway, model, settings), ct);
             var info = new ProcessStartInfo(Executable)
             {
                 WorkingDirectory = work.FullName, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,

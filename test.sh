@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh Debian machine that has only the .NET SDK: installs what is missing
-# (PostgreSQL, Redis, Chromium, Python's httpx, an SMTP sink, npm and Claude Code), builds, runs the suite, and prints
+# (PostgreSQL, Redis, Chromium, Python's httpx, an SMTP sink, npm, Claude Code, Codex and the OpenAI Agents SDK), builds, runs the suite, and prints
 # "N passed, N failed, N skipped". The tests start throwaway Postgres/Redis servers on free ports
 # and stop them when done. Set TEST_POSTGRES_CONNECTION / TEST_REDIS_CONNECTION to use running servers.
 set -uo pipefail
@@ -31,6 +31,18 @@ if ! "$clients/node_modules/.bin/claude" --version 2>/dev/null | grep -q "^$clau
   echo "Installing Claude Code $claude_code_version into $clients"
   npm install --prefix "$clients" --no-audit --no-fund --loglevel=error "@anthropic-ai/claude-code@$claude_code_version" >/dev/null \
     || echo "npm install of Claude Code failed: the Claude Code tests will fail"
+fi
+
+# Codex CLI and the OpenAI Agents SDK (with the openai SDK it drives), for the Responses API client tests.
+codex_version=0.171.0
+agents_version=0.20.0
+openai_node_version=7.60.0
+agents_installed=$(node -p "require('./$clients/node_modules/@openai/agents/package.json').version" 2>/dev/null)
+if ! "$clients/node_modules/.bin/codex" --version 2>/dev/null | grep -q " $codex_version$" || [ "$agents_installed" != "$agents_version" ]; then
+  echo "Installing Codex $codex_version and the Agents SDK $agents_version into $clients"
+  npm install --prefix "$clients" --no-audit --no-fund --loglevel=error "@openai/codex@$codex_version" \
+    "@openai/agents@$agents_version" "openai@$openai_node_version" >/dev/null \
+    || echo "npm install of Codex or the Agents SDK failed: their tests will fail"
 fi
 
 if ! dotnet build LlmGateway.sln -c "$configuration" -nologo -clp:ErrorsOnly; then

@@ -35,6 +35,7 @@ var proxy = app.MapGroup("")
     .AddEndpointFilter<ContentCapture>();
 proxy.MapChatCompletionsApi();
 proxy.MapMessagesApi();
+proxy.MapCompletionsApi();
 proxy.MapResponsesApi();
 proxy.MapCountTokensApi();
 proxy.MapEmbeddingsApi();

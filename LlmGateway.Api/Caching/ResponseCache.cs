@@ -25,8 +25,9 @@ public sealed class ResponseCache(CacheSettings settings, IConnectionMultiplexer
     public CachePlan? Plan(HttpContext http, Caller caller, JsonBody body, RequestFacts facts, string modelGroup, out GatewayError? error)
     {
         error = null;
-        // A team's metadata "cache": true|false overrides the global default (litellm_settings.cache).
-        if (!(caller.Key?.CacheEnabled ?? settings.Enabled))
+        // A team's metadata "cache": true|false overrides the global default (litellm_settings.cache). Text completions
+        // have no upstream format to replay a cached answer from (they are always translated): not cached.
+        if (!(caller.Key?.CacheEnabled ?? settings.Enabled) || facts.CallType == "text_completion")
         {
             return null;
         }

@@ -12,5 +12,7 @@ public static class ClientAdapters
 
     public static IClientAdapter Messages { get; } = new MessagesAdapter();
 
+    public static IClientAdapter Completions { get; } = new Completions.CompletionsAdapter();
+
     public static IClientAdapter Responses { get; } = new ResponsesAdapter();
 }

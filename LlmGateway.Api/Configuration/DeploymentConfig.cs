@@ -35,6 +35,11 @@ public sealed class DeploymentConfig
     public int? Order { get; init; }
     /// <summary>Do not retry failures after which the provider may already have billed (our key <c>no_retry_when_possibly_billed</c>).</summary>
     public bool NoRetryWhenPossiblyBilled { get; init; }
+    /// <summary>
+    /// Send Responses API clients to the deployment's own <c>/v1/responses</c> (passed through) rather than translating
+    /// them to chat completions (<c>use_responses_api</c>; default true for <c>openai/</c> and <c>azure/</c>, false for others).
+    /// </summary>
+    public bool UseResponsesApi { get; init; }
     public string? MockResponse { get; init; }
     public int? MockLatencyMs { get; init; }
     public MockFailure? MockFailure { get; init; }

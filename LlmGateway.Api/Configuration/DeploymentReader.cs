@@ -50,6 +50,7 @@ internal static class DeploymentReader
             Weight = p.Double("weight"),
             Order = p.Int("order"),
             NoRetryWhenPossiblyBilled = p.Bool("no_retry_when_possibly_billed") ?? false,
+            UseResponsesApi = UseResponsesApi(p, provider),
             MockResponse = p.String("mock_response"),
             MockLatencyMs = p.Int("mock_latency_ms"),
             MockFailure = ReadMockFailure(p),
@@ -71,6 +72,15 @@ internal static class DeploymentReader
         if (ttfb is not null && alias is not null)
             throw p.Invalid("first_byte_timeout", "set either ttfb_timeout or first_byte_timeout, not both");
         return ttfb ?? alias;
+    }
+
+    /// <summary>OpenAI and Azure OpenAI speak the Responses API unless told not to; other OpenAI-compatible servers only when told.</summary>
+    private static bool UseResponsesApi(SettingsMap p, ProviderKind provider)
+    {
+        var value = p.Bool("use_responses_api");
+        if (value == true && provider is ProviderKind.Anthropic or ProviderKind.Mock)
+            throw p.Invalid("use_responses_api", "only OpenAI-compatible deployments (openai/, azure/, hosted_vllm/, ollama/, openai_compatible/) can speak the Responses API");
+        return value ?? provider is ProviderKind.OpenAI or ProviderKind.AzureOpenAI;
     }
 
     private static MockFailure? ReadMockFailure(SettingsMap p)

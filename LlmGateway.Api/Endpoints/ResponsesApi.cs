@@ -28,14 +28,14 @@ public static class ResponsesApi
         return app;
     }
 
-    private static Task CreateAsync(HttpContext context, [AsParameters] ProxyServices services, ResponseStore store) =>
+    private static Task CreateAsync(HttpContext context, [AsParameters] ProxyServices services, ResponseStore store, Routing.ResponseAffinity affinity) =>
         ProxyPipeline.RunAsync<ResponsesRequest>(context, services, ClientAdapters.Responses, ResponsesRequest.TryRead,
             r => new RequestFacts(r.Model, r.MaxOutputTokens, r.Stream, r.EndUser),
             r => new CallShape(UpstreamOperation.Chat, r.Stream, false, deployment => new BodyRewriter.Options(deployment.ProviderModel)
             {
                 KeepMockResponse = deployment.Provider == ProviderKind.Mock,
             }),
-            "responses", new ResponsesConversation(store));
+            "responses", new ResponsesConversation(store, affinity));
 
     private static async Task GetAsync(HttpContext context, string id, ResponseStore store)
     {

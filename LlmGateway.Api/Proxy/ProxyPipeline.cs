@@ -122,7 +122,7 @@ public static class ProxyPipeline
         json = expanded!;
 
         var callShape = shape(request);
-        return new Accepted(caller!, requestFacts, group, cachePlan, callShape, new RouteRequest(callShape.Operation, json)) { State = state };
+        return new Accepted(caller!, requestFacts, group, cachePlan, callShape, new RouteRequest(callShape.Operation, json) { PreferredDeploymentId = state?.PreferredDeploymentId }) { State = state };
     }
 
     /// <summary>The model group exists and the key may use it; else the 404 or 403 that says so.</summary>

@@ -18,6 +18,9 @@ public abstract class RequestState
     /// <summary>The body with the stored history spliced in (the validated body when there is none), or the error to answer.</summary>
     public abstract Task<(JsonBody? Body, GatewayError? Error)> PrepareAsync(Caller caller, JsonBody body, CancellationToken cancellationToken);
 
+    /// <summary>The deployment to try first (the one that gave the answer this request continues); known after <see cref="PrepareAsync"/>.</summary>
+    public virtual string? PreferredDeploymentId => null;
+
     /// <summary>Where the relay hands the complete answer; null when nothing is kept.</summary>
     public abstract Func<CompletedAnswer, DeploymentConfig, Task>? KeepFor(ProxyContext proxy);
 }

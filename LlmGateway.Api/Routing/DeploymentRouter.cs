@@ -50,7 +50,7 @@ public sealed class DeploymentRouter(
             }
         }
 
-        var ordered = Order(StrategyFor(group), available, states);
+        var ordered = Prefer(Order(StrategyFor(group), available, states), request.PreferredDeploymentId);
         if (ordered.Count == 0 && unavailable.Count > 0)
         {
             // Everything is cooling down: rather than refuse untried, try the one that failed least recently (one request at a time).
@@ -59,6 +59,20 @@ public sealed class DeploymentRouter(
         }
 
         return new RoutePlan(group, ordered, skipped, retryAfter);
+    }
+
+    /// <summary>The preferred deployment first, if it is among the available ones; the rest keep the strategy's order.</summary>
+    private static List<RouteCandidate> Prefer(List<RouteCandidate> ordered, string? preferred)
+    {
+        var index = preferred is null ? -1 : ordered.FindIndex(c => c.Deployment.Id == preferred);
+        if (index > 0)
+        {
+            var candidate = ordered[index];
+            ordered.RemoveAt(index);
+            ordered.Insert(0, candidate);
+        }
+
+        return ordered;
     }
 
     /// <summary>Takes the deployment for one attempt (<see cref="DeploymentLease"/>); a refused lease says why it cannot be tried.</summary>

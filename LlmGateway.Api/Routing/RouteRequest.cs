@@ -10,6 +10,9 @@ public sealed record RouteRequest(UpstreamOperation Operation, JsonBody? Body)
 {
     private long? promptTokens;
 
+    /// <summary>The deployment to try first when it is available: the one that gave the answer this request continues.</summary>
+    public string? PreferredDeploymentId { get; init; }
+
     public bool UsesVision => Body is not null && Operation == UpstreamOperation.Chat
         && (Contains(Body.Bytes.Span, "\"image_url\""u8) || Contains(Body.Bytes.Span, "\"type\":\"image\""u8) || Contains(Body.Bytes.Span, "\"type\": \"image\""u8));
 

@@ -17,6 +17,7 @@ public static class RoutingServices
         services.AddSingleton<DeploymentStats>();
         services.AddSingleton<RoutingMetrics>();
         services.AddSingleton<DeploymentRouter>();
+        services.AddSingleton<ResponseAffinity>();
         services.TryAddSingleton<IDeploymentAlertSink, LoggingDeploymentAlertSink>();
         services.TryAddSingleton<IHealthCheckSpendSink, NoHealthCheckSpend>();
         services.AddSingleton<DeploymentProber>();

@@ -16,7 +16,7 @@ public sealed class UpstreamAttempts(UpstreamSender sender, ProviderRegistry pro
     internal async Task<(ProviderFailure? Failure, GatewayError? Error)> TryAsync(ProxyContext proxy, DeploymentLease lease, FailoverRun run)
     {
         var deployment = lease.Candidate.Deployment;
-        var provider = providers.For(deployment);
+        var provider = providers.For(deployment, proxy.Client);
         var (body, invalid) = run.Call.Bodies.Build(deployment, provider.Adapter);
         if (invalid is not null)
         {

@@ -13,6 +13,9 @@ namespace LlmGateway.Api.StoredResponses;
 /// </summary>
 public sealed class ResponseStore(IServiceScopeFactory scopes, IOptions<StoredResponseOptions> options, ILogger<ResponseStore> logger)
 {
+    /// <summary>How long a stored response is kept.</summary>
+    public TimeSpan Retention => options.Value.Retention;
+
     /// <summary>How far a <c>previous_response_id</c> chain is followed (older turns are dropped).</summary>
     private const int MaxChain = 1000;
 

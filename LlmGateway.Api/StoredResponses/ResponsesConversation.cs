@@ -16,12 +16,15 @@ namespace LlmGateway.Api.StoredResponses;
 /// One Responses request's state: its <c>previous_response_id</c> chain spliced in before its input (so every backend gets
 /// the whole conversation), tool outputs checked against the calls they answer, and the answer stored unless <c>store: false</c>.
 /// </summary>
-public sealed class ResponsesConversation(ResponseStore store) : RequestState
+public sealed class ResponsesConversation(ResponseStore store, Routing.ResponseAffinity? affinity = null) : RequestState
 {
     private string scope = "";
     private string? previous;
     private bool keep;
     private JsonArray input = [];
+    private string? preferred;
+
+    public override string? PreferredDeploymentId => preferred;
 
     public override string AnswerId { get; } = "resp_" + Guid.NewGuid().ToString("N");
 
@@ -51,6 +54,8 @@ public sealed class ResponsesConversation(ResponseStore store) : RequestState
             }
 
             history = ResponseStore.HistoryOf(chain);
+            // Sticky: back to the deployment that gave the previous answer, when it is available; anywhere else the chain is replayed.
+            preferred = affinity is null ? null : await affinity.FindAsync(previous);
         }
 
         if (ResponsesInputValidation.UnmatchedOutput(history, input) is { } unmatched)
@@ -69,9 +74,9 @@ public sealed class ResponsesConversation(ResponseStore store) : RequestState
         return JsonBody.TryParse(JsonSerializer.SerializeToUtf8Bytes(root, Options), out var expanded, out var error) ? (expanded, null) : (null, error);
     }
 
-    public override Func<CompletedAnswer, DeploymentConfig, Task>? KeepFor(ProxyContext proxy) => keep ? (answer, _) => KeepAsync(proxy, answer) : null;
+    public override Func<CompletedAnswer, DeploymentConfig, Task>? KeepFor(ProxyContext proxy) => keep ? (answer, deployment) => KeepAsync(proxy, answer, deployment) : null;
 
-    private Task KeepAsync(ProxyContext proxy, CompletedAnswer answer)
+    private Task KeepAsync(ProxyContext proxy, CompletedAnswer answer, DeploymentConfig deployment)
     {
         // A pass-through body lives in a pooled buffer: copied before anything is awaited.
         var body = answer.Body is { } bytes ? bytes.ToArray()
@@ -84,7 +89,8 @@ public sealed class ResponsesConversation(ResponseStore store) : RequestState
             return Task.CompletedTask;
         }
 
-        return store.SaveAsync(new StoredResponse
+        var remembered = affinity?.RememberAsync(id, deployment.Id, store.Retention) ?? Task.CompletedTask;
+        return Task.WhenAll(remembered, store.SaveAsync(new StoredResponse
         {
             Id = id,
             Scope = scope,
@@ -93,7 +99,7 @@ public sealed class ResponsesConversation(ResponseStore store) : RequestState
             CreatedAt = DateTimeOffset.UtcNow,
             Input = input.ToJsonString(Options),
             Response = System.Text.Encoding.UTF8.GetString(body),
-        });
+        }));
     }
 
     /// <summary><c>input</c> as items: a string is one user message.</summary>

@@ -9,6 +9,9 @@ internal static class SseNames
     [
         "message_start", "content_block_start", "content_block_delta", "content_block_stop",
         "message_delta", "message_stop", "ping", "error",
+        // The Responses API's most frequent and its terminal events.
+        "response.output_text.delta", "response.function_call_arguments.delta", "response.completed", "response.incomplete",
+        "response.failed",
     ];
 
     public static string Intern(ReadOnlySpan<byte> name)

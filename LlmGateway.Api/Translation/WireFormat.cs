@@ -6,6 +6,8 @@ public enum WireFormat
     OpenAi,
     Anthropic,
     OpenAiResponses,
+    /// <summary>OpenAI's legacy text completions: a client format only, which no deployment is sent (always translated).</summary>
+    OpenAiCompletions,
 }
 
 public enum UpstreamOperation

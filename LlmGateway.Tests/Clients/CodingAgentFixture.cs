@@ -13,8 +13,10 @@ public sealed class CodingAgentFixture(TestServers servers) : IAsyncLifetime
 {
     /// <summary>An Anthropic deployment behind a gateway alias Claude Code does not recognise, as users configure it.</summary>
     public const string AnthropicGroup = "claude-sonnet";
-    /// <summary>An OpenAI-format deployment Claude Code reaches through the Messages translation.</summary>
+    /// <summary>An OpenAI-format deployment Claude Code reaches through the Messages translation; chat completions only (<c>use_responses_api: false</c>).</summary>
     public const string OpenAiGroup = "gpt-coder";
+    /// <summary>An OpenAI deployment that speaks the Responses API (the default for <c>openai/</c>): Responses clients pass through.</summary>
+    public const string OpenAiResponsesGroup = "gpt-responses";
 
     public const decimal InputPrice = 0.000003m;
     public const decimal OutputPrice = 0.000015m;
@@ -84,16 +86,18 @@ public sealed class CodingAgentFixture(TestServers servers) : IAsyncLifetime
     private static string Yaml(FakeProviderServer fake) =>
         "model_list:\n"
         + Deployment(AnthropicGroup, "anthropic/claude-sonnet-4-5", fake.AnthropicBase, "anthropic-coder")
-        + Deployment(OpenAiGroup, "openai/gpt-coder", fake.OpenAiBase, "openai-coder")
+        + Deployment(OpenAiGroup, "openai/gpt-coder", fake.OpenAiBase, "openai-coder", "use_responses_api: false")
+        + Deployment(OpenAiResponsesGroup, "openai/gpt-5", fake.OpenAiBase, "openai-responses")
         // Background health checks would consume the fake's scripts: out of the way.
         + "general_settings:\n  health_check_interval: 3600\n";
 
-    private static string Deployment(string group, string model, Uri apiBase, string id) => $"""
+    private static string Deployment(string group, string model, Uri apiBase, string id, string extra = "") => $"""
           - model_name: "{group}"
             litellm_params:
               model: "{model}"
               api_base: "{apiBase}"
               api_key: "sk-upstream-{id}"
+              {extra}
             model_info:
               id: "{id}"
               input_cost_per_token: {Price(InputPrice)}

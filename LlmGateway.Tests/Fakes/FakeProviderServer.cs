@@ -14,7 +14,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 namespace LlmGateway.Tests.Fakes;
 
 /// <summary>
-/// A real Kestrel server on loopback speaking the OpenAI, Azure OpenAI and Anthropic wire formats, with
+/// A real Kestrel server on loopback speaking the OpenAI (chat completions and Responses), Azure OpenAI and Anthropic wire formats, with
 /// scripted answers and faults (<see cref="Enqueue"/>) and every request recorded (<see cref="Requests"/>).
 /// One instance per test class; instances run side by side on their own ports.
 /// </summary>
@@ -25,6 +25,7 @@ public sealed class FakeProviderServer : IAsyncDisposable
     private readonly Lock gate = new();
     private readonly CancellationTokenSource stopping = new();
     private readonly WebApplication app;
+    private readonly FakeOpenAiResponses responses = new();
     private int streamsAbortedByClient;
     private int requestsAbortedByClient;
     private int streamsCompleted;
@@ -67,6 +68,9 @@ public sealed class FakeProviderServer : IAsyncDisposable
         get { lock (gate) return requests.Count; }
     }
 
+    /// <summary>The ids of the Responses API responses this fake issued and remembers (<c>previous_response_id</c> works for them only).</summary>
+    public IReadOnlyCollection<string> IssuedResponses => [.. responses.Issued];
+
     /// <summary>Scripts not yet consumed.</summary>
     public int PendingScripts => scripts.Count;
 
@@ -105,6 +109,7 @@ public sealed class FakeProviderServer : IAsyncDisposable
             requests.Clear();
         Default = FakeResponse.Ok;
         Models = DefaultModels;
+        responses.Forget();
         Interlocked.Exchange(ref streamsAbortedByClient, 0);
         Interlocked.Exchange(ref requestsAbortedByClient, 0);
         Interlocked.Exchange(ref streamsCompleted, 0);
@@ -124,6 +129,7 @@ public sealed class FakeProviderServer : IAsyncDisposable
         {
             web.MapPost($"{prefix}/chat/completions", context => AnswerAsync(context, FakeOpenAi.ErrorAsync, e => FakeOpenAi.ChatAsync(e, null)));
             web.MapPost($"{prefix}/embeddings", context => AnswerAsync(context, FakeOpenAi.ErrorAsync, e => FakeOpenAiEmbeddings.EmbeddingsAsync(e, null)));
+            web.MapPost($"{prefix}/responses", context => AnswerAsync(context, FakeOpenAi.ErrorAsync, responses.CreateAsync));
             web.MapGet($"{prefix}/models", context => AnswerAsync(context, FakeOpenAi.ErrorAsync, e => FakeOpenAiEmbeddings.ModelsAsync(e, Models)));
         }
         web.MapPost("/openai/deployments/{deployment}/chat/completions", context =>

@@ -69,7 +69,7 @@ public static class ChatCompletionsRequestDecoder
         return null;
     }
 
-    private static TranslationError? ReadStop(JsonNode? stop, List<string> output)
+    internal static TranslationError? ReadStop(JsonNode? stop, List<string> output)
     {
         if (GetString(stop) is { } single)
         {
@@ -95,7 +95,7 @@ public static class ChatCompletionsRequestDecoder
         return null;
     }
 
-    private static void ReadSampling(JsonObject body, CanonicalRequest request)
+    internal static void ReadSampling(JsonObject body, CanonicalRequest request)
     {
         request.Temperature = GetDouble(body["temperature"]);
         request.TopP = GetDouble(body["top_p"]);

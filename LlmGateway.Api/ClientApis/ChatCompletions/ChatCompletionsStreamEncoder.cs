@@ -150,12 +150,7 @@ public sealed class ChatCompletionsStreamEncoder(ResponseIdentity identity, Stre
         Finish("stop", output); // a stream that never said why it stopped ended naturally
         if (options.IncludeUsage)
         {
-            var w = Begin();
-            WriteEnvelope(w, identity, "chat.completion.chunk");
-            w.WriteStartArray("choices");
-            w.WriteEndArray();
-            WriteUsage(w, _usage, options.CostOf?.Invoke(_usage));
-            w.WriteEndObject();
+            WriteUsageChunk(Begin(), identity, "chat.completion.chunk", _usage, options.CostOf?.Invoke(_usage));
             Send(output);
         }
 
@@ -165,15 +160,7 @@ public sealed class ChatCompletionsStreamEncoder(ResponseIdentity identity, Stre
 
     private void Fail(ResponseFailed failed, SseWriter output)
     {
-        var w = Begin();
-        w.WriteStartObject();
-        w.WriteStartObject("error");
-        w.WriteString("message", failed.Message);
-        w.WriteString("type", failed.Type);
-        w.WriteNull("param");
-        w.WriteNull("code");
-        w.WriteEndObject();
-        w.WriteEndObject();
+        WriteError(Begin(), failed);
         Send(output);
         output.Done();
         _ended = true;

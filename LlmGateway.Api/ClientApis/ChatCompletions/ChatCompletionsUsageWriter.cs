@@ -61,4 +61,27 @@ internal static class ChatCompletionsUsageWriter
         FinishReason.ContentFilter => "content_filter",
         _ => "stop",
     };
+
+    /// <summary>The last chunk of a stream whose client asked for usage: no choices, the usage (and its cost when known).</summary>
+    public static void WriteUsageChunk(Utf8JsonWriter w, ResponseIdentity identity, string objectType, TokenUsage usage, decimal? cost)
+    {
+        WriteEnvelope(w, identity, objectType);
+        w.WriteStartArray("choices");
+        w.WriteEndArray();
+        WriteUsage(w, usage, cost);
+        w.WriteEndObject();
+    }
+
+    /// <summary>OpenAI's in-stream error, <c>{"error":{"message","type","param","code"}}</c>.</summary>
+    public static void WriteError(Utf8JsonWriter w, ResponseFailed failed)
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("error");
+        w.WriteString("message", failed.Message);
+        w.WriteString("type", failed.Type);
+        w.WriteNull("param");
+        w.WriteNull("code");
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
 }

@@ -53,7 +53,7 @@ public sealed class ChatRequest
         return true;
     }
 
-    private static bool TryReadIncludeUsage(JsonBody body, out bool includeUsage, out GatewayError? error)
+    internal static bool TryReadIncludeUsage(JsonBody body, out bool includeUsage, out GatewayError? error)
     {
         includeUsage = false;
         error = null;

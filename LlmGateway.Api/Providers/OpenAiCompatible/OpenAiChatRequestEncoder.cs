@@ -131,7 +131,7 @@ public static class OpenAiChatRequestEncoder
         _ => "medium",
     };
 
-    private static bool IsReasoningModel(string providerModel)
+    internal static bool IsReasoningModel(string providerModel)
     {
         var name = providerModel.AsSpan(providerModel.LastIndexOf('/') + 1);
         foreach (var family in ReasoningFamilies)

@@ -22,7 +22,13 @@ public sealed class OpenAiCompatibleProvider : IUpstreamProvider
     public HttpRequestMessage CreateRequest(DeploymentConfig deployment, UpstreamOperation operation, ReadOnlyMemory<byte> body, UpstreamHeaders headers)
     {
         var path = operation == UpstreamOperation.Chat ? "chat/completions" : "embeddings";
-        var request = new HttpRequestMessage(HttpMethod.Post, Address(deployment, path))
+        return Post(Address(deployment, path), body, deployment);
+    }
+
+    /// <summary>A POST of <paramref name="body"/> to <paramref name="address"/> with the deployment's key (Azure's <c>api-key</c>, else Bearer).</summary>
+    public static HttpRequestMessage Post(Uri address, ReadOnlyMemory<byte> body, DeploymentConfig deployment)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, address)
         {
             Content = new ReadOnlyMemoryContent(body) { Headers = { ContentType = Json } },
             Version = System.Net.HttpVersion.Version11,

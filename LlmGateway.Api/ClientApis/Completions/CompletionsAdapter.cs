@@ -1,0 +1,24 @@
+using System.Text.Json.Nodes;
+using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Translation;
+
+namespace LlmGateway.Api.ClientApis.Completions;
+
+/// <summary>
+/// OpenAI's legacy text completions as a client format (<c>/v1/completions</c>). No deployment speaks it natively
+/// (OpenAI's current models do not serve it), so every request is translated to the deployment's chat format.
+/// </summary>
+public sealed class CompletionsAdapter : IClientAdapter
+{
+    public ClientFormat Format => ClientFormat.OpenAi;
+
+    public WireFormat NativeUpstream => WireFormat.OpenAiCompletions;
+
+    public string IdPrefix => "cmpl-";
+
+    public TranslationResult<CanonicalRequest> Decode(JsonObject body) => CompletionsRequestDecoder.Decode(body);
+
+    public IClientStreamEncoder NewStreamEncoder(ResponseIdentity identity, StreamEncoderOptions options) => new CompletionsStreamEncoder(identity, options);
+
+    public byte[] EncodeBody(CanonicalResponse response, ResponseIdentity identity) => CompletionsBodyEncoder.Encode(response, identity);
+}

@@ -1,0 +1,28 @@
+using LlmGateway.Api.ClientApis;
+using LlmGateway.Api.ClientApis.Completions;
+using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Providers;
+using LlmGateway.Api.Proxy;
+using LlmGateway.Api.Translation;
+
+namespace LlmGateway.Api.Endpoints;
+
+/// <summary>OpenAI's legacy text completions, <c>POST /v1/completions</c> (and <c>/completions</c>), translated to any chat backend.</summary>
+public static class CompletionsApi
+{
+    public static IEndpointRouteBuilder MapCompletionsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/completions", HandleAsync).WithName("Completions").WithSummary("OpenAI legacy text completions, served by chat models.");
+        app.MapPost("/completions", HandleAsync).ExcludeFromDescription();
+        return app;
+    }
+
+    private static Task HandleAsync(HttpContext context, [AsParameters] ProxyServices services) =>
+        ProxyPipeline.RunAsync<CompletionsRequest>(context, services, ClientAdapters.Completions, CompletionsRequest.TryRead,
+            r => new RequestFacts(r.Model, r.MaxTokens, r.Stream, r.User),
+            r => new CallShape(UpstreamOperation.Chat, r.Stream, r.IncludeUsage, deployment => new BodyRewriter.Options(deployment.ProviderModel)),
+            CallType);
+
+    /// <summary>LiteLLM's call type for text completions, in the ledger and the cache key.</summary>
+    public const string CallType = "text_completion";
+}

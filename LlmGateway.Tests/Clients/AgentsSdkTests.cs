@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Text.Json;
+using LlmGateway.Tests.Fakes;
+using static LlmGateway.Tests.Clients.CodingAgentFixture;
+
+namespace LlmGateway.Tests.Clients;
+
+/// <summary>
+/// The OpenAI Agents SDK (<c>@openai/agents</c> from npm, installed by <c>./test.sh</c>) as docs/coding-agents.md sets it up
+/// for the gateway — <c>setDefaultOpenAIClient(new OpenAI({ baseURL, apiKey }))</c>, the Responses API — running an agent with
+/// one function tool, on an OpenAI deployment (pass-through) and an Anthropic one (translated).
+/// </summary>
+public sealed class AgentsSdkTests(CodingAgentFixture fixture) : IClassFixture<CodingAgentFixture>, IDisposable
+{
+    public const string Version = "0.20.0";
+
+    /// <summary>The script a developer would write: one agent, one tool; prints the final output and the tool's calls as JSON.</summary>
+    private const string Script = """
+        import OpenAI from 'openai';
+        import { Agent, run, tool, setDefaultOpenAIClient, setTracingDisabled } from '@openai/agents';
+
+        setTracingDisabled(true);
+        setDefaultOpenAIClient(new OpenAI({ baseURL: process.env.GATEWAY_URL, apiKey: process.env.GATEWAY_KEY, maxRetries: 0 }));
+        const calls = [];
+        const getWeather = tool({
+          name: 'get_weather',
+          description: 'The weather in a city.',
+          parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+          strict: true,
+          execute: async ({ city }) => { calls.push(city); return `It is sunny in ${city}.`; },
+        });
+        const agent = new Agent({ name: 'Weather', instructions: 'Use the tool.', model: process.env.MODEL, tools: [getWeather] });
+        const result = await run(agent, 'What is the weather in Paris?');
+        console.log(JSON.stringify({ finalOutput: result.finalOutput, calls }));
+        """;
+
+    private readonly CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+
+    private FakeProviderServer Fake => fixture.Fake;
+
+    [Theory]
+    [InlineData(OpenAiResponsesGroup, "/v1/responses")]
+    [InlineData(AnthropicGroup, "/v1/messages")]
+    public async Task AnAgentCallsItsFunctionToolAndAnswersThroughTheGateway(string group, string upstreamPath)
+    {
+        timeout.CancelAfter(TimeSpan.FromSeconds(90));
+        Fake.Reset();
+        Fake.Enqueue(new FakeResponse { Text = "", ToolCalls = [("call_agent_1", "get_weather", """{"city":"Paris"}""")] });
+        Fake.Default = new FakeResponse { Text = "Paris: sunny." };
+        var key = await fixture.NewKeyAsync(timeout.Token);
+
+        var output = await RunAsync(group, key);
+
+        var result = JsonDocument.Parse(output).RootElement;
+        Assert.Equal("Paris: sunny.", result.GetProperty("finalOutput").GetString());
+        Assert.Equal(["Paris"], result.GetProperty("calls").EnumerateArray().Select(c => c.GetString()));
+        var upstream = Fake.Requests.Where(r => r.Path == upstreamPath).ToList();
+        Assert.Equal(2, upstream.Count);
+        Assert.Contains("It is sunny in Paris.", upstream[1].Body); // the tool's output went back to the model
+    }
+
+    private async Task<string> RunAsync(string model, string key)
+    {
+        var folder = CodexCli.ClientsFolder();
+        Assert.True(Directory.Exists(Path.Combine(folder, "node_modules", "@openai", "agents")),
+            $"The Agents SDK is missing: ./test.sh installs it (npm i --prefix LlmGateway.Tests/.clients @openai/agents@{Version}).");
+        // Inside the clients folder, so that node finds the packages installed there.
+        var script = Path.Combine(folder, $"agents-{Guid.NewGuid():N}.mjs");
+        await File.WriteAllTextAsync(script, Script, timeout.Token);
+        try
+        {
+            var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            info.ArgumentList.Add(script);
+            info.Environment.Clear();
+            info.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin";
+            info.Environment["GATEWAY_URL"] = new Uri(fixture.Api.BaseAddress, "v1").ToString();
+            info.Environment["GATEWAY_KEY"] = key;
+            info.Environment["MODEL"] = model;
+            using var process = Process.Start(info)!;
+            var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
+            var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+            await process.WaitForExitAsync(timeout.Token);
+            Assert.True(process.ExitCode == 0, $"node exited {process.ExitCode}\nstdout: {await stdout}\nstderr: {await stderr}");
+            return (await stdout).Trim().Split('\n')[^1];
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    public void Dispose() => timeout.Dispose();
+}

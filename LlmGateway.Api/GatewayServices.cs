@@ -67,6 +67,7 @@ public static class GatewayServices
         builder.Services.AddSingleton<LocalLimits>();
         builder.Services.AddSingleton<LedgerSeeder>();
         builder.Services.AddSingleton<LimitsGate>();
+        builder.Services.AddHostedService<LimitsWarmUp>();
         builder.Services.AddSingleton<PriceTable>();
         builder.Services.AddSingleton<CostEstimator>();
         builder.Services.AddHostedService<UnknownPriceWarning>();

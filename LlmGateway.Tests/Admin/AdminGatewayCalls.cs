@@ -40,11 +40,14 @@ public sealed class AdminGatewayCalls(AppHostFixture fixture) : IDisposable
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    public async Task<int> ChatAsync(string key, string model = "claude-sonnet")
+    public async Task<int> ChatAsync(string key) => (await ChatWithTimingAsync(key)).Status;
+
+    /// <summary>A chat; returns the status and the <c>Server-Timing</c> header.</summary>
+    public async Task<(int Status, string ServerTiming)> ChatWithTimingAsync(string key)
     {
         using var response = await SendAsync(HttpMethod.Post, "/v1/chat/completions", key,
-            new { model, messages = new[] { new { role = "user", content = "hello" } } });
-        return (int)response.StatusCode;
+            new { model = "claude-sonnet", messages = new[] { new { role = "user", content = "hello" } } });
+        return ((int)response.StatusCode, response.Headers.TryGetValues("Server-Timing", out var values) ? string.Join(", ", values) : "");
     }
 
     private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string key, object? body)

@@ -26,7 +26,7 @@ public sealed class AdminPagesTests(AppHostFixture fixture)
             await page.GetByTestId("new-team").ClickAsync();
             await page.GetByLabel("Name").FillAsync(zero);
             await page.GetByLabel("Budget (USD)").FillAsync("-5");
-            await Assertions.Expect(page.GetByText("Budget must be 0 or more.").First).ToBeVisibleAsync();
+            await Assertions.Expect(page.GetByTestId("form-problem")).ToHaveTextAsync("Budget must be 0 or more.");
             await page.GetByTestId("save-team").ClickAsync();
             await Assertions.Expect(page.GetByTestId("api-error")).ToContainTextAsync("Budget must be 0 or more.");
             await Assertions.Expect(page.GetByLabel("Budget (USD)")).ToHaveValueAsync("-5");

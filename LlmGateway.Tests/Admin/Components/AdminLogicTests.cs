@@ -16,7 +16,7 @@ public sealed class AdminLogicTests
     [Theory]
     [InlineData(0.0007, 0.0002, "$0.0008")]
     [InlineData(18.3, 5, "$20.00")]
-    [InlineData(0, 0.002, "$0.002")]
+    [InlineData(0, 0.005, "$0.005")]
     public void AMoneyAxisFitsTheTallestStackWithAWholeNumberTickInDollars(double tallest, double step, string topLabel)
     {
         var axis = LlmGateway.Admin.Components.Shared.ChartAxis.ForMoney(tallest);

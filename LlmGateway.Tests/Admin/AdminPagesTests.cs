@@ -210,6 +210,36 @@ public sealed class AdminPagesTests(AppHostFixture fixture)
         }, width: 1440);
     }
 
+    [Fact]
+    public async Task ThePlaygroundStreamsAChatWithTheMasterKeyOrAPastedKeyAndShowsTheGatewayHeaders()
+    {
+        using var api = new AdminGatewayCalls(fixture);
+        var team = Name("play");
+        var secret = await api.CreateKeyAsync(await api.CreateTeamAsync(team, null), $"{team}-app");
+        await RunAsync(nameof(ThePlaygroundStreamsAChatWithTheMasterKeyOrAPastedKeyAndShowsTheGatewayHeaders), async page =>
+        {
+            await page.GetByRole(AriaRole.Link, new() { Name = "Playground" }).ClickAsync();
+            await Assertions.Expect(page).ToHaveTitleAsync("Playground · LlmGateway");
+            await page.GetByTestId("playground-model").ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = "claude-sonnet", Exact = true }).ClickAsync();
+            await page.GetByTestId("playground-send").ClickAsync();
+
+            await Assertions.Expect(page.GetByTestId("playground-response")).ToContainTextAsync("mock response");
+            await Assertions.Expect(page.GetByTestId("header-x-gateway-provider")).ToHaveTextAsync("mock");
+            await Assertions.Expect(page.GetByTestId("header-x-gateway-attempts")).ToHaveTextAsync("1");
+            await Assertions.Expect(page.GetByTestId("header-x-gateway-cost-usd")).ToHaveTextAsync(new Regex(@"^0\.\d+"));
+            await Assertions.Expect(page.GetByTestId("header-server-timing")).ToContainTextAsync("limits;dur=");
+
+            // A pasted key is used as it is: its spend lands on its team.
+            await page.GetByTestId("playground-own-key").ClickAsync();
+            await page.Locator("input[data-testid=playground-key], [data-testid=playground-key] input").First.FillAsync(secret);
+            await page.GetByTestId("playground-send").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("header-x-request-id")).ToBeVisibleAsync();
+            await Assertions.Expect(page.GetByTestId("playground-response")).ToContainTextAsync("mock response");
+            await ReloadUntilVisibleAsync(page, new Uri(Admin, "teams"), Row(page, team).GetByText(new Regex(@"\$0\.0*[1-9]")));
+        });
+    }
+
     private static string Name(string what) => $"{what}-{Guid.NewGuid():N}"[..(what.Length + 9)];
 
     private static ILocator Row(IPage page, string text) => page.GetByRole(AriaRole.Row).Filter(new() { HasText = text });

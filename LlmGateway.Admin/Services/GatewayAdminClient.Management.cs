@@ -36,8 +36,8 @@ public sealed partial class GatewayAdminClient
     // Spend
     public Task<ApiResult<List<SpendLogRow>>> GetSpendLogsAsync(SpendLogFilter filter, CancellationToken ct = default) =>
         GetAsync<List<SpendLogRow>>("/spend/logs" + Query(
-            ("team_id", filter.TeamId), ("api_key", filter.ApiKey), ("model", filter.Model), ("status", filter.Status),
-            ("start_date", Date(filter.StartDate)), ("end_date", Date(filter.EndDate))), ct);
+            ("request_id", filter.RequestId), ("team_id", filter.TeamId), ("api_key", filter.ApiKey), ("model", filter.Model),
+            ("status", filter.Status), ("start_date", Date(filter.StartDate)), ("end_date", Date(filter.EndDate))), ct);
 
     /// <summary>Spend grouped by <paramref name="groupBy"/>; <paramref name="filter"/>'s team, key, model and status narrow it.</summary>
     public Task<ApiResult<List<SpendSummaryRow>>> GetSpendSummaryAsync(DateTimeOffset start, DateTimeOffset end, SpendGrouping groupBy,

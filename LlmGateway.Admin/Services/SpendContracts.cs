@@ -60,6 +60,7 @@ public sealed record SpendSummaryRow
 /// <summary>Filters of <c>/spend/logs</c>; empty ones are left out of the query.</summary>
 public sealed record SpendLogFilter
 {
+    public string? RequestId { get; init; }
     public string? TeamId { get; init; }
     public string? ApiKey { get; init; }
     public string? Model { get; init; }

@@ -26,12 +26,15 @@ public sealed class AdminSmokeTests(AppHostFixture fixture)
             await Assertions.Expect(page.GetByTestId("api-ready")).ToHaveTextAsync("Ready");
 
             // Every area renders, whatever the Api offers yet: a missing endpoint is a message, not a crash.
-            foreach (var (area, heading) in new[] { ("Teams", "Teams"), ("Keys", "Keys"), ("Models", "Models"), ("Spend", "Spend and requests"), ("Alerts", "Alerts") })
+            // Each page is also saved as it looks (TestResults/pages/*.png: what docs/admin.md shows).
+            await SavePageAsync(page, "overview");
+            foreach (var (area, heading) in new[] { ("Teams", "Teams"), ("Keys", "Keys"), ("Models", "Models"), ("Spend", "Spend and requests"), ("Playground", "Playground"), ("Alerts", "Alerts"), ("Status", "Status") })
             {
                 await page.GetByRole(AriaRole.Link, new() { Name = area }).ClickAsync();
                 await Assertions.Expect(page.GetByText(heading, new() { Exact = true }).First).ToBeVisibleAsync();
                 await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
                 await Assertions.Expect(page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
+                await SavePageAsync(page, area.ToLowerInvariant());
             }
         }
         catch
@@ -39,5 +42,12 @@ public sealed class AdminSmokeTests(AppHostFixture fixture)
             await browser.SaveScreenshotAsync(nameof(HomePageRendersNavigationAndTheApiIsReady));
             throw;
         }
+    }
+
+    private static async Task SavePageAsync(IPage page, string name)
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "TestResults", "pages");
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"{name}.png") });
     }
 }

@@ -32,10 +32,11 @@ internal static class LocalPostgres
         var port = HostBinaries.FreeTcpPort();
 
         // Postgres refuses to run as root: run it under the unprivileged account Debian's package creates.
+        // Postgres logs everything to stderr, which the dashboard would show as errors: a shell sends it to stdout.
         var postgresBinary = Path.Combine(binDirectory, "postgres");
-        var (command, prefix) = HostCommand.IsRoot
-            ? ("runuser", new[] { "-u", ServiceAccount, "--", postgresBinary })
-            : (postgresBinary, Array.Empty<string>());
+        string[] run = HostCommand.IsRoot ? ["runuser", "-u", ServiceAccount, "--", postgresBinary] : [postgresBinary];
+        const string command = "/bin/sh";
+        string[] prefix = ["-c", "exec \"$@\" 2>&1", "postgres", .. run];
 
         var resource = new LocalPostgresResource(name, command, home, dataDirectory, port, password);
         var healthCheckKey = $"{name}_check";

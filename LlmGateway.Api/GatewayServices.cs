@@ -78,6 +78,7 @@ public static class GatewayServices
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplicaCount>());
         builder.Services.AddSingleton<LedgerSeeder>();
         builder.Services.AddSingleton<LimitsGate>();
+        builder.Services.AddHostedService<LimitsWarmUp>();
         builder.Services.AddSingleton<PriceTable>();
         builder.Services.AddSingleton<CostEstimator>();
         builder.Services.AddHostedService<UnknownPriceWarning>();

@@ -34,6 +34,7 @@ var admin = builder.AddProject<Projects.LlmGateway_Admin>("admin")
     .WithAdminPassword()
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
-    .WithForwardedHeadersWhenPublished();
+    .WithForwardedHeadersWhenPublished()
+    .WithFirstRunHint();
 
 builder.Build().Run();

@@ -16,7 +16,7 @@ internal static class InfrastructureHostProcesses
         var stateDirectory = Path.GetFullPath(builder.Configuration["Infrastructure:StateDirectory"] is { Length: > 0 } configured
             ? configured
             : Path.Combine(builder.AppHostDirectory, ".state"));
-        var postgres = builder.AddLocalPostgres("postgres", stateDirectory);
+        var postgres = builder.AddLocalPostgres("postgres", stateDirectory, database: "gatewaydb");
         var database = builder.AddConnectionString("gatewaydb",
             ReferenceExpression.Create($"{postgres.Resource.ConnectionStringExpression};Database=gatewaydb"));
         var redis = builder.AddLocalRedis("redis", stateDirectory);

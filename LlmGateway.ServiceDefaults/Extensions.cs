@@ -46,6 +46,7 @@ public static class Extensions
                 .AddRuntimeInstrumentation()
                 .AddMeter(GatewayTelemetry.Name))
             .WithTracing(tracing => tracing
+                .SetSampler(new BackgroundCallSampler())
                 .AddSource(builder.Environment.ApplicationName, GatewayTelemetry.Name)
                 .AddAspNetCoreInstrumentation(options =>
                     // Probes would drown the traces that matter.

@@ -21,12 +21,16 @@ public sealed record AlertRecord
     public bool? Delivered { get; init; }
 }
 
-/// <summary>Where alerts go. The webhook URL comes back masked; it is only ever written.</summary>
+/// <summary>Where alerts go, as configured (webhook URLs masked). The Api reads them from its configuration only.</summary>
 public sealed record AlertSettings
 {
     public string? WebhookUrl { get; init; }
+    public List<string>? Alerting { get; init; }
     public List<string>? AlertTypes { get; init; }
     public double? AlertingThreshold { get; init; }
+    public List<double>? BudgetThresholds { get; init; }
+    public List<string>? EmailTo { get; init; }
+    public List<string>? Problems { get; init; }
 }
 
 public sealed record TestAlertResult

@@ -36,12 +36,16 @@ public sealed partial class GatewayAdminClient
     // Spend
     public Task<ApiResult<List<SpendLogRow>>> GetSpendLogsAsync(SpendLogFilter filter, CancellationToken ct = default) =>
         GetAsync<List<SpendLogRow>>("/spend/logs" + Query(
-            ("team_id", filter.TeamId), ("api_key", filter.ApiKey), ("model", filter.Model), ("status", filter.Status),
-            ("start_date", Date(filter.StartDate)), ("end_date", Date(filter.EndDate)), ("summarize", "false"), ("limit", "100")), ct);
+            ("request_id", filter.RequestId), ("team_id", filter.TeamId), ("api_key", filter.ApiKey), ("model", filter.Model),
+            ("status", filter.Status), ("start_date", Date(filter.StartDate)), ("end_date", Date(filter.EndDate)),
+            ("summarize", "false"), ("limit", "100")), ct);
 
-    public Task<ApiResult<List<SpendSummaryRow>>> GetSpendSummaryAsync(DateTimeOffset start, DateTimeOffset end, SpendGrouping groupBy, CancellationToken ct = default) =>
+    /// <summary>Spend grouped by <paramref name="groupBy"/>; <paramref name="filter"/>'s team, key, model and status narrow it.</summary>
+    public Task<ApiResult<List<SpendSummaryRow>>> GetSpendSummaryAsync(DateTimeOffset start, DateTimeOffset end, SpendGrouping groupBy,
+        SpendLogFilter? filter = null, CancellationToken ct = default) =>
         GetAsync<List<SpendSummaryRow>>("/spend/summary" + Query(
-            ("start_date", Date(start)), ("end_date", Date(end)), ("group_by", groupBy.ToString().ToLowerInvariant())), ct);
+            ("start_date", Date(start)), ("end_date", Date(end)), ("group_by", groupBy.ToString().ToLowerInvariant()),
+            ("team_id", filter?.TeamId), ("api_key", filter?.ApiKey), ("model", filter?.Model), ("status", filter?.Status)), ct);
 
     public Task<ApiResult<GlobalSpend>> GetGlobalSpendAsync(CancellationToken ct = default) => GetAsync<GlobalSpend>("/global/spend", ct);
 
@@ -57,7 +61,4 @@ public sealed partial class GatewayAdminClient
 
     public Task<ApiResult<TestAlertResult>> SendTestAlertAsync(CancellationToken ct = default) =>
         PostAsync<TestAlertResult>("/alerts/test", new { }, ct);
-
-    public Task<ApiResult<bool>> UpdateAlertSettingsAsync(AlertSettings settings, CancellationToken ct = default) =>
-        PostAsync<bool>("/alerts/settings", settings, ct);
 }

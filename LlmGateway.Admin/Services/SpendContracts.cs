@@ -27,6 +27,11 @@ public sealed record SpendLogRow
     public DateTimeOffset? EndTime { get; init; }
     public bool? CacheHit { get; init; }
     public string? Status { get; init; }
+    /// <summary>The HTTP status the client got.</summary>
+    public int? StatusCode { get; init; }
+    public string? KeyAlias { get; init; }
+    public string? Provider { get; init; }
+    public int? Attempts { get; init; }
     public Dictionary<string, JsonElement>? Metadata { get; init; }
     public double? AuthMs { get; init; }
     public double? LimitsMs { get; init; }
@@ -55,6 +60,7 @@ public sealed record SpendSummaryRow
 /// <summary>Filters of <c>/spend/logs</c>; empty ones are left out of the query.</summary>
 public sealed record SpendLogFilter
 {
+    public string? RequestId { get; init; }
     public string? TeamId { get; init; }
     public string? ApiKey { get; init; }
     public string? Model { get; init; }

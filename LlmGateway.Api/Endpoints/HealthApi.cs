@@ -29,9 +29,10 @@ public static class HealthApi
         return app;
     }
 
-    public sealed record HealthyEndpoint(string Model, string ModelName, string ModelId, string? ApiBase);
+    /// <summary>A deployment that answered the probe; <c>latency_ms</c> is how long the probe took (the gateway's addition).</summary>
+    public sealed record HealthyEndpoint(string Model, string ModelName, string ModelId, string? ApiBase, double LatencyMs);
 
-    public sealed record UnhealthyEndpoint(string Model, string ModelName, string ModelId, string? ApiBase, string Error);
+    public sealed record UnhealthyEndpoint(string Model, string ModelName, string ModelId, string? ApiBase, string Error, double LatencyMs);
 
     public sealed record DeploymentHealthResponse(
         IReadOnlyList<HealthyEndpoint> HealthyEndpoints, IReadOnlyList<UnhealthyEndpoint> UnhealthyEndpoints, int HealthyCount, int UnhealthyCount);
@@ -47,13 +48,15 @@ public static class HealthApi
 
         var results = await prober.ProbeAllAsync(config.Deployments, ct);
         var healthy = results.Where(r => r.Healthy)
-            .Select(r => new HealthyEndpoint(Model(r.Deployment), r.Deployment.ModelName, r.Deployment.Id, r.Deployment.ApiBase?.ToString()))
+            .Select(r => new HealthyEndpoint(Model(r.Deployment), r.Deployment.ModelName, r.Deployment.Id, r.Deployment.ApiBase?.ToString(), Ms(r.Latency)))
             .ToArray();
         var unhealthy = results.Where(r => !r.Healthy)
-            .Select(r => new UnhealthyEndpoint(Model(r.Deployment), r.Deployment.ModelName, r.Deployment.Id, r.Deployment.ApiBase?.ToString(), r.Error!))
+            .Select(r => new UnhealthyEndpoint(Model(r.Deployment), r.Deployment.ModelName, r.Deployment.Id, r.Deployment.ApiBase?.ToString(), r.Error!, Ms(r.Latency)))
             .ToArray();
         return TypedResults.Ok(new DeploymentHealthResponse(healthy, unhealthy, healthy.Length, unhealthy.Length));
     }
+
+    private static double Ms(TimeSpan latency) => Math.Round(latency.TotalMilliseconds, 1);
 
     /// <summary>The deployment's <c>litellm_params.model</c>: provider prefix and model id.</summary>
     internal static string Model(DeploymentConfig deployment) => DeploymentRouter.ProviderName(deployment);

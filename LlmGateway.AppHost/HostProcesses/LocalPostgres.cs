@@ -1,16 +1,18 @@
 using System.Security.Cryptography;
 using System.Text;
 using Aspire.Hosting.ApplicationModel;
-using HealthChecks.NpgSql;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmGateway.AppHost.HostProcesses;
 
 /// <summary>A Postgres server run from the machine's own binaries: the <c>postgres</c> resource when no container runtime answers.</summary>
-internal sealed class LocalPostgresResource(string name, string command, string workingDirectory, int port, string password)
+internal sealed class LocalPostgresResource(string name, string command, string workingDirectory, string dataDirectory, int port, string password)
     : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
 {
     public int Port => port;
+
+    public string DataDirectory => dataDirectory;
 
     public ReferenceExpression ConnectionStringExpression =>
         ReferenceExpression.Create($"Host=127.0.0.1;Port={port.ToString()};Username=postgres;Password={password}");
@@ -21,7 +23,7 @@ internal static class LocalPostgres
     private const string ServiceAccount = "postgres";
 
     public static IResourceBuilder<LocalPostgresResource> AddLocalPostgres(
-        this IDistributedApplicationBuilder builder, string name, string stateDirectory)
+        this IDistributedApplicationBuilder builder, string name, string stateDirectory, string database)
     {
         var binDirectory = HostBinaries.FindPostgresBinDirectory();
         var home = ChooseHome(Path.Combine(stateDirectory, "postgres"));
@@ -30,17 +32,20 @@ internal static class LocalPostgres
         var port = HostBinaries.FreeTcpPort();
 
         // Postgres refuses to run as root: run it under the unprivileged account Debian's package creates.
+        // Postgres logs everything to stderr, which the dashboard would show as errors: a shell sends it to stdout.
         var postgresBinary = Path.Combine(binDirectory, "postgres");
-        var (command, prefix) = HostCommand.IsRoot
-            ? ("runuser", new[] { "-u", ServiceAccount, "--", postgresBinary })
-            : (postgresBinary, Array.Empty<string>());
+        string[] run = HostCommand.IsRoot ? ["runuser", "-u", ServiceAccount, "--", postgresBinary] : [postgresBinary];
+        const string command = "/bin/sh";
+        string[] prefix = ["-c", "exec \"$@\" 2>&1", "postgres", .. run];
 
-        var resource = new LocalPostgresResource(name, command, home, port, password);
+        var resource = new LocalPostgresResource(name, command, home, dataDirectory, port, password);
         var healthCheckKey = $"{name}_check";
-        builder.Services.AddHealthChecks().AddNpgSql(
-            _ => $"Host=127.0.0.1;Port={port};Username=postgres;Password={password};Timeout=3",
-            name: healthCheckKey);
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheckKey,
+            _ => new GatewayDatabaseCheck($"Host=127.0.0.1;Port={port};Username=postgres;Password={password};Timeout=3;Pooling=false", database),
+            failureStatus: null, tags: null));
 
+        builder.Services.AddSingleton(resource);
+        builder.Services.AddHostedService<OrderlyShutdown>();
         return builder.AddResource(resource)
             .WithArgs([.. prefix, "-D", dataDirectory, "-p", port.ToString(), "-h", "127.0.0.1", "-k", home, "-c", "max_connections=300"])
             .WithEndpoint("tcp", e =>

@@ -17,7 +17,7 @@ public sealed class AdminSmokeTests(AppHostFixture fixture)
             await AdminSignIn.SignInAsync(page, fixture.App.GetEndpoint("admin", "http"), AppHostFixture.MasterKey);
 
             await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();
-            foreach (var area in new[] { "Teams", "Keys", "Models", "Spend", "Alerts" })
+            foreach (var area in new[] { "Teams", "Keys", "Models", "Spend", "Playground", "Alerts" })
             {
                 await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = area })).ToBeVisibleAsync();
             }
@@ -26,7 +26,7 @@ public sealed class AdminSmokeTests(AppHostFixture fixture)
             await Assertions.Expect(page.GetByTestId("api-ready")).ToHaveTextAsync("Ready");
 
             // Every area renders, whatever the Api offers yet: a missing endpoint is a message, not a crash.
-            foreach (var (area, heading) in new[] { ("Teams", "Teams"), ("Keys", "Keys"), ("Models", "Models"), ("Spend", "Spend and requests"), ("Alerts", "Alerts") })
+            foreach (var (area, heading) in new[] { ("Teams", "Teams"), ("Keys", "Keys"), ("Models", "Models"), ("Spend", "Spend and requests"), ("Playground", "Playground"), ("Alerts", "Alerts") })
             {
                 await page.GetByRole(AriaRole.Link, new() { Name = area }).ClickAsync();
                 await Assertions.Expect(page.GetByText(heading, new() { Exact = true }).First).ToBeVisibleAsync();

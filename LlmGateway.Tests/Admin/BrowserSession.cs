@@ -15,7 +15,7 @@ public sealed class BrowserSession : IAsyncDisposable
 
     public IPage Page { get; private set; } = null!;
 
-    public static async Task<BrowserSession> StartAsync()
+    public static async Task<BrowserSession> StartAsync(int width = 1280)
     {
         if (!File.Exists(ChromiumPath))
         {
@@ -31,7 +31,7 @@ public sealed class BrowserSession : IAsyncDisposable
             Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync"],
         });
-        session.Page = await session.browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new() { Width = 1280, Height = 900 } });
+        session.Page = await session.browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new() { Width = width, Height = 900 } });
         session.Page.SetDefaultTimeout(20_000);
         return session;
     }

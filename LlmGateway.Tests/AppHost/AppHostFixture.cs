@@ -19,6 +19,9 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public DistributedApplication App { get; private set; } = null!;
 
+    /// <summary>What the AppHost printed on its console.</summary>
+    public AppHostLog HostLog { get; } = new();
+
     public async ValueTask InitializeAsync()
     {
         using var cts = new CancellationTokenSource(StartTimeout);
@@ -30,6 +33,7 @@ public sealed class AppHostFixture : IAsyncLifetime
             ],
             cts.Token);
         builder.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
+        builder.Services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(HostLog);
         App = await builder.BuildAsync(cts.Token);
         await App.StartAsync(cts.Token);
         await App.ResourceNotifications.WaitForResourceHealthyAsync("api", cts.Token);

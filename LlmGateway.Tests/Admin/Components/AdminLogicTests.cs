@@ -13,6 +13,31 @@ public sealed class AdminLogicTests
     public void ApiErrorsBecomeOneReadableSentence(HttpStatusCode status, string body, string expected) =>
         Assert.Equal(expected, ApiErrorMessage.From(status, body));
 
+    [Theory]
+    [InlineData(0.0007, 0.0002, "$0.0008")]
+    [InlineData(18.3, 5, "$20.00")]
+    [InlineData(0, 0.005, "$0.005")]
+    public void AMoneyAxisFitsTheTallestStackWithAWholeNumberTickInDollars(double tallest, double step, string topLabel)
+    {
+        var axis = LlmGateway.Admin.Components.Shared.ChartAxis.ForMoney(tallest);
+
+        Assert.Equal(step, axis.Step, precision: 9);
+        Assert.InRange(axis.Top, tallest, Math.Max(tallest * 2, 0.01));
+        Assert.Equal(topLabel, axis.Label(axis.Plot(axis.Top)));
+        Assert.Equal(axis.Step * axis.Scale, axis.PlottedStep, precision: 6);
+    }
+
+    [Fact]
+    public void ThirtyDayLabelsAreThinnedToTenAndShortOnesKeptWhole()
+    {
+        var days = Enumerable.Range(1, 30).Select(d => $"05-{d:00}").ToArray();
+
+        var thinned = LlmGateway.Admin.Components.Shared.ChartAxis.ThinLabels(days);
+
+        Assert.Equal(10, thinned.Count(l => l.Length > 0));
+        Assert.Equal(days.Take(14), LlmGateway.Admin.Components.Shared.ChartAxis.ThinLabels([.. days.Take(14)], most: 14));
+    }
+
     [Fact]
     public void ProjectedSpendExtrapolatesTheRateSoFarToTheEndOfTheMonth()
     {

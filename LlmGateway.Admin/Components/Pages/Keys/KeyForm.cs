@@ -17,6 +17,14 @@ public sealed class KeyForm
     public string? Duration { get; set; }
     public string? Models { get; set; }
 
+    /// <summary>Why the form cannot be sent as typed, or null.</summary>
+    public string? Problem() => FormChecks.First(
+        FormChecks.NotNegative("Budget", MaxBudget),
+        FormChecks.NotNegative("Alert at", SoftBudget),
+        FormChecks.NotNegative("Requests / min", RpmLimit),
+        FormChecks.NotNegative("Tokens / min", TpmLimit),
+        FormChecks.NotNegative("Parallel requests", MaxParallelRequests));
+
     public KeyRequest ToRequest() => new()
     {
         TeamId = TeamId,

@@ -32,6 +32,13 @@ public sealed class TeamForm
         Blocked = team.Blocked,
     };
 
+    /// <summary>Why the form cannot be saved as typed, or null.</summary>
+    public string? Problem() => FormChecks.First(
+        FormChecks.NotNegative("Budget", MaxBudget),
+        FormChecks.NotNegative("Requests / min", RpmLimit),
+        FormChecks.NotNegative("Tokens / min", TpmLimit),
+        FormChecks.NotNegative("Parallel requests", MaxParallelRequests));
+
     public TeamRequest ToRequest(string? teamId) => new()
     {
         TeamId = teamId,

@@ -66,7 +66,9 @@ public sealed class KeyCache : IHostedService, IDisposable
             }
         }
 
-        if (unknown.Contains(hash, DateTimeOffset.UtcNow) || !Directory.WorthLookingUp(hash))
+        // A lookup of this hash already under way is joined, not counted again: a burst of one new key (announced to this
+        // replica a moment late) costs one of the few unknown-key lookups a second, and none of its requests is refused.
+        if (unknown.Contains(hash, DateTimeOffset.UtcNow) || (!loads.ContainsKey(hash) && !Directory.WorthLookingUp(hash)))
         {
             return null;
         }

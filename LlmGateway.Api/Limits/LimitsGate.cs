@@ -37,7 +37,8 @@ public sealed partial class LimitsGate(IConnectionMultiplexer redis, LedgerSeede
         {
             try
             {
-                for (var attempt = 0; attempt < 3; attempt++)
+                // Each -1 names one scope whose budget counter is missing: a new key, team and user may each need a seed.
+                for (var attempt = 0; attempt <= scopes.Count + 1; attempt++)
                 {
                     var result = (RedisResult[])(await LimitScripts.Admit.EvaluateAsync(redis.GetDatabase(),
                         set.Keys, AdmitArguments(scopes, requestId, estimatedTokens, cost, now)))!;

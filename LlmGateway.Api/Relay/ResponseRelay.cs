@@ -175,7 +175,7 @@ public static class ResponseRelay
     {
         if (!disconnect.ClientGone)
         {
-            StreamErrors.Write(writer, request.Proxy.Format, UpstreamErrors.MidStream(failure.Message));
+            request.Proxy.Client.WriteStreamError(writer, UpstreamErrors.MidStream(failure.Message));
             await disconnect.FlushAsync(request.Proxy.Http);
         }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Streaming;
 
 namespace LlmGateway.Api.Translation;
 
@@ -22,6 +23,23 @@ public interface IClientAdapter
     IClientStreamEncoder NewStreamEncoder(ResponseIdentity identity, StreamEncoderOptions options);
 
     byte[] EncodeBody(CanonicalResponse response, ResponseIdentity identity);
+
+    /// <summary>
+    /// After the first byte, a failure the answer itself did not carry (the upstream broke off): the format's own error
+    /// event and its end. OpenAI's chat grammar: <c>data: {"error":…}</c> then <c>[DONE]</c>; Anthropic's: <c>event: error</c>.
+    /// </summary>
+    void WriteStreamError(SseWriter writer, GatewayError error)
+    {
+        var json = ErrorWriter.ToBytes(error, Format);
+        if (Format == ClientFormat.Anthropic)
+        {
+            writer.Event("error", json);
+            return;
+        }
+
+        writer.Data(json);
+        writer.Done();
+    }
 }
 
 /// <summary>

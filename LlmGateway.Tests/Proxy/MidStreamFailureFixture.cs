@@ -12,7 +12,7 @@ namespace LlmGateway.Tests.Proxy;
 /// </summary>
 public sealed class MidStreamFailureFixture(TestServers servers) : IAsyncLifetime
 {
-    public static readonly string[] Clients = ["chat", "messages"];
+    public static readonly string[] Clients = ["chat", "messages", "responses"];
     public static readonly string[] Upstreams = ["openai", "anthropic"];
     public static readonly string[] Failures = ["error-event", "dropped-connection"];
 

@@ -48,6 +48,12 @@ public sealed class MidStreamFailureTests(MidStreamFailureFixture fixture) : ICl
     public Task AnAnthropicClientOfAnAnthropicUpstreamWhoseStreamFailsMidwayGetsOneErrorEventAndTheFailureIsRecordedAndCharged(string failure) =>
         StreamFailsMidwayAsync("messages", "anthropic", failure);
 
+    [Theory]
+    [InlineData("error-event")]
+    [InlineData("dropped-connection")]
+    public Task AResponsesClientOfAnAnthropicUpstreamWhoseStreamFailsMidwayGetsOneErrorEventAndTheFailureIsRecordedAndCharged(string failure) =>
+        StreamFailsMidwayAsync("responses", "anthropic", failure);
+
     private async Task StreamFailsMidwayAsync(string client, string upstream, string failure)
     {
         var group = Group(client, upstream, failure);
@@ -64,7 +70,12 @@ public sealed class MidStreamFailureTests(MidStreamFailureFixture fixture) : ICl
             Assert.Equal(HttpStatusCode.OK, broken.StatusCode);
             Assert.Equal(FailingId(group), Header(broken, "x-gateway-deployment"));
             requestId = Header(broken, "x-request-id") ?? throw new InvalidOperationException("no x-request-id");
-            var error = client == "chat" ? AssertOneChatErrorThenDone(events) : AssertOneMessagesErrorLast(events);
+            var error = client switch
+            {
+                "chat" => AssertOneChatErrorThenDone(events),
+                "responses" => AssertOneResponsesErrorAtTheEnd(events),
+                _ => AssertOneMessagesErrorLast(events),
+            };
             if (failure == "error-event")
                 Assert.Contains(UpstreamMessage, (string?)error["message"]);
         }
@@ -134,6 +145,29 @@ public sealed class MidStreamFailureTests(MidStreamFailureFixture fixture) : ICl
         return inner;
     }
 
+    /// <summary>
+    /// The Responses grammar: <c>response.created</c>, the deltas' text, then one <c>error</c> event (followed by
+    /// <c>response.failed</c> when the encoder knows the answer so far); never <c>response.completed</c> or a silent end.
+    /// </summary>
+    private static JsonObject AssertOneResponsesErrorAtTheEnd(List<(string? Event, string Data)> events)
+    {
+        Assert.Equal("response.created", events[0].Event);
+        Assert.All(events, e => Assert.Equal(e.Event, (string?)JsonNode.Parse(e.Data)!["type"]));
+        var error = Assert.Single(events, e => e.Event == "error");
+        Assert.Contains(events[^1].Event, new[] { "error", "response.failed" });
+        Assert.True(events.IndexOf(error) >= events.Count - 2, "the error event is the last or the one before response.failed");
+        Assert.DoesNotContain(events, e => e.Event is "response.completed" or "response.incomplete");
+        Assert.DoesNotContain(events, e => e.Data.Contains("[DONE]", StringComparison.Ordinal));
+        Assert.Equal("one two", string.Concat(events
+            .Where(e => e.Event == "response.output_text.delta")
+            .Select(e => (string?)JsonNode.Parse(e.Data)!["delta"])));
+
+        var body = JsonNode.Parse(error.Data)!.AsObject();
+        Assert.False(string.IsNullOrWhiteSpace((string?)body["code"]));
+        Assert.False(string.IsNullOrWhiteSpace((string?)body["message"]));
+        return body;
+    }
+
     /// <summary>Polls (bounded) until the request's ledger row is written from the Redis stream; returns its status and deployment.</summary>
     private async Task<(string Status, string? Deployment)> LedgerRowAsync(string requestId)
     {
@@ -160,15 +194,21 @@ public sealed class MidStreamFailureTests(MidStreamFailureFixture fixture) : ICl
 
     private Task<HttpResponseMessage> PostAsync(string client, string group, bool stream)
     {
-        var body = new JsonObject
+        var body = new JsonObject { ["model"] = group, ["stream"] = stream };
+        if (client == "responses")
         {
-            ["model"] = group,
-            ["stream"] = stream,
-            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Say hello" }),
-        };
+            body["input"] = "Say hello";
+            body["max_output_tokens"] = 100;
+        }
+        else
+        {
+            body["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Say hello" });
+        }
+
         if (client == "messages")
             body["max_tokens"] = 100;
-        var request = new HttpRequestMessage(HttpMethod.Post, client == "chat" ? "/v1/chat/completions" : "/v1/messages")
+        var path = client switch { "chat" => "/v1/chat/completions", "responses" => "/v1/responses", _ => "/v1/messages" };
+        var request = new HttpRequestMessage(HttpMethod.Post, path)
         {
             Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
         };

@@ -36,10 +36,10 @@ public sealed class AdminEndToEndTests(AppHostFixture fixture)
             await AdminSignIn.OpenAsync(page, new Uri(admin, "keys"));
             await page.GetByTestId("new-key").ClickAsync();
             // The alias first: the circuit handles events in order, so the team pick cannot re-render over it.
-            await page.GetByLabel("Alias").FillAsync($"{teamName}-production");
+            await page.GetByTestId("key-alias-input").FillAsync($"{teamName}-production");
             await page.GetByTestId("key-team").ClickAsync();
             await page.GetByRole(AriaRole.Option, new() { Name = teamName }).ClickAsync();
-            await Assertions.Expect(page.GetByLabel("Alias")).ToHaveValueAsync($"{teamName}-production");
+            await Assertions.Expect(page.GetByTestId("key-alias-input")).ToHaveValueAsync($"{teamName}-production");
             await page.GetByTestId("create-key").ClickAsync();
             var secretBox = page.Locator("input[data-testid=key-secret], [data-testid=key-secret] input").First;
             await Assertions.Expect(secretBox).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("^sk-"));

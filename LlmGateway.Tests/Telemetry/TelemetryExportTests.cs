@@ -14,7 +14,9 @@ public sealed partial class TelemetryExportTests(TestServers servers)
     private static readonly HashSet<string> AllowedLabels =
     [
         "gen_ai_operation_name", "gen_ai_request_model", "gen_ai_provider_name", "gen_ai_token_type", "llmgateway_team_id",
-        "error_type", "http_response_status_class", "llmgateway_deployment", "llmgateway_model_group", "reason", "le", "otel_scope_name", "otel_scope_version", "otel_scope_schema_url",
+        "error_type", "http_response_status_class", "llmgateway_deployment", "llmgateway_model_group", "reason",
+        // the response cache's series (hits, misses, errors of any test in this process): a model group, a team id, read|write
+        "model_group", "team", "operation", "le", "otel_scope_name", "otel_scope_version", "otel_scope_schema_url",
     ];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -57,11 +57,38 @@ timeout 80m dotnet test --project LlmGateway.Tests -c "$configuration" --no-buil
 status=${PIPESTATUS[0]}
 
 # Microsoft.Testing.Platform's summary: "total: N / failed: N / succeeded: N / skipped: N".
-value() { grep -E "^\s*$1: [0-9]+" "$log" | tail -1 | grep -oE '[0-9]+' || echo 0; }
-passed=$(value succeeded); failed=$(value failed); skipped=$(value skipped)
-rm -f "$log"
+value() { grep -E "^\s*$1: [0-9]+" "$2" | tail -1 | grep -oE '[0-9]+' || echo 0; }
+passed=$(value succeeded "$log"); failed=$(value failed "$log"); skipped=$(value skipped "$log")
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1 # the run itself failed (crash, timeout) without reporting a failed test
 fi
+
+# A failed test is run once more, alone. One that passes then is reported as FLAKY by name (order- or
+# load-dependent: a defect to fix, listed here so it is seen) and counted as passed; one that fails again fails the run.
+# Each failure's first lines are repeated here, because the process output printed after them buries them.
+failures=$(grep -oE '^failed [A-Za-z0-9_.]+' "$log" | sed 's/^failed //' | sort -u)
+if [ -n "$failures" ]; then
+  echo; echo "=== Failed on the first run ==="
+  awk '/^failed /{n=14} n>0{print; n--}' "$log" | cut -c1-300
+  if [ "$(echo "$failures" | wc -l)" -le 10 ] && [ "$status" -ne 124 ]; then
+    args=(); for name in $failures; do args+=(-method "$name"); done
+    retry="$(mktemp)"
+    echo; echo "=== Running the failed tests again, alone ==="
+    # xunit's own runner (the test assembly run directly): "[FAIL] name" per failure, "Total: N, Errors: N, Failed: N".
+    timeout 10m dotnet "LlmGateway.Tests/bin/$configuration/net10.0/LlmGateway.Tests.dll" -noColor "${args[@]}" >"$retry" 2>&1
+    retry_status=$?
+    count() { grep -oE "$1: [0-9]+" "$retry" | tail -1 | grep -oE '[0-9]+' || echo 0; }
+    retry_total=$(count Total); retry_failed=$(( $(count Failed) + $(count Errors) ))
+    awk '/\[FAIL\]/{n=14} n>0{print; n--}' "$retry" | cut -c1-300
+    if [ "$retry_status" -eq 0 ] && [ "$retry_failed" -eq 0 ] && [ "$retry_total" -ge "$failed" ]; then
+      for name in $failures; do echo "FLAKY (failed in the full run, passed alone): $name"; done
+      passed=$((passed + failed)); failed=0; status=0
+    else
+      grep -E "Total: [0-9]+" "$retry" | tail -1
+    fi
+    rm -f "$retry"
+  fi
+fi
+rm -f "$log"
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

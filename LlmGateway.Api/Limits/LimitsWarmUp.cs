@@ -32,7 +32,7 @@ internal sealed class LimitsWarmUp(IConnectionMultiplexer redis, LedgerSeeder se
             var now = DateTimeOffset.UtcNow;
             await seeder.CurrentSpendAsync(LimitScope.ForKey("warm-up", null, "warm-up", null, now, now), timeout.Token);
             await seeder.CurrentSpendAsync(LimitScope.ForTeam("warm-up", "warm-up", null, now, now), timeout.Token);
-            logger.LogDebug("Limit scripts loaded and the ledger query compiled");
+            logger.LogInformation("Limits warmed up: scripts loaded, ledger query compiled");
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException or Npgsql.NpgsqlException)
         {

@@ -18,6 +18,9 @@ public sealed class GatewayApiHost : WebApplicationFactory<LlmGateway.Api.Gatewa
     private readonly IReadOnlyDictionary<string, string?> settings;
     private readonly Action<IServiceCollection>? services;
 
+    /// <summary>The usage spool's folder this host made for itself (null when the test chose one).</summary>
+    private string? ownDataDirectory;
+
     private GatewayApiHost(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services)
     {
         this.settings = settings;
@@ -47,7 +50,16 @@ public sealed class GatewayApiHost : WebApplicationFactory<LlmGateway.Api.Gatewa
             all[key] = value;
         }
 
-        var host = new GatewayApiHost(all, services);
+        // Every replica has its own usage spool. A host without one chosen by its test gets a fresh folder: the
+        // default (next to the binaries) is shared by every test in the run, and one test's spooled usage was then
+        // replayed into another test's ledger and counters.
+        string? ownDataDirectory = null;
+        if (!all.ContainsKey("Gateway:DataDirectory"))
+        {
+            all["Gateway:DataDirectory"] = ownDataDirectory = Spend.SpendTestData.NewDataDirectory();
+        }
+
+        var host = new GatewayApiHost(all, services) { ownDataDirectory = ownDataDirectory };
         host.UseKestrel();
         host.StartServer();
         var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -81,6 +93,15 @@ public sealed class GatewayApiHost : WebApplicationFactory<LlmGateway.Api.Gatewa
         if (services is not null)
         {
             builder.ConfigureTestServices(services); // e.g. a command interceptor that counts Postgres queries
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (ownDataDirectory is not null)
+        {
+            Spend.SpendTestData.DeleteDirectory(ownDataDirectory);
         }
     }
 

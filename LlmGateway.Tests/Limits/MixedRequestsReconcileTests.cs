@@ -65,12 +65,13 @@ public sealed class MixedRequestsReconcileTests(TestServers servers)
             {
                 using var request = GovernanceFixture.Chat(key, model: i % 500 == 0 ? "slow" : "gpt-test");
                 request.Headers.Add("x-request-id", $"mix-{i}");
-                // Every 25th client gives up after 100 ms: some of those hit the delayed answers mid-flight. Not among the
-                // first requests: on a cold, busy machine those may not have reached the gateway within 100 ms at all.
+                // Every 25th client gives up 100 ms after its body was sent: some of those hit the delayed answers
+                // mid-flight. The clock starts when the body is on the wire, not before the connection: on a loaded
+                // machine a request cancelled before it was sent never reached the gateway and has no row to count.
                 using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 if (i % 25 == 0 && i >= 500)
                 {
-                    cancel.CancelAfter(TimeSpan.FromMilliseconds(100));
+                    request.Content = new SentSignalContent(request.Content!, () => cancel.CancelAfter(TimeSpan.FromMilliseconds(100)));
                 }
 
                 using var response = await client.SendAsync(request, cancel.Token);
@@ -119,5 +120,45 @@ public sealed class MixedRequestsReconcileTests(TestServers servers)
             $"SELECT coalesce({aggregate}, 0) FROM spend_logs WHERE @team::text IS NULL OR team_id = @team", connection);
         command.Parameters.Add(new Npgsql.NpgsqlParameter("team", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)teamId ?? DBNull.Value });
         return Convert.ToDecimal(await command.ExecuteScalarAsync());
+    }
+
+    /// <summary>A request body that calls <paramref name="sent"/> once it has been written to the connection.</summary>
+    private sealed class SentSignalContent : HttpContent
+    {
+        private readonly HttpContent inner;
+        private readonly Action sent;
+
+        public SentSignalContent(HttpContent inner, Action sent)
+        {
+            this.inner = inner;
+            this.sent = sent;
+            foreach (var (name, values) in inner.Headers)
+            {
+                Headers.TryAddWithoutValidation(name, values);
+            }
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            await inner.CopyToAsync(stream);
+            await stream.FlushAsync();
+            sent();
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = inner.Headers.ContentLength ?? -1;
+            return length >= 0;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 }

@@ -100,13 +100,9 @@ public static class AdminAuthentication
             return TypedResults.LocalRedirect(SignInPath);
         });
         account.MapGet("/signin/oidc", (string? returnUrl) =>
-            TypedResults.Challenge(new AuthenticationProperties { RedirectUri = LocalUrl(returnUrl) }, [OidcScheme]));
+            TypedResults.Challenge(new AuthenticationProperties { RedirectUri = LocalReturnUrl.Resolve(returnUrl) }, [OidcScheme]));
         return app;
     }
-
-    /// <summary>A return address that stays on this site, or the home page.</summary>
-    public static string LocalUrl(string? url) =>
-        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//") && !url.StartsWith("/\\") ? url : "/";
 
     public static ClaimsPrincipal Principal(string name, string method) =>
         new(new ClaimsIdentity(

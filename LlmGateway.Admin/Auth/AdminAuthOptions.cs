@@ -16,6 +16,29 @@ public sealed class AdminAuthOptions
 
     public OidcOptions Oidc { get; set; } = new();
 
+    public ForwardedHeadersOptions ForwardedHeaders { get; set; } = new();
+
+    public SignInOptions SignIn { get; set; } = new();
+
+    /// <summary>Failed sign-ins allowed per client address and for the account before a lockout (0 turns a limit off).</summary>
+    public sealed class SignInOptions
+    {
+        public int MaxFailuresPerAddress { get; set; } = 5;
+        public int MaxFailuresPerAccount { get; set; } = 20;
+        public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(15);
+        public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+    }
+
+    /// <summary>Which proxies may say what the client's scheme and address were; both empty: loopback only.</summary>
+    public sealed class ForwardedHeadersOptions
+    {
+        /// <summary>Proxy addresses (<c>10.0.0.4</c>); setting any replaces the loopback default.</summary>
+        public List<string> KnownProxies { get; set; } = [];
+
+        /// <summary>Proxy networks in CIDR form (<c>10.0.0.0/16</c>); setting any replaces the loopback default.</summary>
+        public List<string> KnownNetworks { get; set; } = [];
+    }
+
     public sealed class OidcOptions
     {
         /// <summary>Setting it turns single sign-on on.</summary>

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using StackExchange.Redis;
 
 namespace LlmGateway.Admin.Auth;
@@ -22,7 +23,11 @@ public static class AdminAuthentication
         var options = builder.Configuration.GetSection(AdminAuthOptions.Section).Get<AdminAuthOptions>() ?? new();
         builder.Services.AddOptions<AdminAuthOptions>().BindConfiguration(AdminAuthOptions.Section);
         builder.Services.AddSingleton<AdminCredentials>();
+        builder.Services.AddSingleton<SignInLimits>();
+        builder.Services.AddSingleton<SignInGate>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddAdminDataProtection(options);
+        builder.AddAdminForwardedHeaders(options.ForwardedHeaders);
 
         var authentication = builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(cookie =>

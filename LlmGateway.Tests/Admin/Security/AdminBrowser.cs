@@ -29,7 +29,7 @@ public sealed partial class AdminBrowser : IDisposable
         using var page = new HttpRequestMessage(HttpMethod.Get, path);
         decorate?.Invoke(page);
         using var form = await client.SendAsync(page);
-        var html = await form.Content.ReadAsStringAsync();
+        var html = await form.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         var token = AntiforgeryToken().Match(html);
         Assert.True(token.Success, $"no antiforgery token on the sign-in page ({(int)form.StatusCode}): {html[..Math.Min(html.Length, 500)]}");
 

@@ -14,6 +14,9 @@ public sealed class AdminAuthOptions
     /// <summary>How long a session lasts without activity.</summary>
     public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromHours(8);
 
+    /// <summary>How often an open page re-checks that the secret its session signed in with is still the configured one.</summary>
+    public TimeSpan SessionRevalidationInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     public OidcOptions Oidc { get; set; } = new();
 
     public ForwardedHeadersOptions ForwardedHeaders { get; set; } = new();

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
@@ -25,6 +26,7 @@ public static class AdminAuthentication
         builder.Services.AddSingleton<AdminCredentials>();
         builder.Services.AddSingleton<SignInLimits>();
         builder.Services.AddSingleton<SignInGate>();
+        builder.Services.AddSingleton<SessionStamp>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddAdminDataProtection(options);
         builder.AddAdminForwardedHeaders(options.ForwardedHeaders);
@@ -40,6 +42,7 @@ public static class AdminAuthentication
                 cookie.Cookie.HttpOnly = true;
                 cookie.Cookie.SameSite = SameSiteMode.Lax;
                 cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                cookie.Events.OnValidatePrincipal = SessionStamp.ValidateAsync;
             });
         if (options.Oidc.Enabled)
         {
@@ -59,6 +62,7 @@ public static class AdminAuthentication
 
         builder.Services.AddAuthorization();
         builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddScoped<AuthenticationStateProvider, SessionRevalidation>();
         return builder;
     }
 
@@ -109,8 +113,9 @@ public static class AdminAuthentication
         return app;
     }
 
-    public static ClaimsPrincipal Principal(string name, string method) =>
+    public static ClaimsPrincipal Principal(string name, string method, string? stamp) =>
         new(new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, "admin"), new Claim(ClaimTypes.AuthenticationMethod, method)],
+            [new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, "admin"), new Claim(ClaimTypes.AuthenticationMethod, method),
+                new Claim(SessionStamp.ClaimType, stamp ?? "")],
             CookieAuthenticationDefaults.AuthenticationScheme));
 }

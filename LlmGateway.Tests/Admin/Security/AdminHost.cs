@@ -1,17 +1,15 @@
 using System.Collections.Concurrent;
 using LlmGateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace LlmGateway.Tests.Admin.Security;
 
 /// <summary>
-/// The admin site alone, in-process on real Kestrel (loopback, free port), with no Api behind it (its calls are refused
-/// at once): enough for sign-in, cookies and sessions. Every log line it writes is kept in <see cref="Log"/>.
+/// The admin site alone, in-process on real Kestrel (loopback, free port), with no Api behind it: its management calls
+/// go to the admin's own address and get a quick 404 (no retries), enough for sign-in, cookies and sessions. Every log
+/// line it writes is kept in <see cref="Log"/>.
 /// </summary>
 public sealed class AdminHost : WebApplicationFactory<LlmGateway.Admin.Auth.AdminCredentials>
 {
@@ -33,10 +31,12 @@ public sealed class AdminHost : WebApplicationFactory<LlmGateway.Admin.Auth.Admi
     /// <summary>Starts the admin; <paramref name="settings"/> override the defaults (a fresh key folder, the master key, no Api).</summary>
     public static Task<AdminHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string environment = "Testing")
     {
+        var address = $"http://127.0.0.1:{LocalProcess.FreeTcpPort()}";
         var all = new Dictionary<string, string?>
         {
+            ["urls"] = address,
             ["Gateway:MasterKey"] = MasterKey,
-            ["Gateway:ApiBaseAddress"] = $"http://127.0.0.1:{LocalProcess.FreeTcpPort()}",
+            ["Gateway:ApiBaseAddress"] = address,
             ["Admin:DataProtectionPath"] = Path.Combine(Path.GetTempPath(), $"llmgw-admin-keys-{Guid.NewGuid():N}"),
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:LlmGateway"] = "Information",
@@ -49,8 +49,7 @@ public sealed class AdminHost : WebApplicationFactory<LlmGateway.Admin.Auth.Admi
         var host = new AdminHost(all, environment);
         host.UseKestrel();
         host.StartServer();
-        var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        host.BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1"));
+        host.BaseAddress = new Uri(address);
         return Task.FromResult(host);
     }
 
@@ -59,7 +58,6 @@ public sealed class AdminHost : WebApplicationFactory<LlmGateway.Admin.Auth.Admi
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseSetting("urls", "http://127.0.0.1:0");
         builder.UseEnvironment(environment);
         foreach (var (key, value) in settings)
         {

@@ -21,6 +21,18 @@ public sealed class AdminAuthOptions
 
     public ForwardedHeadersOptions ForwardedHeaders { get; set; } = new();
 
+    public DataProtectionOptions DataProtection { get; set; } = new();
+
+    /// <summary>How the stored data-protection keys (which sign and encrypt session cookies) are protected at rest.</summary>
+    public sealed class DataProtectionOptions
+    {
+        /// <summary>Any long random string; each key is stored AES-256-GCM encrypted under a key derived from it.</summary>
+        public string? KeyRingSecret { get; set; }
+
+        /// <summary>Lets the admin start in Production without <see cref="KeyRingSecret"/> (keys stored in the clear).</summary>
+        public bool AllowUnencryptedKeys { get; set; }
+    }
+
     public SignInOptions SignIn { get; set; } = new();
 
     /// <summary>Failed sign-ins allowed per client address and for the account before a lockout (0 turns a limit off).</summary>

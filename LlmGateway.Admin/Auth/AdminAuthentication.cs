@@ -69,6 +69,7 @@ public static class AdminAuthentication
     private static void AddAdminDataProtection(this IHostApplicationBuilder builder, AdminAuthOptions options)
     {
         var dataProtection = builder.Services.AddDataProtection().SetApplicationName("LlmGateway.Admin");
+        builder.EncryptKeyRing(options.DataProtection);
         if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("redis")))
         {
             // Shared keys: a session cookie issued by one replica is readable by every other.
@@ -85,6 +86,24 @@ public static class AdminAuthentication
         }
 
         dataProtection.PersistKeysToFileSystem(new DirectoryInfo(path));
+    }
+
+    private static void EncryptKeyRing(this IHostApplicationBuilder builder, AdminAuthOptions.DataProtectionOptions options)
+    {
+        if (!string.IsNullOrEmpty(options.KeyRingSecret))
+        {
+            var secret = options.KeyRingSecret;
+            builder.Services.Configure<KeyManagementOptions>(keys => keys.XmlEncryptor = new KeyRingEncryptor(secret));
+            return;
+        }
+
+        if (builder.Environment.IsProduction() && !options.AllowUnencryptedKeys)
+        {
+            throw new InvalidOperationException(
+                "Admin:DataProtection:KeyRingSecret is not set: the keys that sign session cookies would be stored unencrypted " +
+                "(anyone who can read Redis or the key folder could forge an admin session). Set it to a long random string " +
+                "(the AppHost passes its admin-key-ring-secret parameter), or set Admin:DataProtection:AllowUnencryptedKeys=true.");
+        }
     }
 
     private static Task RejectUnlistedEmail(Microsoft.AspNetCore.Authentication.OpenIdConnect.TokenValidatedContext context, List<string> allowed)

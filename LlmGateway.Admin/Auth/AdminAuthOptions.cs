@@ -62,8 +62,14 @@ public sealed class AdminAuthOptions
         public string? ClientSecret { get; set; }
         public string? DisplayName { get; set; }
 
-        /// <summary>E-mail addresses allowed in; empty lets in everyone the identity provider authenticates.</summary>
+        /// <summary>E-mail addresses allowed in (only when the provider's <c>email_verified</c> is true).</summary>
         public List<string> AllowedEmails { get; set; } = [];
+
+        /// <summary>Groups allowed in (values of <see cref="GroupsClaim"/>, e.g. Entra ID group object ids).</summary>
+        public List<string> AllowedGroups { get; set; } = [];
+
+        /// <summary>The ID-token claim that lists the user's groups.</summary>
+        public string GroupsClaim { get; set; } = "groups";
 
         public bool Enabled => !string.IsNullOrWhiteSpace(Authority);
     }

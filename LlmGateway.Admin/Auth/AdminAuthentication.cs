@@ -44,6 +44,7 @@ public static class AdminAuthentication
                 cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 cookie.Events.OnValidatePrincipal = SessionStamp.ValidateAsync;
             });
+        OidcAdmission.RequireAllowList(options.Oidc);
         if (options.Oidc.Enabled)
         {
             authentication.AddOpenIdConnect(OidcScheme, oidc =>
@@ -56,7 +57,9 @@ public static class AdminAuthentication
                 oidc.SaveTokens = false;
                 oidc.SignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
                 oidc.Scope.Add("email");
-                oidc.Events.OnTokenValidated = context => RejectUnlistedEmail(context, options.Oidc.AllowedEmails);
+                oidc.MapInboundClaims = false; // claims keep their ID-token names: email, email_verified, groups
+                oidc.TokenValidationParameters.NameClaimType = "name";
+                oidc.Events.OnTokenValidated = context => AdmitOrFail(context, options.Oidc);
             });
         }
 
@@ -106,12 +109,11 @@ public static class AdminAuthentication
         }
     }
 
-    private static Task RejectUnlistedEmail(Microsoft.AspNetCore.Authentication.OpenIdConnect.TokenValidatedContext context, List<string> allowed)
+    private static Task AdmitOrFail(TokenValidatedContext context, AdminAuthOptions.OidcOptions options)
     {
-        var email = context.Principal?.FindFirstValue(ClaimTypes.Email) ?? context.Principal?.FindFirstValue("email");
-        if (allowed.Count > 0 && (email is null || !allowed.Contains(email, StringComparer.OrdinalIgnoreCase)))
+        if (OidcAdmission.Refusal(context.Principal, options) is { } refusal)
         {
-            context.Fail($"{email ?? "This account"} is not an admin of this gateway.");
+            context.Fail(refusal);
         }
 
         return Task.CompletedTask;

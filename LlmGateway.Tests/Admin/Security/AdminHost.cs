@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using LlmGateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace LlmGateway.Tests.Admin.Security;
@@ -17,19 +18,25 @@ public sealed class AdminHost : WebApplicationFactory<LlmGateway.Admin.Auth.Admi
 
     private readonly Dictionary<string, string?> settings;
     private readonly string environment;
+    private readonly string? settingsFile;
 
-    private AdminHost(Dictionary<string, string?> settings, string environment)
+    private AdminHost(Dictionary<string, string?> settings, string environment, string? settingsFile)
     {
         this.settings = settings;
         this.environment = environment;
+        this.settingsFile = settingsFile;
     }
 
     public Uri BaseAddress { get; private set; } = null!;
 
     public ConcurrentQueue<string> Log { get; } = new();
 
-    /// <summary>Starts the admin; <paramref name="settings"/> override the defaults (a fresh key folder, the master key, no Api).</summary>
-    public static Task<AdminHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string environment = "Testing")
+    /// <summary>
+    /// Starts the admin; <paramref name="settings"/> override the defaults (a fresh key folder, the master key, no Api), and
+    /// <paramref name="settingsFile"/>, a JSON file reloaded when it changes, overrides both (for rotating a secret live).
+    /// </summary>
+    public static Task<AdminHost> StartAsync(
+        IReadOnlyDictionary<string, string?>? settings = null, string environment = "Testing", string? settingsFile = null)
     {
         var address = $"http://127.0.0.1:{LocalProcess.FreeTcpPort()}";
         var all = new Dictionary<string, string?>
@@ -46,7 +53,7 @@ public sealed class AdminHost : WebApplicationFactory<LlmGateway.Admin.Auth.Admi
             all[key] = value;
         }
 
-        var host = new AdminHost(all, environment);
+        var host = new AdminHost(all, environment, settingsFile);
         host.UseKestrel();
         host.StartServer();
         host.BaseAddress = new Uri(address);
@@ -65,6 +72,10 @@ public sealed class AdminHost : WebApplicationFactory<LlmGateway.Admin.Auth.Admi
         }
 
         builder.ConfigureLogging(logging => logging.AddProvider(new QueueLoggerProvider(Log)));
+        if (settingsFile is not null)
+        {
+            builder.ConfigureAppConfiguration(configuration => configuration.AddJsonFile(settingsFile, optional: false, reloadOnChange: true));
+        }
     }
 
     private sealed class QueueLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider

@@ -52,5 +52,13 @@ internal static class GatewaySecrets
             : admin.WithEnvironment("Admin__Password", builder.AddParameter("admin-password", secret: true));
     }
 
+    /// <summary>
+    /// <c>Admin__DataProtection__KeyRingSecret</c>: the admin encrypts its session keys under it before storing them in Redis.
+    /// Generated once and kept (user secrets locally, azd's environment when published).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithAdminKeyRingSecret(this IResourceBuilder<ProjectResource> admin) =>
+        admin.WithEnvironment("Admin__DataProtection__KeyRingSecret", admin.ApplicationBuilder.AddParameter(
+            "admin-key-ring-secret", new GenerateParameterDefault { MinLength = 40, Special = false }, secret: true, persist: true));
+
     private static string ParameterName(string variable) => variable.ToLowerInvariant().Replace('_', '-');
 }

@@ -2,10 +2,12 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using StackExchange.Redis;
 
 namespace LlmGateway.Admin.Auth;
@@ -22,7 +24,12 @@ public static class AdminAuthentication
         var options = builder.Configuration.GetSection(AdminAuthOptions.Section).Get<AdminAuthOptions>() ?? new();
         builder.Services.AddOptions<AdminAuthOptions>().BindConfiguration(AdminAuthOptions.Section);
         builder.Services.AddSingleton<AdminCredentials>();
+        builder.Services.AddSingleton<SignInLimits>();
+        builder.Services.AddSingleton<SignInGate>();
+        builder.Services.AddSingleton<SessionStamp>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddAdminDataProtection(options);
+        builder.AddAdminForwardedHeaders(options.ForwardedHeaders);
 
         var authentication = builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(cookie =>
@@ -35,7 +42,9 @@ public static class AdminAuthentication
                 cookie.Cookie.HttpOnly = true;
                 cookie.Cookie.SameSite = SameSiteMode.Lax;
                 cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                cookie.Events.OnValidatePrincipal = SessionStamp.ValidateAsync;
             });
+        OidcAdmission.RequireAllowList(options.Oidc);
         if (options.Oidc.Enabled)
         {
             authentication.AddOpenIdConnect(OidcScheme, oidc =>
@@ -48,18 +57,22 @@ public static class AdminAuthentication
                 oidc.SaveTokens = false;
                 oidc.SignInScheme = CookieAuthenticationDefaults.AuthenticationScheme;
                 oidc.Scope.Add("email");
-                oidc.Events.OnTokenValidated = context => RejectUnlistedEmail(context, options.Oidc.AllowedEmails);
+                oidc.MapInboundClaims = false; // claims keep their ID-token names: email, email_verified, groups
+                oidc.TokenValidationParameters.NameClaimType = "name";
+                oidc.Events.OnTokenValidated = context => AdmitOrFail(context, options.Oidc);
             });
         }
 
         builder.Services.AddAuthorization();
         builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddScoped<AuthenticationStateProvider, SessionRevalidation>();
         return builder;
     }
 
     private static void AddAdminDataProtection(this IHostApplicationBuilder builder, AdminAuthOptions options)
     {
         var dataProtection = builder.Services.AddDataProtection().SetApplicationName("LlmGateway.Admin");
+        builder.EncryptKeyRing(options.DataProtection);
         if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("redis")))
         {
             // Shared keys: a session cookie issued by one replica is readable by every other.
@@ -78,12 +91,29 @@ public static class AdminAuthentication
         dataProtection.PersistKeysToFileSystem(new DirectoryInfo(path));
     }
 
-    private static Task RejectUnlistedEmail(Microsoft.AspNetCore.Authentication.OpenIdConnect.TokenValidatedContext context, List<string> allowed)
+    private static void EncryptKeyRing(this IHostApplicationBuilder builder, AdminAuthOptions.DataProtectionOptions options)
     {
-        var email = context.Principal?.FindFirstValue(ClaimTypes.Email) ?? context.Principal?.FindFirstValue("email");
-        if (allowed.Count > 0 && (email is null || !allowed.Contains(email, StringComparer.OrdinalIgnoreCase)))
+        if (!string.IsNullOrEmpty(options.KeyRingSecret))
         {
-            context.Fail($"{email ?? "This account"} is not an admin of this gateway.");
+            var secret = options.KeyRingSecret;
+            builder.Services.Configure<KeyManagementOptions>(keys => keys.XmlEncryptor = new KeyRingEncryptor(secret));
+            return;
+        }
+
+        if (builder.Environment.IsProduction() && !options.AllowUnencryptedKeys)
+        {
+            throw new InvalidOperationException(
+                "Admin:DataProtection:KeyRingSecret is not set: the keys that sign session cookies would be stored unencrypted " +
+                "(anyone who can read Redis or the key folder could forge an admin session). Set it to a long random string " +
+                "(the AppHost passes its admin-key-ring-secret parameter), or set Admin:DataProtection:AllowUnencryptedKeys=true.");
+        }
+    }
+
+    private static Task AdmitOrFail(TokenValidatedContext context, AdminAuthOptions.OidcOptions options)
+    {
+        if (OidcAdmission.Refusal(context.Principal, options) is { } refusal)
+        {
+            context.Fail(refusal);
         }
 
         return Task.CompletedTask;
@@ -100,16 +130,13 @@ public static class AdminAuthentication
             return TypedResults.LocalRedirect(SignInPath);
         });
         account.MapGet("/signin/oidc", (string? returnUrl) =>
-            TypedResults.Challenge(new AuthenticationProperties { RedirectUri = LocalUrl(returnUrl) }, [OidcScheme]));
+            TypedResults.Challenge(new AuthenticationProperties { RedirectUri = LocalReturnUrl.Resolve(returnUrl) }, [OidcScheme]));
         return app;
     }
 
-    /// <summary>A return address that stays on this site, or the home page.</summary>
-    public static string LocalUrl(string? url) =>
-        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//") && !url.StartsWith("/\\") ? url : "/";
-
-    public static ClaimsPrincipal Principal(string name, string method) =>
+    public static ClaimsPrincipal Principal(string name, string method, string? stamp) =>
         new(new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, "admin"), new Claim(ClaimTypes.AuthenticationMethod, method)],
+            [new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, "admin"), new Claim(ClaimTypes.AuthenticationMethod, method),
+                new Claim(SessionStamp.ClaimType, stamp ?? "")],
             CookieAuthenticationDefaults.AuthenticationScheme));
 }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace LlmGateway.Admin.Auth;
 
 /// <summary>Checks a sign-in secret against the master key and the optional admin password, in constant time.</summary>
-public sealed class AdminCredentials(IOptions<GatewayAdminOptions> gateway, IOptions<AdminAuthOptions> admin)
+public sealed class AdminCredentials(IOptionsMonitor<GatewayAdminOptions> gateway, IOptionsMonitor<AdminAuthOptions> admin)
 {
     public const string MasterKeyMethod = "master-key";
     public const string PasswordMethod = "password";
@@ -20,8 +20,8 @@ public sealed class AdminCredentials(IOptions<GatewayAdminOptions> gateway, IOpt
         }
 
         // Both comparisons always run, so timing tells nothing about which secret was close.
-        var masterKey = Matches(secret, gateway.Value.MasterKey);
-        var password = Matches(secret, admin.Value.Password);
+        var masterKey = Matches(secret, gateway.CurrentValue.MasterKey);
+        var password = Matches(secret, admin.CurrentValue.Password);
         return masterKey ? MasterKeyMethod : password ? PasswordMethod : null;
     }
 

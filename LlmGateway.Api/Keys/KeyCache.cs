@@ -7,13 +7,14 @@ namespace LlmGateway.Api.Keys;
 
 /// <summary>
 /// Key records cached in-process for the hot path. Every change published on a Redis channel evicts the entry on
-/// every replica at once; a short TTL is the safety net when a message is missed (Redis down). Wrong keys cost no
-/// Postgres round trip: a bounded negative cache, and the <see cref="KeyDirectory"/> of every known secret hash.
+/// every replica at once (<see cref="KeyChangeSubscription"/> keeps the subscription alive), and a revocation cuts the
+/// key's streams (<see cref="KeyRevocations"/>); a short TTL is the safety net when a message is missed. Past its TTL a
+/// record is served at most <see cref="KeyCacheOptions.StaleGraceSeconds"/> more while Postgres cannot confirm it. Wrong
+/// keys cost no Postgres round trip: a bounded negative cache, and the <see cref="KeyDirectory"/> of every known secret hash.
 /// </summary>
 public sealed class KeyCache : IHostedService, IDisposable
 {
     public static readonly RedisChannel Channel = RedisKeys.Channel("keys:invalidate");
-    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(1);
 
     private readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
@@ -25,6 +26,8 @@ public sealed class KeyCache : IHostedService, IDisposable
     private readonly KeyCacheOptions options;
     private readonly NegativeKeyCache unknown;
     private readonly CancellationTokenSource stopping = new();
+    private readonly TimeSpan ttl;
+    private readonly TimeSpan grace;
 
     public KeyCache(IServiceScopeFactory scopes, IConnectionMultiplexer redis, ILogger<KeyCache> logger, KeyCacheOptions? options = null)
     {
@@ -34,7 +37,16 @@ public sealed class KeyCache : IHostedService, IDisposable
         this.options = options ?? new KeyCacheOptions();
         unknown = new NegativeKeyCache(this.options.NegativeCacheSize, NegativeTtl);
         Directory = new KeyDirectory(this.options);
+        ttl = TimeSpan.FromSeconds(Math.Max(0.1, this.options.CacheTtlSeconds));
+        grace = TimeSpan.FromSeconds(Math.Max(0, this.options.StaleGraceSeconds));
+        Subscription = new KeyChangeSubscription(redis, logger, TimeSpan.FromSeconds(this.options.SubscriptionProbeSeconds), Evict, () => Evict("all"));
     }
+
+    /// <summary>The in-flight streams of each key, team and user, cut when one is revoked.</summary>
+    public KeyRevocations Revocations { get; } = new();
+
+    /// <summary>This replica's subscription to key changes.</summary>
+    public KeyChangeSubscription Subscription { get; }
 
     /// <summary>The hashes of every known secret, so wrong keys are refused without Postgres.</summary>
     public KeyDirectory Directory { get; }
@@ -46,24 +58,27 @@ public sealed class KeyCache : IHostedService, IDisposable
 
     /// <summary>
     /// The key whose secret has this hash (current or, within its grace period, previous); null when unknown.
-    /// A key seen before never waits for Postgres: past its TTL it is answered from the cache while one background load
-    /// refreshes it (and when Postgres is down, it keeps working on the cached record). An unknown hash waits for the
-    /// load — one load per hash however many requests arrive at once.
+    /// A key seen before does not wait for Postgres: past its TTL (and within the grace) it is answered from the cache while
+    /// one background load refreshes it. An unknown hash, or a record past its TTL and the grace, waits for the load — one
+    /// load per hash however many requests arrive at once; <see cref="KeyStoreUnavailableException"/> when it fails.
     /// </summary>
     public async ValueTask<KeyRecord?> GetAsync(string hash, CancellationToken ct)
     {
         if (entries.TryGetValue(hash, out var entry))
         {
-            if (entry.ExpiresAt > DateTimeOffset.UtcNow)
+            var now = DateTimeOffset.UtcNow;
+            if (entry.ExpiresAt > now)
             {
                 return entry.Record;
             }
 
-            if (entry.Record is not null)
+            if (entry.Record is not null && entry.ExpiresAt + grace > now)
             {
                 _ = LoadOnce(hash);
                 return entry.Record;
             }
+
+            return await LoadOnce(hash).WaitAsync(ct); // too old to serve unconfirmed: Postgres must answer
         }
 
         // A lookup of this hash already under way is joined, not counted again: a burst of one new key (announced to this
@@ -89,11 +104,16 @@ public sealed class KeyCache : IHostedService, IDisposable
         }
         catch (Exception ex) when (RedisFailures.IsTransient(ex))
         {
-            logger.LogWarning("Could not publish a key change ({Error}); other replicas see it within {Ttl}", ex.GetType().Name, Ttl);
+            logger.LogWarning("Could not publish a key change ({Error}); other replicas see it within {Ttl}", ex.GetType().Name, ttl);
         }
     }
 
-    public static string KeyMessage(string token) => "key:" + token;
+    public static string KeyMessage(string token) => KeyRevocations.KeyScope(token);
+
+    /// <summary>A change that also cuts the in-flight streams of the key, team or user named by <paramref name="message"/>.</summary>
+    public static string Revocation(string message) => RevokePrefix + message;
+
+    private const string RevokePrefix = "revoke:";
 
     /// <summary>A secret was just issued: forgets "unknown key" answers for it, here and (pub/sub) on every replica.</summary>
     public void ForgetSecret(string secretHash)
@@ -125,7 +145,7 @@ public sealed class KeyCache : IHostedService, IDisposable
         }
     }
 
-    public static string TeamMessage(string teamId) => "team:" + teamId;
+    public static string TeamMessage(string teamId) => KeyRevocations.TeamScope(teamId);
 
     private void Evict(string message)
     {
@@ -134,6 +154,22 @@ public sealed class KeyCache : IHostedService, IDisposable
             Issued(message[4..]);
             return;
         }
+
+        var revoked = message.StartsWith(RevokePrefix, StringComparison.Ordinal);
+        message = revoked ? message[RevokePrefix.Length..] : message;
+        EvictRecords(message);
+        if (!revoked)
+        {
+            Revocations.Allow(message);
+        }
+        else if (Revocations.Revoke(message) is > 0 and var cut)
+        {
+            logger.LogInformation("Revoked {Scope}: {Count} in-flight request(s) cut", message.Split(':')[0], cut);
+        }
+    }
+
+    private void EvictRecords(string message)
+    {
 
         // Loads that started before this change must neither be joined nor stored.
         Interlocked.Increment(ref changes);
@@ -200,17 +236,20 @@ public sealed class KeyCache : IHostedService, IDisposable
             }
             else
             {
-                entries[hash] = new Entry(record, now + Ttl);
+                entries[hash] = new Entry(record, now + ttl);
             }
 
             return record;
         }
-        catch (Exception ex) when (entries.TryGetValue(hash, out var stale) && stale.Record is not null)
+        catch (Exception ex) when (entries.TryGetValue(hash, out var stale) && stale.Record is not null && stale.ExpiresAt + grace > now)
         {
-            // Postgres unreachable: a key seen before keeps working (stale, for another TTL) instead of failing requests.
-            logger.LogWarning("Key lookup failed ({Error}); serving the cached record", ex.GetType().Name);
-            entries.TryUpdate(hash, stale with { ExpiresAt = now + Ttl }, stale);
+            // Postgres unreachable: a key seen before keeps working on its cached record, for the bounded grace only.
+            logger.LogWarning("Key lookup failed ({Error}); serving the cached record until {Until:u}", ex.GetType().Name, stale.ExpiresAt + grace);
             return stale.Record;
+        }
+        catch (Exception ex)
+        {
+            throw new KeyStoreUnavailableException(ex);
         }
         finally
         {
@@ -234,20 +273,11 @@ public sealed class KeyCache : IHostedService, IDisposable
         return KeyRecords.From(key, usedPrevious: key.SecretHash != hash, user);
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            await redis.GetSubscriber().SubscribeAsync(Channel, (_, message) => Evict(message.ToString()));
-        }
-        catch (Exception ex) when (RedisFailures.IsTransient(ex))
-        {
-            // Redis is not up yet: StackExchange.Redis re-subscribes on reconnect only for established subscriptions,
-            // so the TTL covers this replica until it restarts with Redis available.
-            logger.LogWarning("Could not subscribe to key changes ({Error}); relying on the {Ttl} cache TTL", ex.GetType().Name, Ttl);
-        }
-
+        _ = Subscription.RunAsync(stopping.Token);
         _ = RefreshDirectoryAsync(stopping.Token);
+        return Task.CompletedTask;
     }
 
     /// <summary>Loads the directory of known keys now and every refresh period (every 5 s until a first load succeeds).</summary>

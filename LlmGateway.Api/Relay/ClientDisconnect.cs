@@ -55,22 +55,29 @@ public sealed class ClientDisconnect : IDisposable
     private readonly DisconnectDrains drains;
     private readonly CancellationTokenSource reading = new();
     private readonly CancellationTokenRegistration registration;
+    private readonly CancellationTokenRegistration revocation;
     private SseReader? reader;
     private long eventsAtDisconnect = -1;
     private bool draining;
 
-    private ClientDisconnect(HttpContext http, DisconnectDrains drains)
+    private ClientDisconnect(HttpContext http, DisconnectDrains drains, CancellationToken revoked)
     {
         this.http = http;
         this.drains = drains;
         registration = http.RequestAborted.Register(static state => ((ClientDisconnect)state!).OnClientGone(), this);
+        revocation = revoked.Register(static state => ((ClientDisconnect)state!).OnRevoked(), this);
     }
 
     public CancellationToken Token => reading.Token;
 
     public bool ClientGone => http.RequestAborted.IsCancellationRequested;
 
-    public static ClientDisconnect Start(HttpContext http) => new(http, http.RequestServices.GetRequiredService<DisconnectDrains>());
+    /// <summary>The caller's key (or team, or user) was blocked or deleted: reading stopped, the usage so far is billed.</summary>
+    public bool Revoked { get; private set; }
+
+    /// <param name="revoked">Cancelled when the caller is revoked (<see cref="ProxyContext.Revoked"/>).</param>
+    public static ClientDisconnect Start(HttpContext http, CancellationToken revoked = default) =>
+        new(http, http.RequestServices.GetRequiredService<DisconnectDrains>(), revoked);
 
     /// <summary>The reader whose events are counted for the estimate.</summary>
     public void Track(SseReader sseReader) => reader = sseReader;
@@ -113,6 +120,18 @@ public sealed class ClientDisconnect : IDisposable
         return reading.IsCancellationRequested && known.CompletionTokens == 0 && known.PromptTokens > 0 ? Estimate(known) : known;
     }
 
+    private void OnRevoked()
+    {
+        if (ClientGone)
+        {
+            return; // the disconnect policy already decides
+        }
+
+        eventsAtDisconnect = reader?.Events ?? 0;
+        Revoked = true;
+        reading.Cancel();
+    }
+
     private void OnClientGone()
     {
         eventsAtDisconnect = reader?.Events ?? 0;
@@ -130,6 +149,7 @@ public sealed class ClientDisconnect : IDisposable
     public void Dispose()
     {
         registration.Dispose();
+        revocation.Dispose();
         if (draining)
         {
             drains.Exit();

@@ -276,41 +276,8 @@ public sealed class KeyCache : IHostedService, IDisposable
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _ = Subscription.RunAsync(stopping.Token);
-        _ = RefreshDirectoryAsync(stopping.Token);
+        _ = Directory.RefreshAsync(scopes, logger, stopping.Token);
         return Task.CompletedTask;
-    }
-
-    /// <summary>Loads the directory of known keys now and every refresh period (every 5 s until a first load succeeds).</summary>
-    private async Task RefreshDirectoryAsync(CancellationToken ct)
-    {
-        var period = TimeSpan.FromSeconds(Math.Max(1, options.DirectoryRefreshSeconds));
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
-        using var scope = scopes.CreateScope();
-        var readiness = scope.ServiceProvider.GetService<GatewayReadiness>();
-        try
-        {
-            do
-            {
-                if (readiness?.SchemaReady == false)
-                {
-                    continue; // the schema is still being migrated
-                }
-
-                try
-                {
-                    await Directory.LoadAsync(scopes, ct);
-                    timer.Period = period;
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogWarning("Could not load the directory of known keys ({Error}); unknown keys are looked up meanwhile", ex.GetType().Name);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(ct));
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken)

@@ -116,8 +116,9 @@ public sealed class ClientDisconnect : IDisposable
             return Estimate(default);
         }
 
-        // Anthropic's message_start carries the prompt; the output count comes only at the end.
-        return reading.IsCancellationRequested && known.CompletionTokens == 0 && known.PromptTokens > 0 ? Estimate(known) : known;
+        // Anthropic's message_start carries the prompt; the output count comes only at the end. A revoked stream was cut
+        // before its end: what was delivered is at least one token per event.
+        return Revoked || (reading.IsCancellationRequested && known.CompletionTokens == 0 && known.PromptTokens > 0) ? Estimate(known) : known;
     }
 
     private void OnRevoked()

@@ -16,6 +16,8 @@ public sealed class KeyCache : IHostedService, IDisposable
 {
     public static readonly RedisChannel Channel = RedisKeys.Channel("keys:invalidate");
     private static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(1);
+    // The execution strategy retries a down Postgres for half a minute: a key check gives up sooner.
+    private static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(10);
 
     private readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<KeyRecord?>>> loads = new(StringComparer.Ordinal);
@@ -224,7 +226,8 @@ public sealed class KeyCache : IHostedService, IDisposable
         try
         {
             // Not the caller's token: the load is shared by every request waiting for this hash.
-            var record = await LoadAsync(hash, now, CancellationToken.None);
+            using var timeout = new CancellationTokenSource(LookupTimeout);
+            var record = await LoadAsync(hash, now, timeout.Token);
             if (Interlocked.Read(ref changes) != changesBefore)
             {
                 return record;

@@ -12,7 +12,7 @@ namespace LlmGateway.Api.Keys;
 /// record is served at most <see cref="KeyCacheOptions.StaleGraceSeconds"/> more while Postgres cannot confirm it. Wrong
 /// keys cost no Postgres round trip: a bounded negative cache, and the <see cref="KeyDirectory"/> of every known secret hash.
 /// </summary>
-public sealed class KeyCache : IHostedService, IDisposable
+public sealed partial class KeyCache : IHostedService, IDisposable
 {
     public static readonly RedisChannel Channel = RedisKeys.Channel("keys:invalidate");
     private static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(1);
@@ -22,6 +22,7 @@ public sealed class KeyCache : IHostedService, IDisposable
     private readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<KeyRecord?>>> loads = new(StringComparer.Ordinal);
     private long changes;
+    private long lastFailure = long.MinValue / 2;
     private readonly IServiceScopeFactory scopes;
     private readonly IConnectionMultiplexer redis;
     private readonly ILogger<KeyCache> logger;
@@ -41,7 +42,7 @@ public sealed class KeyCache : IHostedService, IDisposable
         Directory = new KeyDirectory(this.options);
         ttl = TimeSpan.FromSeconds(Math.Max(0.1, this.options.CacheTtlSeconds));
         grace = TimeSpan.FromSeconds(Math.Max(0, this.options.StaleGraceSeconds));
-        Subscription = new KeyChangeSubscription(redis, logger, TimeSpan.FromSeconds(this.options.SubscriptionProbeSeconds), Evict, () => Evict("all"));
+        Subscription = new KeyChangeSubscription(redis, logger, TimeSpan.FromSeconds(this.options.SubscriptionProbeSeconds), Evict, ExpireAll);
     }
 
     /// <summary>The in-flight streams of each key, team and user, cut when one is revoked.</summary>
@@ -80,7 +81,7 @@ public sealed class KeyCache : IHostedService, IDisposable
                 return entry.Record;
             }
 
-            return await LoadOnce(hash).WaitAsync(ct); // too old to serve unconfirmed: Postgres must answer
+            return await WaitForLoadAsync(hash, ct); // too old to serve unconfirmed: Postgres must answer
         }
 
         // A lookup of this hash already under way is joined, not counted again: a burst of one new key (announced to this
@@ -90,121 +91,23 @@ public sealed class KeyCache : IHostedService, IDisposable
             return null;
         }
 
-        return await LoadOnce(hash).WaitAsync(ct);
+        return await WaitForLoadAsync(hash, ct);
+    }
+
+    /// <summary>The load of a hash; while the last lookup failed moments ago, a 503 at once instead of a wait for the next.</summary>
+    private async ValueTask<KeyRecord?> WaitForLoadAsync(string hash, CancellationToken ct)
+    {
+        var load = LoadOnce(hash);
+        if (Environment.TickCount64 - Interlocked.Read(ref lastFailure) < 2_000 && !load.IsCompleted)
+        {
+            throw new KeyStoreUnavailableException(null);
+        }
+
+        return await load.WaitAsync(ct);
     }
 
     /// <summary>The cached record of a hash, if any, without ever waiting for Postgres.</summary>
     public KeyRecord? Cached(string hash) => entries.TryGetValue(hash, out var entry) ? entry.Record : null;
-
-    /// <summary>Evicts locally and tells every other replica to do the same.</summary>
-    public async Task PublishChangeAsync(string message)
-    {
-        Evict(message);
-        try
-        {
-            await redis.GetSubscriber().PublishAsync(Channel, message).WaitAsync(TimeSpan.FromSeconds(1));
-        }
-        catch (Exception ex) when (RedisFailures.IsTransient(ex))
-        {
-            logger.LogWarning("Could not publish a key change ({Error}); other replicas see it within {Ttl}", ex.GetType().Name, ttl);
-        }
-    }
-
-    public static string KeyMessage(string token) => KeyRevocations.KeyScope(token);
-
-    /// <summary>A change that also cuts the in-flight streams of the key, team or user named by <paramref name="message"/>.</summary>
-    public static string Revocation(string message) => RevokePrefix + message;
-
-    private const string RevokePrefix = "revoke:";
-
-    /// <summary>A secret was just issued: forgets "unknown key" answers for it, here and (pub/sub) on every replica.</summary>
-    public void ForgetSecret(string secretHash)
-    {
-        Issued(secretHash);
-        _ = PublishIssuedAsync(secretHash);
-    }
-
-    private void Issued(string secretHash)
-    {
-        // A lookup of this secret already in flight may have read "unknown": it must not be joined or stored.
-        Interlocked.Increment(ref changes);
-        Directory.Add(secretHash);
-        unknown.Remove(secretHash);
-        loads.TryRemove(secretHash, out _);
-        entries.TryRemove(secretHash, out _);
-    }
-
-    private async Task PublishIssuedAsync(string secretHash)
-    {
-        try
-        {
-            await redis.GetSubscriber().PublishAsync(Channel, "new:" + secretHash).WaitAsync(TimeSpan.FromSeconds(1));
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            logger.LogWarning("Could not announce a new key ({Error}); other replicas find it at {Rate} unknown-key lookups/s",
-                ex.GetType().Name, options.UnknownKeyLookupsPerSecond);
-        }
-    }
-
-    public static string TeamMessage(string teamId) => KeyRevocations.TeamScope(teamId);
-
-    private void Evict(string message)
-    {
-        if (message.StartsWith("new:", StringComparison.Ordinal))
-        {
-            Issued(message[4..]);
-            return;
-        }
-
-        var revoked = message.StartsWith(RevokePrefix, StringComparison.Ordinal);
-        message = revoked ? message[RevokePrefix.Length..] : message;
-        EvictRecords(message);
-        if (!revoked)
-        {
-            Revocations.Allow(message);
-        }
-        else if (Revocations.Revoke(message) is > 0 and var cut)
-        {
-            logger.LogInformation("Revoked {Scope}: {Count} in-flight request(s) cut", message.Split(':')[0], cut);
-        }
-    }
-
-    private void EvictRecords(string message)
-    {
-
-        // Loads that started before this change must neither be joined nor stored.
-        Interlocked.Increment(ref changes);
-        loads.Clear();
-        unknown.Clear();
-        if (message.StartsWith("key:", StringComparison.Ordinal))
-        {
-            // Entries are indexed by secret hash; the message names the key's stable token.
-            var token = message[4..];
-            foreach (var (hash, entry) in entries)
-            {
-                if (hash == token || entry.Record?.Token == token)
-                {
-                    entries.TryRemove(hash, out _);
-                }
-            }
-        }
-        else if (message.StartsWith("team:", StringComparison.Ordinal))
-        {
-            var team = message[5..];
-            foreach (var (hash, entry) in entries)
-            {
-                if (entry.Record?.TeamId == team)
-                {
-                    entries.TryRemove(hash, out _);
-                }
-            }
-        }
-        else
-        {
-            entries.Clear();
-        }
-    }
 
     private Task<KeyRecord?> LoadOnce(string hash)
     {
@@ -246,12 +149,14 @@ public sealed class KeyCache : IHostedService, IDisposable
         }
         catch (Exception ex) when (entries.TryGetValue(hash, out var stale) && stale.Record is not null && stale.ExpiresAt + grace > now)
         {
+            Interlocked.Exchange(ref lastFailure, Environment.TickCount64);
             // Postgres unreachable: a key seen before keeps working on its cached record, for the bounded grace only.
             logger.LogWarning("Key lookup failed ({Error}); serving the cached record until {Until:u}", ex.GetType().Name, stale.ExpiresAt + grace);
             return stale.Record;
         }
         catch (Exception ex)
         {
+            Interlocked.Exchange(ref lastFailure, Environment.TickCount64);
             throw new KeyStoreUnavailableException(ex);
         }
         finally

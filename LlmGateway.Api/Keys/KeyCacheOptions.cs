@@ -26,5 +26,5 @@ public sealed class KeyCacheOptions
 }
 
 /// <summary>Postgres could not say whether a key is valid, and no cached answer may be used: the request gets a 503.</summary>
-public sealed class KeyStoreUnavailableException(Exception inner)
+public sealed class KeyStoreUnavailableException(Exception? inner)
     : Exception("The key store (Postgres) could not be reached to check the key.", inner);

@@ -55,7 +55,8 @@ public sealed class ClientDisconnect : IDisposable
     private readonly DisconnectDrains drains;
     private readonly CancellationTokenSource reading = new();
     private readonly CancellationTokenRegistration registration;
-    private readonly CancellationTokenRegistration revocation;
+    private readonly CancellationToken revoked;
+    private CancellationTokenRegistration revocation;
     private SseReader? reader;
     private long eventsAtDisconnect = -1;
     private bool draining;
@@ -65,7 +66,7 @@ public sealed class ClientDisconnect : IDisposable
         this.http = http;
         this.drains = drains;
         registration = http.RequestAborted.Register(static state => ((ClientDisconnect)state!).OnClientGone(), this);
-        revocation = revoked.Register(static state => ((ClientDisconnect)state!).OnRevoked(), this);
+        this.revoked = revoked;
     }
 
     public CancellationToken Token => reading.Token;
@@ -79,8 +80,13 @@ public sealed class ClientDisconnect : IDisposable
     public static ClientDisconnect Start(HttpContext http, CancellationToken revoked = default) =>
         new(http, http.RequestServices.GetRequiredService<DisconnectDrains>(), revoked);
 
-    /// <summary>The reader whose events are counted for the estimate.</summary>
-    public void Track(SseReader sseReader) => reader = sseReader;
+    /// <summary>The reader whose events are counted for the estimate; from now on a revocation stops it.</summary>
+    public void Track(SseReader sseReader)
+    {
+        reader = sseReader;
+        // Registered once reads can fail inside the relay's try: a revocation that came already cancels at once.
+        revocation = revoked.Register(static state => ((ClientDisconnect)state!).OnRevoked(), this);
+    }
 
     /// <summary>The client's body writer; once the client is gone, what is written is dropped instead of buffered.</summary>
     public IBufferWriter<byte> ClientWriter(HttpContext context) => new GoneAwareWriter(context);

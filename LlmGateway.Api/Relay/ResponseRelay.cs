@@ -67,14 +67,10 @@ public static class ResponseRelay
             var failure = ReadFailure(ex);
             return committed ? await BrokenAsync(request, writer, disconnect, failure) : request.Fail(failure, committed: false);
         }
-        catch (Exception ex) when (disconnect.ClientGone && ex is OperationCanceledException or IOException or HttpRequestException or TimeoutException)
+        catch (Exception ex) when ((disconnect.ClientGone || disconnect.Revoked) && ex is OperationCanceledException or IOException or HttpRequestException or TimeoutException)
         {
             // The client left and the drain ended (or the policy cancels): bill what the provider reported, else an estimate.
-            return request.Left(disconnect.Settle(translation.Usage), committed);
-        }
-        catch (Exception ex) when (disconnect.Revoked && ex is OperationCanceledException or IOException or HttpRequestException or TimeoutException)
-        {
-            return await RevokedAsync(request, writer, disconnect, committed);
+            return disconnect.ClientGone ? request.Left(disconnect.Settle(translation.Usage), committed) : await RevokedAsync(request, writer, disconnect, committed);
         }
     }
 

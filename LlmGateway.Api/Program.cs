@@ -5,6 +5,7 @@ using LlmGateway.Api.Endpoints;
 using LlmGateway.Api.Management;
 using LlmGateway.Api.Proxy;
 using LlmGateway.Api.Shutdown;
+using LlmGateway.Api.Telemetry;
 
 // Settings files live next to the DLL, so the Api runs the same from any working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -49,6 +50,6 @@ app.MapSpendReportsApi();
 app.MapAlertsApi();
 app.MapContentLogsApi();
 app.MapApiDocs(); // GET /openapi/v1.json and its page, GET /docs
-app.MapPrometheusScrapingEndpoint(); // GET /metrics, public like LiteLLM's (docs/telemetry.md)
+app.MapMetrics(); // GET /metrics: a scrape token, or public without per-team series (docs/security.md)
 
 app.Run();

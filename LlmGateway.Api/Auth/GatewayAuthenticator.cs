@@ -24,6 +24,9 @@ public sealed class GatewayAuthenticator(GatewayConfig config, KeyCache keys, Au
     /// <summary>Refused keys: the metric, the per-IP limit and the ledger's sampling.</summary>
     public AuthFailures Failures { get; } = failures;
 
+    /// <summary>The in-flight requests of each key, team and user, cut when one is blocked or deleted.</summary>
+    public KeyRevocations Revocations => keys.Revocations;
+
     public async ValueTask<(Caller? Caller, GatewayError? Error)> AuthenticateAsync(HttpRequest request, CancellationToken ct)
     {
         var (caller, error, reason) = await CheckAsync(request, ct);
@@ -53,7 +56,17 @@ public sealed class GatewayAuthenticator(GatewayConfig config, KeyCache keys, Au
 
         // An address past its failures this minute costs no lookup: only keys already cached still pass.
         var throttled = Failures.Throttled(request);
-        var record = throttled is null ? await keys.GetAsync(hash, ct) : keys.Cached(hash);
+        KeyRecord? record;
+        try
+        {
+            record = throttled is null ? await keys.GetAsync(hash, ct) : keys.Cached(hash);
+        }
+        catch (KeyStoreUnavailableException)
+        {
+            // Neither Postgres nor a cached record young enough can vouch for the key (docs/security.md, revocation).
+            return (null, KeyStoreUnavailable, null);
+        }
+
         if (record is null)
         {
             return throttled is not null ? (null, throttled, null) : (null, GatewayError.InvalidApiKey("Invalid API key."), "invalid_key");
@@ -77,6 +90,12 @@ public sealed class GatewayAuthenticator(GatewayConfig config, KeyCache keys, Au
 
         return (new Caller(false, record), null, null);
     }
+
+    private static readonly GatewayError KeyStoreUnavailable = new(StatusCodes.Status503ServiceUnavailable, "service_unavailable",
+        "The gateway cannot check this API key right now (its key store is unreachable); retry shortly.", null, "key_check_unavailable")
+    {
+        RetryAfterSeconds = 5,
+    };
 
     /// <summary>The management API: the master key only; a valid virtual key gets 403, anything else 401.</summary>
     public async ValueTask<GatewayError?> RequireMasterAsync(HttpRequest request, CancellationToken ct)

@@ -34,11 +34,13 @@ public static class HealthApi
 
     public sealed record UnhealthyEndpoint(string Model, string ModelName, string ModelId, string? ApiBase, string Error, double LatencyMs);
 
+    /// <param name="KeyRevocation">This replica's subscription to key changes: whether revocations reach it now (docs/security.md).</param>
     public sealed record DeploymentHealthResponse(
-        IReadOnlyList<HealthyEndpoint> HealthyEndpoints, IReadOnlyList<UnhealthyEndpoint> UnhealthyEndpoints, int HealthyCount, int UnhealthyCount);
+        IReadOnlyList<HealthyEndpoint> HealthyEndpoints, IReadOnlyList<UnhealthyEndpoint> UnhealthyEndpoints, int HealthyCount, int UnhealthyCount,
+        Keys.KeyChangeSubscription.Status? KeyRevocation = null);
 
     private static async Task<IResult> GetDeploymentHealth(
-        HttpContext http, GatewayAuthenticator auth, GatewayConfig config, DeploymentProber prober, CancellationToken ct)
+        HttpContext http, GatewayAuthenticator auth, GatewayConfig config, DeploymentProber prober, Keys.KeyCache keys, CancellationToken ct)
     {
         if (await auth.RequireMasterAsync(http.Request, http.RequestAborted) is { } error)
         {
@@ -53,7 +55,7 @@ public static class HealthApi
         var unhealthy = results.Where(r => !r.Healthy)
             .Select(r => new UnhealthyEndpoint(Model(r.Deployment), r.Deployment.ModelName, r.Deployment.Id, r.Deployment.ApiBase?.ToString(), r.Error!, Ms(r.Latency)))
             .ToArray();
-        return TypedResults.Ok(new DeploymentHealthResponse(healthy, unhealthy, healthy.Length, unhealthy.Length));
+        return TypedResults.Ok(new DeploymentHealthResponse(healthy, unhealthy, healthy.Length, unhealthy.Length, keys.Subscription.State));
     }
 
     private static double Ms(TimeSpan latency) => Math.Round(latency.TotalMilliseconds, 1);

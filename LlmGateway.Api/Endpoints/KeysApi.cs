@@ -77,7 +77,7 @@ public static class KeysApi
         key.TempBudgetExpiry = request.TempBudgetExpiry ?? key.TempBudgetExpiry;
         key.UpdatedAt = now;
         await services.Db.SaveChangesAsync(context.RequestAborted);
-        await services.Keys.PublishChangeAsync(KeyCache.KeyMessage(key.Token));
+        await services.Keys.PublishChangeAsync(KeyChange(key));
         return TypedResults.Ok(ManagementMapping.ToInfo(key, await services.KeySpendAsync(key, now, context.RequestAborted), now));
     }
 
@@ -92,7 +92,7 @@ public static class KeysApi
         await services.Db.SaveChangesAsync(context.RequestAborted);
         foreach (var key in keys)
         {
-            await services.Keys.PublishChangeAsync(KeyCache.KeyMessage(key.Token));
+            await services.Keys.PublishChangeAsync(KeyCache.Revocation(KeyCache.KeyMessage(key.Token)));
         }
 
         return TypedResults.Ok(new { deleted_keys = keys.Select(k => k.Token).ToList() });
@@ -109,9 +109,13 @@ public static class KeysApi
         key.Blocked = blocked;
         key.UpdatedAt = DateTimeOffset.UtcNow;
         await services.Db.SaveChangesAsync(context.RequestAborted);
-        await services.Keys.PublishChangeAsync(KeyCache.KeyMessage(key.Token));
+        await services.Keys.PublishChangeAsync(KeyChange(key));
         return TypedResults.Ok(ManagementMapping.ToInfo(key, await services.KeySpendAsync(key, key.UpdatedAt, context.RequestAborted), key.UpdatedAt));
     }
+
+    /// <summary>The change message of a key: a blocked key's also cuts its in-flight streams.</summary>
+    private static string KeyChange(VirtualKey key) =>
+        key.Blocked ? KeyCache.Revocation(KeyCache.KeyMessage(key.Token)) : KeyCache.KeyMessage(key.Token);
 
     private static async Task<IResult> RegenerateAsync(string key, KeyRegenerateRequest? request, HttpContext context, [AsParameters] ManagementServices services)
     {

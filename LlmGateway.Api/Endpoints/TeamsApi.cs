@@ -56,7 +56,8 @@ public static class TeamsApi
         Apply(team, request);
         team.UpdatedAt = DateTimeOffset.UtcNow;
         await services.Db.SaveChangesAsync(context.RequestAborted);
-        await services.Keys.PublishChangeAsync(KeyCache.TeamMessage(team.TeamId));
+        // A blocked team's in-flight streams are cut too (docs/security.md).
+        await services.Keys.PublishChangeAsync(team.Blocked ? KeyCache.Revocation(KeyCache.TeamMessage(team.TeamId)) : KeyCache.TeamMessage(team.TeamId));
         return TypedResults.Ok(ManagementMapping.ToResponse(team, await services.TeamSpendAsync(team, team.UpdatedAt, context.RequestAborted), team.UpdatedAt));
     }
 
@@ -66,7 +67,7 @@ public static class TeamsApi
         var deleted = await services.Db.Teams.Where(t => ids.Contains(t.TeamId)).ExecuteDeleteAsync(context.RequestAborted);
         foreach (var id in ids)
         {
-            await services.Keys.PublishChangeAsync(KeyCache.TeamMessage(id));
+            await services.Keys.PublishChangeAsync(KeyCache.Revocation(KeyCache.TeamMessage(id)));
         }
 
         return TypedResults.Ok(new { deleted_teams = ids, deleted_count = deleted });

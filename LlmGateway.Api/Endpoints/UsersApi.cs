@@ -96,7 +96,7 @@ public static class UsersApi
         await services.Db.SaveChangesAsync(context.RequestAborted);
         foreach (var user in users)
         {
-            await services.Keys.PublishChangeAsync(UserMessage(user.UserId));
+            await services.Keys.PublishChangeAsync(KeyCache.Revocation(UserMessage(user.UserId)));
         }
 
         return TypedResults.Ok(new { deleted_users = users.Select(u => u.UserId).ToList(), deleted_keys = keys.Select(k => k.Token).ToList() });

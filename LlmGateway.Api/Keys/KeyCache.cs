@@ -7,24 +7,30 @@ namespace LlmGateway.Api.Keys;
 
 /// <summary>
 /// Key records cached in-process for the hot path. Every change published on a Redis channel evicts the entry on
-/// every replica at once; a short TTL is the safety net when a message is missed (Redis down). Wrong keys cost no
-/// Postgres round trip: a bounded negative cache, and the <see cref="KeyDirectory"/> of every known secret hash.
+/// every replica at once (<see cref="KeyChangeSubscription"/> keeps the subscription alive), and a revocation cuts the
+/// key's streams (<see cref="KeyRevocations"/>); a short TTL is the safety net when a message is missed. Past its TTL a
+/// record is served at most <see cref="KeyCacheOptions.StaleGraceSeconds"/> more while Postgres cannot confirm it. Wrong
+/// keys cost no Postgres round trip: a bounded negative cache, and the <see cref="KeyDirectory"/> of every known secret hash.
 /// </summary>
-public sealed class KeyCache : IHostedService, IDisposable
+public sealed partial class KeyCache : IHostedService, IDisposable
 {
     public static readonly RedisChannel Channel = RedisKeys.Channel("keys:invalidate");
-    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(1);
+    // The execution strategy retries a down Postgres for half a minute: a key check gives up sooner.
+    private static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(10);
 
     private readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<KeyRecord?>>> loads = new(StringComparer.Ordinal);
     private long changes;
+    private long lastFailure = long.MinValue / 2;
     private readonly IServiceScopeFactory scopes;
     private readonly IConnectionMultiplexer redis;
     private readonly ILogger<KeyCache> logger;
     private readonly KeyCacheOptions options;
     private readonly NegativeKeyCache unknown;
     private readonly CancellationTokenSource stopping = new();
+    private readonly TimeSpan ttl;
+    private readonly TimeSpan grace;
 
     public KeyCache(IServiceScopeFactory scopes, IConnectionMultiplexer redis, ILogger<KeyCache> logger, KeyCacheOptions? options = null)
     {
@@ -34,7 +40,16 @@ public sealed class KeyCache : IHostedService, IDisposable
         this.options = options ?? new KeyCacheOptions();
         unknown = new NegativeKeyCache(this.options.NegativeCacheSize, NegativeTtl);
         Directory = new KeyDirectory(this.options);
+        ttl = TimeSpan.FromSeconds(Math.Max(0.1, this.options.CacheTtlSeconds));
+        grace = TimeSpan.FromSeconds(Math.Max(0, this.options.StaleGraceSeconds));
+        Subscription = new KeyChangeSubscription(redis, logger, TimeSpan.FromSeconds(this.options.SubscriptionProbeSeconds), Evict, ExpireAll);
     }
+
+    /// <summary>The in-flight streams of each key, team and user, cut when one is revoked.</summary>
+    public KeyRevocations Revocations { get; } = new();
+
+    /// <summary>This replica's subscription to key changes.</summary>
+    public KeyChangeSubscription Subscription { get; }
 
     /// <summary>The hashes of every known secret, so wrong keys are refused without Postgres.</summary>
     public KeyDirectory Directory { get; }
@@ -46,24 +61,27 @@ public sealed class KeyCache : IHostedService, IDisposable
 
     /// <summary>
     /// The key whose secret has this hash (current or, within its grace period, previous); null when unknown.
-    /// A key seen before never waits for Postgres: past its TTL it is answered from the cache while one background load
-    /// refreshes it (and when Postgres is down, it keeps working on the cached record). An unknown hash waits for the
-    /// load — one load per hash however many requests arrive at once.
+    /// A key seen before does not wait for Postgres: past its TTL (and within the grace) it is answered from the cache while
+    /// one background load refreshes it. An unknown hash, or a record past its TTL and the grace, waits for the load — one
+    /// load per hash however many requests arrive at once; <see cref="KeyStoreUnavailableException"/> when it fails.
     /// </summary>
     public async ValueTask<KeyRecord?> GetAsync(string hash, CancellationToken ct)
     {
         if (entries.TryGetValue(hash, out var entry))
         {
-            if (entry.ExpiresAt > DateTimeOffset.UtcNow)
+            var now = DateTimeOffset.UtcNow;
+            if (entry.ExpiresAt > now)
             {
                 return entry.Record;
             }
 
-            if (entry.Record is not null)
+            if (entry.Record is not null && entry.ExpiresAt + grace > now)
             {
                 _ = LoadOnce(hash);
                 return entry.Record;
             }
+
+            return await WaitForLoadAsync(hash, ct); // too old to serve unconfirmed: Postgres must answer
         }
 
         // A lookup of this hash already under way is joined, not counted again: a burst of one new key (announced to this
@@ -73,100 +91,23 @@ public sealed class KeyCache : IHostedService, IDisposable
             return null;
         }
 
-        return await LoadOnce(hash).WaitAsync(ct);
+        return await WaitForLoadAsync(hash, ct);
+    }
+
+    /// <summary>The load of a hash; while the last lookup failed moments ago, a 503 at once instead of a wait for the next.</summary>
+    private async ValueTask<KeyRecord?> WaitForLoadAsync(string hash, CancellationToken ct)
+    {
+        var load = LoadOnce(hash);
+        if (Environment.TickCount64 - Interlocked.Read(ref lastFailure) < 2_000 && !load.IsCompleted)
+        {
+            throw new KeyStoreUnavailableException(null);
+        }
+
+        return await load.WaitAsync(ct);
     }
 
     /// <summary>The cached record of a hash, if any, without ever waiting for Postgres.</summary>
     public KeyRecord? Cached(string hash) => entries.TryGetValue(hash, out var entry) ? entry.Record : null;
-
-    /// <summary>Evicts locally and tells every other replica to do the same.</summary>
-    public async Task PublishChangeAsync(string message)
-    {
-        Evict(message);
-        try
-        {
-            await redis.GetSubscriber().PublishAsync(Channel, message).WaitAsync(TimeSpan.FromSeconds(1));
-        }
-        catch (Exception ex) when (RedisFailures.IsTransient(ex))
-        {
-            logger.LogWarning("Could not publish a key change ({Error}); other replicas see it within {Ttl}", ex.GetType().Name, Ttl);
-        }
-    }
-
-    public static string KeyMessage(string token) => "key:" + token;
-
-    /// <summary>A secret was just issued: forgets "unknown key" answers for it, here and (pub/sub) on every replica.</summary>
-    public void ForgetSecret(string secretHash)
-    {
-        Issued(secretHash);
-        _ = PublishIssuedAsync(secretHash);
-    }
-
-    private void Issued(string secretHash)
-    {
-        // A lookup of this secret already in flight may have read "unknown": it must not be joined or stored.
-        Interlocked.Increment(ref changes);
-        Directory.Add(secretHash);
-        unknown.Remove(secretHash);
-        loads.TryRemove(secretHash, out _);
-        entries.TryRemove(secretHash, out _);
-    }
-
-    private async Task PublishIssuedAsync(string secretHash)
-    {
-        try
-        {
-            await redis.GetSubscriber().PublishAsync(Channel, "new:" + secretHash).WaitAsync(TimeSpan.FromSeconds(1));
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            logger.LogWarning("Could not announce a new key ({Error}); other replicas find it at {Rate} unknown-key lookups/s",
-                ex.GetType().Name, options.UnknownKeyLookupsPerSecond);
-        }
-    }
-
-    public static string TeamMessage(string teamId) => "team:" + teamId;
-
-    private void Evict(string message)
-    {
-        if (message.StartsWith("new:", StringComparison.Ordinal))
-        {
-            Issued(message[4..]);
-            return;
-        }
-
-        // Loads that started before this change must neither be joined nor stored.
-        Interlocked.Increment(ref changes);
-        loads.Clear();
-        unknown.Clear();
-        if (message.StartsWith("key:", StringComparison.Ordinal))
-        {
-            // Entries are indexed by secret hash; the message names the key's stable token.
-            var token = message[4..];
-            foreach (var (hash, entry) in entries)
-            {
-                if (hash == token || entry.Record?.Token == token)
-                {
-                    entries.TryRemove(hash, out _);
-                }
-            }
-        }
-        else if (message.StartsWith("team:", StringComparison.Ordinal))
-        {
-            var team = message[5..];
-            foreach (var (hash, entry) in entries)
-            {
-                if (entry.Record?.TeamId == team)
-                {
-                    entries.TryRemove(hash, out _);
-                }
-            }
-        }
-        else
-        {
-            entries.Clear();
-        }
-    }
 
     private Task<KeyRecord?> LoadOnce(string hash)
     {
@@ -188,7 +129,8 @@ public sealed class KeyCache : IHostedService, IDisposable
         try
         {
             // Not the caller's token: the load is shared by every request waiting for this hash.
-            var record = await LoadAsync(hash, now, CancellationToken.None);
+            using var timeout = new CancellationTokenSource(LookupTimeout);
+            var record = await LoadAsync(hash, now, timeout.Token);
             if (Interlocked.Read(ref changes) != changesBefore)
             {
                 return record;
@@ -200,17 +142,22 @@ public sealed class KeyCache : IHostedService, IDisposable
             }
             else
             {
-                entries[hash] = new Entry(record, now + Ttl);
+                entries[hash] = new Entry(record, now + ttl);
             }
 
             return record;
         }
-        catch (Exception ex) when (entries.TryGetValue(hash, out var stale) && stale.Record is not null)
+        catch (Exception ex) when (entries.TryGetValue(hash, out var stale) && stale.Record is not null && stale.ExpiresAt + grace > now)
         {
-            // Postgres unreachable: a key seen before keeps working (stale, for another TTL) instead of failing requests.
-            logger.LogWarning("Key lookup failed ({Error}); serving the cached record", ex.GetType().Name);
-            entries.TryUpdate(hash, stale with { ExpiresAt = now + Ttl }, stale);
+            Interlocked.Exchange(ref lastFailure, Environment.TickCount64);
+            // Postgres unreachable: a key seen before keeps working on its cached record, for the bounded grace only.
+            logger.LogWarning("Key lookup failed ({Error}); serving the cached record until {Until:u}", ex.GetType().Name, stale.ExpiresAt + grace);
             return stale.Record;
+        }
+        catch (Exception ex)
+        {
+            Interlocked.Exchange(ref lastFailure, Environment.TickCount64);
+            throw new KeyStoreUnavailableException(ex);
         }
         finally
         {
@@ -234,53 +181,11 @@ public sealed class KeyCache : IHostedService, IDisposable
         return KeyRecords.From(key, usedPrevious: key.SecretHash != hash, user);
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            await redis.GetSubscriber().SubscribeAsync(Channel, (_, message) => Evict(message.ToString()));
-        }
-        catch (Exception ex) when (RedisFailures.IsTransient(ex))
-        {
-            // Redis is not up yet: StackExchange.Redis re-subscribes on reconnect only for established subscriptions,
-            // so the TTL covers this replica until it restarts with Redis available.
-            logger.LogWarning("Could not subscribe to key changes ({Error}); relying on the {Ttl} cache TTL", ex.GetType().Name, Ttl);
-        }
-
-        _ = RefreshDirectoryAsync(stopping.Token);
-    }
-
-    /// <summary>Loads the directory of known keys now and every refresh period (every 5 s until a first load succeeds).</summary>
-    private async Task RefreshDirectoryAsync(CancellationToken ct)
-    {
-        var period = TimeSpan.FromSeconds(Math.Max(1, options.DirectoryRefreshSeconds));
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
-        using var scope = scopes.CreateScope();
-        var readiness = scope.ServiceProvider.GetService<GatewayReadiness>();
-        try
-        {
-            do
-            {
-                if (readiness?.SchemaReady == false)
-                {
-                    continue; // the schema is still being migrated
-                }
-
-                try
-                {
-                    await Directory.LoadAsync(scopes, ct);
-                    timer.Period = period;
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogWarning("Could not load the directory of known keys ({Error}); unknown keys are looked up meanwhile", ex.GetType().Name);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(ct));
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
+        _ = Subscription.RunAsync(stopping.Token);
+        _ = Directory.RefreshAsync(scopes, logger, stopping.Token);
+        return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)

@@ -66,5 +66,38 @@ public sealed class KeyDirectory(KeyCacheOptions options) : IDisposable
         }
     }
 
+    /// <summary>Loads the directory of known keys now and every refresh period (every 5 s until a first load succeeds).</summary>
+    public async Task RefreshAsync(IServiceScopeFactory scopes, ILogger logger, CancellationToken ct)
+    {
+        var period = TimeSpan.FromSeconds(Math.Max(1, options.DirectoryRefreshSeconds));
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
+        using var scope = scopes.CreateScope();
+        var readiness = scope.ServiceProvider.GetService<GatewayReadiness>();
+        try
+        {
+            do
+            {
+                if (readiness?.SchemaReady == false)
+                {
+                    continue; // the schema is still being migrated
+                }
+
+                try
+                {
+                    await LoadAsync(scopes, ct);
+                    timer.Period = period;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning("Could not load the directory of known keys ({Error}); unknown keys are looked up meanwhile", ex.GetType().Name);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(ct));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
     public void Dispose() => lookups.Dispose();
 }

@@ -19,6 +19,8 @@ public enum FailureKind
     AuthenticationFailed,
     PermissionDenied,
     NotFound,
+    /// <summary>Not the provider's: the caller's key was blocked or deleted mid-request, and the gateway cut it off.</summary>
+    KeyRevoked,
 }
 
 /// <summary>A classified upstream failure, with the provider's own message passed on.</summary>

@@ -39,7 +39,9 @@ public static class ProxyPipeline
             }
 
             timings.EndLimits();
-            var proxy = new ProxyContext(context, client, accepted.Group, timings) { AnswerId = state?.AnswerId };
+            // A key blocked or deleted from now on (or since it was authenticated) cuts this request's stream (docs/security.md).
+            using var watch = services.Auth.Revocations.Start(accepted.Caller.Key, timings.StartedTimestamp);
+            var proxy = new ProxyContext(context, client, accepted.Group, timings) { AnswerId = state?.AnswerId, Revoked = watch.Token };
             var outcome = ProxyOutcome.None;
             try
             {

@@ -55,25 +55,38 @@ public sealed class ClientDisconnect : IDisposable
     private readonly DisconnectDrains drains;
     private readonly CancellationTokenSource reading = new();
     private readonly CancellationTokenRegistration registration;
+    private readonly CancellationToken revoked;
+    private CancellationTokenRegistration revocation;
     private SseReader? reader;
     private long eventsAtDisconnect = -1;
     private bool draining;
 
-    private ClientDisconnect(HttpContext http, DisconnectDrains drains)
+    private ClientDisconnect(HttpContext http, DisconnectDrains drains, CancellationToken revoked)
     {
         this.http = http;
         this.drains = drains;
         registration = http.RequestAborted.Register(static state => ((ClientDisconnect)state!).OnClientGone(), this);
+        this.revoked = revoked;
     }
 
     public CancellationToken Token => reading.Token;
 
     public bool ClientGone => http.RequestAborted.IsCancellationRequested;
 
-    public static ClientDisconnect Start(HttpContext http) => new(http, http.RequestServices.GetRequiredService<DisconnectDrains>());
+    /// <summary>The caller's key (or team, or user) was blocked or deleted: reading stopped, the usage so far is billed.</summary>
+    public bool Revoked { get; private set; }
 
-    /// <summary>The reader whose events are counted for the estimate.</summary>
-    public void Track(SseReader sseReader) => reader = sseReader;
+    /// <param name="revoked">Cancelled when the caller is revoked (<see cref="ProxyContext.Revoked"/>).</param>
+    public static ClientDisconnect Start(HttpContext http, CancellationToken revoked = default) =>
+        new(http, http.RequestServices.GetRequiredService<DisconnectDrains>(), revoked);
+
+    /// <summary>The reader whose events are counted for the estimate; from now on a revocation stops it.</summary>
+    public void Track(SseReader sseReader)
+    {
+        reader = sseReader;
+        // Registered once reads can fail inside the relay's try: a revocation that came already cancels at once.
+        revocation = revoked.Register(static state => ((ClientDisconnect)state!).OnRevoked(), this);
+    }
 
     /// <summary>The client's body writer; once the client is gone, what is written is dropped instead of buffered.</summary>
     public IBufferWriter<byte> ClientWriter(HttpContext context) => new GoneAwareWriter(context);
@@ -109,8 +122,21 @@ public sealed class ClientDisconnect : IDisposable
             return Estimate(default);
         }
 
-        // Anthropic's message_start carries the prompt; the output count comes only at the end.
-        return reading.IsCancellationRequested && known.CompletionTokens == 0 && known.PromptTokens > 0 ? Estimate(known) : known;
+        // Anthropic's message_start carries the prompt; the output count comes only at the end. A revoked stream was cut
+        // before its end: what was delivered is at least one token per event.
+        return Revoked || (reading.IsCancellationRequested && known.CompletionTokens == 0 && known.PromptTokens > 0) ? Estimate(known) : known;
+    }
+
+    private void OnRevoked()
+    {
+        if (ClientGone)
+        {
+            return; // the disconnect policy already decides
+        }
+
+        eventsAtDisconnect = reader?.Events ?? 0;
+        Revoked = true;
+        reading.Cancel();
     }
 
     private void OnClientGone()
@@ -130,6 +156,7 @@ public sealed class ClientDisconnect : IDisposable
     public void Dispose()
     {
         registration.Dispose();
+        revocation.Dispose();
         if (draining)
         {
             drains.Exit();

@@ -15,6 +15,9 @@ public sealed class ProxyContext(HttpContext http, IClientAdapter client, ModelG
     public RequestTimings Timings { get; } = timings;
     public string RequestId => Http.TraceIdentifier;
 
+    /// <summary>Cancelled when the caller's key, team or user is blocked or deleted: the relay cuts the stream.</summary>
+    public CancellationToken Revoked { get; init; }
+
     /// <summary>The id the client sees for the answer: the format's prefix and the request id, unless the format keeps its own.</summary>
     [System.Diagnostics.CodeAnalysis.AllowNull]
     public string AnswerId

@@ -19,7 +19,7 @@ public static class ResponseRelay
     {
         var http = request.Proxy.Http;
         var translation = request.Translation;
-        using var disconnect = ClientDisconnect.Start(http);
+        using var disconnect = ClientDisconnect.Start(http, request.Proxy.Revoked);
         using var deadline = new ReadDeadline(disconnect.Token, request.Idle, request.FirstByte);
         using var pending = new PooledBufferWriter();
         var writer = new SseWriter(pending);
@@ -67,10 +67,10 @@ public static class ResponseRelay
             var failure = ReadFailure(ex);
             return committed ? await BrokenAsync(request, writer, disconnect, failure) : request.Fail(failure, committed: false);
         }
-        catch (Exception ex) when (disconnect.ClientGone && ex is OperationCanceledException or IOException or HttpRequestException or TimeoutException)
+        catch (Exception ex) when ((disconnect.ClientGone || disconnect.Revoked) && ex is OperationCanceledException or IOException or HttpRequestException or TimeoutException)
         {
             // The client left and the drain ended (or the policy cancels): bill what the provider reported, else an estimate.
-            return request.Left(disconnect.Settle(translation.Usage), committed);
+            return disconnect.ClientGone ? request.Left(disconnect.Settle(translation.Usage), committed) : await RevokedAsync(request, writer, disconnect, committed);
         }
     }
 
@@ -179,6 +179,20 @@ public static class ResponseRelay
             await disconnect.FlushAsync(request.Proxy.Http);
         }
 
+        return request.Done(disconnect.Settle(request.Translation.Usage), failure);
+    }
+
+    /// <summary>The caller's key was blocked or deleted mid-answer: the client's own error event, the usage so far billed.</summary>
+    private static async Task<RelayOutcome> RevokedAsync(RelayRequest request, SseWriter writer, ClientDisconnect disconnect, bool committed)
+    {
+        var failure = new ProviderFailure(FailureKind.KeyRevoked, StatusCodes.Status401Unauthorized, UpstreamErrors.Revoked.Message);
+        if (!committed)
+        {
+            return request.Fail(failure, committed: false);
+        }
+
+        request.Proxy.Client.WriteStreamError(writer, UpstreamErrors.Revoked);
+        await disconnect.FlushAsync(request.Proxy.Http);
         return request.Done(disconnect.Settle(request.Translation.Usage), failure);
     }
 

@@ -15,6 +15,11 @@ public static class UpstreamErrors
             return new GatewayError(failure.StatusCode, "invalid_request_error", failure.Message) { AnthropicType = failure.ErrorType };
         }
 
+        if (failure.Kind == FailureKind.KeyRevoked)
+        {
+            return Revoked;
+        }
+
         if (failure.Kind is FailureKind.AuthenticationFailed or FailureKind.PermissionDenied)
         {
             // The gateway's own provider credential was refused: not the client's fault, and the provider's text (which
@@ -55,6 +60,10 @@ public static class UpstreamErrors
     public static string Describe(ProviderFailure failure) => failure.StatusCode > 0 && failure.Kind is not (FailureKind.Timeout or FailureKind.ConnectionFailed or FailureKind.ConnectionReset or FailureKind.EmptyStream)
         ? $"HTTP {failure.StatusCode} {failure.Message}"
         : failure.Message;
+
+    /// <summary>What the client gets when its key, team or user is blocked or deleted while its request is in flight.</summary>
+    public static GatewayError Revoked { get; } = new(StatusCodes.Status401Unauthorized, "invalid_request_error",
+        "The API key was blocked or deleted (or its team or user was) while this request was in flight.", null, "key_revoked");
 
     /// <summary>The event sent when a stream breaks after its first byte.</summary>
     public static GatewayError MidStream(string message) =>

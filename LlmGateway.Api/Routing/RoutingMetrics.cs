@@ -48,6 +48,7 @@ public sealed class RoutingMetrics
         FailureKind.AuthenticationFailed => "authentication_failed",
         FailureKind.PermissionDenied => "permission_denied",
         FailureKind.NotFound => "not_found",
+        FailureKind.KeyRevoked => "key_revoked",
         _ => "other",
     };
 }

@@ -33,6 +33,9 @@ public sealed class RequestTimings
     public TimeSpan Upstream { get; set; }
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(started);
 
+    /// <summary>When the request arrived (a <see cref="Stopwatch"/> timestamp), before its key was checked.</summary>
+    public long StartedTimestamp => started;
+
     public void EndAuth() => Auth = Lap();
 
     public void EndLimits() => Limits = Lap();

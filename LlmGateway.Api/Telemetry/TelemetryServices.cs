@@ -14,7 +14,9 @@ public static class TelemetryServices
     /// </summary>
     public static IHostApplicationBuilder AddGatewayTelemetry(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheusExporter());
+        builder.Services.AddOptions<MetricsOptions>().BindConfiguration("Gateway:Metrics");
+        var exposure = builder.Configuration.GetSection("Gateway:Metrics").Get<MetricsOptions>() ?? new MetricsOptions();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheusExporter().AddTeamLabelPolicy(exposure));
         builder.Services.AddHostedService<BudgetGauge>();
 
         builder.Services.AddOptions<ShutdownOptions>().BindConfiguration("Gateway")

@@ -5,9 +5,11 @@ using LlmGateway.Tests.Infrastructure;
 
 namespace LlmGateway.Tests.Telemetry;
 
-/// <summary><c>deploy/grafana</c>'s dashboard only queries metrics the Api's <c>/metrics</c> really exports.</summary>
+/// <summary><c>deploy/grafana</c>'s dashboard only queries metrics the Api's <c>/metrics</c> really exports (scraped with the token, as <c>deploy/prometheus</c> does).</summary>
 public sealed partial class GrafanaDashboardTests(TestServers servers)
 {
+    private const string ScrapeToken = "dashboard-scrape-token";
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -36,7 +38,11 @@ public sealed partial class GrafanaDashboardTests(TestServers servers)
                 ttl: 3600
             """);
         await using var api = await GatewayApiHost.StartAsync(await servers.CreateDatabaseAsync(), await servers.CreateRedisAsync(),
-            new Dictionary<string, string?>(config.Settings()) { ["Gateway:BudgetGaugeRefresh"] = "00:00:00.500" });
+            new Dictionary<string, string?>(config.Settings())
+            {
+                ["Gateway:BudgetGaugeRefresh"] = "00:00:00.500",
+                ["Gateway:Metrics:ScrapeToken"] = ScrapeToken,
+            });
         using var admin = api.CreateLoopbackClient(GatewayApiHost.MasterKey);
         var (_, key) = await ManagementCalls.CreateTeamAndKeyAsync(admin, new { team_alias = "dashboard", max_budget = 5 }, null, Ct);
         using var client = api.CreateLoopbackClient();
@@ -59,7 +65,7 @@ public sealed partial class GrafanaDashboardTests(TestServers servers)
         for (var attempt = 0; attempt < 40 && !queried.All(exported.Contains); attempt++)
         {
             await Task.Delay(attempt == 0 ? 0 : 500, Ct);
-            using var scrape = await api.CreateLoopbackClient().GetAsync("/metrics", Ct);
+            using var scrape = await api.CreateLoopbackClient(ScrapeToken).GetAsync("/metrics", Ct);
             var text = await scrape.Content.ReadAsStringAsync(Ct);
             exported = [.. text.Split('\n').Where(l => l.Length > 0 && l[0] != '#').Select(l => MetricName().Match(l).Value)];
         }

@@ -27,7 +27,7 @@ public sealed partial class TelemetryExportTests(TestServers servers)
         using var capture = new TelemetryCapture();
         await using var gateway = await TelemetryGateway.StartUpstreamAsync();
         var api = await gateway.StartApiAsync(await servers.CreateDatabaseAsync(), await servers.CreateRedisAsync(),
-            ("Gateway:BudgetGaugeRefresh", "00:00:00.500"));
+            ("Gateway:BudgetGaugeRefresh", "00:00:00.500"), ("Gateway:Metrics:TeamLabels", "true")); // public, with per-team series
         using var admin = api.CreateLoopbackClient(GatewayApiHost.MasterKey);
         var (teamId, key) = await TelemetryGateway.CreateTeamAndKeyAsync(admin, new { team_alias = "metrics", max_budget = 5 });
         gateway.Upstream.Default = FakeResponse.Ok with { PromptTokens = 12, CompletionTokens = 34 };
@@ -54,7 +54,7 @@ public sealed partial class TelemetryExportTests(TestServers servers)
         var metrics = "";
         await LocalProcess.WaitUntilAsync(async () =>
         {
-            using var scrape = await api.CreateLoopbackClient().GetAsync("/metrics", Ct); // public, like LiteLLM's
+            using var scrape = await api.CreateLoopbackClient().GetAsync("/metrics", Ct); // no scrape token configured
             metrics = await scrape.Content.ReadAsStringAsync(Ct);
             return scrape.IsSuccessStatusCode && metrics.Contains($"llmgateway_budget_remaining_USD{{otel_scope_name=\"LlmGateway\",llmgateway_team_id=\"{teamId}\"}} ");
         }, TimeSpan.FromSeconds(10), "the team's budget gauge");

@@ -1,0 +1,135 @@
+using StackExchange.Redis;
+
+namespace LlmGateway.Api.Keys;
+
+/// <summary>The key cache's change messages: published on Redis, evicting (and revoking) on every replica.</summary>
+public sealed partial class KeyCache
+{
+    /// <summary>Evicts locally and tells every other replica to do the same.</summary>
+    public async Task PublishChangeAsync(string message)
+    {
+        Evict(message);
+        try
+        {
+            await redis.GetSubscriber().PublishAsync(Channel, message).WaitAsync(TimeSpan.FromSeconds(1));
+        }
+        catch (Exception ex) when (RedisFailures.IsTransient(ex))
+        {
+            logger.LogWarning("Could not publish a key change ({Error}); other replicas see it within {Ttl}", ex.GetType().Name, ttl);
+        }
+    }
+
+    public static string KeyMessage(string token) => KeyRevocations.KeyScope(token);
+
+    /// <summary>A change that also cuts the in-flight streams of the key, team or user named by <paramref name="message"/>.</summary>
+    public static string Revocation(string message) => RevokePrefix + message;
+
+    private const string RevokePrefix = "revoke:";
+
+    /// <summary>A secret was just issued: forgets "unknown key" answers for it, here and (pub/sub) on every replica.</summary>
+    public void ForgetSecret(string secretHash)
+    {
+        Issued(secretHash);
+        _ = PublishIssuedAsync(secretHash);
+    }
+
+    private void Issued(string secretHash)
+    {
+        // A lookup of this secret already in flight may have read "unknown": it must not be joined or stored.
+        Interlocked.Increment(ref changes);
+        Directory.Add(secretHash);
+        unknown.Remove(secretHash);
+        loads.TryRemove(secretHash, out _);
+        entries.TryRemove(secretHash, out _);
+    }
+
+    private async Task PublishIssuedAsync(string secretHash)
+    {
+        try
+        {
+            await redis.GetSubscriber().PublishAsync(Channel, "new:" + secretHash).WaitAsync(TimeSpan.FromSeconds(1));
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            logger.LogWarning("Could not announce a new key ({Error}); other replicas find it at {Rate} unknown-key lookups/s",
+                ex.GetType().Name, options.UnknownKeyLookupsPerSecond);
+        }
+    }
+
+    public static string TeamMessage(string teamId) => KeyRevocations.TeamScope(teamId);
+
+    private void Evict(string message)
+    {
+        if (message.StartsWith("new:", StringComparison.Ordinal))
+        {
+            Issued(message[4..]);
+            return;
+        }
+
+        var revoked = message.StartsWith(RevokePrefix, StringComparison.Ordinal);
+        message = revoked ? message[RevokePrefix.Length..] : message;
+        EvictRecords(message);
+        if (!revoked)
+        {
+            Revocations.Allow(message);
+        }
+        else if (Revocations.Revoke(message) is > 0 and var cut)
+        {
+            logger.LogInformation("Revoked {Scope}: {Count} in-flight request(s) cut", message.Split(':')[0], cut);
+        }
+    }
+
+    private void EvictRecords(string message)
+    {
+        // Loads that started before this change must neither be joined nor stored.
+        Interlocked.Increment(ref changes);
+        loads.Clear();
+        unknown.Clear();
+        if (message.StartsWith("key:", StringComparison.Ordinal))
+        {
+            // Entries are indexed by secret hash; the message names the key's stable token.
+            var token = message[4..];
+            foreach (var (hash, entry) in entries)
+            {
+                if (hash == token || entry.Record?.Token == token)
+                {
+                    entries.TryRemove(hash, out _);
+                }
+            }
+        }
+        else if (message.StartsWith("team:", StringComparison.Ordinal))
+        {
+            var team = message[5..];
+            foreach (var (hash, entry) in entries)
+            {
+                if (entry.Record?.TeamId == team)
+                {
+                    entries.TryRemove(hash, out _);
+                }
+            }
+        }
+        else
+        {
+            entries.Clear();
+        }
+    }
+
+    /// <summary>
+    /// After a gap in the subscription: every record must be confirmed again before its TTL counts, but is still served
+    /// within the grace meanwhile (a replica must not fail its keys because Postgres is down at that moment too).
+    /// </summary>
+    private void ExpireAll()
+    {
+        Interlocked.Increment(ref changes);
+        loads.Clear();
+        unknown.Clear();
+        var now = DateTimeOffset.UtcNow;
+        foreach (var (hash, entry) in entries)
+        {
+            if (entry.ExpiresAt > now)
+            {
+                entries.TryUpdate(hash, entry with { ExpiresAt = now }, entry);
+            }
+        }
+    }
+}

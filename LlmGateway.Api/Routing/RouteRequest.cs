@@ -13,6 +13,12 @@ public sealed record RouteRequest(UpstreamOperation Operation, JsonBody? Body)
     /// <summary>The deployment to try first when it is available: the one that gave the answer this request continues.</summary>
     public string? PreferredDeploymentId { get; init; }
 
+    /// <summary>Whether the caller may use a model group (its key's, team's and user's model lists): a fallback it may not use is skipped.</summary>
+    public Predicate<string> MayUse { get; init; } = static _ => true;
+
+    /// <summary>The request's own <c>fallbacks</c> (<see cref="RequestFallbacks"/>); null: the config's.</summary>
+    public IReadOnlyList<string>? Fallbacks { get; init; }
+
     public bool UsesVision => Body is not null && Operation == UpstreamOperation.Chat
         && (Contains(Body.Bytes.Span, "\"image_url\""u8) || Contains(Body.Bytes.Span, "\"type\":\"image\""u8) || Contains(Body.Bytes.Span, "\"type\": \"image\""u8));
 

@@ -12,24 +12,32 @@ namespace LlmGateway.Api.Pricing;
 public sealed class CostEstimator(PriceTable prices)
 {
     public (long Tokens, decimal Cost) WorstCase(ModelGroup group, long promptTokens, long? requestedMaxTokens, long choices = 1) =>
-        WorstCase([group], new WorstCaseRequest(promptTokens, requestedMaxTokens, choices));
+        WorstCase(group, [], new WorstCaseRequest(promptTokens, requestedMaxTokens, choices));
 
-    public (long Tokens, decimal Cost) WorstCase(IReadOnlyList<ModelGroup> groups, WorstCaseRequest request)
+    /// <summary>The worst case over the request's group and the <paramref name="fallbacks"/> it may reach.</summary>
+    public (long Tokens, decimal Cost) WorstCase(ModelGroup group, IReadOnlyList<ModelGroup> fallbacks, WorstCaseRequest request)
     {
-        var worstCost = 0m;
-        var worstTokens = request.PromptTokens;
-        foreach (var group in groups)
+        var worst = (Tokens: request.PromptTokens, Cost: 0m);
+        worst = Over(group, request, worst);
+        foreach (var fallback in fallbacks)
         {
-            foreach (var deployment in group.Deployments)
-            {
-                var output = OutputCeiling(deployment, request) * Math.Max(1, request.Choices);
-                var price = prices.For(deployment);
-                worstCost = Math.Max(worstCost, request.PromptTokens * price.WorstPromptRate + output * price.Output);
-                worstTokens = Math.Max(worstTokens, request.PromptTokens + output);
-            }
+            worst = Over(fallback, request, worst);
         }
 
-        return (worstTokens, worstCost);
+        return worst;
+    }
+
+    private (long Tokens, decimal Cost) Over(ModelGroup group, WorstCaseRequest request, (long Tokens, decimal Cost) worst)
+    {
+        foreach (var deployment in group.Deployments)
+        {
+            var output = OutputCeiling(deployment, request) * Math.Max(1, request.Choices);
+            var price = prices.For(deployment);
+            worst = (Math.Max(worst.Tokens, request.PromptTokens + output),
+                Math.Max(worst.Cost, request.PromptTokens * price.WorstPromptRate + output * price.Output));
+        }
+
+        return worst;
     }
 
     /// <summary>The most output one choice of the request may produce on this deployment.</summary>

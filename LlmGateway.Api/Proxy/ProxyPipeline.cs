@@ -127,7 +127,7 @@ public static class ProxyPipeline
         var route = new RouteRequest(callShape.Operation, json)
         {
             PreferredDeploymentId = state?.PreferredDeploymentId,
-            MayUse = caller!.Key is { } key ? key.MayUse : static _ => true,
+            Key = caller!.Key,
             Fallbacks = fallbacks,
         };
         return new Accepted(caller, requestFacts, group, cachePlan, callShape, route) { State = state };
@@ -159,7 +159,7 @@ public static class ProxyPipeline
         // tpm reserves the worst case's tokens too (prompt + every choice's output ceiling), corrected at settle; the
         // worst case is the dearest group the request may reach, its fallbacks included (docs/governance.md).
         var route = accepted.Route;
-        var (tokenReservation, worstCost) = services.Costs.WorstCase(services.Failover.ReachableGroups(accepted.Group, route),
+        var (tokenReservation, worstCost) = services.Costs.WorstCase(accepted.Group, services.Failover.ReachableFallbacks(accepted.Group, route),
             new WorstCaseRequest(route.EstimatedPromptTokens, accepted.Facts.MaxTokens, accepted.Facts.Choices, WorstCaseRequest.ThinkingBudgetOf(route.Body)));
         var admission = await services.Limits.AdmitAsync(key, accepted.Group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted);
         if (admission.Rejection is { } refused)

@@ -93,22 +93,22 @@ public sealed class Failover(
     };
 
     /// <summary>
-    /// Every model group the request may reach, for its worst-case reservation: its own, then each fallback (after errors
-    /// or for a context window) that exists and the caller may use.
+    /// The fallback groups the request may reach, for its worst-case reservation: each fallback (after errors or for a
+    /// context window) that exists, is not the request's own group, and the caller may use.
     /// </summary>
-    public IReadOnlyList<ModelGroup> ReachableGroups(ModelGroup group, RouteRequest route)
+    public IReadOnlyList<ModelGroup> ReachableFallbacks(ModelGroup group, RouteRequest route)
     {
         var onError = FallbacksAfter(group, OutcomeKind.Exhausted, route);
         var onContext = FallbacksAfter(group, OutcomeKind.ContextWindow, route);
         if (onError.Count == 0 && onContext.Count == 0)
         {
-            return [group];
+            return [];
         }
 
-        List<ModelGroup> groups = [group];
+        List<ModelGroup> groups = [];
         foreach (var name in onError.Concat(onContext))
         {
-            if (route.MayUse(name) && catalog.TryGetGroup(name, out var fallback) && !groups.Contains(fallback))
+            if (route.MayUse(name) && catalog.TryGetGroup(name, out var fallback) && fallback != group && !groups.Contains(fallback))
             {
                 groups.Add(fallback);
             }

@@ -23,7 +23,14 @@ public static class RequestFallbacks
         var valid = property.Kind == JsonTokenType.StartArray;
         while (valid && reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            valid = reader.TokenType == JsonTokenType.String && reader.GetString() is { Length: > 0 } name && Add(names, name);
+            if (reader.TokenType == JsonTokenType.String && reader.GetString() is { Length: > 0 } name)
+            {
+                names.Add(name);
+            }
+            else
+            {
+                valid = false;
+            }
         }
 
         if (!valid)
@@ -34,12 +41,6 @@ public static class RequestFallbacks
         }
 
         fallbacks = names;
-        return true;
-    }
-
-    private static bool Add(List<string> names, string name)
-    {
-        names.Add(name);
         return true;
     }
 }

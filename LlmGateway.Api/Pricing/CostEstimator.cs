@@ -4,36 +4,59 @@ namespace LlmGateway.Api.Pricing;
 
 /// <summary>
 /// What a request may cost at worst, reserved before the upstream call: prompt-token estimate × the dearest prompt
-/// rate (input, or a cache write, which costs more) + choices × min(max_tokens, the model's max output) × output price,
-/// at the dearest deployment of the group. <c>n</c> choices share one prompt but each writes its own output.
+/// rate (input, or a cache write, which costs more) + choices × its output ceiling × output price, at the dearest
+/// deployment of every model group the request may reach (its own and its fallbacks). <c>n</c> choices share one prompt
+/// but each writes its own output. The output ceiling is the request's <c>max_tokens</c>, else the deployment's, else the
+/// model's (<c>model_info</c>, else <see cref="OutputCeilings"/>), never below a thinking budget.
 /// </summary>
 public sealed class CostEstimator(PriceTable prices)
 {
-    private const int DefaultMaxOutputTokens = 4096;
-    public (long Tokens, decimal Cost) WorstCase(ModelGroup group, long promptTokens, long? requestedMaxTokens, long choices = 1)
+    public (long Tokens, decimal Cost) WorstCase(ModelGroup group, long promptTokens, long? requestedMaxTokens, long choices = 1) =>
+        WorstCase(group, [], new WorstCaseRequest(promptTokens, requestedMaxTokens, choices));
+
+    /// <summary>The worst case over the request's group and the <paramref name="fallbacks"/> it may reach.</summary>
+    public (long Tokens, decimal Cost) WorstCase(ModelGroup group, IReadOnlyList<ModelGroup> fallbacks, WorstCaseRequest request)
     {
-        var worstCost = 0m;
-        var worstTokens = promptTokens;
-        foreach (var deployment in group.Deployments)
+        var worst = (Tokens: request.PromptTokens, Cost: 0m);
+        worst = Over(group, request, worst);
+        foreach (var fallback in fallbacks)
         {
-            var modelMax = deployment.ModelInfo.MaxOutputTokens ?? deployment.ModelInfo.MaxTokens ?? deployment.MaxTokens;
-            var output = requestedMaxTokens ?? deployment.MaxTokens ?? modelMax ?? DefaultMaxOutputTokens;
-            if (modelMax is { } max)
-            {
-                output = Math.Min(output, max);
-            }
-
-            if (deployment.MaxTokens is { } ceiling)
-            {
-                output = Math.Min(output, ceiling);
-            }
-
-            output *= Math.Max(1, choices);
-            var price = prices.For(deployment);
-            worstCost = Math.Max(worstCost, promptTokens * price.WorstPromptRate + output * price.Output);
-            worstTokens = Math.Max(worstTokens, promptTokens + output);
+            worst = Over(fallback, request, worst);
         }
 
-        return (worstTokens, worstCost);
+        return worst;
+    }
+
+    private (long Tokens, decimal Cost) Over(ModelGroup group, WorstCaseRequest request, (long Tokens, decimal Cost) worst)
+    {
+        foreach (var deployment in group.Deployments)
+        {
+            var output = OutputCeiling(deployment, request) * Math.Max(1, request.Choices);
+            var price = prices.For(deployment);
+            worst = (Math.Max(worst.Tokens, request.PromptTokens + output),
+                Math.Max(worst.Cost, request.PromptTokens * price.WorstPromptRate + output * price.Output));
+        }
+
+        return worst;
+    }
+
+    /// <summary>The most output one choice of the request may produce on this deployment.</summary>
+    public static long OutputCeiling(DeploymentConfig deployment, WorstCaseRequest request)
+    {
+        var modelMax = deployment.ModelInfo.MaxOutputTokens ?? deployment.ModelInfo.MaxTokens ?? deployment.MaxTokens
+            ?? OutputCeilings.Of(deployment.ProviderModel);
+        var output = request.MaxTokens ?? deployment.MaxTokens ?? modelMax ?? OutputCeilings.Unknown;
+        if (modelMax is { } max)
+        {
+            output = Math.Min(output, max);
+        }
+
+        if (deployment.MaxTokens is { } ceiling)
+        {
+            output = Math.Min(output, ceiling); // the gateway clamps max_tokens to it upstream
+        }
+
+        // Anthropic's interleaved thinking may spend a budget_tokens beyond max_tokens: the budget is not clamped.
+        return Math.Max(output, request.ThinkingBudget ?? 0);
     }
 }

@@ -123,25 +123,5 @@ public sealed class PriceTable
         builtIn.Known ? builtIn : deployment.Provider == ProviderKind.Anthropic ? Price.Anthropic(1, 1) : new Price(1, 1, null, true);
 
     /// <summary>Exact id, else the id without its date suffix (claude-sonnet-4-20250514 → claude-sonnet-4).</summary>
-    public static Price Lookup(string modelId)
-    {
-        if (BuiltIn.TryGetValue(modelId, out var price))
-        {
-            return price;
-        }
-
-        var dash = modelId.LastIndexOf('-');
-        while (dash > 0)
-        {
-            var prefix = modelId[..dash];
-            if (BuiltIn.TryGetValue(prefix, out price))
-            {
-                return price;
-            }
-
-            dash = prefix.LastIndexOf('-');
-        }
-
-        return Price.Unknown;
-    }
+    public static Price Lookup(string modelId) => ModelIds.TryFind(BuiltIn, modelId, out var price) ? price : Price.Unknown;
 }

@@ -6,14 +6,27 @@ namespace LlmGateway.Api.Pricing;
 /// <summary>
 /// The one prompt-token estimate of a request, for its budget reservation and its context-window routing: the o200k
 /// tokenizer over the body (messages, system and tools alike) up to 64 KB, beyond that bytes/3 (tokenizing megabytes on
-/// the hot path is not worth it, and a reservation had better be high than low).
+/// the hot path is not worth it, and a reservation had better be high than low), plus a fixed estimate per image and per
+/// document (<see cref="MediaParts"/>): a URL or file id is a few text tokens, the provider bills the picture or the pages.
 /// </summary>
 public static class PromptTokens
 {
+    /// <summary>An image as the providers bill it at most: Anthropic ≈ 1,600 (≤ 1.15 megapixels), OpenAI high detail ≤ 1,445.</summary>
+    public const long ImageTokens = 1_600;
+
+    /// <summary>A document (PDF) whose size the body does not show: about five pages at Anthropic's 1,500–3,000 tokens a page.</summary>
+    public const long DocumentTokens = 10_000;
+
     private const int TokenizeUpToBytes = 64 * 1024;
     private static readonly Lazy<Tokenizer> O200k = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"));
 
     public static long Estimate(ReadOnlySpan<byte> body)
+    {
+        var (images, documents) = MediaParts.Count(body);
+        return Text(body) + images * ImageTokens + documents * DocumentTokens;
+    }
+
+    private static long Text(ReadOnlySpan<byte> body)
     {
         if (body.Length > TokenizeUpToBytes)
         {

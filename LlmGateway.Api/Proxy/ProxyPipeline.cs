@@ -4,6 +4,7 @@ using LlmGateway.Api.Caching;
 using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Limits;
+using LlmGateway.Api.Pricing;
 using LlmGateway.Api.Relay;
 using LlmGateway.Api.Routing;
 using LlmGateway.Api.Spend;
@@ -96,7 +97,8 @@ public static class ProxyPipeline
             return null;
         }
 
-        if (!JsonBody.TryParse(body!.Memory, out var json, out error) || !read(json, out var request, out error))
+        if (!JsonBody.TryParse(body!.Memory, out var json, out error) || !read(json, out var request, out error)
+            || !RequestFallbacks.TryRead(json, out var fallbacks, out error))
         {
             await rejection.SendAsync(error!);
             return null;
@@ -124,7 +126,13 @@ public static class ProxyPipeline
         json = expanded!;
 
         var callShape = shape(request);
-        return new Accepted(caller!, requestFacts, group, cachePlan, callShape, new RouteRequest(callShape.Operation, json) { PreferredDeploymentId = state?.PreferredDeploymentId }) { State = state };
+        var route = new RouteRequest(callShape.Operation, json)
+        {
+            PreferredDeploymentId = state?.PreferredDeploymentId,
+            Key = caller!.Key,
+            Fallbacks = fallbacks,
+        };
+        return new Accepted(caller, requestFacts, group, cachePlan, callShape, route) { State = state };
     }
 
     /// <summary>The model group exists and the key may use it; else the 404 or 403 that says so.</summary>
@@ -150,9 +158,11 @@ public static class ProxyPipeline
             return Admission.Unlimited;
         }
 
-        var promptTokens = accepted.Route.EstimatedPromptTokens;
-        // tpm reserves the worst case's tokens too (prompt + every choice's output ceiling), corrected at settle.
-        var (tokenReservation, worstCost) = services.Costs.WorstCase(accepted.Group, promptTokens, accepted.Facts.MaxTokens, accepted.Facts.Choices);
+        // tpm reserves the worst case's tokens too (prompt + every choice's output ceiling), corrected at settle; the
+        // worst case is the dearest group the request may reach, its fallbacks included (docs/governance.md).
+        var route = accepted.Route;
+        var (tokenReservation, worstCost) = services.Costs.WorstCase(accepted.Group, services.Failover.ReachableFallbacks(accepted.Group, route),
+            new WorstCaseRequest(route.EstimatedPromptTokens, accepted.Facts.MaxTokens, accepted.Facts.Choices, WorstCaseRequest.ThinkingBudgetOf(route.Body)));
         var admission = await services.Limits.AdmitAsync(key, accepted.Group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted);
         if (admission.Rejection is { } refused)
         {

@@ -49,10 +49,16 @@ public sealed class Failover(
     {
         var call = run.Call;
         var outcome = await RunGroupAsync(proxy, proxy.Group, run);
-        foreach (var name in FallbacksAfter(proxy.Group, outcome))
+        foreach (var name in FallbacksAfter(proxy.Group, outcome.Kind, call.Route))
         {
             if (run.Committed || !catalog.TryGetGroup(name, out var fallback) || run.Groups.Contains(name))
             {
+                continue;
+            }
+
+            if (!call.Route.MayUse(name))
+            {
+                SkipFallback(proxy, name);
                 continue;
             }
 
@@ -79,12 +85,51 @@ public sealed class Failover(
         return run.Outcome;
     }
 
-    private IReadOnlyList<string> FallbacksAfter(ModelGroup group, GroupOutcome outcome) => outcome.Kind switch
+    private IReadOnlyList<string> FallbacksAfter(ModelGroup group, OutcomeKind outcome, RouteRequest route) => outcome switch
     {
         OutcomeKind.ContextWindow => RoutingPolicy.FallbacksOf(router.Policy.ContextWindowFallbacks, group.Name),
-        OutcomeKind.Exhausted => RoutingPolicy.FallbacksOf(router.Policy.Fallbacks, group.Name),
+        OutcomeKind.Exhausted => route.Fallbacks ?? RoutingPolicy.FallbacksOf(router.Policy.Fallbacks, group.Name),
         _ => [],
     };
+
+    /// <summary>
+    /// The fallback groups the request may reach, for its worst-case reservation: each fallback (after errors or for a
+    /// context window) that exists, is not the request's own group, and the caller may use.
+    /// </summary>
+    public IReadOnlyList<ModelGroup> ReachableFallbacks(ModelGroup group, RouteRequest route)
+    {
+        var onError = FallbacksAfter(group, OutcomeKind.Exhausted, route);
+        var onContext = FallbacksAfter(group, OutcomeKind.ContextWindow, route);
+        if (onError.Count == 0 && onContext.Count == 0)
+        {
+            return [];
+        }
+
+        List<ModelGroup> groups = [];
+        foreach (var name in onError.Concat(onContext))
+        {
+            if (route.MayUse(name) && catalog.TryGetGroup(name, out var fallback) && fallback != group && !groups.Contains(fallback))
+            {
+                groups.Add(fallback);
+            }
+        }
+
+        return groups;
+    }
+
+    /// <summary>A fallback outside the caller's model lists is never served: skipped, logged, and named in a response header.</summary>
+    private void SkipFallback(ProxyContext proxy, string name)
+    {
+        logger.LogWarning("Model group {Group} does not fall back to {Fallback}: the caller's key, team or user may not use it",
+            proxy.Group.Name, name);
+        var headers = proxy.Http.Response.Headers;
+        headers[SkippedFallbacksHeader] = headers.TryGetValue(SkippedFallbacksHeader, out var before) && before.Count > 0
+            ? $"{before}, {name}"
+            : name;
+    }
+
+    /// <summary>The fallback groups skipped because the caller may not use them, comma-separated.</summary>
+    public const string SkippedFallbacksHeader = "x-gateway-skipped-fallbacks";
 
     /// <summary>
     /// One model group: each available deployment once, in the router's order; with <c>num_retries</c> beyond that, more

@@ -13,6 +13,12 @@ public sealed record RouteRequest(UpstreamOperation Operation, JsonBody? Body)
     /// <summary>The deployment to try first when it is available: the one that gave the answer this request continues.</summary>
     public string? PreferredDeploymentId { get; init; }
 
+    /// <summary>The caller's key (null: the master key), whose model lists a fallback must pass.</summary>
+    public Keys.KeyRecord? Key { get; init; }
+
+    /// <summary>The request's own <c>fallbacks</c> (<see cref="RequestFallbacks"/>); null: the config's.</summary>
+    public IReadOnlyList<string>? Fallbacks { get; init; }
+
     public bool UsesVision => Body is not null && Operation == UpstreamOperation.Chat
         && (Contains(Body.Bytes.Span, "\"image_url\""u8) || Contains(Body.Bytes.Span, "\"type\":\"image\""u8) || Contains(Body.Bytes.Span, "\"type\": \"image\""u8));
 
@@ -23,6 +29,9 @@ public sealed record RouteRequest(UpstreamOperation Operation, JsonBody? Body)
     /// <summary>The prompt's tokens, estimated once per request (<see cref="PromptTokens"/>).</summary>
     public long EstimatedPromptTokens => promptTokens ??= Body is null ? 0 : PromptTokens.Estimate(Body.Bytes.Span);
 
+
+    /// <summary>Whether the caller may use a model group (its key's, team's and user's model lists): a fallback it may not use is skipped.</summary>
+    public bool MayUse(string group) => Key?.MayUse(group) ?? true;
 
     private static bool Contains(ReadOnlySpan<byte> haystack, ReadOnlySpan<byte> needle) => haystack.IndexOf(needle) >= 0;
 }

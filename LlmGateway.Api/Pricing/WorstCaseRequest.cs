@@ -1,0 +1,38 @@
+using System.Text.Json;
+using LlmGateway.Api.Contracts;
+
+namespace LlmGateway.Api.Pricing;
+
+/// <summary>What the worst case of a request depends on, whatever its wire format.</summary>
+/// <param name="PromptTokens">The prompt estimate (<see cref="Pricing.PromptTokens"/>), images and documents included.</param>
+/// <param name="MaxTokens">The client's output limit; null: the model's ceiling.</param>
+/// <param name="Choices">How many answers (chat's <c>n</c>).</param>
+/// <param name="ThinkingBudget">Anthropic's <c>thinking.budget_tokens</c> as the client sent it.</param>
+public readonly record struct WorstCaseRequest(long PromptTokens, long? MaxTokens, long Choices = 1, long? ThinkingBudget = null)
+{
+    /// <summary>The body's top-level <c>thinking.budget_tokens</c> (Messages, and chat bodies sent to Claude), else null.</summary>
+    public static long? ThinkingBudgetOf(JsonBody? body)
+    {
+        if (body is null || !body.TryGet("thinking", out var thinking) || thinking.Kind != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        var reader = body.ReaderFor(thinking);
+        while (reader.Read() && reader.CurrentDepth > 0)
+        {
+            if (reader.CurrentDepth == 1 && reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("budget_tokens"u8))
+            {
+                reader.Read();
+                return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var budget) && budget > 0 ? budget : null;
+            }
+
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth >= 1)
+            {
+                reader.Skip();
+            }
+        }
+
+        return null;
+    }
+}

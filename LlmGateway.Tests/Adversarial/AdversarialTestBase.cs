@@ -1,0 +1,50 @@
+using System.Net.Http.Headers;
+using System.Text;
+using LlmGateway.Tests.Fakes;
+using LlmGateway.Tests.Infrastructure;
+using LlmGateway.Tests.Routing;
+
+namespace LlmGateway.Tests.Adversarial;
+
+/// <summary>
+/// A gateway started per test over a config the test writes (fresh Postgres and Redis, the fakes of
+/// <see cref="RoutingTestBase"/>), keys made through the management API, and attacks sent as raw JSON over HTTP.
+/// </summary>
+public abstract class AdversarialTestBase(TestServers servers) : RoutingTestBase(servers)
+{
+    /// <summary>A model_list entry: <paramref name="group"/> served by <paramref name="providerModel"/> on a fake, with model_info lines.</summary>
+    protected static string Model(string group, string providerModel, FakeProviderServer server, params string[] info) => $"""
+          - model_name: "{group}"
+            litellm_params:
+              model: "{providerModel}"
+              api_key: "sk-fake-provider-key"
+              api_base: "{(providerModel.StartsWith("anthropic/", StringComparison.Ordinal) ? server.AnthropicBase : server.OpenAiBase)}"
+        {(info.Length == 0 ? "" : "    model_info:\n" + string.Concat(info.Select(line => $"      {line}\n")))}
+        """;
+
+    protected static string Config(string models, string settings = "") => "model_list:\n" + models + Settings(settings);
+
+    /// <summary>A team and a key in it, with the fields given; returns (team id, raw key).</summary>
+    protected async Task<(string TeamId, string Key)> TeamAndKeyAsync(GatewayApiHost host, object team, object? key = null)
+    {
+        using var admin = Client(host);
+        return await ManagementCalls.CreateTeamAndKeyAsync(admin, team, key, Timeout);
+    }
+
+    protected async Task<HttpResponseMessage> PostAsync(GatewayApiHost host, string key, string path, string json)
+    {
+        using var client = host.CreateLoopbackClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", key) },
+            Content = new StringContent(json, Encoding.UTF8, new MediaTypeHeaderValue("application/json")),
+        };
+        var response = await client.SendAsync(request, Timeout);
+        await response.Content.LoadIntoBufferAsync(Timeout);
+        return response;
+    }
+
+    protected Task<HttpResponseMessage> ChatAsync(GatewayApiHost host, string key, string extraFields = "", string content = "\"hello\"") =>
+        PostAsync(host, key, "/v1/chat/completions",
+            $$"""{"model":"chat","messages":[{"role":"user","content":{{content}}}]{{(extraFields.Length > 0 ? "," + extraFields : "")}}}""");
+}

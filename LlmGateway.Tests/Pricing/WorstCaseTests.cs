@@ -1,0 +1,64 @@
+using System.Text;
+using LlmGateway.Api.Configuration;
+using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Pricing;
+using static LlmGateway.Tests.Configuration.ConfigFixtures;
+
+namespace LlmGateway.Tests.Pricing;
+
+/// <summary>The cores of the worst case: the output ceiling, media parts and the thinking budget (the attacks are in Adversarial/).</summary>
+public class WorstCaseTests
+{
+    [Theory]
+    [InlineData("openai/gpt-4o-2024-08-06", null, 16_384)]
+    [InlineData("anthropic/claude-sonnet-4-5-20250929", null, 64_000)]
+    [InlineData("openai/o3", null, 100_000)]
+    [InlineData("hosted_vllm/llama-3-70b", null, 4_096)]
+    [InlineData("openai/gpt-4.1", "max_output_tokens: 1000", 1_000)]
+    public void WithoutMaxTokensTheCeilingIsModelInfoThenTheTableThenTheDefault(string model, string? info, long expected)
+    {
+        Assert.Equal(expected, CostEstimator.OutputCeiling(DeploymentOf(model, info), new WorstCaseRequest(10, null)));
+    }
+
+    [Fact]
+    public void ARequestedMaxTokensAboveTheCeilingIsClampedAndAThinkingBudgetIsNot()
+    {
+        var gpt4o = DeploymentOf("openai/gpt-4o", null);
+
+        Assert.Equal(16_384, CostEstimator.OutputCeiling(gpt4o, new WorstCaseRequest(10, 1_000_000)));
+        Assert.Equal(30_000, CostEstimator.OutputCeiling(gpt4o, new WorstCaseRequest(10, 100, ThinkingBudget: 30_000)));
+    }
+
+    [Fact]
+    public void ImagesAndDocumentsAreCountedInEveryFormatAndSpelling()
+    {
+        var body = """
+            [{"type":"image_url","image_url":{"url":"u"}},{"type":"image","source":{"type":"url","url":"u"}},
+             {"type":"input_image","image_url":"u"},{"type":"\u0069mage_url"},{"type":"document","source":{"type":"base64"}},
+             {"type":"input_file","file_id":"f"},{"type":"text","text":"an \"image\" and a \"type\":\"image_url\" in text"}]
+            """;
+
+        Assert.Equal((4, 2), MediaParts.Count(Encoding.UTF8.GetBytes(body)));
+        Assert.Equal((0, 0), MediaParts.Count("""{"messages":[{"role":"user","content":"hello"}]}"""u8));
+    }
+
+    [Fact]
+    public void TheThinkingBudgetIsReadFromTheTopLevelThinkingObject()
+    {
+        Assert.Equal(20_000, WorstCaseRequest.ThinkingBudgetOf(Body("""{"thinking":{"type":"enabled","budget_tokens":20000}}""")));
+        Assert.Null(WorstCaseRequest.ThinkingBudgetOf(Body("""{"thinking":{"type":"disabled"},"x":{"budget_tokens":5}}""")));
+    }
+
+    private static JsonBody Body(string json) =>
+        JsonBody.TryParse(Encoding.UTF8.GetBytes(json), out var body, out _) ? body : throw new InvalidOperationException(json);
+
+    private static DeploymentConfig DeploymentOf(string model, string? modelInfo) =>
+        Load($$"""
+            model_list:
+              - model_name: m
+                litellm_params: { model: "{{model}}", api_key: sk-test, api_base: "http://127.0.0.1:9/v1" }
+            {{(modelInfo is null ? "" : $"    model_info: {{ {modelInfo} }}")}}
+            general_settings:
+              master_key: sk-test
+            """, new Dictionary<string, string?>()).Config.Deployments.Single();
+}

@@ -148,6 +148,12 @@ public static class ProxyPipeline
             return Admission.Unlimited;
         }
 
+        if (Budgeted(key) && services.UnknownPrices.Refusal(accepted.Group) is { } unpriced)
+        {
+            await rejection.SendAsync(unpriced);
+            return null;
+        }
+
         var promptTokens = accepted.Route.EstimatedPromptTokens;
         // tpm reserves the worst case's tokens too (prompt + every choice's output ceiling), corrected at settle.
         var (tokenReservation, worstCost) = services.Costs.WorstCase(accepted.Group, promptTokens, accepted.Facts.MaxTokens, accepted.Facts.Choices);
@@ -162,6 +168,10 @@ public static class ProxyPipeline
         LitellmHeaders.WriteKeySpend(context.Response.Headers, admission);
         return admission;
     }
+
+    /// <summary>Under a budget of its key, team or user: every deployment it reaches must have a price (Gateway:Pricing:UnknownPrice).</summary>
+    private static bool Budgeted(Keys.KeyRecord key) =>
+        key.KeyLimits.MaxBudget is not null || key.TeamLimits?.MaxBudget is not null || key.UserLimits?.MaxBudget is not null;
 
     /// <summary>How a request that ends before the upstream is answered and recorded, with what was known by then.</summary>
     private sealed class Rejection(HttpContext context, ProxyServices services, ClientFormat format, string callType, DateTimeOffset started, RequestTimings timings)
@@ -206,6 +216,7 @@ public static class ProxyPipeline
             new UpstreamRequestBuilder(proxy.Client, route.Body!, shape.PassThrough, services.Config.LitellmSettings.DropParams), shape.Stream, new StreamEncoderOptions(shape.IncludeUsage))
         {
             Capture = accepted.State is { } state ? state.KeepFor(proxy) : services.Cache.CaptureFor(proxy, cachePlan),
+            PricedOnly = accepted.Caller.Key is { } key && Budgeted(key),
         };
         return await services.Failover.RunAsync(proxy, call);
     }

@@ -9,13 +9,19 @@ using LlmGateway.Api.Translation;
 namespace LlmGateway.Api.Routing;
 
 /// <summary>One upstream attempt: build the deployment's body, send it, relay the answer, and tell the router how it went.</summary>
-public sealed class UpstreamAttempts(UpstreamSender sender, ProviderRegistry providers, PriceTable prices, ILogger<UpstreamAttempts> logger)
+public sealed class UpstreamAttempts(
+    UpstreamSender sender, ProviderRegistry providers, PriceTable prices, UnknownPricePolicy unknownPrices, ILogger<UpstreamAttempts> logger)
 {
     private static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromSeconds(120);
 
     internal async Task<(ProviderFailure? Failure, GatewayError? Error)> TryAsync(ProxyContext proxy, DeploymentLease lease, FailoverRun run)
     {
         var deployment = lease.Candidate.Deployment;
+        if (run.Call.PricedOnly && unknownPrices.Refusal(deployment) is { } unpriced)
+        {
+            return (null, unpriced); // a fallback group's deployment: the model group's own were checked at admission
+        }
+
         var provider = providers.For(deployment, proxy.Client);
         var (body, invalid) = run.Call.Bodies.Build(deployment, provider.Adapter);
         if (invalid is not null)

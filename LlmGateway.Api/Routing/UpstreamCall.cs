@@ -11,6 +11,9 @@ public sealed record UpstreamCall(RouteRequest Route, UpstreamRequestBuilder Bod
 {
     /// <summary>Receives a complete answer before its last byte goes out (the response cache), with the deployment that gave it.</summary>
     public Func<CompletedAnswer, DeploymentConfig, Task>? Capture { get; init; }
+
+    /// <summary>The caller is under a budget: a deployment without a known price is refused (Gateway:Pricing:UnknownPrice), fallbacks included.</summary>
+    public bool PricedOnly { get; init; }
 }
 
 /// <summary>

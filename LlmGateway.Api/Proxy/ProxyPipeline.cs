@@ -229,10 +229,8 @@ public static class ProxyPipeline
         var cost = known ?? 0m;
         // The settle script and the usage event's XADD are both sent before either is awaited: one Redis round trip.
         var settle = services.Limits.SettleAsync(admission, proxy.RequestId, usage.TotalTokens, cost);
-        var status = proxy.Http.Response.StatusCode;
         var record = services.Usage.RecordAsync(UsageEvents.From(proxy, outcome, caller, facts, started, cost,
-            priceUnknown: known is null,
-            status: status < 400 && !outcome.BrokeMidStream ? "success" : UsageEvents.StatusOf(status, outcome)));
+            priceUnknown: known is null, status: UsageEvents.StatusOf(proxy.Http, outcome)));
         ProxyMetrics.RequestFinished(proxy, outcome, caller, cost);
         await settle;
         await record;

@@ -30,6 +30,9 @@ public sealed record ProxyOutcome(DeploymentConfig? Deployment, int Attempts, To
     public decimal SavedCost { get; init; }
 
     public bool BrokeMidStream => Failure is not null && Committed;
+
+    /// <summary>The client went away before the whole answer reached it (billed all the same: the provider's usage, else an estimate).</summary>
+    public bool ClientLeft { get; init; }
 }
 
 /// <summary>What trying the deployments of a request has found so far.</summary>

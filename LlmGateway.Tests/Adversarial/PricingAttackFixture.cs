@@ -9,12 +9,14 @@ namespace LlmGateway.Tests.Adversarial;
 /// Two replicas (unknown prices refused, the default) and a third gateway with <c>Gateway:Pricing:UnknownPrice=allow</c>,
 /// over one Postgres and one Redis, in front of two fake OpenAI upstreams. <c>priced</c> costs $0.000001 a prompt token and
 /// $0.0001 an output token; <c>unpriced</c> has no price; <c>mixed</c> has one deployment of each; <c>falls-back</c> (on the
-/// spare upstream) falls back to <c>unpriced</c>; <c>free-mock</c> is the built-in mock, which costs nothing.
+/// spare upstream) falls back to <c>unpriced</c>; <c>slow</c> waits 1 s at most for headers; <c>free-mock</c> is the built-in
+/// mock, which costs nothing.
 /// </summary>
 public sealed class PricingAttackFixture(TestServers servers) : IAsyncLifetime
 {
     public const decimal InputRate = 0.000001m;
     public const decimal OutputRate = 0.0001m;
+    public static readonly TimeSpan DrainBound = TimeSpan.FromSeconds(3);
 
     private GatewayConfigFile config = null!;
 
@@ -46,6 +48,9 @@ public sealed class PricingAttackFixture(TestServers servers) : IAsyncLifetime
               - model_name: "falls-back"
                 litellm_params: {{Params(Spare, "gpt-test")}}
                 model_info: { id: "falls-back-1", input_cost_per_token: {{InputRate}}, output_cost_per_token: {{OutputRate}} }
+              - model_name: "slow"
+                litellm_params: {{Params(Upstream, "gpt-test", "timeout: 1")}}
+                model_info: { id: "slow-1", input_cost_per_token: {{InputRate}}, output_cost_per_token: {{OutputRate}} }
               - model_name: "free-mock"
                 litellm_params: { model: "mock/free" }
             litellm_settings:
@@ -53,10 +58,11 @@ public sealed class PricingAttackFixture(TestServers servers) : IAsyncLifetime
             """);
         Database = await servers.CreateDatabaseAsync();
         var redis = await servers.CreateRedisAsync();
-        var settings = config.Settings(("Gateway:Spend:PollInterval", "00:00:00.050"));
+        // A drain after a client left is bounded by 3 s here (30 s by default), so the estimate of an unanswered request shows soon.
+        var settings = config.Settings(("Gateway:Spend:PollInterval", "00:00:00.050"), ("Gateway:DisconnectDrainTimeout", DrainBound.ToString()));
         Api = await GatewayApiHost.StartAsync(Database, redis, settings);
         Replica = await GatewayApiHost.StartAsync(Database, redis, settings);
-        Allowing = await GatewayApiHost.StartAsync(Database, redis, config.Settings(("Gateway:Pricing:UnknownPrice", "allow")));
+        Allowing = await GatewayApiHost.StartAsync(Database, redis, new Dictionary<string, string?>(settings) { ["Gateway:Pricing:UnknownPrice"] = "allow" });
     }
 
     public async ValueTask DisposeAsync()
@@ -69,8 +75,8 @@ public sealed class PricingAttackFixture(TestServers servers) : IAsyncLifetime
         config.Dispose();
     }
 
-    private static string Params(FakeProviderServer upstream, string model) =>
-        $"{{ model: \"openai/{model}\", api_base: \"{upstream.OpenAiBase}\", api_key: \"sk-upstream\" }}";
+    private static string Params(FakeProviderServer upstream, string model, string? more = null) =>
+        $"{{ model: \"openai/{model}\", api_base: \"{upstream.OpenAiBase}\", api_key: \"sk-upstream\"{(more is null ? "" : ", " + more)} }}";
 
     /// <summary>A team and a key in it through the management API; returns (team id, raw key).</summary>
     public async Task<(string TeamId, string Key)> CreateTeamAndKeyAsync(object team, object? key = null)

@@ -108,6 +108,12 @@ public static class ProxyPipeline
             return null;
         }
 
+        if (Pricing.PremiumFeatures.Refusal(group, json, context.Request.Headers["anthropic-beta"].ToString() is { Length: > 0 } beta ? beta : null) is { } premium)
+        {
+            await rejection.SendAsync(premium);
+            return null;
+        }
+
         // Stored state (the Responses API) joins the body before the estimate and the upstream see it; such requests skip the cache.
         var (expanded, stateError) = state is null ? (json, null) : await state.PrepareAsync(caller!, json, context.RequestAborted);
         GatewayError? cacheError = null;

@@ -53,7 +53,7 @@ public static class PremiumFeatures
             yield return ("service_tier", "service_tier");
         }
 
-        if (anthropicBeta is not null && anthropicBeta.Split(',').Any(b => b.Trim().StartsWith("context-1m", StringComparison.OrdinalIgnoreCase)))
+        if (!string.IsNullOrEmpty(anthropicBeta) && anthropicBeta.Split(',').Any(b => b.Trim().StartsWith("context-1m", StringComparison.OrdinalIgnoreCase)))
         {
             yield return ("context-1m", "anthropic-beta");
         }

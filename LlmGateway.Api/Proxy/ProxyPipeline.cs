@@ -102,15 +102,11 @@ public static class ProxyPipeline
 
         var requestFacts = facts(request) with { CallType = callType };
         rejection.Facts = requestFacts;
-        if (Authorize(services.Catalog, caller!, requestFacts.Model, out var group) is { } refused)
+        // Premium features (service_tier, context-1m, hosted tools) only where the group's deployments allow them.
+        if ((Authorize(services.Catalog, caller!, requestFacts.Model, out var group)
+            ?? Pricing.PremiumFeatures.Refusal(group, json, context.Request.Headers["anthropic-beta"].ToString())) is { } refused)
         {
             await rejection.SendAsync(refused);
-            return null;
-        }
-
-        if (Pricing.PremiumFeatures.Refusal(group, json, context.Request.Headers["anthropic-beta"].ToString() is { Length: > 0 } beta ? beta : null) is { } premium)
-        {
-            await rejection.SendAsync(premium);
             return null;
         }
 

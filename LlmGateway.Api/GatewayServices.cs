@@ -81,6 +81,9 @@ public static class GatewayServices
         builder.Services.AddHostedService<LimitsWarmUp>();
         builder.Services.AddSingleton<PriceTable>();
         builder.Services.AddSingleton<CostEstimator>();
+        builder.Services.AddOptions<PricingOptions>().BindConfiguration("Gateway:Pricing")
+            .Validate(PricingOptions.IsValid, "Gateway:Pricing:UnknownPrice must be 'refuse' or 'allow'.").ValidateOnStart();
+        builder.Services.AddSingleton<UnknownPricePolicy>();
         builder.Services.AddHostedService<UnknownPriceWarning>();
         builder.Services.TryAddSingleton<IUsageRecorder, LoggingUsageRecorder>();
         builder.Services.AddSingleton<UpstreamClients>();

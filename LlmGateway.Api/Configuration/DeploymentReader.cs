@@ -108,5 +108,6 @@ internal static class DeploymentReader
         Mode = info.String("mode"),
         SupportsVision = info.Bool("supports_vision"),
         SupportsFunctionCalling = info.Bool("supports_function_calling"),
+        AllowedPremium = info.StringList("allowed_premium"),
     };
 }

@@ -15,7 +15,7 @@ internal static class GatewaySection
             "mock_response", "mock_latency_ms", "mock_failure_rate", "mock_status",
             "id", "input_cost_per_token", "output_cost_per_token", "cache_read_input_token_cost",
             "cache_creation_input_token_cost", "cache_creation_input_token_cost_above_1hr", "model_max_tokens",
-            "max_input_tokens", "max_output_tokens", "mode", "supports_vision", "supports_function_calling",
+            "max_input_tokens", "max_output_tokens", "mode", "supports_vision", "supports_function_calling", "allowed_premium",
         }.Select(Normalize),
         StringComparer.OrdinalIgnoreCase);
 

@@ -20,6 +20,11 @@ public sealed record ModelInfo
     public string? Mode { get; init; }
     public bool? SupportsVision { get; init; }
     public bool? SupportsFunctionCalling { get; init; }
+    /// <summary>
+    /// Request features that change what the provider bills, allowed on this deployment (the gateway's own
+    /// <c>allowed_premium</c>: <c>service_tier</c>, <c>context-1m</c>, <c>web_search</c>, …); anything else is refused.
+    /// </summary>
+    public IReadOnlyList<string> AllowedPremium { get; init; } = [];
 
     /// <summary>No information given.</summary>
     public static ModelInfo Empty { get; } = new();

@@ -22,6 +22,13 @@ internal sealed class SectionSettingsMap(IConfiguration section, string path, Co
         return string.IsNullOrEmpty(child.Value) ? null : child.Value;
     }
 
+    /// <summary>Children <c>Key:0</c>, <c>Key:1</c>… (environment <c>Key__0</c>), or one comma-separated value.</summary>
+    public override IReadOnlyList<string> StringList(string key)
+    {
+        var children = section.GetSection(NameOf(key)).GetChildren().Select(c => c.Value).OfType<string>().ToArray();
+        return children.Length > 0 ? children : base.StringList(key);
+    }
+
     private string NameOf(string key) => renames?.GetValueOrDefault(key) ?? Pascal(key);
 
     /// <summary><c>input_cost_per_token</c> → <c>InputCostPerToken</c>.</summary>

@@ -20,6 +20,10 @@ internal abstract class SettingsMap(ConfigContext context)
     public string? String(string key, out string? missingVariable) =>
         Context.Resolve(PathOf(key), RawScalar(key), out missingVariable);
 
+    /// <summary>A list of strings; here a comma-separated value (a YAML map reads a list).</summary>
+    public virtual IReadOnlyList<string> StringList(string key) =>
+        String(key)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+
     public bool? Bool(string key) => String(key)?.Trim().ToLowerInvariant() switch
     {
         null => null,

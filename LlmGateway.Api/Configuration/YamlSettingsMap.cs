@@ -51,7 +51,7 @@ internal sealed class YamlSettingsMap : SettingsMap
     };
 
     /// <summary>A list of strings (each through <c>os.environ/</c>); empty when absent.</summary>
-    public IReadOnlyList<string> StringList(string key) => List(key) is { } list ? Strings(list, PathOf(key), Context) : [];
+    public override IReadOnlyList<string> StringList(string key) => List(key) is { } list ? Strings(list, PathOf(key), Context) : [];
 
     public static IReadOnlyList<string> Strings(YamlSequenceNode list, string path, ConfigContext context)
     {

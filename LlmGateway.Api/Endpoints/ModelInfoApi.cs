@@ -28,18 +28,20 @@ public static class ModelInfoApi
         string Model, string? ApiBase, string? ApiVersion, int? MaxTokens, double? Timeout, double? TtfbTimeout,
         int? Rpm, int? Tpm, double? Weight, int? Order, bool NoRetryWhenPossiblyBilled);
 
-    /// <summary>Prices as configured; cache rates null when <c>model_info</c> gives none (the built-in defaults then apply).</summary>
+    /// <summary>Prices as configured (<c>price_unknown</c>: neither configured nor built in); cache rates null when <c>model_info</c> gives none (the built-in defaults then apply).</summary>
     public sealed record ModelInfoEntry(
         string Id, decimal? InputCostPerToken, decimal? OutputCostPerToken, int? MaxTokens, int? MaxInputTokens, int? MaxOutputTokens,
         string Mode, bool? SupportsVision, bool? SupportsFunctionCalling, DeploymentHealth Health,
         decimal? CacheReadInputTokenCost, decimal? CacheCreationInputTokenCost,
-        [property: JsonPropertyName("cache_creation_input_token_cost_above_1hr")] decimal? CacheCreationInputTokenCostAbove1Hr);
+        [property: JsonPropertyName("cache_creation_input_token_cost_above_1hr")] decimal? CacheCreationInputTokenCostAbove1Hr,
+        bool PriceUnknown);
 
     /// <summary><c>state</c> is healthy, cooled_down or unhealthy; <c>latency_ms</c> is this replica's moving average.</summary>
     public sealed record DeploymentHealth(string State, DateTimeOffset? CooledDownUntil, string? LastError, double? LatencyMs);
 
     private static async Task<IResult> GetModelInfo(
-        HttpContext http, GatewayAuthenticator auth, ModelCatalog catalog, DeploymentStateStore store, DeploymentStats stats)
+        HttpContext http, GatewayAuthenticator auth, ModelCatalog catalog, DeploymentStateStore store, DeploymentStats stats,
+        Pricing.UnknownPricePolicy prices)
     {
         if (await auth.RequireMasterAsync(http.Request, http.RequestAborted) is { } error)
         {
@@ -61,7 +63,7 @@ public static class ModelInfoApi
                     info.MaxOutputTokens, info.Mode ?? "chat", info.SupportsVision, info.SupportsFunctionCalling,
                     new DeploymentHealth(state.Describe(now), state.IsCoolingDown(now) ? state.CooldownUntil : null, state.LastError,
                         stats.LatencyMs(d.Id) is { } ms ? Math.Round(ms, 1) : null),
-                    info.CacheReadInputTokenCost, info.CacheCreationInputTokenCost, info.CacheCreationInputTokenCostAbove1Hr));
+                    info.CacheReadInputTokenCost, info.CacheCreationInputTokenCost, info.CacheCreationInputTokenCostAbove1Hr, prices.IsUnpriced(d)));
         }).ToArray();
         return TypedResults.Ok(new ModelInfoResponse(data));
     }

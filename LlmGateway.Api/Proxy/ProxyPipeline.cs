@@ -106,7 +106,9 @@ public static class ProxyPipeline
 
         var requestFacts = facts(request) with { CallType = callType };
         rejection.Facts = requestFacts;
-        if (Authorize(services.Catalog, caller!, requestFacts.Model, out var group) is { } refused)
+        // Premium features (service_tier, context-1m, hosted tools) only where the group's deployments allow them.
+        if ((Authorize(services.Catalog, caller!, requestFacts.Model, out var group)
+            ?? Pricing.PremiumFeatures.Refusal(group, json, context.Request.Headers["anthropic-beta"].ToString())) is { } refused)
         {
             await rejection.SendAsync(refused);
             return null;
@@ -158,6 +160,12 @@ public static class ProxyPipeline
             return Admission.Unlimited;
         }
 
+        if (Budgeted(key) && services.UnknownPrices.Refusal(accepted.Group) is { } unpriced)
+        {
+            await rejection.SendAsync(unpriced);
+            return null;
+        }
+
         // tpm reserves the worst case's tokens too (prompt + every choice's output ceiling), corrected at settle; the
         // worst case is the dearest group the request may reach, its fallbacks included (docs/governance.md).
         var route = accepted.Route;
@@ -174,6 +182,10 @@ public static class ProxyPipeline
         LitellmHeaders.WriteKeySpend(context.Response.Headers, admission);
         return admission;
     }
+
+    /// <summary>Under a budget of its key, team or user: every deployment it reaches must have a price (Gateway:Pricing:UnknownPrice).</summary>
+    private static bool Budgeted(Keys.KeyRecord key) =>
+        key.KeyLimits.MaxBudget is not null || key.TeamLimits?.MaxBudget is not null || key.UserLimits?.MaxBudget is not null;
 
     /// <summary>How a request that ends before the upstream is answered and recorded, with what was known by then.</summary>
     private sealed class Rejection(HttpContext context, ProxyServices services, ClientFormat format, string callType, DateTimeOffset started, RequestTimings timings)
@@ -218,6 +230,7 @@ public static class ProxyPipeline
             new UpstreamRequestBuilder(proxy.Client, route.Body!, shape.PassThrough, services.Config.LitellmSettings.DropParams), shape.Stream, new StreamEncoderOptions(shape.IncludeUsage))
         {
             Capture = accepted.State is { } state ? state.KeepFor(proxy) : services.Cache.CaptureFor(proxy, cachePlan),
+            PricedOnly = accepted.Caller.Key is { } key && Budgeted(key),
         };
         return await services.Failover.RunAsync(proxy, call);
     }
@@ -230,10 +243,8 @@ public static class ProxyPipeline
         var cost = known ?? 0m;
         // The settle script and the usage event's XADD are both sent before either is awaited: one Redis round trip.
         var settle = services.Limits.SettleAsync(admission, proxy.RequestId, usage.TotalTokens, cost);
-        var status = proxy.Http.Response.StatusCode;
         var record = services.Usage.RecordAsync(UsageEvents.From(proxy, outcome, caller, facts, started, cost,
-            priceUnknown: known is null,
-            status: status < 400 && !outcome.BrokeMidStream ? "success" : UsageEvents.StatusOf(status, outcome)));
+            priceUnknown: known is null, status: UsageEvents.StatusOf(proxy.Http, outcome)));
         ProxyMetrics.RequestFinished(proxy, outcome, caller, cost);
         await settle;
         await record;

@@ -86,9 +86,30 @@ public static class UsageEvents
         OverheadMs = timings.Elapsed.TotalMilliseconds,
     };
 
-    public static string StatusOf(int statusCode, ProxyOutcome outcome) => outcome.Failure is not { } failure
-        ? $"http_{statusCode}"
-        : (outcome.Committed ? "stream_" : "upstream_") + Snake(failure.Kind);
+    /// <summary>
+    /// <c>success</c>; <c>client_disconnected</c> when the client left before the whole answer (billed all the same);
+    /// <c>timeout</c>; else <c>upstream_&lt;failure&gt;</c> before the first byte, <c>stream_&lt;failure&gt;</c> after it, or <c>http_&lt;status&gt;</c>.
+    /// </summary>
+    public static string StatusOf(HttpContext http, ProxyOutcome outcome)
+    {
+        if (outcome.ClientLeft || (outcome.Usage is null && outcome.Failure is null && http.RequestAborted.IsCancellationRequested))
+        {
+            return "client_disconnected";
+        }
+
+        var statusCode = http.Response.StatusCode;
+        if (outcome.Failure is not { } failure)
+        {
+            return statusCode < 400 ? "success" : $"http_{statusCode}";
+        }
+
+        if (statusCode < 400 && !outcome.Committed)
+        {
+            return "success"; // a failure the failover moved past
+        }
+
+        return failure.Kind == FailureKind.Timeout ? "timeout" : (outcome.Committed ? "stream_" : "upstream_") + Snake(failure.Kind);
+    }
 
     /// <summary>Tags for attribution: the key's own, plus the <c>x-gateway-tags</c> header (comma-separated, bounded).</summary>
     private static IReadOnlyList<string> Tags(HttpContext context, Caller caller)

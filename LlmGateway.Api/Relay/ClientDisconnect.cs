@@ -44,15 +44,17 @@ public sealed class DisconnectDrains(IOptions<DisconnectOptions> options)
 }
 
 /// <summary>
-/// One upstream stream's read token under the disconnect policy. Once the client is gone, writes to it are discarded;
-/// reading goes on (drain) until the usage arrives or the bound hits, or stops at once (cancel). When the usage never came,
-/// an estimate of what was delivered is billed: the request's size for the prompt, one token per event for the completion.
-/// A provider's reported usage, zero included, is never replaced.
+/// One upstream attempt's token under the disconnect policy, from sending the request to the answer's last byte. Once the
+/// client is gone, writes to it are discarded; waiting and reading go on (drain) until the usage arrives or the bound hits,
+/// or stop at once (cancel). When the usage never came, an estimate of the work is billed: the prompt estimate of the body
+/// the gateway read, and one token per event relayed for the completion. A provider's reported usage, zero included, is
+/// never replaced.
 /// </summary>
 public sealed class ClientDisconnect : IDisposable
 {
     private readonly HttpContext http;
     private readonly DisconnectDrains drains;
+    private readonly Func<long> promptEstimate;
     private readonly CancellationTokenSource reading = new();
     private readonly CancellationTokenRegistration registration;
     private readonly CancellationToken revoked;
@@ -61,24 +63,29 @@ public sealed class ClientDisconnect : IDisposable
     private long eventsAtDisconnect = -1;
     private bool draining;
 
-    private ClientDisconnect(HttpContext http, DisconnectDrains drains, CancellationToken revoked)
+    private ClientDisconnect(HttpContext http, DisconnectDrains drains, Func<long> promptEstimate, CancellationToken revoked)
     {
         this.http = http;
         this.drains = drains;
-        registration = http.RequestAborted.Register(static state => ((ClientDisconnect)state!).OnClientGone(), this);
+        this.promptEstimate = promptEstimate;
         this.revoked = revoked;
+        registration = http.RequestAborted.Register(static state => ((ClientDisconnect)state!).OnClientGone(), this);
     }
 
     public CancellationToken Token => reading.Token;
 
     public bool ClientGone => http.RequestAborted.IsCancellationRequested;
 
+    /// <summary>The client left while this attempt was under way.</summary>
+    public bool Left => Volatile.Read(ref eventsAtDisconnect) >= 0;
+
     /// <summary>The caller's key (or team, or user) was blocked or deleted: reading stopped, the usage so far is billed.</summary>
     public bool Revoked { get; private set; }
 
+    /// <summary>Starts before the request is sent; <paramref name="promptEstimate"/> is the body's prompt tokens, asked only for an estimate.</summary>
     /// <param name="revoked">Cancelled when the caller is revoked (<see cref="ProxyContext.Revoked"/>).</param>
-    public static ClientDisconnect Start(HttpContext http, CancellationToken revoked = default) =>
-        new(http, http.RequestServices.GetRequiredService<DisconnectDrains>(), revoked);
+    public static ClientDisconnect Start(HttpContext http, Func<long> promptEstimate, CancellationToken revoked = default) =>
+        new(http, http.RequestServices.GetRequiredService<DisconnectDrains>(), promptEstimate, revoked);
 
     /// <summary>The reader whose events are counted for the estimate; from now on a revocation stops it.</summary>
     public void Track(SseReader sseReader)
@@ -109,22 +116,27 @@ public sealed class ClientDisconnect : IDisposable
         }
     }
 
-    /// <summary>The usage to bill: the provider's, or, when the client left before it arrived, an estimate.</summary>
-    public TokenUsage? Settle(TokenUsage? usage)
+    /// <summary>
+    /// The usage to bill: the provider's, or, when the client left or the answer broke off (<paramref name="brokenOff"/>: a
+    /// timeout or a reset after the request was sent) before it arrived, an estimate.
+    /// </summary>
+    public TokenUsage? Settle(TokenUsage? usage, bool brokenOff = false)
     {
-        if (eventsAtDisconnect < 0)
+        if (!Left && !brokenOff && !Revoked)
         {
             return usage;
         }
 
+        var delivered = Left ? eventsAtDisconnect : reader?.Events ?? 0;
         if (usage is not { } known)
         {
-            return Estimate(default);
+            return Estimate(default, delivered);
         }
 
         // Anthropic's message_start carries the prompt; the output count comes only at the end. A revoked stream was cut
         // before its end: what was delivered is at least one token per event.
-        return Revoked || (reading.IsCancellationRequested && known.CompletionTokens == 0 && known.PromptTokens > 0) ? Estimate(known) : known;
+        var cutShort = brokenOff || reading.IsCancellationRequested;
+        return Revoked || (cutShort && known.CompletionTokens == 0 && known.PromptTokens > 0) ? Estimate(known, delivered) : known;
     }
 
     private void OnRevoked()
@@ -134,7 +146,6 @@ public sealed class ClientDisconnect : IDisposable
             return; // the disconnect policy already decides
         }
 
-        eventsAtDisconnect = reader?.Events ?? 0;
         Revoked = true;
         reading.Cancel();
     }
@@ -165,10 +176,10 @@ public sealed class ClientDisconnect : IDisposable
         reading.Dispose();
     }
 
-    private TokenUsage Estimate(TokenUsage known) => known with
+    private TokenUsage Estimate(TokenUsage known, long delivered) => known with
     {
-        PromptTokens = known.PromptTokens > 0 ? known.PromptTokens : Math.Max(1, (http.Request.ContentLength ?? 0) / 4),
-        CompletionTokens = Math.Max(known.CompletionTokens, eventsAtDisconnect),
+        PromptTokens = known.PromptTokens > 0 ? known.PromptTokens : Math.Max(1, promptEstimate()),
+        CompletionTokens = Math.Max(known.CompletionTokens, delivered),
     };
 
     /// <summary>Writes to the response until the client is gone, then into a scratch buffer that is thrown away.</summary>

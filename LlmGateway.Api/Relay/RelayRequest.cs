@@ -6,7 +6,8 @@ using LlmGateway.Api.Translation;
 namespace LlmGateway.Api.Relay;
 
 /// <summary>What the relay needs for one upstream answer, and how it reports the commit and the outcome.</summary>
-public sealed class RelayRequest(ProxyContext proxy, UpstreamAttempt attempt, HttpResponseMessage upstream, ResponseTranslation translation)
+public sealed class RelayRequest(
+    ProxyContext proxy, UpstreamAttempt attempt, HttpResponseMessage upstream, ResponseTranslation translation, ClientDisconnect disconnect)
 {
     private TimeSpan firstByte;
 
@@ -14,6 +15,9 @@ public sealed class RelayRequest(ProxyContext proxy, UpstreamAttempt attempt, Ht
     public UpstreamAttempt Attempt => attempt;
     public HttpResponseMessage Upstream => upstream;
     public ResponseTranslation Translation => translation;
+
+    /// <summary>The attempt's read token under the disconnect policy, and the estimate of unreported usage.</summary>
+    public ClientDisconnect Disconnect => disconnect;
 
     /// <summary>How long any read may wait for the next bytes.</summary>
     public TimeSpan Idle { get; init; } = TimeSpan.FromSeconds(120);
@@ -35,10 +39,10 @@ public sealed class RelayRequest(ProxyContext proxy, UpstreamAttempt attempt, Ht
         ClientResponse.Start(proxy, attempt, stream, cost);
     }
 
-    public RelayOutcome Fail(ProviderFailure failure, bool committed) => new(translation.Usage, committed, failure, firstByte);
+    public RelayOutcome Fail(ProviderFailure failure, bool committed) => new(translation.Usage, committed, failure, firstByte) { ClientLeft = disconnect.Left };
 
-    public RelayOutcome Done(TokenUsage? usage, ProviderFailure? failure) => new(usage, true, failure, firstByte);
+    public RelayOutcome Done(TokenUsage? usage, ProviderFailure? failure) => new(usage, true, failure, firstByte) { ClientLeft = disconnect.Left };
 
     /// <summary>The client left: no failure of the provider's, and nothing to fail over.</summary>
-    public RelayOutcome Left(TokenUsage? usage, bool committed) => new(usage, committed, null, firstByte);
+    public RelayOutcome Left(TokenUsage? usage, bool committed) => new(usage, committed, null, firstByte) { ClientLeft = true };
 }

@@ -19,7 +19,7 @@ public static class ResponseRelay
     {
         var http = request.Proxy.Http;
         var translation = request.Translation;
-        using var disconnect = ClientDisconnect.Start(http, request.Proxy.Revoked);
+        var disconnect = request.Disconnect;
         using var deadline = new ReadDeadline(disconnect.Token, request.Idle, request.FirstByte);
         using var pending = new PooledBufferWriter();
         var writer = new SseWriter(pending);
@@ -74,18 +74,26 @@ public static class ResponseRelay
         }
     }
 
+    /// <summary>
+    /// A whole answer. A client gone while the provider works does not cancel the read (drain policy, bounded): the answer's
+    /// own usage is billed, else an estimate of the prompt.
+    /// </summary>
     public static async Task<RelayOutcome> BodyAsync(RelayRequest request)
     {
-        var http = request.Proxy.Http;
+        var disconnect = request.Disconnect;
         byte[] buffer;
         int length;
-        using (var deadline = new ReadDeadline(http.RequestAborted, request.Idle, request.FirstByte))
+        using (var deadline = new ReadDeadline(disconnect.Token, request.Idle, request.FirstByte))
         {
             try
             {
                 (buffer, length) = await deadline.ReadAllAsync(request.Upstream);
             }
-            catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
+            catch (Exception ex) when (disconnect.ClientGone && ex is OperationCanceledException or IOException or HttpRequestException or TimeoutException)
+            {
+                return request.Left(disconnect.Settle(null), committed: false);
+            }
+            catch (Exception ex) when (!disconnect.Token.IsCancellationRequested && ex is IOException or HttpRequestException or TimeoutException)
             {
                 return request.Fail(ReadFailure(ex), committed: false);
             }
@@ -93,31 +101,50 @@ public static class ResponseRelay
 
         try
         {
-            if (length == 0)
-            {
-                return request.Fail(new ProviderFailure(FailureKind.EmptyStream, 200, "the provider answered 200 with an empty body"), committed: false);
-            }
-
-            if (request.Translation.OnBody(buffer.AsMemory(0, length)) is not { } answer)
-            {
-                return request.Fail(new ProviderFailure(FailureKind.ServerError, 200, "the provider answered 200 without an answer object"), committed: false);
-            }
-
-            var usage = request.Translation.Usage;
-            if (request.Capture is { } capture && usage is not null)
-            {
-                await capture(new CompletedAnswer(answer, null, usage));
-            }
-
-            request.Commit(stream: false, cost: usage is { } known ? request.CostOf?.Invoke(known) : null);
-            http.Response.ContentLength = answer.Length;
-            await http.Response.Body.WriteAsync(answer, http.RequestAborted);
-            return request.Done(usage, null);
+            return await AnswerAsync(request, buffer.AsMemory(0, length));
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    private static async Task<RelayOutcome> AnswerAsync(RelayRequest request, ReadOnlyMemory<byte> body)
+    {
+        var http = request.Proxy.Http;
+        if (body.Length == 0)
+        {
+            return request.Fail(new ProviderFailure(FailureKind.EmptyStream, 200, "the provider answered 200 with an empty body"), committed: false);
+        }
+
+        if (request.Translation.OnBody(body) is not { } answer)
+        {
+            return request.Fail(new ProviderFailure(FailureKind.ServerError, 200, "the provider answered 200 without an answer object"), committed: false);
+        }
+
+        var usage = request.Translation.Usage;
+        if (request.Disconnect.ClientGone)
+        {
+            return request.Left(request.Disconnect.Settle(usage), committed: false);
+        }
+
+        if (request.Capture is { } capture && usage is not null)
+        {
+            await capture(new CompletedAnswer(answer, null, usage));
+        }
+
+        request.Commit(stream: false, cost: usage is { } known ? request.CostOf?.Invoke(known) : null);
+        http.Response.ContentLength = answer.Length;
+        try
+        {
+            await http.Response.Body.WriteAsync(answer, http.RequestAborted);
+        }
+        catch (Exception ex) when (request.Disconnect.ClientGone && ex is OperationCanceledException or IOException)
+        {
+            return request.Left(usage, committed: true); // the whole answer was made: its usage is billed
+        }
+
+        return request.Done(usage, null);
     }
 
     /// <summary>
@@ -179,7 +206,8 @@ public static class ResponseRelay
             await disconnect.FlushAsync(request.Proxy.Http);
         }
 
-        return request.Done(disconnect.Settle(request.Translation.Usage), failure);
+        // The provider worked until the break: what was relayed is billed when no usage came.
+        return request.Done(disconnect.Settle(request.Translation.Usage, brokenOff: true), failure);
     }
 
     /// <summary>The caller's key was blocked or deleted mid-answer: the client's own error event, the usage so far billed.</summary>

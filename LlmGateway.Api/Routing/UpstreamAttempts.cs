@@ -9,13 +9,21 @@ using LlmGateway.Api.Translation;
 namespace LlmGateway.Api.Routing;
 
 /// <summary>One upstream attempt: build the deployment's body, send it, relay the answer, and tell the router how it went.</summary>
-public sealed class UpstreamAttempts(UpstreamSender sender, ProviderRegistry providers, PriceTable prices, ILogger<UpstreamAttempts> logger)
+public sealed class UpstreamAttempts(
+    UpstreamSender sender, ProviderRegistry providers, PriceTable prices, UnknownPricePolicy unknownPrices, ILogger<UpstreamAttempts> logger)
 {
     private static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromSeconds(120);
 
     internal async Task<(ProviderFailure? Failure, GatewayError? Error)> TryAsync(ProxyContext proxy, DeploymentLease lease, FailoverRun run)
     {
+        // A client gone between attempts: nothing more is sent for it (the failover returns what was tried).
+        proxy.Http.RequestAborted.ThrowIfCancellationRequested();
         var deployment = lease.Candidate.Deployment;
+        if (run.Call.PricedOnly && unknownPrices.Refusal(deployment) is { } unpriced)
+        {
+            return (null, unpriced); // a fallback group's deployment: the model group's own were checked at admission
+        }
+
         var provider = providers.For(deployment, proxy.Client);
         var (body, invalid) = run.Call.Bodies.Build(deployment, provider.Adapter);
         if (invalid is not null)
@@ -40,7 +48,7 @@ public sealed class UpstreamAttempts(UpstreamSender sender, ProviderRegistry pro
         using var activity = StartActivity(attempt);
         var outcome = await SendAndRelayAsync(proxy, lease, provider, attempt, body!, run);
         proxy.Timings.Upstream = Stopwatch.GetElapsedTime(attempt.StartedTimestamp);
-        run.Outcome = new ProxyOutcome(deployment, run.Attempts, outcome.Usage, outcome.Failure, outcome.Committed);
+        run.Outcome = new ProxyOutcome(deployment, run.Attempts, outcome.Usage, outcome.Failure, outcome.Committed) { ClientLeft = outcome.ClientLeft };
         if (outcome.Failure is not { } failure)
         {
             activity?.SetTag("gen_ai.usage.input_tokens", outcome.Usage?.PromptTokens);
@@ -62,16 +70,39 @@ public sealed class UpstreamAttempts(UpstreamSender sender, ProviderRegistry pro
         return (failure, null);
     }
 
+    /// <summary>
+    /// Sends and relays under one <see cref="ClientDisconnect"/>: a client gone before the answer does not cancel the provider's
+    /// work (drain, bounded), and work the provider was paid for — a client gone, a timeout after sending — is billed.
+    /// </summary>
     private async Task<RelayOutcome> SendAndRelayAsync(
         ProxyContext proxy, DeploymentLease lease, IUpstreamProvider provider, UpstreamAttempt attempt, byte[] body, FailoverRun run)
     {
-        var deployment = attempt.Deployment;
-        using var upstream = await sender.SendAsync(provider, deployment, run.Call.Route.Operation, body, run.Headers, proxy.Http.RequestAborted);
-        if (upstream.Failure is { } failure)
+        using var disconnect = ClientDisconnect.Start(proxy.Http, () => run.Call.Route.EstimatedPromptTokens, proxy.Revoked);
+        UpstreamResponse upstream;
+        try
         {
-            return new RelayOutcome(null, false, failure, upstream.TimeToHeaders);
+            upstream = await sender.SendAsync(provider, attempt.Deployment, run.Call.Route.Operation, body, run.Headers, disconnect.Token);
+        }
+        catch (OperationCanceledException) when (disconnect.ClientGone)
+        {
+            return new RelayOutcome(disconnect.Settle(null), false, null, TimeSpan.Zero) { ClientLeft = true };
         }
 
+        using (upstream)
+        {
+            var outcome = upstream.Failure is { } failure
+                ? new RelayOutcome(null, false, failure, upstream.TimeToHeaders) { ClientLeft = disconnect.Left }
+                : await RelayAsync(proxy, lease, provider, attempt, upstream, run, disconnect);
+            // A timeout after the request was sent: the provider may have billed the prompt (and what it streamed).
+            return outcome is { Failure.Kind: FailureKind.Timeout, Usage: null } ? outcome with { Usage = disconnect.Settle(null, brokenOff: true) } : outcome;
+        }
+    }
+
+    private async Task<RelayOutcome> RelayAsync(
+        ProxyContext proxy, DeploymentLease lease, IUpstreamProvider provider, UpstreamAttempt attempt, UpstreamResponse upstream, FailoverRun run,
+        ClientDisconnect disconnect)
+    {
+        var deployment = attempt.Deployment;
         // A half-open deployment that answers is back before its body is relayed: the client's next request may use it.
         await lease.AnsweredAsync();
         Func<TokenUsage, decimal?> costOf = usage => prices.CostOf(deployment, usage);
@@ -82,7 +113,7 @@ public sealed class UpstreamAttempts(UpstreamSender sender, ProviderRegistry pro
             translation.Folder = new ResponseFolder();
         }
 
-        var relay = new RelayRequest(proxy, attempt, upstream.Message!, translation)
+        var relay = new RelayRequest(proxy, attempt, upstream.Message!, translation, disconnect)
         {
             Idle = deployment.StreamTimeout ?? deployment.Timeout ?? DefaultIdleTimeout,
             FirstByte = deployment.FirstByteTimeout - upstream.TimeToHeaders,

@@ -11,6 +11,9 @@ public sealed record UpstreamCall(RouteRequest Route, UpstreamRequestBuilder Bod
 {
     /// <summary>Receives a complete answer before its last byte goes out (the response cache), with the deployment that gave it.</summary>
     public Func<CompletedAnswer, DeploymentConfig, Task>? Capture { get; init; }
+
+    /// <summary>The caller is under a budget: a deployment without a known price is refused (Gateway:Pricing:UnknownPrice), fallbacks included.</summary>
+    public bool PricedOnly { get; init; }
 }
 
 /// <summary>
@@ -27,6 +30,9 @@ public sealed record ProxyOutcome(DeploymentConfig? Deployment, int Attempts, To
     public decimal SavedCost { get; init; }
 
     public bool BrokeMidStream => Failure is not null && Committed;
+
+    /// <summary>The client went away before the whole answer reached it (billed all the same: the provider's usage, else an estimate).</summary>
+    public bool ClientLeft { get; init; }
 }
 
 /// <summary>What trying the deployments of a request has found so far.</summary>

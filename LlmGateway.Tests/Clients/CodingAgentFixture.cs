@@ -87,11 +87,12 @@ public sealed class CodingAgentFixture(TestServers servers) : IAsyncLifetime
         "model_list:\n"
         + Deployment(AnthropicGroup, "anthropic/claude-sonnet-4-5", fake.AnthropicBase, "anthropic-coder")
         + Deployment(OpenAiGroup, "openai/gpt-coder", fake.OpenAiBase, "openai-coder", "use_responses_api: false")
-        + Deployment(OpenAiResponsesGroup, "openai/gpt-5", fake.OpenAiBase, "openai-responses")
+        // Codex sends OpenAI's hosted web_search on every call: a premium feature this deployment allows.
+        + Deployment(OpenAiResponsesGroup, "openai/gpt-5", fake.OpenAiBase, "openai-responses", info: "allowed_premium: [\"web_search\"]")
         // Background health checks would consume the fake's scripts: out of the way.
         + "general_settings:\n  health_check_interval: 3600\n";
 
-    private static string Deployment(string group, string model, Uri apiBase, string id, string extra = "") => $"""
+    private static string Deployment(string group, string model, Uri apiBase, string id, string extra = "", string info = "") => $"""
           - model_name: "{group}"
             litellm_params:
               model: "{model}"
@@ -102,6 +103,7 @@ public sealed class CodingAgentFixture(TestServers servers) : IAsyncLifetime
               id: "{id}"
               input_cost_per_token: {Price(InputPrice)}
               output_cost_per_token: {Price(OutputPrice)}
+              {info}
 
         """;
 }

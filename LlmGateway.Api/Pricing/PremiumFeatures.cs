@@ -1,0 +1,100 @@
+using System.Text.Json;
+using LlmGateway.Api.Configuration;
+using LlmGateway.Api.Contracts;
+
+namespace LlmGateway.Api.Pricing;
+
+/// <summary>
+/// Request features that change what the provider bills beyond tokens at the deployment's rates: a paid
+/// <c>service_tier</c> (<c>priority</c>, <c>flex</c>, <c>scale</c>), Anthropic's 1M-token context beta (<c>context-1m-*</c>),
+/// and hosted tools the provider runs and bills per call (web search and fetch, code execution, file search, computer
+/// use, image generation, remote MCP). Refused (400, no upstream call) unless every deployment of the model group lists the
+/// feature in <c>model_info.allowed_premium</c>; allowed ones are billed at the deployment's configured rates.
+/// </summary>
+public static class PremiumFeatures
+{
+    private static readonly string[] PaidTiers = ["priority", "flex", "scale"];
+
+    // Hosted tool types by prefix (OpenAI Responses' web_search_preview, Anthropic's web_search_20250305, …) → feature.
+    private static readonly (string Prefix, string Feature)[] HostedTools =
+    [
+        ("web_search", "web_search"), ("web_fetch", "web_fetch"), ("code_execution", "code_execution"),
+        ("code_interpreter", "code_execution"), ("file_search", "file_search"), ("computer_use", "computer_use"),
+        ("image_generation", "image_generation"), ("mcp", "mcp"),
+    ];
+
+    /// <summary>The 400 naming the first premium feature of the request a deployment of <paramref name="group"/> does not allow, or null.</summary>
+    public static GatewayError? Refusal(ModelGroup group, JsonBody body, string? anthropicBeta)
+    {
+        foreach (var (feature, param) in Detect(body, anthropicBeta))
+        {
+            if (group.Deployments.FirstOrDefault(d => !Allows(d, feature)) is { } refusing)
+            {
+                return GatewayError.InvalidRequest(
+                    $"'{param}' asks for '{feature}', which the provider bills beyond the model's token prices, and deployment " +
+                    $"'{refusing.Id}' of model group '{group.Name}' does not allow it. An admin can allow it with " +
+                    $"model_info.allowed_premium: [\"{feature}\"] on the model group's deployments.",
+                    param, "premium_feature_not_allowed");
+            }
+        }
+
+        return null;
+    }
+
+    private static bool Allows(DeploymentConfig deployment, string feature) =>
+        deployment.ModelInfo.AllowedPremium.Any(a => a.Equals(feature, StringComparison.OrdinalIgnoreCase) || a == "*");
+
+    /// <summary>(feature, the request field or header that asks for it).</summary>
+    private static IEnumerable<(string Feature, string Param)> Detect(JsonBody body, string? anthropicBeta)
+    {
+        if (body.TryGet("service_tier", out var tier) && tier.Kind == JsonTokenType.String
+            && PaidTiers.Any(t => body.Raw(tier).SequenceEqual(System.Text.Encoding.UTF8.GetBytes($"\"{t}\""))))
+        {
+            yield return ("service_tier", "service_tier");
+        }
+
+        if (!string.IsNullOrEmpty(anthropicBeta) && anthropicBeta.Split(',').Any(b => b.Trim().StartsWith("context-1m", StringComparison.OrdinalIgnoreCase)))
+        {
+            yield return ("context-1m", "anthropic-beta");
+        }
+
+        if (body.TryGet("web_search_options", out var options) && options.Kind != JsonTokenType.Null)
+        {
+            yield return ("web_search", "web_search_options");
+        }
+
+        if (body.TryGet("tools", out var tools) && tools.Kind == JsonTokenType.StartArray)
+        {
+            foreach (var (feature, index) in HostedToolsIn(body.RawMemory(tools)))
+            {
+                yield return (feature, $"tools[{index}].type");
+            }
+        }
+    }
+
+    private static List<(string Feature, int Index)> HostedToolsIn(ReadOnlyMemory<byte> tools)
+    {
+        var found = new List<(string, int)>();
+        // Function tools only (the common case): no parse.
+        if (!HostedTools.Any(h => tools.Span.IndexOf(System.Text.Encoding.UTF8.GetBytes(h.Prefix)) >= 0))
+        {
+            return found;
+        }
+
+        using var document = JsonDocument.Parse(tools);
+        var index = 0;
+        foreach (var tool in document.RootElement.EnumerateArray())
+        {
+            if (tool.ValueKind == JsonValueKind.Object && tool.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() is { } name
+                && name is not "function" and not "custom"
+                && HostedTools.FirstOrDefault(h => name.StartsWith(h.Prefix, StringComparison.Ordinal)).Feature is { } feature)
+            {
+                found.Add((feature, index));
+            }
+
+            index++;
+        }
+
+        return found;
+    }
+}

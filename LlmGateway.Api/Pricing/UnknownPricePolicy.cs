@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using LlmGateway.Api.Configuration;
+using LlmGateway.Api.Contracts;
+using Microsoft.Extensions.Options;
+
+namespace LlmGateway.Api.Pricing;
+
+/// <summary>Prices (section <c>Gateway:Pricing</c>).</summary>
+public sealed class PricingOptions
+{
+    /// <summary>
+    /// <c>refuse</c> (default): a caller under a budget (its key's, team's or user's <c>max_budget</c>) gets a 403 for a
+    /// deployment whose price is unknown, which would cost $0 against the budget; <c>allow</c>: served, recorded with
+    /// <c>price_unknown</c> and $0.
+    /// </summary>
+    public string UnknownPrice { get; set; } = "refuse";
+
+    public bool Refuses => !string.Equals(UnknownPrice, "allow", StringComparison.OrdinalIgnoreCase);
+
+    public static bool IsValid(PricingOptions options) =>
+        options.UnknownPrice.Equals("refuse", StringComparison.OrdinalIgnoreCase) || options.UnknownPrice.Equals("allow", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>
+/// Whether a budgeted caller may reach a deployment: not when its price is unknown and the policy refuses, since every
+/// token of it would cost $0 against the budget. <c>mock/</c> deployments cost nothing and are always priced.
+/// </summary>
+public sealed class UnknownPricePolicy(PriceTable prices, IOptions<PricingOptions> options)
+{
+    // A group's deployments never change (a reload brings new ones): its unpriced ones are found once.
+    private readonly ConcurrentDictionary<ModelGroup, DeploymentConfig[]> unpricedByGroup = new(ReferenceEqualityComparer.Instance);
+
+    public bool Refuses { get; } = options.Value.Refuses;
+
+    public bool IsUnpriced(DeploymentConfig deployment) => deployment.Provider != ProviderKind.Mock && !prices.For(deployment).Known;
+
+    /// <summary>The 403 for a budgeted caller on a group with an unpriced deployment, or null.</summary>
+    public GatewayError? Refusal(ModelGroup group)
+    {
+        if (!Refuses)
+        {
+            return null;
+        }
+
+        var unpriced = unpricedByGroup.GetOrAdd(group, g => [.. g.Deployments.Where(IsUnpriced)]);
+        return unpriced.Length == 0 ? null : Refused(group.Name, unpriced);
+    }
+
+    /// <summary>The 403 for a budgeted caller reaching one unpriced deployment (a fallback group's), or null.</summary>
+    public GatewayError? Refusal(DeploymentConfig deployment) =>
+        Refuses && IsUnpriced(deployment) ? Refused(deployment.ModelName, [deployment]) : null;
+
+    private static GatewayError Refused(string group, IEnumerable<DeploymentConfig> unpriced) =>
+        new(StatusCodes.Status403Forbidden, "permission_denied",
+            $"Model group '{group}' has no known price for deployment {string.Join(", ", unpriced.Select(d => $"'{d.Id}' ({d.ProviderModel})"))}, " +
+            "so its use cannot be charged to your budget. An admin can set model_info.input_cost_per_token and output_cost_per_token " +
+            "for it, or allow unpriced use with Gateway:Pricing:UnknownPrice=allow.",
+            "model", "price_unknown");
+}

@@ -28,8 +28,9 @@ public sealed class RedisFreezeTests(TestServers servers)
             """);
         var database = await servers.CreateDatabaseAsync();
         await using var redis = await TestServers.StartOwnRedisAsync();
-        // The replicas' own spool folder: one shared with other tests' gateways in this process could replay its events elsewhere.
-        var settings = config.Settings(("Gateway:DataDirectory", Spend.SpendTestData.NewDataDirectory()));
+        // Each replica gets its own spool folder (GatewayApiHost), as in production: two replicas appending to and replaying
+        // one spool file raced (a line appended by one to the file the other had just replayed was deleted with it).
+        var settings = config.Settings();
         await using var api = await GatewayApiHost.StartAsync(database, redis.ConnectionString, settings);
         await using var replica = await GatewayApiHost.StartAsync(database, redis.ConnectionString, settings);
         using var admin = api.CreateLoopbackClient(GatewayApiHost.MasterKey);

@@ -26,7 +26,7 @@ public sealed class RedisOutageBudgetTests(TestServers servers)
         using var config = new GatewayConfigFile(RedisFreezeTests.PricedModelYaml(upstream));
         var database = await servers.CreateDatabaseAsync();
         await using var redis = await TestServers.StartOwnRedisAsync();
-        var settings = config.Settings(("Gateway:Limits:ReplicaHeartbeat", "00:00:00.200"), ("Gateway:DataDirectory", Spend.SpendTestData.NewDataDirectory()));
+        var settings = config.Settings(("Gateway:Limits:ReplicaHeartbeat", "00:00:00.200")); // each replica its own spool folder
         await using var api = await GatewayApiHost.StartAsync(database, redis.ConnectionString, settings);
         await using var replica = await GatewayApiHost.StartAsync(database, redis.ConnectionString, settings);
         using var admin = api.CreateLoopbackClient(GatewayApiHost.MasterKey);

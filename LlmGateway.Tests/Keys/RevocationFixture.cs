@@ -48,11 +48,12 @@ public sealed class RevocationFixture(TestServers servers) : IAsyncLifetime
             general_settings:
               health_check_interval: 3600
             """);
-        var settings = config.Settings([.. Spend.SpendTestData.Settings(dataDirectory,
+        // One spool folder per replica, as in production.
+        IReadOnlyDictionary<string, string?> SettingsOf(string folder) => config.Settings([.. Spend.SpendTestData.Settings(folder,
             ("Gateway:Keys:CacheTtlSeconds", "300"),
             ("Gateway:Keys:SubscriptionProbeSeconds", "0.5")).Select(s => (s.Key, s.Value))]);
-        A = await GatewayApiHost.StartAsync(Database, Redis.ConnectionString, settings);
-        B = await GatewayApiHost.StartAsync(Database, Redis.ConnectionString, settings);
+        A = await GatewayApiHost.StartAsync(Database, Redis.ConnectionString, SettingsOf(dataDirectory));
+        B = await GatewayApiHost.StartAsync(Database, Redis.ConnectionString, SettingsOf(dataDirectory + "-b"));
     }
 
     public async ValueTask DisposeAsync()
@@ -67,5 +68,6 @@ public sealed class RevocationFixture(TestServers servers) : IAsyncLifetime
             await Fake.DisposeAsync();
         config?.Dispose();
         Spend.SpendTestData.DeleteDirectory(dataDirectory);
+        Spend.SpendTestData.DeleteDirectory(dataDirectory + "-b");
     }
 }

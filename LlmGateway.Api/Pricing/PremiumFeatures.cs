@@ -23,12 +23,18 @@ public static class PremiumFeatures
         ("image_generation", "image_generation"), ("mcp", "mcp"),
     ];
 
-    /// <summary>The 400 naming the first premium feature of the request a deployment of <paramref name="group"/> does not allow, or null.</summary>
-    public static GatewayError? Refusal(ModelGroup group, JsonBody body, string? anthropicBeta)
+    /// <summary>
+    /// The 400 naming the first premium feature of the request a deployment of <paramref name="group"/> does not allow, or
+    /// null. A hosted tool counts only on a deployment that would run it (<see cref="RunsHostedTools"/>): elsewhere it is
+    /// translated away — a 400 naming the tool, or dropped under <c>drop_params</c> — and nothing is billed for it.
+    /// </summary>
+    /// <param name="callType">The client API: <c>responses</c>, <c>messages</c>, <c>chat_completions</c>, …</param>
+    public static GatewayError? Refusal(ModelGroup group, JsonBody body, string? anthropicBeta, string callType)
     {
         foreach (var (feature, param) in Detect(body, anthropicBeta))
         {
-            if (group.Deployments.FirstOrDefault(d => !Allows(d, feature)) is { } refusing)
+            var hostedTool = param.StartsWith("tools[", StringComparison.Ordinal) || param == "web_search_options";
+            if (group.Deployments.FirstOrDefault(d => !Allows(d, feature) && (!hostedTool || RunsHostedTools(d, callType))) is { } refusing)
             {
                 return GatewayError.InvalidRequest(
                     $"'{param}' asks for '{feature}', which the provider bills beyond the model's token prices, and deployment " +
@@ -40,6 +46,14 @@ public static class PremiumFeatures
 
         return null;
     }
+
+    /// <summary>Whether the deployment receives the client's hosted tools as they are (same wire format both sides).</summary>
+    private static bool RunsHostedTools(DeploymentConfig deployment, string callType) => callType switch
+    {
+        "responses" => deployment.UseResponsesApi,
+        "messages" => deployment.Provider == ProviderKind.Anthropic,
+        _ => deployment.Provider is not (ProviderKind.Anthropic or ProviderKind.Mock),
+    };
 
     private static bool Allows(DeploymentConfig deployment, string feature) =>
         deployment.ModelInfo.AllowedPremium.Any(a => a.Equals(feature, StringComparison.OrdinalIgnoreCase) || a == "*");

@@ -108,7 +108,7 @@ public static class ProxyPipeline
         rejection.Facts = requestFacts;
         // Premium features (service_tier, context-1m, hosted tools) only where the group's deployments allow them.
         if ((Authorize(services.Catalog, caller!, requestFacts.Model, out var group)
-            ?? Pricing.PremiumFeatures.Refusal(group, json, context.Request.Headers["anthropic-beta"].ToString())) is { } refused)
+            ?? Pricing.PremiumFeatures.Refusal(group, json, context.Request.Headers["anthropic-beta"].ToString(), callType)) is { } refused)
         {
             await rejection.SendAsync(refused);
             return null;

@@ -69,7 +69,7 @@ fi
 failures=$(grep -oE '^failed [A-Za-z0-9_.]+' "$log" | sed 's/^failed //' | sort -u)
 if [ -n "$failures" ]; then
   echo; echo "=== Failed on the first run ==="
-  awk '/^failed /{n=14} n>0{print; n--}' "$log" | cut -c1-300
+  awk '/^failed /{n=14} /failed with [0-9]+ error|Standard output:/{n=0} n>0{print; n--}' "$log" | cut -c1-300
   if [ "$(echo "$failures" | wc -l)" -le 10 ] && [ "$status" -ne 124 ]; then
     args=(); for name in $failures; do args+=(-method "$name"); done
     retry="$(mktemp)"

@@ -13,7 +13,8 @@ namespace LlmGateway.Api.Pricing;
 /// </summary>
 public static class PremiumFeatures
 {
-    private static readonly string[] PaidTiers = ["priority", "flex", "scale"];
+    // As they appear in the body, quotes included: compared to the raw value without decoding it.
+    private static readonly byte[][] PaidTiers = [.. new[] { "priority", "flex", "scale" }.Select(t => System.Text.Encoding.UTF8.GetBytes($"\"{t}\""))];
 
     // Hosted tool types by prefix (OpenAI Responses' web_search_preview, Anthropic's web_search_20250305, …) → feature.
     private static readonly (string Prefix, string Feature)[] HostedTools =
@@ -22,6 +23,8 @@ public static class PremiumFeatures
         ("code_interpreter", "code_execution"), ("file_search", "file_search"), ("computer_use", "computer_use"),
         ("image_generation", "image_generation"), ("mcp", "mcp"),
     ];
+
+    private static readonly byte[][] HostedToolPrefixes = [.. HostedTools.Select(h => System.Text.Encoding.UTF8.GetBytes(h.Prefix))];
 
     /// <summary>
     /// The 400 naming the first premium feature of the request a deployment of <paramref name="group"/> does not allow, or
@@ -62,7 +65,7 @@ public static class PremiumFeatures
     private static IEnumerable<(string Feature, string Param)> Detect(JsonBody body, string? anthropicBeta)
     {
         if (body.TryGet("service_tier", out var tier) && tier.Kind == JsonTokenType.String
-            && PaidTiers.Any(t => body.Raw(tier).SequenceEqual(System.Text.Encoding.UTF8.GetBytes($"\"{t}\""))))
+            && PaidTiers.Any(t => body.Raw(tier).SequenceEqual(t)))
         {
             yield return ("service_tier", "service_tier");
         }
@@ -90,7 +93,7 @@ public static class PremiumFeatures
     {
         var found = new List<(string, int)>();
         // Function tools only (the common case): no parse.
-        if (!HostedTools.Any(h => tools.Span.IndexOf(System.Text.Encoding.UTF8.GetBytes(h.Prefix)) >= 0))
+        if (!HostedToolPrefixes.Any(prefix => tools.Span.IndexOf(prefix) >= 0))
         {
             return found;
         }

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Contracts;
 using Microsoft.Extensions.Options;
@@ -27,8 +27,8 @@ public sealed class PricingOptions
 /// </summary>
 public sealed class UnknownPricePolicy(PriceTable prices, IOptions<PricingOptions> options)
 {
-    // A group's deployments never change (a reload brings new ones): its unpriced ones are found once.
-    private readonly ConcurrentDictionary<ModelGroup, DeploymentConfig[]> unpricedByGroup = new(ReferenceEqualityComparer.Instance);
+    // A group's deployments never change (a reload brings new groups, and the old ones go with it): found once per group.
+    private readonly ConditionalWeakTable<ModelGroup, DeploymentConfig[]> unpricedByGroup = new();
 
     public bool Refuses { get; } = options.Value.Refuses;
 
@@ -42,7 +42,7 @@ public sealed class UnknownPricePolicy(PriceTable prices, IOptions<PricingOption
             return null;
         }
 
-        var unpriced = unpricedByGroup.GetOrAdd(group, g => [.. g.Deployments.Where(IsUnpriced)]);
+        var unpriced = unpricedByGroup.GetValue(group, g => [.. g.Deployments.Where(IsUnpriced)]);
         return unpriced.Length == 0 ? null : Refused(group.Name, unpriced);
     }
 

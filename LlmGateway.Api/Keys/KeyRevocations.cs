@@ -1,28 +1,34 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace LlmGateway.Api.Keys;
 
 /// <summary>
-/// Cuts the in-flight streams of a key, team or user that was blocked or deleted: each stream watches one cancellation
-/// per scope it belongs to (no scan of the streams), and a revocation cancels that scope's. A revocation is remembered
-/// for a minute, so a request authenticated just before it and watched just after it is cut too.
+/// Cuts the in-flight streams of a key, team or user that was blocked or deleted. The requests of one key share one
+/// cancellation (its <see cref="Entry"/>, found by the key's token without a lock), so watching costs a dictionary read
+/// and two interlocked counts; a revocation cancels the entries of every key it names (a scan of the keys in use, which
+/// is rare). A revocation is remembered for a minute, so a request authenticated just before it and watched just after
+/// it is cut too.
 /// </summary>
 public sealed class KeyRevocations
 {
     private static readonly TimeSpan Remembered = TimeSpan.FromMinutes(1);
+    private static readonly CancellationToken AlreadyRevoked = new(canceled: true);
 
-    private readonly Lock gate = new();
-    private readonly Dictionary<string, Scope> scopes = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> revokedAt = new(StringComparer.Ordinal);
+    /// <summary>Idle entries are swept after this many new ones (keys come and go; the map must not grow forever).</summary>
+    private const int SweepEvery = 1024;
+
+    private readonly ConcurrentDictionary<string, Entry> entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> revokedAt = new(StringComparer.Ordinal);
+    private readonly Lock sweeping = new();
+    private long lastRevocation = long.MinValue;
+    private int addedSinceSweep;
 
     public static string KeyScope(string token) => "key:" + token;
 
     public static string TeamScope(string teamId) => "team:" + teamId;
 
     public static string UserScope(string userId) => "user:" + userId;
-
-    /// <summary>Streams being watched now (one per request, whatever its scopes).</summary>
-    public int Watched { get; private set; }
 
     /// <summary>
     /// Watches a request of <paramref name="key"/> until disposed; its token is cancelled when the key, its team or its
@@ -35,132 +41,160 @@ public sealed class KeyRevocations
             return default; // the master key is never revoked this way
         }
 
-        string?[] names = [KeyScope(key.Token), key.TeamId is { } team ? TeamScope(team) : null, key.UserId is { } user ? UserScope(user) : null];
-        var held = new Scope?[names.Length];
-        var revokedSince = false;
-        lock (gate)
+        var entry = Join(key);
+        var token = entry.Source.Token;
+        // The entry is joined before the revocations are read, and Revoke records before it cancels: one of the two sees the other.
+        if (Volatile.Read(ref lastRevocation) >= authenticatedAt && RevokedSince(entry.Scopes, authenticatedAt))
         {
-            Watched++;
-            for (var i = 0; i < names.Length; i++)
-            {
-                if (names[i] is not { } name)
-                {
-                    continue;
-                }
-
-                revokedSince |= revokedAt.TryGetValue(name, out var at) && at >= authenticatedAt;
-                if (!scopes.TryGetValue(name, out var scope))
-                {
-                    scopes[name] = scope = new Scope(name);
-                }
-
-                scope.Watchers++;
-                held[i] = scope;
-            }
+            token = AlreadyRevoked;
         }
 
-        var linked = CancellationTokenSource.CreateLinkedTokenSource(held[0]!.Source.Token, held[1]?.Source.Token ?? default, held[2]?.Source.Token ?? default);
-        if (revokedSince)
-        {
-            linked.Cancel();
-        }
-
-        return new Watch(this, held, linked);
+        return new Watch(entry, token);
     }
 
     /// <summary>Cuts every stream watching <paramref name="scope"/> (e.g. <see cref="KeyScope"/>); returns how many were.</summary>
     public int Revoke(string scope)
     {
-        Scope? revoked;
-        lock (gate)
+        var now = Stopwatch.GetTimestamp();
+        revokedAt[scope] = now;
+        Interlocked.Exchange(ref lastRevocation, now);
+        ForgetOldRevocations(now);
+        var cut = 0;
+        foreach (var (token, entry) in entries)
         {
-            var now = Stopwatch.GetTimestamp();
-            revokedAt[scope] = now;
-            if (revokedAt.Count > 1024)
+            // Later requests of the key (re-allowed, e.g. unblocked) join a fresh entry.
+            if (Array.IndexOf(entry.Scopes, scope) >= 0 && entries.TryRemove(new KeyValuePair<string, Entry>(token, entry)))
             {
-                foreach (var (name, at) in revokedAt)
-                {
-                    if (Stopwatch.GetElapsedTime(at, now) > Remembered)
-                    {
-                        revokedAt.Remove(name);
-                    }
-                }
-            }
-
-            // Later requests of the scope (re-allowed, e.g. unblocked) watch a fresh source.
-            if (scopes.Remove(scope, out revoked))
-            {
-                revoked.Detached = true;
+                cut += Volatile.Read(ref entry.Watchers);
+                entry.Source.Cancel();
             }
         }
 
-        if (revoked is null)
-        {
-            return 0;
-        }
-
-        revoked.Source.Cancel();
-        return revoked.Watchers;
+        return cut;
     }
 
     /// <summary>The scope is allowed again (unblocked, updated): a revocation remembered for it no longer cuts new requests.</summary>
-    public void Allow(string scope)
+    public void Allow(string scope) => revokedAt.TryRemove(scope, out _);
+
+    private Entry Join(KeyRecord key)
     {
-        lock (gate)
+        while (true)
         {
-            revokedAt.Remove(scope);
+            if (!entries.TryGetValue(key.Token, out var entry) || !entry.Matches(key))
+            {
+                entry = new Entry(key);
+                entries[key.Token] = entry; // a key moved to another team or user gets an entry naming its new scopes
+                if (Interlocked.Increment(ref addedSinceSweep) >= SweepEvery)
+                {
+                    SweepIdle();
+                }
+            }
+
+            Interlocked.Increment(ref entry.Watchers);
+            if (!Volatile.Read(ref entry.Detached))
+            {
+                return entry;
+            }
+
+            Interlocked.Decrement(ref entry.Watchers); // swept as idle between the read and the count: join a fresh one
         }
     }
 
-    private void Stop(Scope?[] held)
+    private void SweepIdle()
     {
-        lock (gate)
+        lock (sweeping)
         {
-            Watched--;
-            foreach (var scope in held)
+            Volatile.Write(ref addedSinceSweep, 0);
+            foreach (var (token, entry) in entries)
             {
-                if (scope is not null && --scope.Watchers == 0 && !scope.Detached)
+                if (Volatile.Read(ref entry.Watchers) != 0)
                 {
-                    scopes.Remove(scope.Name);
-                    scope.Source.Dispose();
+                    continue;
+                }
+
+                Volatile.Write(ref entry.Detached, true);
+                Interlocked.MemoryBarrier(); // pairs with Join's interlocked count: a joiner sees Detached, or this sees it
+                if (Volatile.Read(ref entry.Watchers) == 0)
+                {
+                    entries.TryRemove(new KeyValuePair<string, Entry>(token, entry));
+                }
+                else
+                {
+                    Volatile.Write(ref entry.Detached, false);
                 }
             }
         }
     }
 
-    internal sealed class Scope(string name)
+    private bool RevokedSince(string[] scopes, long authenticatedAt)
     {
-        public string Name { get; } = name;
+        foreach (var scope in scopes)
+        {
+            if (revokedAt.TryGetValue(scope, out var at) && at >= authenticatedAt)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void ForgetOldRevocations(long now)
+    {
+        if (revokedAt.Count <= 1024)
+        {
+            return;
+        }
+
+        foreach (var (name, at) in revokedAt)
+        {
+            if (Stopwatch.GetElapsedTime(at, now) > Remembered)
+            {
+                revokedAt.TryRemove(new KeyValuePair<string, long>(name, at));
+            }
+        }
+    }
+
+    /// <summary>The requests in flight for one key: the scopes it belongs to and the cancellation they share.</summary>
+    internal sealed class Entry(KeyRecord key)
+    {
+        private readonly string? teamId = key.TeamId;
+        private readonly string? userId = key.UserId;
+
+        public string[] Scopes { get; } = ScopesOf(key);
         public CancellationTokenSource Source { get; } = new();
-        public int Watchers { get; set; }
-        public bool Detached { get; set; }
+        public int Watchers;
+        public bool Detached;
+
+        public bool Matches(KeyRecord key) => key.TeamId == teamId && key.UserId == userId;
+
+        private static string[] ScopesOf(KeyRecord key) =>
+        [
+            KeyScope(key.Token),
+            .. key.TeamId is { } team ? [TeamScope(team)] : Array.Empty<string>(),
+            .. key.UserId is { } user ? [UserScope(user)] : Array.Empty<string>(),
+        ];
     }
 
     /// <summary>One request's watch: <see cref="Token"/> is cancelled when its key, team or user is revoked.</summary>
     public readonly struct Watch : IDisposable
     {
-        private readonly KeyRevocations? owner;
-        private readonly Scope?[]? held;
-        private readonly CancellationTokenSource? linked;
+        private readonly Entry? entry;
 
-        internal Watch(KeyRevocations owner, Scope?[] held, CancellationTokenSource linked)
+        internal Watch(Entry entry, CancellationToken token)
         {
-            this.owner = owner;
-            this.held = held;
-            this.linked = linked;
+            this.entry = entry;
+            Token = token;
         }
 
-        public CancellationToken Token => linked?.Token ?? CancellationToken.None;
+        public CancellationToken Token { get; }
 
         public void Dispose()
         {
-            if (owner is null)
+            if (entry is not null)
             {
-                return;
+                Interlocked.Decrement(ref entry.Watchers);
             }
-
-            linked!.Dispose();
-            owner.Stop(held!);
         }
     }
 }

@@ -43,14 +43,12 @@ public sealed class RequestBody : IDisposable
             return Refuse(context, gate.Overloaded());
         }
 
-        // The deadline cancels the pending read (not the read's token), which leaves the server's body reader usable.
-        using var deadline = new CancellationTokenSource(gate.Timeout);
         var bodyReader = context.Request.BodyReader;
-        using var onDeadline = deadline.Token.Register(bodyReader.CancelPendingRead);
         var reader = new Reader(gate, (int)Math.Clamp(context.Request.ContentLength ?? FirstBuffer, 1, Math.Min(limit, FirstBuffer)));
         try
         {
-            var read = await reader.ReadAllAsync(bodyReader, limit, context.RequestAborted);
+            // Most bodies arrived with their headers: taken as they are, without arming a deadline for them.
+            var read = reader.ReadBuffered(bodyReader, limit) ?? await ReadWithDeadlineAsync(reader, bodyReader, limit, gate.Timeout, context.RequestAborted);
             if (read != Read.Complete)
             {
                 reader.Release();
@@ -78,6 +76,14 @@ public sealed class RequestBody : IDisposable
         var body = new RequestBody(gate, reader.Buffer, reader.Length);
         context.Response.RegisterForDispose(body);
         return (body, null);
+    }
+
+    private static async Task<Read> ReadWithDeadlineAsync(Reader reader, PipeReader bodyReader, long limit, TimeSpan timeout, CancellationToken ct)
+    {
+        // The deadline cancels the pending read (not the read's token), which leaves the server's body reader usable.
+        using var deadline = new CancellationTokenSource(timeout);
+        using var onDeadline = deadline.Token.Register(bodyReader.CancelPendingRead);
+        return await reader.ReadAllAsync(bodyReader, limit, ct);
     }
 
     /// <summary>Refuses a declared length over the limit, and has the server enforce the limit on an undeclared one.</summary>
@@ -136,38 +142,58 @@ public sealed class RequestBody : IDisposable
 
         public int Length { get; private set; }
 
+        /// <summary>Takes what the server has buffered: the outcome when that was the whole body (or too much), else null.</summary>
+        public Read? ReadBuffered(PipeReader body, long limit)
+        {
+            while (body.TryRead(out var result))
+            {
+                if (Take(body, result, limit) is { } outcome)
+                {
+                    return outcome;
+                }
+            }
+
+            return null;
+        }
+
         /// <summary>Reads to the end, or until the body passes the limit or the deadline cancels the pending read.</summary>
         public async Task<Read> ReadAllAsync(PipeReader body, long limit, CancellationToken ct)
         {
             while (true)
             {
                 var result = await body.ReadAsync(ct);
-                var bytes = result.Buffer;
-                if (result.IsCanceled)
+                if (Take(body, result, limit) is { } outcome)
                 {
-                    body.AdvanceTo(bytes.Start);
-                    return Read.TimedOut;
-                }
-
-                if (Length + bytes.Length > limit)
-                {
-                    body.AdvanceTo(bytes.End);
-                    return Read.TooLarge;
-                }
-
-                while (Length + bytes.Length > Buffer.Length)
-                {
-                    Grow(limit);
-                }
-
-                bytes.CopyTo(Buffer.AsSpan(Length));
-                Length += (int)bytes.Length;
-                body.AdvanceTo(bytes.End);
-                if (result.IsCompleted)
-                {
-                    return Read.Complete;
+                    return outcome;
                 }
             }
+        }
+
+        /// <summary>Copies one read's bytes: the outcome when the body ended, passed the limit or was cancelled, else null.</summary>
+        private Read? Take(PipeReader body, ReadResult result, long limit)
+        {
+            var bytes = result.Buffer;
+            if (result.IsCanceled)
+            {
+                body.AdvanceTo(bytes.Start);
+                return Read.TimedOut;
+            }
+
+            if (Length + bytes.Length > limit)
+            {
+                body.AdvanceTo(bytes.End);
+                return Read.TooLarge;
+            }
+
+            while (Length + bytes.Length > Buffer.Length)
+            {
+                Grow(limit);
+            }
+
+            bytes.CopyTo(Buffer.AsSpan(Length));
+            Length += (int)bytes.Length;
+            body.AdvanceTo(bytes.End);
+            return result.IsCompleted ? Read.Complete : null;
         }
 
         public void Release()

@@ -3,7 +3,7 @@ using LlmGateway.Api.Configuration;
 namespace LlmGateway.Api.Pricing;
 
 /// <summary>
-/// What a request may cost at worst, reserved before the upstream call: prompt-token estimate × the dearest prompt
+/// What a request may cost at worst, reserved before the upstream call: prompt ceiling (<see cref="PromptCeiling"/>) × the dearest prompt
 /// rate (input, or a cache write, which costs more) + choices × its output ceiling × output price, at the dearest
 /// deployment of every model group the request may reach (its own and its fallbacks). <c>n</c> choices share one prompt
 /// but each writes its own output. The output ceiling is the request's <c>max_tokens</c>, else the deployment's, else the
@@ -32,12 +32,28 @@ public sealed class CostEstimator(PriceTable prices)
         foreach (var deployment in group.Deployments)
         {
             var output = OutputCeiling(deployment, request) * Math.Max(1, request.Choices);
+            var prompt = PromptCeiling(deployment, request);
             var price = prices.For(deployment);
-            worst = (Math.Max(worst.Tokens, request.PromptTokens + output),
-                Math.Max(worst.Cost, request.PromptTokens * price.WorstPromptRate + output * price.Output));
+            worst = (Math.Max(worst.Tokens, prompt + output), Math.Max(worst.Cost, prompt * price.WorstPromptRate + output * price.Output));
         }
 
         return worst;
+    }
+
+    /// <summary>
+    /// The most prompt the request may be billed for on this deployment: the estimate, and for each document only referred to
+    /// by URL or file id <see cref="PromptTokens.UnsizedDocumentTokens"/> instead of <see cref="PromptTokens.DocumentTokens"/>,
+    /// bounded by the deployment's <c>max_input_tokens</c> (the provider refuses a longer prompt).
+    /// </summary>
+    public static long PromptCeiling(DeploymentConfig deployment, WorstCaseRequest request)
+    {
+        if (request.UnsizedDocuments == 0)
+        {
+            return request.PromptTokens;
+        }
+
+        var unbounded = request.PromptTokens + request.UnsizedDocuments * (PromptTokens.UnsizedDocumentTokens - PromptTokens.DocumentTokens);
+        return Math.Max(request.PromptTokens, Math.Min(unbounded, deployment.ModelInfo.MaxInputTokens ?? long.MaxValue));
     }
 
     /// <summary>The most output one choice of the request may produce on this deployment.</summary>

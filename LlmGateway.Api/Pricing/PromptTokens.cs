@@ -17,13 +17,22 @@ public static class PromptTokens
     /// <summary>A document (PDF) whose size the body does not show: about five pages at Anthropic's 1,500–3,000 tokens a page.</summary>
     public const long DocumentTokens = 10_000;
 
+    /// <summary>
+    /// A document only referred to by URL or file id, at worst: 100 pages (the most Anthropic and OpenAI accept per request)
+    /// at 3,000 tokens a page, unless the deployment's <c>max_input_tokens</c> bounds the prompt lower.
+    /// </summary>
+    public const long UnsizedDocumentTokens = 300_000;
+
     private const int TokenizeUpToBytes = 64 * 1024;
     private static readonly Lazy<Tokenizer> O200k = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"));
 
-    public static long Estimate(ReadOnlySpan<byte> body)
+    public static long Estimate(ReadOnlySpan<byte> body) => EstimateWithMedia(body).Tokens;
+
+    /// <summary>The estimate, and how many of its documents are unsized (counted at <see cref="DocumentTokens"/> in it).</summary>
+    public static (long Tokens, int UnsizedDocuments) EstimateWithMedia(ReadOnlySpan<byte> body)
     {
-        var (images, documents) = MediaParts.Count(body);
-        return Text(body) + images * ImageTokens + documents * DocumentTokens;
+        var media = MediaParts.Count(body);
+        return (Text(body) + media.Images * ImageTokens + media.Documents * DocumentTokens, media.UnsizedDocuments);
     }
 
     private static long Text(ReadOnlySpan<byte> body)

@@ -8,7 +8,8 @@ namespace LlmGateway.Api.Pricing;
 /// <param name="MaxTokens">The client's output limit; null: the model's ceiling.</param>
 /// <param name="Choices">How many answers (chat's <c>n</c>).</param>
 /// <param name="ThinkingBudget">Anthropic's <c>thinking.budget_tokens</c> as the client sent it.</param>
-public readonly record struct WorstCaseRequest(long PromptTokens, long? MaxTokens, long Choices = 1, long? ThinkingBudget = null)
+/// <param name="UnsizedDocuments">Documents only referred to by URL or file id (<see cref="MediaParts"/>).</param>
+public readonly record struct WorstCaseRequest(long PromptTokens, long? MaxTokens, long Choices = 1, long? ThinkingBudget = null, int UnsizedDocuments = 0)
 {
     /// <summary>The body's top-level <c>thinking.budget_tokens</c> (Messages, and chat bodies sent to Claude), else null.</summary>
     public static long? ThinkingBudgetOf(JsonBody? body)

@@ -8,7 +8,7 @@ namespace LlmGateway.Api.Routing;
 /// <summary>What a deployment must offer to serve a request: a context window, vision, tools.</summary>
 public sealed record RouteRequest(UpstreamOperation Operation, JsonBody? Body)
 {
-    private long? promptTokens;
+    private (long Tokens, int UnsizedDocuments)? prompt;
 
     /// <summary>The deployment to try first when it is available: the one that gave the answer this request continues.</summary>
     public string? PreferredDeploymentId { get; init; }
@@ -27,8 +27,12 @@ public sealed record RouteRequest(UpstreamOperation Operation, JsonBody? Body)
             || (Body.TryGet("functions", out var functions) && functions.Kind == System.Text.Json.JsonTokenType.StartArray));
 
     /// <summary>The prompt's tokens, estimated once per request (<see cref="PromptTokens"/>).</summary>
-    public long EstimatedPromptTokens => promptTokens ??= Body is null ? 0 : PromptTokens.Estimate(Body.Bytes.Span);
+    public long EstimatedPromptTokens => Prompt.Tokens;
 
+    /// <summary>Documents the body only refers to (a URL, a file id): their pages are not in the estimate (<see cref="MediaParts"/>).</summary>
+    public int UnsizedDocuments => Prompt.UnsizedDocuments;
+
+    private (long Tokens, int UnsizedDocuments) Prompt => prompt ??= Body is null ? default : PromptTokens.EstimateWithMedia(Body.Bytes.Span);
 
     /// <summary>Whether the caller may use a model group (its key's, team's and user's model lists): a fallback it may not use is skipped.</summary>
     public bool MayUse(string group) => Key?.MayUse(group) ?? true;

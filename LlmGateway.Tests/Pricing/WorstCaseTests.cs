@@ -38,8 +38,28 @@ public class WorstCaseTests
              {"type":"input_file","file_id":"f"},{"type":"text","text":"an \"image\" and a \"type\":\"image_url\" in text"}]
             """;
 
-        Assert.Equal((4, 2), MediaParts.Count(Encoding.UTF8.GetBytes(body)));
-        Assert.Equal((0, 0), MediaParts.Count("""{"messages":[{"role":"user","content":"hello"}]}"""u8));
+        Assert.Equal(new MediaParts.Counts(4, 2, 1), MediaParts.Count(Encoding.UTF8.GetBytes(body)));
+        Assert.Equal(default, MediaParts.Count("""{"messages":[{"role":"user","content":"hello"}]}"""u8));
+    }
+
+    [Theory]
+    [InlineData("""{"type":"document","source":{"type":"url","url":"https://x/a.pdf"}}""", 1)]
+    [InlineData("""{"source":{"url":"https://x/a.pdf","type":"url"},"type":"document"}""", 1)]
+    [InlineData("""{"type":"document","source":{"type":"file","file_id":"file_1"}}""", 1)]
+    [InlineData("""{"type":"file","file":{"file_id":"file-1"}}""", 1)]
+    [InlineData("""{"type":"input_file","file_url":"https://x/a.pdf"}""", 1)]
+    [InlineData("""{"file_id":"file-1","type":"input_file"}""", 1)]
+    [InlineData("""{"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"JVBE"}}""", 0)]
+    [InlineData("""{"type":"document","source":{"type":"text","media_type":"text/plain","data":"plain"}}""", 0)]
+    [InlineData("""{"type":"file","file":{"file_data":"data:application/pdf;base64,JVBE","filename":"a.pdf"}}""", 0)]
+    [InlineData("""{"type":"image","source":{"type":"url","url":"https://x/a.png"}}""", 0)]
+    [InlineData("""{"type":"input_image","file_id":"file-1"}""", 0)]
+    public void ADocumentOnlyReferredToByUrlOrFileIdIsUnsizedInEveryFormatAndFieldOrder(string part, int unsized)
+    {
+        var counts = MediaParts.Count(Encoding.UTF8.GetBytes($$"""{"messages":[{"role":"user","content":[{{part}}]}]}"""));
+
+        Assert.Equal(unsized, counts.UnsizedDocuments);
+        Assert.True(counts.Documents + counts.Images == 1, $"{counts}");
     }
 
     [Fact]

@@ -240,9 +240,9 @@ public static class ProxyPipeline
     {
         var usage = outcome.Usage ?? default;
         var known = outcome.Usage is null || outcome.CacheHit ? 0m : outcome.Deployment is { } deployment ? services.Prices.CostOf(deployment, usage) : null;
-        var cost = known ?? 0m;
+        var cost = (known ?? 0m) + outcome.Earlier.Cost;
         // The settle script and the usage event's XADD are both sent before either is awaited: one Redis round trip.
-        var settle = services.Limits.SettleAsync(admission, proxy.RequestId, usage.TotalTokens, cost);
+        var settle = services.Limits.SettleAsync(admission, proxy.RequestId, usage.TotalTokens + outcome.Earlier.Tokens, cost);
         var record = services.Usage.RecordAsync(UsageEvents.From(proxy, outcome, caller, facts, started, cost,
             priceUnknown: known is null, status: UsageEvents.StatusOf(proxy.Http, outcome)));
         ProxyMetrics.RequestFinished(proxy, outcome, caller, cost);

@@ -48,7 +48,11 @@ public sealed class UpstreamAttempts(
         using var activity = StartActivity(attempt);
         var outcome = await SendAndRelayAsync(proxy, lease, provider, attempt, body!, run);
         proxy.Timings.Upstream = Stopwatch.GetElapsedTime(attempt.StartedTimestamp);
-        run.Outcome = new ProxyOutcome(deployment, run.Attempts, outcome.Usage, outcome.Failure, outcome.Committed) { ClientLeft = outcome.ClientLeft };
+        run.Outcome = new ProxyOutcome(deployment, run.Attempts, outcome.Usage, outcome.Failure, outcome.Committed)
+        {
+            ClientLeft = outcome.ClientLeft,
+            Earlier = run.Earlier,
+        };
         if (outcome.Failure is not { } failure)
         {
             activity?.SetTag("gen_ai.usage.input_tokens", outcome.Usage?.PromptTokens);
@@ -57,17 +61,30 @@ public sealed class UpstreamAttempts(
             return (null, null);
         }
 
-        // After the first byte the client got an error event: nothing fails over, but the deployment is charged with it.
+        await FailedAsync(lease, run, outcome, failure, activity);
+        return (failure, null);
+    }
+
+    /// <summary>
+    /// After the first byte the client got an error event: nothing fails over, but the deployment is charged with it. Before
+    /// it, the next attempt takes over, carrying what this one was billed (a timeout after sending: the provider had the prompt).
+    /// </summary>
+    private async Task FailedAsync(DeploymentLease lease, FailoverRun run, RelayOutcome outcome, ProviderFailure failure, Activity? activity)
+    {
+        var deployment = lease.Candidate.Deployment;
         activity?.SetStatus(ActivityStatusCode.Error, failure.Kind.ToString());
         activity?.SetTag("error.type", RoutingMetrics.ErrorClass(failure.Kind));
         if (!outcome.Committed)
         {
             logger.LogWarning("Deployment {Deployment} of {Group} failed: {Kind} {Status}", deployment.Id, deployment.ModelName, failure.Kind, failure.StatusCode);
             run.Failures.Add((deployment, failure));
+            if (outcome.Usage is { } billed)
+            {
+                run.Earlier = new EarlierAttempts(run.Earlier.Cost + (prices.CostOf(deployment, billed) ?? 0m), run.Earlier.Tokens + billed.TotalTokens);
+            }
         }
 
         await lease.FailedAsync(failure);
-        return (failure, null);
     }
 
     /// <summary>

@@ -33,7 +33,16 @@ public sealed record ProxyOutcome(DeploymentConfig? Deployment, int Attempts, To
 
     /// <summary>The client went away before the whole answer reached it (billed all the same: the provider's usage, else an estimate).</summary>
     public bool ClientLeft { get; init; }
+
+    /// <summary>
+    /// What earlier attempts of this request were billed although they failed over (a timeout after the request was sent:
+    /// the provider had the prompt): added to this attempt's cost and tokens at settle and in the ledger.
+    /// </summary>
+    public EarlierAttempts Earlier { get; init; }
 }
+
+/// <summary>The cost and tokens of the attempts before the last one that the providers may have billed.</summary>
+public readonly record struct EarlierAttempts(decimal Cost, long Tokens);
 
 /// <summary>What trying the deployments of a request has found so far.</summary>
 internal sealed class FailoverRun(UpstreamCall call, UpstreamHeaders headers)
@@ -45,4 +54,6 @@ internal sealed class FailoverRun(UpstreamCall call, UpstreamHeaders headers)
     public int Attempts { get; set; }
     public ProxyOutcome Outcome { get; set; } = ProxyOutcome.None;
     public bool Committed => Outcome.Committed;
+    /// <summary>The billed work of the attempts that failed over so far (<see cref="ProxyOutcome.Earlier"/>).</summary>
+    public EarlierAttempts Earlier { get; set; }
 }

@@ -9,7 +9,8 @@ namespace LlmGateway.Tests.Adversarial;
 /// Two replicas (unknown prices refused, the default) and a third gateway with <c>Gateway:Pricing:UnknownPrice=allow</c>,
 /// over one Postgres and one Redis, in front of two fake OpenAI upstreams. <c>priced</c> costs $0.000001 a prompt token and
 /// $0.0001 an output token; <c>unpriced</c> has no price; <c>mixed</c> has one deployment of each; <c>falls-back</c> (on the
-/// spare upstream) falls back to <c>unpriced</c>; <c>slow</c> waits 1 s at most for headers; <c>premium-ok</c> (priced) allows
+/// spare upstream) falls back to <c>unpriced</c>; <c>slow</c> waits 1 s at most for headers; <c>slow-then-spare</c> tries
+/// a 1 s deployment on the first upstream, then one on the spare; <c>premium-ok</c> (priced) allows
 /// <c>service_tier</c>, <c>web_search</c> and <c>context-1m</c>; <c>free-mock</c> is the built-in
 /// mock, which costs nothing.
 /// </summary>
@@ -52,6 +53,12 @@ public sealed class PricingAttackFixture(TestServers servers) : IAsyncLifetime
               - model_name: "slow"
                 litellm_params: {{Params(Upstream, "gpt-test", "timeout: 1")}}
                 model_info: { id: "slow-1", input_cost_per_token: {{InputRate}}, output_cost_per_token: {{OutputRate}} }
+              - model_name: "slow-then-spare"
+                litellm_params: {{Params(Upstream, "gpt-test", "timeout: 1, order: 1")}}
+                model_info: { id: "slow-then-spare-1", input_cost_per_token: {{InputRate}}, output_cost_per_token: {{OutputRate}} }
+              - model_name: "slow-then-spare"
+                litellm_params: {{Params(Spare, "gpt-test", "order: 2")}}
+                model_info: { id: "slow-then-spare-2", input_cost_per_token: {{InputRate}}, output_cost_per_token: {{OutputRate}} }
               - model_name: "premium-ok"
                 litellm_params: {{Params(Upstream, "gpt-test")}}
                 model_info: { id: "premium-ok-1", input_cost_per_token: {{InputRate}}, output_cost_per_token: {{OutputRate}}, allowed_premium: ["service_tier", "web_search", "context-1m"] }

@@ -37,6 +37,32 @@ public sealed class TimedOutRequestTests(PricingAttackFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task AnAttemptThatTimedOutBeforeASuccessfulFailoverIsBilledWithTheAnswer()
+    {
+        var (_, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = $"timeout-failover-{Guid.NewGuid():N}", max_budget = 5 });
+        fixture.Upstream.Default = FakeResponse.Ok with { DelayBeforeHeaders = TimeSpan.FromSeconds(3) }; // the first deployment waits 1 s
+        try
+        {
+            using var client = fixture.Api.CreateLoopbackClient();
+            using var response = await client.SendAsync(PricingAttackFixture.Chat(key, "slow-then-spare"), Ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("2", response.Headers.GetValues("x-gateway-attempts").Single());
+
+            var row = Assert.Single(await fixture.LedgerRowsAsync(key));
+            Assert.Equal("success", row.GetProperty("status").GetString());
+            var answered = row.GetProperty("prompt_tokens").GetInt32() * PricingAttackFixture.InputRate
+                + row.GetProperty("completion_tokens").GetInt32() * PricingAttackFixture.OutputRate;
+            // The timed-out attempt's prompt estimate (whole tokens at the input rate) comes on top of the answer's usage.
+            var timedOut = row.GetProperty("spend").GetDecimal() - answered;
+            Assert.True(timedOut >= 2 * PricingAttackFixture.InputRate && timedOut % PricingAttackFixture.InputRate == 0, $"the timed-out attempt billed {timedOut}");
+        }
+        finally
+        {
+            fixture.Upstream.Default = FakeResponse.Ok;
+        }
+    }
+
+    [Fact]
     public async Task AStreamThatBreaksOffMidwayIsBilledWhatWasRelayedNotZero()
     {
         var (_, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = $"broken-{Guid.NewGuid():N}", max_budget = 5 });

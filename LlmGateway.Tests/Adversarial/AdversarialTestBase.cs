@@ -7,11 +7,27 @@ using LlmGateway.Tests.Routing;
 namespace LlmGateway.Tests.Adversarial;
 
 /// <summary>
-/// A gateway started per test over a config the test writes (fresh Postgres and Redis, the fakes of
-/// <see cref="RoutingTestBase"/>), keys made through the management API, and attacks sent as raw JSON over HTTP.
+/// Two replicas started per test over a config the test writes (one fresh Postgres and Redis, the fakes of
+/// <see cref="RoutingTestBase"/>), keys made through the management API, and attacks sent as raw JSON over HTTP,
+/// alternately to each replica: what one replica reserved, the other sees.
 /// </summary>
 public abstract class AdversarialTestBase(TestServers servers) : RoutingTestBase(servers)
 {
+    private readonly Dictionary<GatewayApiHost, GatewayApiHost> replicas = [];
+    private int sent;
+
+    /// <summary>Starts two replicas of <paramref name="yaml"/>; returns the first, and requests sent to it alternate between both.</summary>
+    protected new async Task<GatewayApiHost> StartApiAsync(string yaml)
+    {
+        var first = await base.StartApiAsync(yaml);
+        replicas[first] = await base.StartApiAsync(yaml);
+        return first;
+    }
+
+    /// <summary>The replica the next request goes to: <paramref name="host"/> or its twin, in turn.</summary>
+    private GatewayApiHost Next(GatewayApiHost host) =>
+        replicas.TryGetValue(host, out var twin) && Interlocked.Increment(ref sent) % 2 == 0 ? twin : host;
+
     /// <summary>A model_list entry: <paramref name="group"/> served by <paramref name="providerModel"/> on a fake, with model_info lines.</summary>
     protected static string Model(string group, string providerModel, FakeProviderServer server, params string[] info) => $"""
           - model_name: "{group}"
@@ -33,7 +49,7 @@ public abstract class AdversarialTestBase(TestServers servers) : RoutingTestBase
 
     protected async Task<HttpResponseMessage> PostAsync(GatewayApiHost host, string key, string path, string json)
     {
-        using var client = host.CreateLoopbackClient();
+        using var client = Next(host).CreateLoopbackClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, path)
         {
             Headers = { Authorization = new AuthenticationHeaderValue("Bearer", key) },

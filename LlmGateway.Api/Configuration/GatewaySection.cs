@@ -16,6 +16,8 @@ internal static class GatewaySection
             "id", "input_cost_per_token", "output_cost_per_token", "cache_read_input_token_cost",
             "cache_creation_input_token_cost", "cache_creation_input_token_cost_above_1hr", "model_max_tokens",
             "max_input_tokens", "max_output_tokens", "mode", "supports_vision", "supports_function_calling", "allowed_premium",
+            "input_cost_per_token_above_200k_tokens", "output_cost_per_token_above_200k_tokens",
+            "input_cost_per_token_priority", "output_cost_per_token_priority",
         }.Select(Normalize),
         StringComparer.OrdinalIgnoreCase);
 

@@ -13,6 +13,12 @@ public sealed record ModelInfo
     public decimal? CacheCreationInputTokenCost { get; init; }
     /// <summary>A prompt token written to Anthropic's prompt cache for an hour (LiteLLM's <c>cache_creation_input_token_cost_above_1hr</c>).</summary>
     public decimal? CacheCreationInputTokenCostAbove1Hr { get; init; }
+    /// <summary>A prompt token when the prompt is over 200,000 tokens (Anthropic's long context: every token of such a request).</summary>
+    public decimal? InputCostPerTokenAbove200k { get; init; }
+    public decimal? OutputCostPerTokenAbove200k { get; init; }
+    /// <summary>OpenAI's <c>service_tier: "priority"</c> rates.</summary>
+    public decimal? InputCostPerTokenPriority { get; init; }
+    public decimal? OutputCostPerTokenPriority { get; init; }
     public int? MaxTokens { get; init; }
     public int? MaxInputTokens { get; init; }
     public int? MaxOutputTokens { get; init; }

@@ -3,7 +3,8 @@ using LlmGateway.Api.Configuration;
 namespace LlmGateway.Api.Pricing;
 
 /// <summary>
-/// What a request may cost at worst, reserved before the upstream call: prompt ceiling (<see cref="PromptCeiling"/>) × the dearest prompt
+/// What a request may cost at worst, reserved before the upstream call, at the rates of its tier and prompt length (priority,
+/// long context): prompt ceiling (<see cref="PromptCeiling"/>) × the dearest prompt
 /// rate (input, or a cache write, which costs more) + choices × its output ceiling × output price, at the dearest
 /// deployment of every model group the request may reach (its own and its fallbacks). <c>n</c> choices share one prompt
 /// but each writes its own output. The output ceiling is the request's <c>max_tokens</c>, else the deployment's, else the
@@ -33,7 +34,8 @@ public sealed class CostEstimator(PriceTable prices)
         {
             var output = OutputCeiling(deployment, request) * Math.Max(1, request.Choices);
             var prompt = PromptCeiling(deployment, request);
-            var price = prices.For(deployment);
+            var standard = prices.For(deployment);
+            var price = (request.PriorityTier ? standard.AtPriority() : standard).ForPrompt(prompt);
             worst = (Math.Max(worst.Tokens, prompt + output), Math.Max(worst.Cost, prompt * price.WorstPromptRate + output * price.Output));
         }
 

@@ -9,7 +9,8 @@ namespace LlmGateway.Api.Pricing;
 /// <c>service_tier</c> (<c>priority</c>, <c>flex</c>, <c>scale</c>), Anthropic's 1M-token context beta (<c>context-1m-*</c>),
 /// and hosted tools the provider runs and bills per call (web search and fetch, code execution, file search, computer
 /// use, image generation, remote MCP). Refused (400, no upstream call) unless every deployment of the model group lists the
-/// feature in <c>model_info.allowed_premium</c>; allowed ones are billed at the deployment's configured rates.
+/// feature in <c>model_info.allowed_premium</c>. Allowed ones are priced where the provider's usage shows them: the priority
+/// tier at its rates (<see cref="Price.AtPriority"/>), a long context at the long-context rates (<see cref="Price.ForPrompt"/>).
 /// </summary>
 public static class PremiumFeatures
 {
@@ -49,6 +50,10 @@ public static class PremiumFeatures
 
         return null;
     }
+
+    /// <summary>Whether the request asks for OpenAI's priority processing (<c>service_tier: "priority"</c>), billed at its own rates.</summary>
+    public static bool AsksPriority(JsonBody? body) =>
+        body is not null && body.TryGet("service_tier", out var tier) && tier.Kind == JsonTokenType.String && body.Raw(tier).SequenceEqual(PaidTiers[0]);
 
     /// <summary>Whether the deployment receives the client's hosted tools as they are (same wire format both sides).</summary>
     private static bool RunsHostedTools(DeploymentConfig deployment, string callType) => callType switch

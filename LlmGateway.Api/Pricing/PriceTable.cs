@@ -16,6 +16,15 @@ public readonly record struct Price(decimal Input, decimal Output, decimal? Cach
 {
     public static readonly Price Unknown = new(0, 0, null, false);
 
+    /// <summary>Over this many prompt tokens a request is billed at the long-context rates, every token of it (Anthropic).</summary>
+    public const long LongContextThreshold = 200_000;
+
+    /// <summary>Rates of a request whose prompt is over <see cref="LongContextThreshold"/>; null: the same rates.</summary>
+    public (decimal Input, decimal Output)? LongContext { get; init; }
+
+    /// <summary>Rates under <c>service_tier: "priority"</c>; null: twice the standard rates.</summary>
+    public (decimal Input, decimal Output)? Priority { get; init; }
+
     public decimal CacheReadRate => CachedInput ?? Input;
     public decimal CacheWriteRate => CacheWrite ?? Input;
     public decimal CacheWrite1hRate => CacheWrite1h ?? CacheWriteRate;
@@ -30,7 +39,19 @@ public readonly record struct Price(decimal Input, decimal Output, decimal? Cach
     /// Uncached input × input + reads × read rate + five-minute writes × write rate + hour writes × hour rate + output × output
     /// (reasoning tokens are inside the output). Counts beyond the prompt are clamped: a usage never costs more than it says.
     /// </summary>
-    public decimal Cost(TokenUsage usage)
+    public decimal Cost(TokenUsage usage) => ForPrompt(usage.PromptTokens).CostAtTheseRates(usage);
+
+    /// <summary>The rates a prompt of this many tokens is billed at: the long-context rates past the threshold.</summary>
+    public Price ForPrompt(long promptTokens) =>
+        promptTokens > LongContextThreshold && LongContext is { } rates ? ScaledTo(rates.Input, rates.Output) : this;
+
+    /// <summary>
+    /// The rates of a request that asked for OpenAI's priority processing: the deployment's priority rates, else twice the
+    /// standard ones (OpenAI's priority tier is 1.7–2× its standard rates), cache rates scaled alike.
+    /// </summary>
+    public Price AtPriority() => Known ? ScaledTo(Priority?.Input ?? Input * 2, Priority?.Output ?? Output * 2) : this;
+
+    private decimal CostAtTheseRates(TokenUsage usage)
     {
         var prompt = Math.Max(0, usage.PromptTokens);
         var reads = Within(usage.CachedTokens, prompt);
@@ -69,22 +90,22 @@ public sealed class PriceTable
         ["claude-opus-4"] = Price.Anthropic(0.000015m, 0.000075m),
         ["claude-opus-4-1"] = Price.Anthropic(0.000015m, 0.000075m),
         ["claude-opus-4-5"] = Price.Anthropic(0.000005m, 0.000025m),
-        ["claude-sonnet-4"] = Price.Anthropic(0.000003m, 0.000015m),
-        ["claude-sonnet-4-5"] = Price.Anthropic(0.000003m, 0.000015m),
+        ["claude-sonnet-4"] = Price.Anthropic(0.000003m, 0.000015m) with { LongContext = (0.000006m, 0.0000225m) },
+        ["claude-sonnet-4-5"] = Price.Anthropic(0.000003m, 0.000015m) with { LongContext = (0.000006m, 0.0000225m) },
         ["claude-3-7-sonnet"] = Price.Anthropic(0.000003m, 0.000015m),
         ["claude-3-5-sonnet"] = Price.Anthropic(0.000003m, 0.000015m),
         ["claude-haiku-4-5"] = Price.Anthropic(0.000001m, 0.000005m),
         ["claude-3-5-haiku"] = Price.Anthropic(0.0000008m, 0.000004m),
         ["claude-3-haiku"] = new(0.00000025m, 0.00000125m, 0.00000003m, true, 0.0000003m, 0.0000005m),
-        ["gpt-4o"] = new(0.0000025m, 0.00001m, 0.00000125m, true),
-        ["gpt-4o-mini"] = new(0.00000015m, 0.0000006m, 0.000000075m, true),
-        ["gpt-4.1"] = new(0.000002m, 0.000008m, 0.0000005m, true),
-        ["gpt-4.1-mini"] = new(0.0000004m, 0.0000016m, 0.0000001m, true),
-        ["gpt-4.1-nano"] = new(0.0000001m, 0.0000004m, 0.000000025m, true),
-        ["gpt-5"] = new(0.00000125m, 0.00001m, 0.000000125m, true),
-        ["gpt-5-mini"] = new(0.00000025m, 0.000002m, 0.000000025m, true),
-        ["o3"] = new(0.000002m, 0.000008m, 0.0000005m, true),
-        ["o4-mini"] = new(0.0000011m, 0.0000044m, 0.000000275m, true),
+        ["gpt-4o"] = new(0.0000025m, 0.00001m, 0.00000125m, true) { Priority = (0.00000425m, 0.000017m) },
+        ["gpt-4o-mini"] = new(0.00000015m, 0.0000006m, 0.000000075m, true) { Priority = (0.00000025m, 0.000001m) },
+        ["gpt-4.1"] = new(0.000002m, 0.000008m, 0.0000005m, true) { Priority = (0.0000035m, 0.000014m) },
+        ["gpt-4.1-mini"] = new(0.0000004m, 0.0000016m, 0.0000001m, true) { Priority = (0.0000007m, 0.0000028m) },
+        ["gpt-4.1-nano"] = new(0.0000001m, 0.0000004m, 0.000000025m, true) { Priority = (0.0000002m, 0.0000008m) },
+        ["gpt-5"] = new(0.00000125m, 0.00001m, 0.000000125m, true) { Priority = (0.0000025m, 0.00002m) },
+        ["gpt-5-mini"] = new(0.00000025m, 0.000002m, 0.000000025m, true) { Priority = (0.00000045m, 0.0000036m) },
+        ["o3"] = new(0.000002m, 0.000008m, 0.0000005m, true) { Priority = (0.0000035m, 0.000014m) },
+        ["o4-mini"] = new(0.0000011m, 0.0000044m, 0.000000275m, true) { Priority = (0.000002m, 0.000008m) },
         ["text-embedding-3-small"] = new(0.00000002m, 0, null, true),
         ["text-embedding-3-large"] = new(0.00000013m, 0, null, true),
     }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
@@ -93,7 +114,9 @@ public sealed class PriceTable
     // A deployment's config never changes (a reload brings new ones): its price is worked out once, not per request.
     private readonly ConcurrentDictionary<DeploymentConfig, Price> byDeployment = new(ReferenceEqualityComparer.Instance);
 
-    public decimal? CostOf(DeploymentConfig deployment, TokenUsage usage) => For(deployment) is { Known: true } price ? price.Cost(usage) : null;
+    /// <param name="priority">The request asked for the priority tier (<see cref="PremiumFeatures.AsksPriority"/>).</param>
+    public decimal? CostOf(DeploymentConfig deployment, TokenUsage usage, bool priority = false) =>
+        For(deployment) is { Known: true } price ? (priority ? price.AtPriority() : price).Cost(usage) : null;
 
     /// <summary>
     /// <c>model_info</c>'s rates where given; a configured input rate without cache rates gets the cache rates of
@@ -114,9 +137,28 @@ public sealed class PriceTable
                 CachedInput = info.CacheReadInputTokenCost ?? price.CachedInput,
                 CacheWrite = info.CacheCreationInputTokenCost ?? price.CacheWrite,
                 CacheWrite1h = info.CacheCreationInputTokenCostAbove1Hr ?? price.CacheWrite1h,
+                LongContext = LongContextOf(deployment, price),
+                Priority = Rates(info.InputCostPerTokenPriority, info.OutputCostPerTokenPriority, price.Priority ?? (price.Input * 2, price.Output * 2)),
             }
             : price;
     }
+
+    /// <summary>
+    /// <c>model_info</c>'s long-context rates, else the table's when the rates are the table's; an Anthropic deployment
+    /// without either gets Anthropic's published rule (2× input, 1.5× output past 200,000 prompt tokens).
+    /// </summary>
+    private static (decimal Input, decimal Output)? LongContextOf(DeploymentConfig deployment, Price price)
+    {
+        var info = deployment.ModelInfo;
+        var fromTable = info.InputCostPerToken is null && info.OutputCostPerToken is null ? price.LongContext : null;
+        var anthropicRule = deployment.Provider == ProviderKind.Anthropic ? (price.Input * 2, price.Output * 1.5m) : ((decimal, decimal)?)null;
+        var configured = Rates(info.InputCostPerTokenAbove200k, info.OutputCostPerTokenAbove200k, fromTable ?? anthropicRule ?? (price.Input, price.Output));
+        return info.InputCostPerTokenAbove200k is null && info.OutputCostPerTokenAbove200k is null ? fromTable ?? anthropicRule : configured;
+    }
+
+    /// <summary>Configured rates over the fallback's, each rate on its own (a configured input rate alone keeps the fallback's output rate).</summary>
+    private static (decimal Input, decimal Output) Rates(decimal? input, decimal? output, (decimal Input, decimal Output) fallback) =>
+        (input ?? fallback.Input, output ?? fallback.Output);
 
     /// <summary>The table's rates for a model it knows, Anthropic's multiples for another Anthropic model, else none (input rate).</summary>
     private static Price CacheRatesOf(DeploymentConfig deployment, Price builtIn) =>

@@ -9,7 +9,9 @@ namespace LlmGateway.Api.Pricing;
 /// <param name="Choices">How many answers (chat's <c>n</c>).</param>
 /// <param name="ThinkingBudget">Anthropic's <c>thinking.budget_tokens</c> as the client sent it.</param>
 /// <param name="UnsizedDocuments">Documents only referred to by URL or file id (<see cref="MediaParts"/>).</param>
-public readonly record struct WorstCaseRequest(long PromptTokens, long? MaxTokens, long Choices = 1, long? ThinkingBudget = null, int UnsizedDocuments = 0)
+/// <param name="PriorityTier"><c>service_tier: "priority"</c>: priced at the priority rates.</param>
+public readonly record struct WorstCaseRequest(
+    long PromptTokens, long? MaxTokens, long Choices = 1, long? ThinkingBudget = null, int UnsizedDocuments = 0, bool PriorityTier = false)
 {
     /// <summary>The body's top-level <c>thinking.budget_tokens</c> (Messages, and chat bodies sent to Claude), else null.</summary>
     public static long? ThinkingBudgetOf(JsonBody? body)

@@ -51,7 +51,7 @@ public static class ProxyPipeline
             finally
             {
                 // Settled whatever happened (success, upstream error, client gone): the reservation never leaks.
-                await FinishAsync(services, accepted.Caller, proxy, outcome, admission, accepted.Facts, started);
+                await FinishAsync(services, accepted.Caller, proxy, outcome, admission, accepted.Facts, started, accepted.Route.PriorityTier);
                 admission = null;
             }
         }
@@ -170,7 +170,8 @@ public static class ProxyPipeline
         // worst case is the dearest group the request may reach, its fallbacks included (docs/governance.md).
         var route = accepted.Route;
         var (tokenReservation, worstCost) = services.Costs.WorstCase(accepted.Group, services.Failover.ReachableFallbacks(accepted.Group, route),
-            new WorstCaseRequest(route.EstimatedPromptTokens, accepted.Facts.MaxTokens, accepted.Facts.Choices, WorstCaseRequest.ThinkingBudgetOf(route.Body), route.UnsizedDocuments));
+            new WorstCaseRequest(route.EstimatedPromptTokens, accepted.Facts.MaxTokens, accepted.Facts.Choices, WorstCaseRequest.ThinkingBudgetOf(route.Body), route.UnsizedDocuments,
+                route.PriorityTier));
         var admission = await services.Limits.AdmitAsync(key, accepted.Group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted);
         if (admission.Rejection is { } refused)
         {
@@ -236,10 +237,11 @@ public static class ProxyPipeline
     }
 
     private static async Task FinishAsync(
-        ProxyServices services, Caller caller, ProxyContext proxy, ProxyOutcome outcome, Admission admission, RequestFacts facts, DateTimeOffset started)
+        ProxyServices services, Caller caller, ProxyContext proxy, ProxyOutcome outcome, Admission admission, RequestFacts facts, DateTimeOffset started,
+        bool priority)
     {
         var usage = outcome.Usage ?? default;
-        var known = outcome.Usage is null || outcome.CacheHit ? 0m : outcome.Deployment is { } deployment ? services.Prices.CostOf(deployment, usage) : null;
+        var known = outcome.Usage is null || outcome.CacheHit ? 0m : outcome.Deployment is { } deployment ? services.Prices.CostOf(deployment, usage, priority) : null;
         var cost = (known ?? 0m) + outcome.Earlier.Cost;
         // The settle script and the usage event's XADD are both sent before either is awaited: one Redis round trip.
         var settle = services.Limits.SettleAsync(admission, proxy.RequestId, usage.TotalTokens + outcome.Earlier.Tokens, cost);

@@ -9,6 +9,7 @@ namespace LlmGateway.Api.Routing;
 public sealed record RouteRequest(UpstreamOperation Operation, JsonBody? Body)
 {
     private (long Tokens, int UnsizedDocuments)? prompt;
+    private bool? priority;
 
     /// <summary>The deployment to try first when it is available: the one that gave the answer this request continues.</summary>
     public string? PreferredDeploymentId { get; init; }
@@ -28,6 +29,9 @@ public sealed record RouteRequest(UpstreamOperation Operation, JsonBody? Body)
 
     /// <summary>The prompt's tokens, estimated once per request (<see cref="PromptTokens"/>).</summary>
     public long EstimatedPromptTokens => Prompt.Tokens;
+
+    /// <summary><c>service_tier: "priority"</c>: every cost of the request is at the priority rates.</summary>
+    public bool PriorityTier => priority ??= PremiumFeatures.AsksPriority(Body);
 
     /// <summary>Documents the body only refers to (a URL, a file id): their pages are not in the estimate (<see cref="MediaParts"/>).</summary>
     public int UnsizedDocuments => Prompt.UnsizedDocuments;

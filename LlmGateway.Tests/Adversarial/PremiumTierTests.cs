@@ -73,7 +73,18 @@ public sealed class PremiumTierTests(PricingAttackFixture fixture) : IClassFixtu
         Assert.Contains(fixture.Upstream.Requests, r => r.Json?["service_tier"]?.GetValue<string>() == "priority");
         var rows = await fixture.LedgerRowsAsync(key, 3);
         Assert.All(rows, r => Assert.True(r.GetProperty("spend").GetDecimal() > 0));
+        // premium-ok has no priority rates: the priority request is billed at twice its token rates, the others at them.
+        foreach (var row in rows)
+        {
+            var atTokenRates = row.GetProperty("prompt_tokens").GetInt32() * PricingAttackFixture.InputRate
+                + row.GetProperty("completion_tokens").GetInt32() * PricingAttackFixture.OutputRate;
+            var isPriority = row.GetProperty("request_id").GetString() == RequestId(priority);
+            Assert.Equal(isPriority ? 2 * atTokenRates : atTokenRates, row.GetProperty("spend").GetDecimal());
+        }
     }
+
+    private static string? RequestId(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("x-request-id", out var ids) ? ids.Single() : null;
 
     private async Task<HttpResponseMessage> MessagesAsync(string key, string model, string beta)
     {

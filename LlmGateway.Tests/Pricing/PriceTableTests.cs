@@ -28,6 +28,41 @@ public class PriceTableTests
     }
 
     [Fact]
+    public void APromptOver200kTokensIsBilledAtTheLongContextRatesEveryTokenOfIt()
+    {
+        var sonnet = DeploymentOf("anthropic/claude-sonnet-4-5");
+        var configured = DeploymentOf("anthropic/claude-in-house", "input_cost_per_token: 0.000001, output_cost_per_token: 0.000002");
+        var explicitRates = DeploymentOf("anthropic/claude-in-house",
+            "input_cost_per_token: 0.000001, output_cost_per_token: 0.000002, input_cost_per_token_above_200k_tokens: 0.000005, output_cost_per_token_above_200k_tokens: 0.000007");
+        var gpt41 = DeploymentOf("openai/gpt-4.1");
+
+        // 250,000 prompt tokens (50,000 of them cache reads) and 1,000 output: $6/M, $0.60/M reads and $22.50/M on Sonnet 4.5.
+        var longCall = new TokenUsage(250_000, 1_000, CachedTokens: 50_000);
+        Assert.Equal(200_000 * 0.000006m + 50_000 * 0.0000006m + 1_000 * 0.0000225m, Prices.CostOf(sonnet, longCall));
+        Assert.Equal(200_000 * 0.000003m + 1_000 * 0.000015m, Prices.CostOf(sonnet, new TokenUsage(200_000, 1_000))); // not over: standard
+        // Anthropic's rule for a configured price without long-context rates: 2× input, 1.5× output.
+        Assert.Equal(250_000 * 0.000002m + 1_000 * 0.000003m, Prices.CostOf(configured, longCall with { CachedTokens = 0 }));
+        Assert.Equal(250_000 * 0.000005m + 1_000 * 0.000007m, Prices.CostOf(explicitRates, longCall with { CachedTokens = 0 }));
+        // OpenAI bills a long prompt at the same rates.
+        Assert.Equal(250_000 * 0.000002m + 1_000 * 0.000008m, Prices.CostOf(gpt41, longCall with { CachedTokens = 0 }));
+    }
+
+    [Fact]
+    public void ThePriorityTierIsBilledAtItsRatesTheTablesTheConfiguredOrTwiceTheStandard()
+    {
+        var usage = new TokenUsage(10_000, 1_000, CachedTokens: 4_000);
+
+        // gpt-5 priority: $2.50/M input, $0.25/M cached, $20/M output.
+        Assert.Equal(6_000 * 0.0000025m + 4_000 * 0.00000025m + 1_000 * 0.00002m, Prices.CostOf(DeploymentOf("openai/gpt-5"), usage, priority: true));
+        Assert.Equal(6_000 * 0.00000125m + 4_000 * 0.000000125m + 1_000 * 0.00001m, Prices.CostOf(DeploymentOf("openai/gpt-5"), usage));
+        // A configured priority input rate alone: the output at twice its standard rate.
+        var configured = DeploymentOf("openai/in-house", "input_cost_per_token: 0.000001, output_cost_per_token: 0.000002, input_cost_per_token_priority: 0.000003");
+        Assert.Equal(10_000 * 0.000003m + 1_000 * 0.000004m, Prices.CostOf(configured, usage with { CachedTokens = 0 }, priority: true));
+        var plain = DeploymentOf("openai/in-house", "input_cost_per_token: 0.000001, output_cost_per_token: 0.000002");
+        Assert.Equal(10_000 * 0.000002m + 1_000 * 0.000004m, Prices.CostOf(plain, usage with { CachedTokens = 0 }, priority: true));
+    }
+
+    [Fact]
     public void AnHourLongCacheWriteCostsTwiceTheInputRate()
     {
         var usage = CachedCall with { CacheWrite1hTokens = 1_000 };

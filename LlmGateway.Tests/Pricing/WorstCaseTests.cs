@@ -63,6 +63,19 @@ public class WorstCaseTests
     }
 
     [Fact]
+    public void ThePriorityTierAndALongPromptAreReservedAtTheirRates()
+    {
+        var estimator = new CostEstimator(new PriceTable());
+        var gpt5 = new ModelGroup("g", [DeploymentOf("openai/gpt-5", "max_output_tokens: 1000")]);
+        var sonnet = new ModelGroup("s", [DeploymentOf("anthropic/claude-sonnet-4-5", "max_output_tokens: 1000")]);
+
+        Assert.Equal(10_000 * 0.0000025m + 1_000 * 0.00002m, estimator.WorstCase(gpt5, [], new WorstCaseRequest(10_000, null, PriorityTier: true)).Cost);
+        Assert.Equal(10_000 * 0.00000125m + 1_000 * 0.00001m, estimator.WorstCase(gpt5, [], new WorstCaseRequest(10_000, null)).Cost);
+        // Sonnet 4.5's dearest prompt rate is the hour-long cache write (2× input), at long-context rates past 200,000 tokens.
+        Assert.Equal(250_000 * 0.000012m + 1_000 * 0.0000225m, estimator.WorstCase(sonnet, [], new WorstCaseRequest(250_000, null)).Cost);
+    }
+
+    [Fact]
     public void TheThinkingBudgetIsReadFromTheTopLevelThinkingObject()
     {
         Assert.Equal(20_000, WorstCaseRequest.ThinkingBudgetOf(Body("""{"thinking":{"type":"enabled","budget_tokens":20000}}""")));

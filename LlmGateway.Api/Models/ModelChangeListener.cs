@@ -11,7 +11,7 @@ namespace LlmGateway.Api.Models;
 /// </summary>
 internal sealed class ModelChangeListener(
     StoredModels models, GatewayConfig config, GatewayReadiness readiness, IConnectionMultiplexer redis, ModelsOptions options,
-    ILogger<ModelChangeListener> logger) : BackgroundService
+    ModelSecrets secrets, ILogger<ModelChangeListener> logger) : BackgroundService
 {
     private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
@@ -30,6 +30,12 @@ internal sealed class ModelChangeListener(
         if (!config.StoreModelInDb)
         {
             return;
+        }
+
+        if (!secrets.HasKey || secrets.Source == ModelSecrets.MasterKeySource)
+        {
+            logger.LogWarning("store_model_in_db is on and stored model secrets are sealed under {Source}: set Gateway:ModelSecretsKey, " +
+                "or rotating the master key makes them unreadable", secrets.HasKey ? secrets.Source : "no key at all");
         }
 
         while (!readiness.SchemaReady)

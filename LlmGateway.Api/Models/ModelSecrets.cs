@@ -12,6 +12,7 @@ namespace LlmGateway.Api.Models;
 /// </summary>
 public sealed class ModelSecrets
 {
+    public const string MasterKeySource = "the master key";
     private const int NonceSize = 12;
     private const int TagSize = 16;
     private const string EnvPrefix = "os.environ/";

@@ -20,5 +20,5 @@ public static class ModelServices
     private static ModelSecrets SecretsFrom(IConfiguration configuration, GatewayConfig config) =>
         configuration["Gateway:ModelSecretsKey"] is { Length: > 0 } key ? new ModelSecrets(key, "Gateway:ModelSecretsKey")
         : Environment.GetEnvironmentVariable("LITELLM_SALT_KEY") is { Length: > 0 } salt ? new ModelSecrets(salt, "LITELLM_SALT_KEY")
-        : new ModelSecrets(config.MasterKey, "the master key");
+        : new ModelSecrets(config.MasterKey, ModelSecrets.MasterKeySource);
 }

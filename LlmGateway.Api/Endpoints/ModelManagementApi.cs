@@ -92,7 +92,7 @@ public static class ModelManagementApi
             return ManagementServices.Error(NotStored(catalog, id, "changed"));
         }
 
-        var current = Open(row, secrets);
+        var current = secrets.Join(row.LitellmParams, row.EncryptedSecrets);
         var info = request.ModelInfo?.DeepClone().AsObject();
         info?.Remove("id");
         request = (request with { ModelInfo = info }).Over(row.ModelName, current, JsonNode.Parse(row.ModelInfo)!.AsObject());
@@ -158,17 +158,6 @@ public static class ModelManagementApi
         row.ModelInfo = info.ToJsonString();
         row.EncryptedSecrets = secrets.Seal(secret);
         row.UpdatedAt = now;
-    }
-
-    private static JsonObject Open(ProxyModel row, ModelSecrets secrets)
-    {
-        var all = JsonNode.Parse(row.LitellmParams)!.AsObject();
-        foreach (var (name, value) in secrets.Open(row.EncryptedSecrets))
-        {
-            all[name] = value?.DeepClone();
-        }
-
-        return all;
     }
 
     // This replica serves the change before answering; the others reload on the message (or their poll).

@@ -54,6 +54,18 @@ public sealed class ModelSecrets
         return (open, secret);
     }
 
+    /// <summary>A stored row's whole <c>litellm_params</c>: its public JSON with the sealed secrets opened into it.</summary>
+    public JsonObject Join(string publicParams, byte[]? sealedSecrets)
+    {
+        var all = JsonNode.Parse(publicParams)?.AsObject() ?? [];
+        foreach (var (name, value) in Open(sealedSecrets))
+        {
+            all[name] = value?.DeepClone();
+        }
+
+        return all;
+    }
+
     /// <summary>nonce ‖ tag ‖ ciphertext of the secrets' JSON; null when there are none.</summary>
     public byte[]? Seal(JsonObject secrets)
     {

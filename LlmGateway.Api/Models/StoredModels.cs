@@ -74,12 +74,7 @@ public sealed class StoredModels(
     {
         try
         {
-            var litellmParams = JsonNode.Parse(row.LitellmParams)!.AsObject();
-            foreach (var (name, value) in secrets.Open(row.EncryptedSecrets))
-            {
-                litellmParams[name] = value?.DeepClone();
-            }
-
+            var litellmParams = secrets.Join(row.LitellmParams, row.EncryptedSecrets);
             var info = JsonNode.Parse(row.ModelInfo) as JsonObject ?? [];
             info["id"] = row.ModelId;
             var deployment = JsonDeployment.Read(index, row.ModelName, litellmParams, info, Environment.GetEnvironmentVariable, out var warnings);

@@ -24,7 +24,8 @@ public sealed class AdminModelsPageTests(StoredModelsFixture fixture) : IClassFi
         {
             ["Gateway:ApiBaseAddress"] = fixture.A.BaseAddress.ToString(),
             ["Gateway:MasterKey"] = GatewayApiHost.MasterKey,
-        });
+        }, "Development"); // Development serves the Blazor script from the build output
+
         await using var browser = await BrowserSession.StartAsync(1440);
         var page = browser.Page;
         try
@@ -73,7 +74,7 @@ public sealed class AdminModelsPageTests(StoredModelsFixture fixture) : IClassFi
 
             // Delete, confirmed: gone from the page and from the other replica.
             await card.GetByTestId("delete-model").ClickAsync();
-            await page.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
             await Assertions.Expect(card).ToHaveCountAsync(0);
             await LocalProcess.WaitUntilAsync(async () =>
             {

@@ -44,6 +44,7 @@ public sealed class AdminModelsPageTests(StoredModelsFixture fixture) : IClassFi
             await page.GetByLabel("API base").FillAsync(fixture.Fake.OpenAiBase.ToString());
             await page.GetByTestId("test-connection").ClickAsync();
             await Assertions.Expect(page.GetByTestId("connection-result")).ToContainTextAsync("Connected");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = PicturePath("model-dialog") }); // docs/admin.md
             Assert.Equal($"Bearer {secret}", fixture.Fake.Requests.Last(r => r.Model == "ui-gpt").Header("Authorization"));
             await page.GetByTestId("save-model").ClickAsync();
             var card = page.GetByTestId("model-group").Filter(new() { HasText = group });
@@ -88,6 +89,13 @@ public sealed class AdminModelsPageTests(StoredModelsFixture fixture) : IClassFi
             await browser.SaveScreenshotAsync(nameof(AnAdminTestsAddsEditsAndDeletesADeploymentWhoseKeyIsNeverShownAgain));
             throw;
         }
+    }
+
+    private static string PicturePath(string name)
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "TestResults", "pages");
+        Directory.CreateDirectory(folder);
+        return Path.Combine(folder, $"{name}.png");
     }
 
     private static async Task<HttpResponseMessage> ChatAsync(GatewayApiHost host, string group)

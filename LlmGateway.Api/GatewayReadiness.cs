@@ -5,4 +5,6 @@ public sealed class GatewayReadiness
 {
     public volatile bool SchemaReady;
     public volatile bool Draining;
+    /// <summary>The deployments stored in the database are loaded (true when <c>store_model_in_db</c> is off).</summary>
+    public volatile bool ModelsLoaded = true;
 }

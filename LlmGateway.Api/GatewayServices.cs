@@ -46,6 +46,7 @@ public static class GatewayServices
         builder.Services.AddHostedService<DatabaseMigrator>();
 
         builder.AddGatewayConfiguration();
+        Models.ModelServices.AddStoredModels(builder);
         builder.AddProxyCore();
         builder.Services.AddScoped<Management.ManagementServices>();
         Endpoints.ApiDocsApi.AddApiDocs(builder.Services);

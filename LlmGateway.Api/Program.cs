@@ -27,6 +27,8 @@ app.MapDefaultEndpoints(healthPath: "/health/aggregate");
 app.MapHealthApi();
 app.MapModelInfoApi();
 app.MapModelGroupInfoApi();
+app.MapModelManagementApi(); // /model/new|update|delete (store_model_in_db)
+app.MapTestConnectionApi(); // /health/test_connection: a deployment probed before it is saved
 
 // The proxy routes (docs/architecture.md): counted in flight, authenticated once, content captured when opted in,
 // then ProxyPipeline: body, model, limits and budget, cache, failover through the deployments, settle, usage event.

@@ -60,5 +60,13 @@ internal static class GatewaySecrets
         admin.WithEnvironment("Admin__DataProtection__KeyRingSecret", admin.ApplicationBuilder.AddParameter(
             "admin-key-ring-secret", new GenerateParameterDefault { MinLength = 40, Special = false }, secret: true, persist: true));
 
+    /// <summary>
+    /// <c>Gateway__ModelSecretsKey</c>: the Api seals the secrets of deployments added at run time (<c>/model/new</c>) under it.
+    /// Generated once and kept, like the key-ring secret: losing it makes those secrets unreadable.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithModelSecretsKey(this IResourceBuilder<ProjectResource> api) =>
+        api.WithEnvironment("Gateway__ModelSecretsKey", api.ApplicationBuilder.AddParameter(
+            "model-secrets-key", new GenerateParameterDefault { MinLength = 40, Special = false }, secret: true, persist: true));
+
     private static string ParameterName(string variable) => variable.ToLowerInvariant().Replace('_', '-');
 }

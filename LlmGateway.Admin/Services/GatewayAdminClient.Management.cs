@@ -52,6 +52,16 @@ public sealed partial class GatewayAdminClient
     // Models
     public Task<ApiResult<ModelInfoList>> GetModelInfoAsync(CancellationToken ct = default) => GetAsync<ModelInfoList>("/model/info", ct);
 
+    public Task<ApiResult<bool>> CreateModelAsync(ModelRequest model, CancellationToken ct = default) => PostAsync<bool>("/model/new", model, ct);
+
+    public Task<ApiResult<bool>> UpdateModelAsync(ModelRequest model, CancellationToken ct = default) => PostAsync<bool>("/model/update", model, ct);
+
+    public Task<ApiResult<bool>> DeleteModelAsync(string id, CancellationToken ct = default) => PostAsync<bool>("/model/delete", new { id }, ct);
+
+    /// <summary>One 1-token request to the deployment as typed (not saved); with the id of a stored one, its key if none is typed.</summary>
+    public Task<ApiResult<ConnectionTest>> TestConnectionAsync(ModelRequest model, CancellationToken ct = default) =>
+        PostAsync<ConnectionTest>("/health/test_connection", model, ct);
+
     /// <summary>Probes every deployment now (a real call to each upstream).</summary>
     public Task<ApiResult<HealthReport>> RunHealthCheckAsync(CancellationToken ct = default) => GetAsync<HealthReport>("/health", ct);
 

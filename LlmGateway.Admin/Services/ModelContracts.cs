@@ -19,6 +19,7 @@ public sealed record DeploymentParams
 {
     public string? Model { get; init; }
     public string? ApiBase { get; init; }
+    public string? ApiVersion { get; init; }
     public long? Rpm { get; init; }
     public long? Tpm { get; init; }
     public double? Weight { get; init; }
@@ -38,6 +39,8 @@ public sealed record DeploymentInfo
     public double? LatencyMs { get; init; }
     public string? LastError { get; init; }
     public DateTimeOffset? CooldownUntil { get; init; }
+    /// <summary>Added at run time (<c>/model/new</c>): the admin may edit and delete it; the config file's are read-only.</summary>
+    public bool DbModel { get; init; }
 }
 
 /// <summary>The answer of <c>GET /health</c>: a real probe of each deployment.</summary>
@@ -57,5 +60,39 @@ public sealed record HealthEndpoint
     public string? Status { get; init; }
     public double? LatencyMs { get; init; }
     [JsonPropertyName("error")]
+    public string? Error { get; init; }
+}
+
+/// <summary>The body of <c>/model/new</c>, <c>/model/update</c> and <c>/health/test_connection</c>; nulls are not sent (kept on update).</summary>
+public sealed record ModelRequest(string? ModelName, ModelRequestParams LitellmParams, ModelRequestInfo ModelInfo);
+
+public sealed record ModelRequestParams
+{
+    public string? Model { get; init; }
+    public string? ApiBase { get; init; }
+    /// <summary>Sent once; the Api stores it encrypted and never returns it.</summary>
+    public string? ApiKey { get; init; }
+    public string? ApiVersion { get; init; }
+    public long? Rpm { get; init; }
+    public long? Tpm { get; init; }
+}
+
+public sealed record ModelRequestInfo
+{
+    public string? Id { get; init; }
+    public double? InputCostPerToken { get; init; }
+    public double? OutputCostPerToken { get; init; }
+}
+
+/// <summary>The answer of <c>/health/test_connection</c>: <c>success</c> or <c>error</c>, the probe's latency or error.</summary>
+public sealed record ConnectionTest
+{
+    public string Status { get; init; } = "";
+    public ConnectionTestResult? Result { get; init; }
+}
+
+public sealed record ConnectionTestResult
+{
+    public double? LatencyMs { get; init; }
     public string? Error { get; init; }
 }

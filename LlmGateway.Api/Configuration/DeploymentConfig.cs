@@ -44,6 +44,8 @@ public sealed class DeploymentConfig
     public int? MockLatencyMs { get; init; }
     public MockFailure? MockFailure { get; init; }
     public ModelInfo ModelInfo { get; init; } = ModelInfo.Empty;
+    /// <summary>Added at run time (<c>/model/new</c>) and kept in the database, not in the config file (LiteLLM's <c>db_model</c>).</summary>
+    public bool StoredInDatabase { get; init; }
 
     public override string ToString() => $"{ModelName} #{Index} ({Provider}: {ProviderModel}, id {Id})";
 }

@@ -8,13 +8,14 @@ namespace LlmGateway.Api.Configuration;
 /// <param name="Entry">Holds <c>model_name</c>.</param>
 /// <param name="Params">Holds the <c>litellm_params</c> keys.</param>
 /// <param name="Info">Holds the <c>model_info</c> keys; null when there is none.</param>
-internal sealed record DeploymentSource(int Index, SettingsMap Entry, SettingsMap Params, SettingsMap? Info);
+/// <param name="Stored">Kept in the database (<c>/model/new</c>) rather than in the config.</param>
+internal sealed record DeploymentSource(int Index, SettingsMap Entry, SettingsMap Params, SettingsMap? Info, bool Stored = false);
 
 internal static class DeploymentReader
 {
     public static DeploymentConfig Read(DeploymentSource source, ConfigContext context)
     {
-        var (index, entry, p, info) = source;
+        var (index, entry, p, info, _) = source;
         var modelName = entry.String("model_name")?.Trim();
         if (modelName is null)
             throw entry.Invalid("model_name", "is required");
@@ -55,6 +56,7 @@ internal static class DeploymentReader
             MockLatencyMs = p.Int("mock_latency_ms"),
             MockFailure = ReadMockFailure(p),
             ModelInfo = modelInfo,
+            StoredInDatabase = source.Stored,
         };
     }
 

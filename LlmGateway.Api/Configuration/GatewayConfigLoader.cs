@@ -110,6 +110,8 @@ public static class GatewayConfigLoader
             RouterSettings = router,
             GeneralSettings = general,
             MasterKey = masterKey,
+            StoreModelInDb = gateway.Bool("store_model_in_db") ?? general.StoreModelInDb
+                ?? string.Equals(context.Environment("STORE_MODEL_IN_DB")?.Trim(), "true", StringComparison.OrdinalIgnoreCase),
         };
         return new GatewayConfigLoadResult(config, context.Warnings());
     }

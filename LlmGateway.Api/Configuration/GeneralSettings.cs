@@ -17,6 +17,8 @@ public sealed class GeneralSettings
     public double? AlertingThreshold { get; init; }
     /// <summary>Seconds between background health checks of each deployment.</summary>
     public int? HealthCheckInterval { get; init; }
+    /// <summary>LiteLLM's <c>store_model_in_db</c>: deployments may be added at run time (<c>/model/new</c>); see <see cref="GatewayConfig.StoreModelInDb"/>.</summary>
+    public bool? StoreModelInDb { get; init; }
 
     public override string ToString() => $"general settings ({Alerting.Count} alert channels)";
 }

@@ -54,6 +54,7 @@ internal static class SettingsReader
             AlertTypes = s.StringList("alert_types"),
             AlertingThreshold = s.PositiveSeconds("alerting_threshold"),
             HealthCheckInterval = s.Int("health_check_interval", min: 1),
+            StoreModelInDb = s.Bool("store_model_in_db"),
         };
         s.ReportUnread();
         return settings;

@@ -40,7 +40,7 @@ public static class HealthApi
         Keys.KeyChangeSubscription.Status? KeyRevocation = null);
 
     private static async Task<IResult> GetDeploymentHealth(
-        HttpContext http, GatewayAuthenticator auth, GatewayConfig config, DeploymentProber prober, Keys.KeyCache keys, CancellationToken ct)
+        HttpContext http, GatewayAuthenticator auth, ModelCatalog catalog, DeploymentProber prober, Keys.KeyCache keys, CancellationToken ct)
     {
         if (await auth.RequireMasterAsync(http.Request, http.RequestAborted) is { } error)
         {
@@ -48,7 +48,7 @@ public static class HealthApi
             return TypedResults.Empty;
         }
 
-        var results = await prober.ProbeAllAsync(config.Deployments, ct);
+        var results = await prober.ProbeAllAsync(catalog.Deployments, ct);
         var healthy = results.Where(r => r.Healthy)
             .Select(r => new HealthyEndpoint(Model(r.Deployment), r.Deployment.ModelName, r.Deployment.Id, r.Deployment.ApiBase?.ToString(), Ms(r.Latency)))
             .ToArray();
@@ -75,7 +75,7 @@ public static class HealthApi
         var dbOk = await dbTask;
         var redisOk = await redisTask;
 
-        var ready = dbOk && redisOk && readiness.SchemaReady && !readiness.Draining;
+        var ready = dbOk && redisOk && readiness.SchemaReady && readiness.ModelsLoaded && !readiness.Draining;
         var body = new ReadinessResponse(
             ready ? "healthy" : readiness.Draining ? "draining" : "unhealthy",
             dbOk ? (readiness.SchemaReady ? "connected" : "migrating") : "Not connected",

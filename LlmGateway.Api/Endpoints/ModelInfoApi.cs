@@ -14,7 +14,7 @@ public static class ModelInfoApi
         app.MapGet("/model/info", GetModelInfo)
             .WithName("ModelInfo").WithSummary("Every deployment with its public litellm_params, model_info and health (no api_key).");
         app.MapGet("/v1/model/info", GetModelInfo).ExcludeFromDescription();
-        // LiteLLM's v2 adds filters and database models; with models from the config only, the same list.
+        // LiteLLM's v2 adds filters; the deployments (config file and database alike) are the same list.
         app.MapGet("/v2/model/info", GetModelInfo).WithName("ModelInfoV2").WithSummary("The same as /model/info (LiteLLM's v2 path).");
         return app;
     }
@@ -28,13 +28,13 @@ public static class ModelInfoApi
         string Model, string? ApiBase, string? ApiVersion, int? MaxTokens, double? Timeout, double? TtfbTimeout,
         int? Rpm, int? Tpm, double? Weight, int? Order, bool NoRetryWhenPossiblyBilled);
 
-    /// <summary>Prices as configured (<c>price_unknown</c>: neither configured nor built in); cache rates null when <c>model_info</c> gives none (the built-in defaults then apply).</summary>
+    /// <summary><c>db_model</c>: added with <c>/model/new</c> (LiteLLM's flag). Prices as configured (<c>price_unknown</c>: neither configured nor built in); cache rates null when <c>model_info</c> gives none (the built-in defaults then apply).</summary>
     public sealed record ModelInfoEntry(
         string Id, decimal? InputCostPerToken, decimal? OutputCostPerToken, int? MaxTokens, int? MaxInputTokens, int? MaxOutputTokens,
         string Mode, bool? SupportsVision, bool? SupportsFunctionCalling, DeploymentHealth Health,
         decimal? CacheReadInputTokenCost, decimal? CacheCreationInputTokenCost,
         [property: JsonPropertyName("cache_creation_input_token_cost_above_1hr")] decimal? CacheCreationInputTokenCostAbove1Hr,
-        bool PriceUnknown);
+        bool PriceUnknown, bool DbModel);
 
     /// <summary><c>state</c> is healthy, cooled_down or unhealthy; <c>latency_ms</c> is this replica's moving average.</summary>
     public sealed record DeploymentHealth(string State, DateTimeOffset? CooledDownUntil, string? LastError, double? LatencyMs);
@@ -63,7 +63,7 @@ public static class ModelInfoApi
                     info.MaxOutputTokens, info.Mode ?? "chat", info.SupportsVision, info.SupportsFunctionCalling,
                     new DeploymentHealth(state.Describe(now), state.IsCoolingDown(now) ? state.CooldownUntil : null, state.LastError,
                         stats.LatencyMs(d.Id) is { } ms ? Math.Round(ms, 1) : null),
-                    info.CacheReadInputTokenCost, info.CacheCreationInputTokenCost, info.CacheCreationInputTokenCostAbove1Hr, prices.IsUnpriced(d)));
+                    info.CacheReadInputTokenCost, info.CacheCreationInputTokenCost, info.CacheCreationInputTokenCostAbove1Hr, prices.IsUnpriced(d), d.StoredInDatabase));
         }).ToArray();
         return TypedResults.Ok(new ModelInfoResponse(data));
     }

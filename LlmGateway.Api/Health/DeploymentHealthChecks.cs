@@ -5,15 +5,16 @@ namespace LlmGateway.Api.Health;
 
 /// <summary>
 /// Probes every deployment each <c>general_settings.health_check_interval</c> (default 30 s, jittered ±10%). In a
-/// cluster one replica probes per interval (a Redis lease); the others read the verdicts from Redis.
+/// cluster one replica probes per interval (a Redis lease); the others read the verdicts from Redis. Deployments added
+/// at run time (<c>/model/new</c>) are probed from the next round.
 /// </summary>
 public sealed class DeploymentHealthChecks(
-    DeploymentProber prober, DeploymentStateStore store, RoutingPolicy policy, GatewayConfig config, ILogger<DeploymentHealthChecks> logger)
+    DeploymentProber prober, DeploymentStateStore store, RoutingPolicy policy, GatewayConfig config, ModelCatalog catalog, ILogger<DeploymentHealthChecks> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (config.Deployments.Count == 0)
+        if (catalog.Deployments.Count == 0 && !config.StoreModelInDb)
         {
             return;
         }
@@ -24,9 +25,9 @@ public sealed class DeploymentHealthChecks(
             try
             {
                 await Task.Delay(interval * (0.9 + (Random.Shared.NextDouble() * 0.2)), stoppingToken);
-                if (await store.TryAcquireLeaseAsync("health-checks", interval * 0.8))
+                if (catalog.Deployments is { Count: > 0 } deployments && await store.TryAcquireLeaseAsync("health-checks", interval * 0.8))
                 {
-                    var results = await prober.ProbeAllAsync(config.Deployments, stoppingToken);
+                    var results = await prober.ProbeAllAsync(deployments, stoppingToken);
                     logger.LogDebug("Health checks: {Healthy} of {Count} deployments healthy", results.Count(r => r.Healthy), results.Count);
                 }
             }

@@ -39,20 +39,12 @@ public sealed class DeploymentProber(
         return results;
     }
 
+    /// <summary>One probe of a deployment that is not serving (yet): nothing recorded, no health state written.</summary>
+    public Task<ProbeResult> TestAsync(DeploymentConfig deployment, CancellationToken cancellationToken) => RunAsync(deployment, cancellationToken);
+
     public async Task<ProbeResult> ProbeAsync(DeploymentConfig deployment, CancellationToken cancellationToken)
     {
-        var started = Stopwatch.GetTimestamp();
-        string? error;
-        try
-        {
-            error = await probeTimeout.ExecuteAsync(async ct => await SendAsync(deployment, ct), cancellationToken);
-        }
-        catch (Polly.Timeout.TimeoutRejectedException)
-        {
-            error = $"no answer within {MaxProbeTime.TotalSeconds:0} s";
-        }
-
-        var latency = Stopwatch.GetElapsedTime(started);
+        var (_, error, latency) = await RunAsync(deployment, cancellationToken);
         if (error is null)
         {
             stats.RecordLatency(deployment.Id, latency);
@@ -65,6 +57,22 @@ public sealed class DeploymentProber(
         // Three intervals: a mark goes stale by itself if no replica checks any more.
         await store.MarkHealthAsync(deployment.Id, error, policy.HealthCheckInterval * 3);
         return new ProbeResult(deployment, error, latency);
+    }
+
+    private async Task<ProbeResult> RunAsync(DeploymentConfig deployment, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        string? error;
+        try
+        {
+            error = await probeTimeout.ExecuteAsync(async ct => await SendAsync(deployment, ct), cancellationToken);
+        }
+        catch (Polly.Timeout.TimeoutRejectedException)
+        {
+            error = $"no answer within {MaxProbeTime.TotalSeconds:0} s";
+        }
+
+        return new ProbeResult(deployment, error, Stopwatch.GetElapsedTime(started));
     }
 
     private async Task<string?> SendAsync(DeploymentConfig deployment, CancellationToken ct)

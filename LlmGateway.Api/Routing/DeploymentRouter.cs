@@ -15,12 +15,22 @@ public sealed class DeploymentRouter(
     IDeploymentAlertSink alerts, ProviderRegistry providers, ILogger<DeploymentRouter> logger)
 {
     private static readonly TimeSpan MinProbeLock = TimeSpan.FromSeconds(10);
-    private readonly ConcurrentDictionary<string, RoutingStrategy> strategies = new(StringComparer.Ordinal);
+    // Kept with the group it was worked out for: a group rebuilt with other deployments (/model/new) gets it again.
+    private readonly ConcurrentDictionary<string, (ModelGroup Group, RoutingStrategy Strategy)> strategies = new(StringComparer.Ordinal);
 
     public RoutingPolicy Policy => policy;
 
-    public RoutingStrategy StrategyFor(ModelGroup group) =>
-        strategies.GetOrAdd(group.Name, _ => RoutingStrategies.For(policy.StrategyName, group));
+    public RoutingStrategy StrategyFor(ModelGroup group)
+    {
+        if (strategies.TryGetValue(group.Name, out var known) && ReferenceEquals(known.Group, group))
+        {
+            return known.Strategy;
+        }
+
+        var strategy = RoutingStrategies.For(policy.StrategyName, group);
+        strategies[group.Name] = (group, strategy);
+        return strategy;
+    }
 
     public async Task<RoutePlan> PlanAsync(ModelGroup group, RouteRequest request)
     {
@@ -122,7 +132,7 @@ public sealed class DeploymentRouter(
         var deployment = candidate.Deployment;
         stats.RecordLatency(deployment.Id, firstByte);
 
-        var usageBased = strategies.TryGetValue(deployment.ModelName, out var strategy) && strategy == RoutingStrategy.LowestUsage;
+        var usageBased = strategies.TryGetValue(deployment.ModelName, out var known) && known.Strategy == RoutingStrategy.LowestUsage;
         if (usage is { } used && (deployment.Tpm is not null || usageBased))
         {
             await store.AddTokensAsync(deployment.Id, used.TotalTokens);

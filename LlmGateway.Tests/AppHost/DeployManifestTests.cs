@@ -53,7 +53,7 @@ public sealed class DeployManifestTests
     {
         var (resources, text, _) = await PublishAsync();
 
-        foreach (var name in new[] { "master-key", "anthropic-api-key", "openai-api-key", "slack-webhook-url", "admin-password", "admin-key-ring-secret", "postgres-password", "redis-password" })
+        foreach (var name in new[] { "master-key", "anthropic-api-key", "openai-api-key", "slack-webhook-url", "admin-password", "admin-key-ring-secret", "model-secrets-key", "postgres-password", "redis-password" })
         {
             Assert.Equal("parameter.v0", Type(resources, name));
             var input = resources.GetProperty(name).GetProperty("inputs").GetProperty("value");
@@ -76,6 +76,7 @@ public sealed class DeployManifestTests
         Assert.Equal("{slack-webhook-url.value}", Env(resources, "api", "SLACK_WEBHOOK_URL")); // gateway.yaml alerts to slack
         Assert.Equal("{gatewaydb.connectionString}", Env(resources, "api", "ConnectionStrings__gatewaydb"));
         Assert.Equal("{redis.connectionString}", Env(resources, "api", "ConnectionStrings__redis"));
+        Assert.Equal("{model-secrets-key.value}", Env(resources, "api", "Gateway__ModelSecretsKey"));
         Assert.Equal("{master-key.value}", Env(resources, "admin", "Gateway__MasterKey"));
         Assert.Equal("{admin-password.value}", Env(resources, "admin", "Admin__Password"));
         Assert.Equal("{admin-key-ring-secret.value}", Env(resources, "admin", "Admin__DataProtection__KeyRingSecret"));

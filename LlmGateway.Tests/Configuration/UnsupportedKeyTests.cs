@@ -15,7 +15,7 @@ public class UnsupportedKeyTests
                 model_info: { base_model: gpt-4 }
             litellm_settings: { success_callback: [langfuse], cache_params: { supported_call_types: [] } }
             router_settings: { redis_host: r }
-            general_settings: { master_key: sk-x, store_model_in_db: true }
+            general_settings: { master_key: sk-x, allow_user_auth: true }
             environment_variables: { A: b }
             """;
 
@@ -29,7 +29,7 @@ public class UnsupportedKeyTests
                 "litellm_settings.cache_params.supported_call_types is not supported and is ignored",
                 "litellm_settings.success_callback is not supported and is ignored",
                 "router_settings.redis_host is not supported and is ignored",
-                "general_settings.store_model_in_db is not supported and is ignored",
+                "general_settings.allow_user_auth is not supported and is ignored",
                 "environment_variables is not supported and is ignored",
             ],
             warnings);

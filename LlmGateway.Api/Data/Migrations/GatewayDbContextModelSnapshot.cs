@@ -346,6 +346,47 @@ namespace LlmGateway.Api.Data.Migrations
                     b.ToTable("internal_users", (string)null);
                 });
 
+            modelBuilder.Entity("LlmGateway.Api.Data.Entities.ProxyModel", b =>
+                {
+                    b.Property<string>("ModelId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("model_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<byte[]>("EncryptedSecrets")
+                        .HasColumnType("bytea")
+                        .HasColumnName("encrypted_secrets");
+
+                    b.Property<string>("LitellmParams")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("litellm_params");
+
+                    b.Property<string>("ModelInfo")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("model_info");
+
+                    b.Property<string>("ModelName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("model_name");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("ModelId")
+                        .HasName("pk_proxy_models");
+
+                    b.ToTable("proxy_models", (string)null);
+                });
+
             modelBuilder.Entity("LlmGateway.Api.Data.Entities.SpendLog", b =>
                 {
                     b.Property<string>("RequestId")

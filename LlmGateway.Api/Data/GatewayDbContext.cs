@@ -17,6 +17,9 @@ public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options)
     public DbSet<AuditLog> AuditLog => Set<AuditLog>();
     public DbSet<StoredResponse> StoredResponses => Set<StoredResponse>();
     public DbSet<InternalUser> InternalUsers => Set<InternalUser>();
+    public DbSet<TeamMembership> TeamMemberships => Set<TeamMembership>();
+    public DbSet<Organization> Organizations => Set<Organization>();
+    public DbSet<OrganizationMembership> OrganizationMemberships => Set<OrganizationMembership>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(GatewayDbContext).Assembly);

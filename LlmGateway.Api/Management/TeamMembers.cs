@@ -27,7 +27,7 @@ public static class TeamMembers
 
         foreach (var item in element.ValueKind == JsonValueKind.Array ? element.EnumerateArray().ToList() : [element])
         {
-            var member = item.ValueKind == JsonValueKind.Object ? item.Deserialize<Member>(ManagementJson.Options) : null;
+            var member = item.ValueKind == JsonValueKind.Object ? ReadMember(item) : null;
             if (member is null || (string.IsNullOrWhiteSpace(member.UserId) && string.IsNullOrWhiteSpace(member.UserEmail)))
             {
                 return (members, GatewayError.InvalidRequest("Either user_id or user_email needs to be passed in for each member.", param, "invalid_value"));
@@ -43,6 +43,18 @@ public static class TeamMembers
         }
 
         return (members, null);
+    }
+
+    private static Member? ReadMember(JsonElement item)
+    {
+        try
+        {
+            return item.Deserialize<Member>(ManagementJson.Options);
+        }
+        catch (JsonException)
+        {
+            return null; // a field of the wrong type: refused like a member without an id
+        }
     }
 
     /// <summary>The internal user a member names (by id, else by email), created as LiteLLM does when there is none.</summary>

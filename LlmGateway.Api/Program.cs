@@ -47,6 +47,8 @@ app.MapModelsApi();
 app.MapTeamsApi();
 app.MapKeysApi();
 app.MapUsersApi();
+app.MapTeamMembersApi();
+app.MapOrganizationsApi();
 app.MapSpendApi();
 app.MapSpendReportsApi();
 app.MapAlertsApi();

@@ -18,6 +18,9 @@ public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options)
     public DbSet<StoredResponse> StoredResponses => Set<StoredResponse>();
     public DbSet<InternalUser> InternalUsers => Set<InternalUser>();
     public DbSet<ProxyModel> ProxyModels => Set<ProxyModel>();
+    public DbSet<TeamMembership> TeamMemberships => Set<TeamMembership>();
+    public DbSet<Organization> Organizations => Set<Organization>();
+    public DbSet<OrganizationMembership> OrganizationMemberships => Set<OrganizationMembership>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(GatewayDbContext).Assembly);

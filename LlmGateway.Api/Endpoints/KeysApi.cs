@@ -41,6 +41,7 @@ public static class KeysApi
             return ManagementServices.Error(ManagementErrors.NotFound($"Team '{teamId}'", "team_id"));
         }
 
+        request = await TeamMembers.WithMemberKeyDurationAsync(services.Db, request, context.RequestAborted);
         var secret = VirtualKeyFormat.Generate();
         var hash = VirtualKeyFormat.Hash(secret);
         var now = DateTimeOffset.UtcNow;

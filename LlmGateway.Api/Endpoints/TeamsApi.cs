@@ -21,7 +21,7 @@ public static class TeamsApi
 
     private static async Task<IResult> CreateAsync(TeamRequest request, HttpContext context, [AsParameters] ManagementServices services)
     {
-        if (ManagementErrors.Validate(request.BudgetDuration, request.MaxBudget, request.SoftBudget, request.RpmLimit, request.TpmLimit, request.MaxParallelRequests) is { } invalid)
+        if ((TeamMembers.CheckKeyDuration(request.TeamMemberKeyDuration) ?? ManagementErrors.Validate(request.BudgetDuration, request.MaxBudget, request.SoftBudget, request.RpmLimit, request.TpmLimit, request.MaxParallelRequests)) is { } invalid)
         {
             return ManagementServices.Error(invalid);
         }
@@ -35,6 +35,13 @@ public static class TeamsApi
         var now = DateTimeOffset.UtcNow;
         var team = new Team { TeamId = teamId, CreatedAt = now, UpdatedAt = now };
         Apply(team, request);
+        var refused = await OrganizationRules.CheckTeamAsync(services.Db, team, context.RequestAborted)
+            ?? await TeamMembersApi.AddInitialMembersAsync(services, team, request.MembersWithRoles, now, context.RequestAborted);
+        if (refused is not null)
+        {
+            return ManagementServices.Error(refused);
+        }
+
         services.Db.Teams.Add(team);
         await services.Db.SaveChangesAsync(context.RequestAborted);
         return TypedResults.Ok(ManagementMapping.ToResponse(team, 0, now));
@@ -48,12 +55,17 @@ public static class TeamsApi
             return ManagementServices.Error(ManagementErrors.NotFound($"Team '{request.TeamId}'", "team_id"));
         }
 
-        if (ManagementErrors.Validate(request.BudgetDuration, request.MaxBudget, request.SoftBudget, request.RpmLimit, request.TpmLimit, request.MaxParallelRequests) is { } invalid)
+        if ((TeamMembers.CheckKeyDuration(request.TeamMemberKeyDuration) ?? ManagementErrors.Validate(request.BudgetDuration, request.MaxBudget, request.SoftBudget, request.RpmLimit, request.TpmLimit, request.MaxParallelRequests)) is { } invalid)
         {
             return ManagementServices.Error(invalid);
         }
 
         Apply(team, request);
+        if (await OrganizationRules.CheckTeamAsync(services.Db, team, context.RequestAborted) is { } outside)
+        {
+            return ManagementServices.Error(outside);
+        }
+
         team.UpdatedAt = DateTimeOffset.UtcNow;
         await services.Db.SaveChangesAsync(context.RequestAborted);
         // A blocked team's in-flight streams are cut too (docs/security.md).
@@ -65,6 +77,7 @@ public static class TeamsApi
     {
         var ids = request.TeamIds ?? [];
         var deleted = await services.Db.Teams.Where(t => ids.Contains(t.TeamId)).ExecuteDeleteAsync(context.RequestAborted);
+        await services.Db.TeamMemberships.Where(m => ids.Contains(m.TeamId)).ExecuteDeleteAsync(context.RequestAborted);
         foreach (var id in ids)
         {
             await services.Keys.PublishChangeAsync(KeyCache.Revocation(KeyCache.TeamMessage(id)));
@@ -89,7 +102,10 @@ public static class TeamsApi
         }
 
         var info = ManagementMapping.ToResponse(team, await services.TeamSpendAsync(team, now, context.RequestAborted), now);
-        return TypedResults.Ok(new TeamInfoResponse(team.TeamId, info, keys));
+        return TypedResults.Ok(new TeamInfoResponse(team.TeamId, info, keys)
+        {
+            TeamMemberships = await TeamMembersApi.MembershipsAsync(services, team.TeamId, context.RequestAborted),
+        });
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, [AsParameters] ManagementServices services)
@@ -119,5 +135,7 @@ public static class TeamsApi
         team.Tags = request.Tags ?? team.Tags;
         team.Blocked = request.Blocked ?? team.Blocked;
         team.MembersWithRoles = ManagementMapping.Json(request.MembersWithRoles, team.MembersWithRoles);
+        team.OrganizationId = request.OrganizationId ?? team.OrganizationId;
+        team.Metadata = TeamMembers.WithKeyDuration(team.Metadata, request.TeamMemberKeyDuration);
     }
 }

@@ -94,6 +94,8 @@ public static class UsersApi
         services.Db.VirtualKeys.RemoveRange(keys);
         services.Db.InternalUsers.RemoveRange(users);
         await services.Db.SaveChangesAsync(context.RequestAborted);
+        await services.Db.TeamMemberships.Where(m => ids.Contains(m.UserId)).ExecuteDeleteAsync(context.RequestAborted);
+        await services.Db.OrganizationMemberships.Where(m => ids.Contains(m.UserId)).ExecuteDeleteAsync(context.RequestAborted);
         foreach (var user in users)
         {
             await services.Keys.PublishChangeAsync(KeyCache.Revocation(UserMessage(user.UserId)));

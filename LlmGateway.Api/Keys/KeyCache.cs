@@ -178,7 +178,7 @@ public sealed partial class KeyCache : IHostedService, IDisposable
         }
 
         var user = key.UserId is { } userId ? await db.InternalUsers.AsNoTracking().FirstOrDefaultAsync(u => u.UserId == userId, ct) : null;
-        return KeyRecords.From(key, usedPrevious: key.SecretHash != hash, user);
+        return await WithTeamScopesAsync(db, KeyRecords.From(key, usedPrevious: key.SecretHash != hash, user), key.Team, ct);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)

@@ -49,6 +49,13 @@ public sealed record KeyRecord
     /// <summary>Its owner's (an internal user, <c>user_id</c>), when the user exists.</summary>
     public ScopeLimits? UserLimits { get; init; }
     public IReadOnlyList<string> UserModels { get; init; } = [];
+    /// <summary>The owner's budget in the key's team (<c>max_budget_in_team</c>), when the owner is a member with one.</summary>
+    public ScopeLimits? MemberLimits { get; init; }
+    /// <summary>The organization of the key's team, its limits and models, when the team has one.</summary>
+    public string? OrganizationId { get; init; }
+    public string? OrganizationAlias { get; init; }
+    public ScopeLimits? OrganizationLimits { get; init; }
+    public IReadOnlyList<string> OrganizationModels { get; init; } = [];
     public IReadOnlyDictionary<string, long> ModelRpmLimit { get; init; } = new Dictionary<string, long>();
     public IReadOnlyDictionary<string, long> ModelTpmLimit { get; init; } = new Dictionary<string, long>();
     /// <summary>LiteLLM's <c>allowed_cache_controls</c> (read from the key's metadata); empty allows every control.</summary>
@@ -58,11 +65,12 @@ public sealed record KeyRecord
     /// <summary>The team's <c>"cache": true|false</c> metadata: whether its answers are cached; null follows <c>litellm_settings.cache</c>.</summary>
     public bool? CacheEnabled { get; init; }
 
-    /// <summary>Empty lists mean every model; a model must be allowed by the key, its team and its user.</summary>
+    /// <summary>Empty lists mean every model; a model must be allowed by the key, its team, its user and the team's organization.</summary>
     public bool MayUse(string model) =>
         (Models.Count == 0 || Models.Contains(model) || Models.Contains("*"))
         && (TeamModels.Count == 0 || TeamModels.Contains(model) || TeamModels.Contains("*"))
-        && (UserModels.Count == 0 || UserModels.Contains(model) || UserModels.Contains("*"));
+        && (UserModels.Count == 0 || UserModels.Contains(model) || UserModels.Contains("*"))
+        && (OrganizationModels.Count == 0 || OrganizationModels.Contains(model) || OrganizationModels.Contains("*"));
 
     /// <summary>The name a person recognises in messages: the alias, else the prefix.</summary>
     public string DisplayName => KeyAlias ?? KeyName;

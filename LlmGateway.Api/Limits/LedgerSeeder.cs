@@ -66,7 +66,9 @@ public sealed class LedgerSeeder(IServiceScopeFactory scopes, IConnectionMultipl
         await using var serviceScope = scopes.CreateAsyncScope();
         var db = serviceScope.ServiceProvider.GetRequiredService<GatewayDbContext>();
         var rows = db.SpendLogs.AsNoTracking().Where(s => s.StartTime >= scope.Window.Start && !s.IsHealthCheck);
-        rows = scope.LedgerKeyHash is { } hash ? rows.Where(s => s.ApiKey == hash)
+        rows = scope.LedgerOrganizationId is { } org ? rows.Where(s => db.Teams.Any(t => t.OrganizationId == org && t.TeamId == s.TeamId))
+            : scope is { LedgerUserId: { } member, LedgerTeamId: { } team } ? rows.Where(s => s.User == member && s.TeamId == team)
+            : scope.LedgerKeyHash is { } hash ? rows.Where(s => s.ApiKey == hash)
             : scope.LedgerUserId is { } user ? rows.Where(s => s.User == user)
             : rows.Where(s => s.TeamId == scope.LedgerTeamId);
         return await rows.SumAsync(s => (decimal?)s.Spend, ct) ?? 0m;

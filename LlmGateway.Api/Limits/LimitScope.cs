@@ -15,6 +15,7 @@ public sealed record LimitScope(string Kind, string Id, string DisplayName, stri
     public string? LedgerKeyHash { get; init; }
     public string? LedgerTeamId { get; init; }
     public string? LedgerUserId { get; init; }
+    public string? LedgerOrganizationId { get; init; }
 
     private string Prefix => $"{RedisKeys.Prefix}{{{HashTag}}}:{Kind}:{Id}";
 
@@ -46,6 +47,29 @@ public sealed record LimitScope(string Kind, string Id, string DisplayName, stri
         {
             Window = BudgetWindow.For(budgetDuration, createdAt, now),
             LedgerUserId = userId,
+        };
+
+    /// <summary>
+    /// A team member's scope (<c>max_budget_in_team</c>): the spend of the user's keys in that team. It shares the team's
+    /// hash tag, so it adds no cluster slot to a team key's script.
+    /// </summary>
+    public static LimitScope ForTeamMember(string teamId, string userId, string displayName, DateTimeOffset now) =>
+        new("member", teamId + ":" + userId, displayName, "t:" + teamId)
+        {
+            Window = BudgetWindow.For(null, default, now),
+            LedgerTeamId = teamId,
+            LedgerUserId = userId,
+        };
+
+    /// <summary>
+    /// An organization's scope, shared by every key of every team in it: its own hash tag, so on a Redis Cluster a team key in
+    /// an organization touches two slots, as a key with a user does (docs/governance.md).
+    /// </summary>
+    public static LimitScope ForOrganization(string organizationId, string displayName, string? budgetDuration, DateTimeOffset createdAt, DateTimeOffset now) =>
+        new("org", organizationId, displayName, "o:" + organizationId)
+        {
+            Window = BudgetWindow.For(budgetDuration, createdAt, now),
+            LedgerOrganizationId = organizationId,
         };
 
     /// <summary>How many Redis keys a scope passes to the scripts.</summary>

@@ -44,6 +44,25 @@ public sealed partial class LimitsGate
             });
         }
 
+        if (key.MemberLimits is { MaxBudget: not null } memberLimits)
+        {
+            scopes.Add(LimitScope.ForTeamMember(key.TeamId!, key.UserId!, $"team member '{key.UserId}' in team '{key.TeamAlias ?? key.TeamId}'", now) with
+            {
+                Budget = memberLimits.MaxBudget,
+            });
+        }
+
+        if (key.OrganizationLimits is { HasAny: true } orgLimits)
+        {
+            scopes.Add(LimitScope.ForOrganization(key.OrganizationId!, $"organization '{key.OrganizationAlias ?? key.OrganizationId}'", orgLimits.BudgetDuration, orgLimits.BudgetAnchor, now) with
+            {
+                Rpm = orgLimits.RpmLimit,
+                Tpm = orgLimits.TpmLimit,
+                Parallel = orgLimits.MaxParallelRequests,
+                Budget = orgLimits.EffectiveBudget(now),
+            });
+        }
+
         var modelRpm = key.ModelRpmLimit.TryGetValue(model, out var r) ? r : (long?)null;
         var modelTpm = key.ModelTpmLimit.TryGetValue(model, out var t) ? t : (long?)null;
         if (modelRpm is not null || modelTpm is not null)

@@ -24,6 +24,7 @@ public static class ManagementMapping
         Tags = team.Tags,
         Blocked = team.Blocked,
         MembersWithRoles = Parse(team.MembersWithRoles),
+        OrganizationId = team.OrganizationId,
         CreatedAt = team.CreatedAt,
         UpdatedAt = team.UpdatedAt,
     };

@@ -18,6 +18,9 @@ public sealed record TeamRequest
     public List<string>? Tags { get; init; }
     public bool? Blocked { get; init; }
     public JsonElement? MembersWithRoles { get; init; }
+    public string? OrganizationId { get; init; }
+    /// <summary>The default <c>duration</c> of keys generated for the team's members (kept in the team's metadata, as LiteLLM does).</summary>
+    public string? TeamMemberKeyDuration { get; init; }
 }
 
 public sealed record TeamDeleteRequest(List<string>? TeamIds);
@@ -40,8 +43,12 @@ public sealed record TeamResponse
     public IReadOnlyList<string> Tags { get; init; } = [];
     public bool Blocked { get; init; }
     public JsonElement MembersWithRoles { get; init; }
+    public string? OrganizationId { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 }
 
-public sealed record TeamInfoResponse(string TeamId, TeamResponse TeamInfo, IReadOnlyList<KeyInfo> Keys);
+public sealed record TeamInfoResponse(string TeamId, TeamResponse TeamInfo, IReadOnlyList<KeyInfo> Keys)
+{
+    public IReadOnlyList<TeamMembershipResponse> TeamMemberships { get; init; } = [];
+}

@@ -19,5 +19,7 @@ internal sealed class TeamConfiguration : IEntityTypeConfiguration<Team>
         builder.Property(t => t.Metadata).HasColumnType("jsonb");
         builder.Property(t => t.MembersWithRoles).HasColumnType("jsonb");
         builder.HasIndex(t => t.TeamAlias);
+        builder.Property(t => t.OrganizationId).HasMaxLength(128);
+        builder.HasIndex(t => t.OrganizationId);
     }
 }

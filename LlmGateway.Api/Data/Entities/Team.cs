@@ -17,6 +17,8 @@ public sealed class Team
     public List<string> Tags { get; set; } = [];
     public string MembersWithRoles { get; set; } = "[]";
     public bool Blocked { get; set; }
+    /// <summary>The organization the team belongs to, if any: its models and budget bound the team's.</summary>
+    public string? OrganizationId { get; set; }
     public decimal Spend { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }

@@ -346,6 +346,101 @@ namespace LlmGateway.Api.Data.Migrations
                     b.ToTable("internal_users", (string)null);
                 });
 
+            modelBuilder.Entity("LlmGateway.Api.Data.Entities.Organization", b =>
+                {
+                    b.Property<string>("OrganizationId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("BudgetDuration")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("budget_duration");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<decimal?>("MaxBudget")
+                        .HasPrecision(18, 8)
+                        .HasColumnType("numeric(18,8)")
+                        .HasColumnName("max_budget");
+
+                    b.Property<int?>("MaxParallelRequests")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_parallel_requests");
+
+                    b.Property<string>("Metadata")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("metadata");
+
+                    b.PrimitiveCollection<List<string>>("Models")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("models");
+
+                    b.Property<string>("OrganizationAlias")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("organization_alias");
+
+                    b.Property<long?>("RpmLimit")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rpm_limit");
+
+                    b.Property<decimal?>("SoftBudget")
+                        .HasPrecision(18, 8)
+                        .HasColumnType("numeric(18,8)")
+                        .HasColumnName("soft_budget");
+
+                    b.Property<long?>("TpmLimit")
+                        .HasColumnType("bigint")
+                        .HasColumnName("tpm_limit");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("OrganizationId")
+                        .HasName("pk_organizations");
+
+                    b.ToTable("organizations", (string)null);
+                });
+
+            modelBuilder.Entity("LlmGateway.Api.Data.Entities.OrganizationMembership", b =>
+                {
+                    b.Property<string>("OrganizationId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("user_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UserRole")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("user_role");
+
+                    b.HasKey("OrganizationId", "UserId")
+                        .HasName("pk_organization_memberships");
+
+                    b.ToTable("organization_memberships", (string)null);
+                });
+
             modelBuilder.Entity("LlmGateway.Api.Data.Entities.ProxyModel", b =>
                 {
                     b.Property<string>("ModelId")
@@ -675,6 +770,11 @@ namespace LlmGateway.Api.Data.Migrations
                         .HasColumnType("text[]")
                         .HasColumnName("models");
 
+                    b.Property<string>("OrganizationId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("organization_id");
+
                     b.Property<long?>("RpmLimit")
                         .HasColumnType("bigint")
                         .HasColumnName("rpm_limit");
@@ -710,10 +810,47 @@ namespace LlmGateway.Api.Data.Migrations
                     b.HasKey("TeamId")
                         .HasName("pk_teams");
 
+                    b.HasIndex("OrganizationId")
+                        .HasDatabaseName("ix_teams_organization_id");
+
                     b.HasIndex("TeamAlias")
                         .HasDatabaseName("ix_teams_team_alias");
 
                     b.ToTable("teams", (string)null);
+                });
+
+            modelBuilder.Entity("LlmGateway.Api.Data.Entities.TeamMembership", b =>
+                {
+                    b.Property<string>("TeamId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("team_id");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("user_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<decimal?>("MaxBudgetInTeam")
+                        .HasPrecision(18, 8)
+                        .HasColumnType("numeric(18,8)")
+                        .HasColumnName("max_budget_in_team");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("TeamId", "UserId")
+                        .HasName("pk_team_memberships");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_team_memberships_user_id");
+
+                    b.ToTable("team_memberships", (string)null);
                 });
 
             modelBuilder.Entity("LlmGateway.Api.Data.Entities.VirtualKey", b =>

@@ -45,6 +45,8 @@ app.MapModelsApi();
 app.MapTeamsApi();
 app.MapKeysApi();
 app.MapUsersApi();
+app.MapCustomersApi();
+app.MapBudgetsApi();
 app.MapSpendApi();
 app.MapSpendReportsApi();
 app.MapAlertsApi();

@@ -17,6 +17,8 @@ public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options)
     public DbSet<AuditLog> AuditLog => Set<AuditLog>();
     public DbSet<StoredResponse> StoredResponses => Set<StoredResponse>();
     public DbSet<InternalUser> InternalUsers => Set<InternalUser>();
+    public DbSet<Customer> Customers => Set<Customer>();
+    public DbSet<Budget> Budgets => Set<Budget>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(GatewayDbContext).Assembly);

@@ -155,12 +155,20 @@ public static class ProxyPipeline
     /// <summary>Limits and budgets, reserving the worst case (a virtual key only); null once a 429 was sent.</summary>
     private static async Task<Admission?> AdmitAsync(HttpContext context, ProxyServices services, Accepted accepted, Rejection rejection)
     {
+        // The end customer (docs/governance.md): blocked is refused whoever calls; its limits join the key's scopes.
+        var (endUser, blocked) = await services.Customers.ScopeForAsync(EndUserId.Of(context.Request.Headers, accepted.Facts.EndUser), DateTimeOffset.UtcNow);
+        if (blocked is not null)
+        {
+            await rejection.SendAsync(blocked);
+            return null;
+        }
+
         if (accepted.Caller.Key is not { } key)
         {
             return Admission.Unlimited;
         }
 
-        if (Budgeted(key) && services.UnknownPrices.Refusal(accepted.Group) is { } unpriced)
+        if ((Budgeted(key) || endUser?.Budget is not null) && services.UnknownPrices.Refusal(accepted.Group) is { } unpriced)
         {
             await rejection.SendAsync(unpriced);
             return null;
@@ -171,7 +179,7 @@ public static class ProxyPipeline
         var route = accepted.Route;
         var (tokenReservation, worstCost) = services.Costs.WorstCase(accepted.Group, services.Failover.ReachableFallbacks(accepted.Group, route),
             new WorstCaseRequest(route.EstimatedPromptTokens, accepted.Facts.MaxTokens, accepted.Facts.Choices, WorstCaseRequest.ThinkingBudgetOf(route.Body)));
-        var admission = await services.Limits.AdmitAsync(key, accepted.Group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted);
+        var admission = await services.Limits.AdmitAsync(key, accepted.Group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted, endUser);
         if (admission.Rejection is { } refused)
         {
             await rejection.SendAsync(refused);

@@ -27,6 +27,9 @@ public sealed class CustomerDirectory(
     /// <summary>How many customers this replica holds.</summary>
     public int Count => customers.Count;
 
+    /// <summary>The customer as this replica holds it now; null when it has no row (or is not loaded yet).</summary>
+    public CustomerRecord? Find(string endUserId) => customers.GetValueOrDefault(endUserId);
+
     /// <summary>
     /// The request's end-user scope: the customer's limits, or <c>max_end_user_budget</c> for an id with no customer row
     /// (each such id its own scope); null when nothing limits it. A blocked customer is refused here.

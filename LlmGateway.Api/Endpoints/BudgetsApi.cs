@@ -64,7 +64,8 @@ public static class BudgetsApi
         Apply(budget, request);
         budget.UpdatedAt = DateTimeOffset.UtcNow;
         await services.Db.SaveChangesAsync(ct);
-        await directory.ChangedAsync(ct); // every holder's limits, on every replica
+        await directory.ChangedAsync(ct); // every holder's limits, on every replica: customers, then keys and users
+        await services.Keys.PublishChangeAsync(BudgetReferences.ChangeMessage(budget.BudgetId));
         return TypedResults.Ok(ToResponse(budget, budget.UpdatedAt));
     }
 
@@ -77,11 +78,13 @@ public static class BudgetsApi
             return ManagementServices.Error(ManagementErrors.NotFound($"Budget '{request.Id}'", "id"));
         }
 
-        var holders = await services.Db.Customers.CountAsync(c => c.BudgetId == budget.BudgetId, ct);
+        var holders = await services.Db.Customers.CountAsync(c => c.BudgetId == budget.BudgetId, ct)
+            + await services.Db.VirtualKeys.CountAsync(k => k.BudgetId == budget.BudgetId, ct)
+            + await services.Db.InternalUsers.CountAsync(u => u.BudgetId == budget.BudgetId, ct);
         if (holders > 0)
         {
             return ManagementServices.Error(GatewayError.InvalidRequest(
-                $"Budget '{budget.BudgetId}' is held by {holders} customer(s); give them another budget_id first.", "id", "budget_in_use"));
+                $"Budget '{budget.BudgetId}' is held by {holders} customer(s), key(s) or user(s); give them another budget_id first.", "id", "budget_in_use"));
         }
 
         services.Db.Budgets.Remove(budget);

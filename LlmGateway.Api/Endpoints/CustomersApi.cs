@@ -168,12 +168,7 @@ public static class CustomersApi
             return GatewayError.InvalidRequest($"'allowed_model_region' must be 'eu' or 'us'; got '{region}'.", "allowed_model_region", "invalid_value");
         }
 
-        if (request.BudgetId is { Length: > 0 } budgetId && !await services.Db.Budgets.AnyAsync(b => b.BudgetId == budgetId, ct))
-        {
-            return GatewayError.InvalidRequest($"'budget_id' names no budget: '{budgetId}' (create it with POST /budget/new).", "budget_id", "invalid_value");
-        }
-
-        return ManagementErrors.Validate(request.BudgetDuration, request.MaxBudget, request.SoftBudget, request.RpmLimit, request.TpmLimit, request.MaxParallelRequests);
+        return await BudgetReferences.CheckAsync(services.Db, request.BudgetId, null, ct) ?? ManagementErrors.Validate(request.BudgetDuration, request.MaxBudget, request.SoftBudget, request.RpmLimit, request.TpmLimit, request.MaxParallelRequests);
     }
 
     private static void Apply(Customer customer, CustomerRequest request)
@@ -186,7 +181,7 @@ public static class CustomersApi
         customer.RpmLimit = request.RpmLimit ?? customer.RpmLimit;
         customer.TpmLimit = request.TpmLimit ?? customer.TpmLimit;
         customer.MaxParallelRequests = request.MaxParallelRequests ?? customer.MaxParallelRequests;
-        customer.BudgetId = request.BudgetId is null ? customer.BudgetId : request.BudgetId.Length == 0 ? null : request.BudgetId;
+        customer.BudgetId = BudgetReferences.Id(request.BudgetId, customer.BudgetId);
         customer.AllowedModelRegion = request.AllowedModelRegion ?? customer.AllowedModelRegion;
         customer.DefaultModel = request.DefaultModel ?? customer.DefaultModel;
     }

@@ -178,7 +178,7 @@ public sealed partial class KeyCache : IHostedService, IDisposable
         }
 
         var user = key.UserId is { } userId ? await db.InternalUsers.AsNoTracking().FirstOrDefaultAsync(u => u.UserId == userId, ct) : null;
-        return KeyRecords.From(key, usedPrevious: key.SecretHash != hash, user);
+        return await KeyBudgets.WithBudgetObjectsAsync(KeyRecords.From(key, usedPrevious: key.SecretHash != hash, user), db, key.BudgetId, user?.BudgetId, ct);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)

@@ -49,6 +49,8 @@ public sealed record KeyRecord
     /// <summary>Its owner's (an internal user, <c>user_id</c>), when the user exists.</summary>
     public ScopeLimits? UserLimits { get; init; }
     public IReadOnlyList<string> UserModels { get; init; } = [];
+    /// <summary><c>budget_limits</c>: more budget windows of the key, each one more scope.</summary>
+    public IReadOnlyList<BudgetWindowLimit> BudgetWindows { get; init; } = [];
     public IReadOnlyDictionary<string, long> ModelRpmLimit { get; init; } = new Dictionary<string, long>();
     public IReadOnlyDictionary<string, long> ModelTpmLimit { get; init; } = new Dictionary<string, long>();
     /// <summary>LiteLLM's <c>allowed_cache_controls</c> (read from the key's metadata); empty allows every control.</summary>

@@ -193,7 +193,8 @@ public static class ProxyPipeline
 
     /// <summary>Under a budget of its key, team or user: every deployment it reaches must have a price (Gateway:Pricing:UnknownPrice).</summary>
     private static bool Budgeted(Keys.KeyRecord key) =>
-        key.KeyLimits.MaxBudget is not null || key.TeamLimits?.MaxBudget is not null || key.UserLimits?.MaxBudget is not null;
+        key.KeyLimits.MaxBudget is not null || key.TeamLimits?.MaxBudget is not null || key.UserLimits?.MaxBudget is not null
+        || key.BudgetWindows.Count > 0;
 
     /// <summary>How a request that ends before the upstream is answered and recorded, with what was known by then.</summary>
     private sealed class Rejection(HttpContext context, ProxyServices services, ClientFormat format, string callType, DateTimeOffset started, RequestTimings timings)

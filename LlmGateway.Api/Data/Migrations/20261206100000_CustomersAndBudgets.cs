@@ -60,6 +60,27 @@ namespace LlmGateway.Api.Data.Migrations
                 table: "customers",
                 column: "budget_id");
 
+            migrationBuilder.AddColumn<string>(
+                name: "budget_id",
+                table: "virtual_keys",
+                type: "character varying(128)",
+                maxLength: 128,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "budget_limits",
+                table: "virtual_keys",
+                type: "jsonb",
+                nullable: false,
+                defaultValue: "[]");
+
+            migrationBuilder.AddColumn<string>(
+                name: "budget_id",
+                table: "internal_users",
+                type: "character varying(128)",
+                maxLength: 128,
+                nullable: true);
+
             // An end customer's budget counter is seeded from the ledger by end_user (spend_logs is partitioned: plain SQL).
             migrationBuilder.Sql("CREATE INDEX IF NOT EXISTS ix_spend_logs_end_user_start_time ON spend_logs (end_user, start_time);");
         }
@@ -68,6 +89,9 @@ namespace LlmGateway.Api.Data.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.Sql("DROP INDEX IF EXISTS ix_spend_logs_end_user_start_time;");
+            migrationBuilder.DropColumn(name: "budget_id", table: "virtual_keys");
+            migrationBuilder.DropColumn(name: "budget_limits", table: "virtual_keys");
+            migrationBuilder.DropColumn(name: "budget_id", table: "internal_users");
             migrationBuilder.DropTable(name: "customers");
             migrationBuilder.DropTable(name: "budgets");
         }

@@ -407,6 +407,11 @@ namespace LlmGateway.Api.Data.Migrations
                         .HasColumnType("character varying(16)")
                         .HasColumnName("budget_duration");
 
+                    b.Property<string>("BudgetId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("budget_id");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -822,6 +827,16 @@ namespace LlmGateway.Api.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("budget_duration");
+
+                    b.Property<string>("BudgetId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("budget_id");
+
+                    b.Property<string>("BudgetLimits")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("budget_limits");
 
                     b.Property<DateTimeOffset?>("BudgetResetAt")
                         .HasColumnType("timestamp with time zone")

@@ -53,6 +53,7 @@ public static class GatewayServices
         builder.AddSpendLedger();
         builder.AddStoredResponses();
         builder.AddBudgetAlerts();
+        Customers.CustomerServices.AddCustomers(builder);
         builder.AddGatewayTelemetry();
         return builder;
     }

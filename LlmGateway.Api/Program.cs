@@ -49,6 +49,8 @@ app.MapKeysApi();
 app.MapUsersApi();
 app.MapTeamMembersApi();
 app.MapOrganizationsApi();
+app.MapCustomersApi();
+app.MapBudgetsApi();
 app.MapSpendApi();
 app.MapSpendReportsApi();
 app.MapAlertsApi();

@@ -12,7 +12,7 @@ namespace LlmGateway.Api.Alerts;
 /// Every <see cref="AlertOptions.EvaluationInterval"/>, one replica (a Redis lease) reads the current-period spend of
 /// every team and key with a budget and records each threshold crossed. Never on the request path.
 /// </summary>
-public sealed class BudgetAlertEvaluator(
+public sealed partial class BudgetAlertEvaluator(
     IServiceScopeFactory scopes,
     LedgerSeeder ledger,
     AlertStore store,
@@ -160,6 +160,7 @@ public sealed class BudgetAlertEvaluator(
             subjects.Add(new Subject(limitScope, name, k.TeamId, name, budget, k.SoftBudget));
         }
 
+        subjects.AddRange(await BudgetObjectSubjectsAsync(db, now, ct));
         return subjects;
     }
 

@@ -19,4 +19,6 @@ public sealed record LitellmSettings
     public int? AllowedFails { get; init; }
     /// <summary><c>cooldown_time</c> in seconds.</summary>
     public double? CooldownTime { get; init; }
+    /// <summary><c>max_end_user_budget</c>: the budget (USD, lifetime) of every end user with no customer row; null: none.</summary>
+    public decimal? MaxEndUserBudget { get; init; }
 }

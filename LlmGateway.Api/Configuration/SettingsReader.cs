@@ -20,6 +20,7 @@ internal static class SettingsReader
             ContextWindowFallbacks = Fallbacks(s, "context_window_fallbacks", context),
             AllowedFails = s.Int("allowed_fails"),
             CooldownTime = s.Double("cooldown_time"),
+            MaxEndUserBudget = s.Decimal("max_end_user_budget"),
         };
         s.ReportUnread();
         return settings;

@@ -14,6 +14,9 @@ public static class EndUserId
     /// <summary>Set by the team (a wrapper script, an internal proxy, the developer's shell profile); wins over the body.</summary>
     public const string Header = "x-gateway-end-user";
 
+    /// <summary>LiteLLM's end-user header; read after <see cref="Header"/> and before the body.</summary>
+    public const string LitellmHeader = "x-litellm-end-user-id";
+
     public const int MaxLength = 128;
 
     /// <summary>A JSON <c>user_id</c> longer than this is not parsed, only cut to <see cref="MaxLength"/>.</summary>
@@ -21,6 +24,10 @@ public static class EndUserId
 
     /// <summary>The header when it has a usable value, else what the body said (already reduced to one id).</summary>
     public static string? Resolve(string? header, string? fromBody) => Bounded(header) ?? Bounded(fromBody);
+
+    /// <summary>The request's end user: <see cref="Header"/>, else <see cref="LitellmHeader"/>, else the body's id.</summary>
+    public static string? Of(IHeaderDictionary headers, string? fromBody) =>
+        Bounded(headers[Header].ToString()) ?? Bounded(headers[LitellmHeader].ToString()) ?? Bounded(fromBody);
 
     /// <summary>
     /// Anthropic's <c>metadata.user_id</c> reduced to the developer: Claude Code 2.x sends a JSON string

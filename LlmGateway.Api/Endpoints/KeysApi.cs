@@ -36,6 +36,11 @@ public static class KeysApi
             return ManagementServices.Error(invalid);
         }
 
+        if (await BudgetReferences.CheckAsync(services.Db, request.BudgetId, request.BudgetLimits, context.RequestAborted) is { } badBudget)
+        {
+            return ManagementServices.Error(badBudget);
+        }
+
         if (request.TeamId is { } teamId && !await services.Db.Teams.AnyAsync(t => t.TeamId == teamId, context.RequestAborted))
         {
             return ManagementServices.Error(ManagementErrors.NotFound($"Team '{teamId}'", "team_id"));
@@ -65,6 +70,11 @@ public static class KeysApi
                 request.MaxParallelRequests, request.Duration) is { } invalid)
         {
             return ManagementServices.Error(invalid);
+        }
+
+        if (await BudgetReferences.CheckAsync(services.Db, request.BudgetId, request.BudgetLimits, context.RequestAborted) is { } badBudget)
+        {
+            return ManagementServices.Error(badBudget);
         }
 
         if (request.TeamId is { } teamId && teamId != key.TeamId && !await services.Db.Teams.AnyAsync(t => t.TeamId == teamId, context.RequestAborted))
@@ -224,5 +234,7 @@ public static class KeysApi
         key.ModelMaxBudget = ManagementMapping.Json(request.ModelMaxBudget, key.ModelMaxBudget);
         key.ModelRpmLimit = ManagementMapping.Json(request.ModelRpmLimit, key.ModelRpmLimit);
         key.ModelTpmLimit = ManagementMapping.Json(request.ModelTpmLimit, key.ModelTpmLimit);
+        key.BudgetId = BudgetReferences.Id(request.BudgetId, key.BudgetId);
+        key.BudgetLimits = BudgetReferences.Windows(request.BudgetLimits, key.BudgetLimits);
     }
 }

@@ -28,7 +28,7 @@ public static class UsersApi
 
     private static async Task<IResult> CreateAsync(UserRequest request, HttpContext context, [AsParameters] ManagementServices services)
     {
-        if (Validate(request) is { } invalid)
+        if ((Validate(request) ?? await BudgetReferences.CheckAsync(services.Db, request.BudgetId, null, context.RequestAborted)) is { } invalid)
         {
             return ManagementServices.Error(invalid);
         }
@@ -74,7 +74,7 @@ public static class UsersApi
             return ManagementServices.Error(ManagementErrors.NotFound($"User '{request.UserId}'", "user_id"));
         }
 
-        if (Validate(request) is { } invalid)
+        if ((Validate(request) ?? await BudgetReferences.CheckAsync(services.Db, request.BudgetId, null, context.RequestAborted)) is { } invalid)
         {
             return ManagementServices.Error(invalid);
         }
@@ -169,5 +169,6 @@ public static class UsersApi
         user.TpmLimit = request.TpmLimit ?? user.TpmLimit;
         user.MaxParallelRequests = request.MaxParallelRequests ?? user.MaxParallelRequests;
         user.Metadata = ManagementMapping.Json(request.Metadata, user.Metadata);
+        user.BudgetId = BudgetReferences.Id(request.BudgetId, user.BudgetId);
     }
 }

@@ -178,7 +178,8 @@ public sealed partial class KeyCache : IHostedService, IDisposable
         }
 
         var user = key.UserId is { } userId ? await db.InternalUsers.AsNoTracking().FirstOrDefaultAsync(u => u.UserId == userId, ct) : null;
-        return await WithTeamScopesAsync(db, KeyRecords.From(key, usedPrevious: key.SecretHash != hash, user), key.Team, ct);
+        var record = await KeyBudgets.WithBudgetObjectsAsync(KeyRecords.From(key, usedPrevious: key.SecretHash != hash, user), db, key.BudgetId, user?.BudgetId, ct);
+        return await WithTeamScopesAsync(db, record, key.Team, ct);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)

@@ -56,6 +56,8 @@ public sealed record KeyRecord
     public string? OrganizationAlias { get; init; }
     public ScopeLimits? OrganizationLimits { get; init; }
     public IReadOnlyList<string> OrganizationModels { get; init; } = [];
+    /// <summary><c>budget_limits</c>: more budget windows of the key, each one more scope.</summary>
+    public IReadOnlyList<BudgetWindowLimit> BudgetWindows { get; init; } = [];
     public IReadOnlyDictionary<string, long> ModelRpmLimit { get; init; } = new Dictionary<string, long>();
     public IReadOnlyDictionary<string, long> ModelTpmLimit { get; init; } = new Dictionary<string, long>();
     /// <summary>LiteLLM's <c>allowed_cache_controls</c> (read from the key's metadata); empty allows every control.</summary>

@@ -54,6 +54,7 @@ public static class KeyRecords
             BudgetAnchor = user.CreatedAt,
         },
         UserModels = user?.Models ?? [],
+        BudgetWindows = KeyBudgets.ParseWindows(key.BudgetLimits),
         ModelRpmLimit = ParseLimits(key.ModelRpmLimit),
         ModelTpmLimit = ParseLimits(key.ModelTpmLimit),
         AllowedCacheControls = KeyMetadata.AllowedCacheControls(key.Metadata),

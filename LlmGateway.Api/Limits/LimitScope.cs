@@ -16,6 +16,9 @@ public sealed record LimitScope(string Kind, string Id, string DisplayName, stri
     public string? LedgerTeamId { get; init; }
     public string? LedgerUserId { get; init; }
     public string? LedgerOrganizationId { get; init; }
+    public string? LedgerEndUser { get; init; }
+    /// <summary>How long the counters live after the scope was last idle, when shorter than the window (unknown end users).</summary>
+    public TimeSpan? CounterLifetime { get; init; }
 
     private string Prefix => $"{RedisKeys.Prefix}{{{HashTag}}}:{Kind}:{Id}";
 
@@ -72,6 +75,17 @@ public sealed record LimitScope(string Kind, string Id, string DisplayName, stri
             LedgerOrganizationId = organizationId,
         };
 
+    /// <summary>
+    /// An end customer's scope (the request's <c>user</c> or <c>x-litellm-end-user-id</c>): its own hash tag, like a user's,
+    /// and its ledger rows are those with this <c>end_user</c>.
+    /// </summary>
+    public static LimitScope ForCustomer(string endUserId, string? budgetDuration, DateTimeOffset createdAt, DateTimeOffset now) =>
+        new("customer", endUserId, $"customer '{endUserId}'", "c:" + endUserId)
+        {
+            Window = BudgetWindow.For(budgetDuration, createdAt, now),
+            LedgerEndUser = endUserId,
+        };
+
     /// <summary>How many Redis keys a scope passes to the scripts.</summary>
     public const int KeyCount = 6;
 
@@ -107,7 +121,9 @@ public sealed record LimitScope(string Kind, string Id, string DisplayName, stri
 
     /// <summary>How long a window's counters live: to the reset, plus a day (forever-windows: 400 days, renewed on use).</summary>
     public long CounterTtlMs(DateTimeOffset now) =>
-        Window.ResetAt == DateTimeOffset.MaxValue
+        CounterLifetime is { } lifetime && (Window.ResetAt == DateTimeOffset.MaxValue || now + lifetime < Window.ResetAt)
+            ? (long)Math.Max(60_000, lifetime.TotalMilliseconds)
+            : Window.ResetAt == DateTimeOffset.MaxValue
             ? (long)TimeSpan.FromDays(400).TotalMilliseconds
             : (long)Math.Max(60_000, (Window.ResetAt - now + TimeSpan.FromDays(1)).TotalMilliseconds);
 }

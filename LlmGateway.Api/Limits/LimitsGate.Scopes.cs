@@ -63,6 +63,7 @@ public sealed partial class LimitsGate
             });
         }
 
+        AddBudgetWindows(key, scopes, now);
         var modelRpm = key.ModelRpmLimit.TryGetValue(model, out var r) ? r : (long?)null;
         var modelTpm = key.ModelTpmLimit.TryGetValue(model, out var t) ? t : (long?)null;
         if (modelRpm is not null || modelTpm is not null)

@@ -27,6 +27,10 @@ public sealed record KeyRequest
     public Dictionary<string, long>? ModelTpmLimit { get; init; }
     public decimal? TempBudgetIncrease { get; init; }
     public DateTimeOffset? TempBudgetExpiry { get; init; }
+    /// <summary>A budget object whose limits apply where the key sets none; "" clears it.</summary>
+    public string? BudgetId { get; init; }
+    /// <summary>More budget windows, each enforced at once (e.g. $10 a day and $100 a month).</summary>
+    public List<Keys.BudgetWindowLimit>? BudgetLimits { get; init; }
 }
 
 public sealed record KeyDeleteRequest(List<string>? Keys, List<string>? KeyAliases);
@@ -64,6 +68,8 @@ public sealed record KeyInfo
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
     public DateTimeOffset? LastUsedAt { get; init; }
+    public string? BudgetId { get; init; }
+    public IReadOnlyList<Keys.BudgetWindowLimit> BudgetLimits { get; init; } = [];
 }
 
 /// <summary>What <c>/key/generate</c> and <c>/key/{key}/regenerate</c> return: the only time the secret is shown.</summary>

@@ -57,6 +57,8 @@ public static class ManagementMapping
         CreatedAt = key.CreatedAt,
         UpdatedAt = key.UpdatedAt,
         LastUsedAt = key.LastUsedAt,
+        BudgetId = key.BudgetId,
+        BudgetLimits = Keys.KeyBudgets.ParseWindows(key.BudgetLimits),
     };
 
     public static UserResponse ToResponse(InternalUser user, decimal spend, DateTimeOffset now) => new()
@@ -78,6 +80,7 @@ public static class ManagementMapping
         Metadata = Parse(user.Metadata),
         CreatedAt = user.CreatedAt,
         UpdatedAt = user.UpdatedAt,
+        BudgetId = user.BudgetId,
     };
 
     public static DateTimeOffset? ResetAt(string? duration, DateTimeOffset anchor, DateTimeOffset now) =>

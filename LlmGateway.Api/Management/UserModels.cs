@@ -20,6 +20,8 @@ public sealed record UserRequest
     public JsonElement? Metadata { get; init; }
     /// <summary>On <c>/user/new</c>: also create a key owned by the user (LiteLLM's default: true).</summary>
     public bool? AutoCreateKey { get; init; }
+    /// <summary>A budget object whose limits apply where the user sets none; "" clears it.</summary>
+    public string? BudgetId { get; init; }
 }
 
 public sealed record UserDeleteRequest(List<string>? UserIds);
@@ -44,6 +46,7 @@ public sealed record UserResponse
     public JsonElement Metadata { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
+    public string? BudgetId { get; init; }
 }
 
 public sealed record UserInfoResponse(string UserId, UserResponse UserInfo, IReadOnlyList<KeyInfo> Keys, IReadOnlyList<string> Teams);

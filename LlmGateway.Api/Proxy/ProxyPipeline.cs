@@ -155,12 +155,20 @@ public static class ProxyPipeline
     /// <summary>Limits and budgets, reserving the worst case (a virtual key only); null once a 429 was sent.</summary>
     private static async Task<Admission?> AdmitAsync(HttpContext context, ProxyServices services, Accepted accepted, Rejection rejection)
     {
+        // The end customer (docs/governance.md): blocked is refused whoever calls; its limits join the key's scopes.
+        var (endUser, blocked) = await services.Customers.ScopeForAsync(EndUserId.Of(context.Request.Headers, accepted.Facts.EndUser), DateTimeOffset.UtcNow);
+        if (blocked is not null)
+        {
+            await rejection.SendAsync(blocked);
+            return null;
+        }
+
         if (accepted.Caller.Key is not { } key)
         {
             return Admission.Unlimited;
         }
 
-        if (Budgeted(key) && services.UnknownPrices.Refusal(accepted.Group) is { } unpriced)
+        if ((Budgeted(key) || endUser?.Budget is not null) && services.UnknownPrices.Refusal(accepted.Group) is { } unpriced)
         {
             await rejection.SendAsync(unpriced);
             return null;
@@ -172,7 +180,7 @@ public static class ProxyPipeline
         var (tokenReservation, worstCost) = services.Costs.WorstCase(accepted.Group, services.Failover.ReachableFallbacks(accepted.Group, route),
             new WorstCaseRequest(route.EstimatedPromptTokens, accepted.Facts.MaxTokens, accepted.Facts.Choices, WorstCaseRequest.ThinkingBudgetOf(route.Body), route.UnsizedDocuments,
                 route.PriorityTier));
-        var admission = await services.Limits.AdmitAsync(key, accepted.Group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted);
+        var admission = await services.Limits.AdmitAsync(key, accepted.Group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted, endUser);
         if (admission.Rejection is { } refused)
         {
             await rejection.SendAsync(refused);
@@ -186,7 +194,8 @@ public static class ProxyPipeline
 
     /// <summary>Under a budget of its key, team or user: every deployment it reaches must have a price (Gateway:Pricing:UnknownPrice).</summary>
     private static bool Budgeted(Keys.KeyRecord key) =>
-        key.KeyLimits.MaxBudget is not null || key.TeamLimits?.MaxBudget is not null || key.UserLimits?.MaxBudget is not null;
+        key.KeyLimits.MaxBudget is not null || key.TeamLimits?.MaxBudget is not null || key.UserLimits?.MaxBudget is not null
+        || key.BudgetWindows.Count > 0;
 
     /// <summary>How a request that ends before the upstream is answered and recorded, with what was known by then.</summary>
     private sealed class Rejection(HttpContext context, ProxyServices services, ClientFormat format, string callType, DateTimeOffset started, RequestTimings timings)

@@ -127,7 +127,7 @@ public static class UsageEvents
 
     /// <summary>The team's header first: it is set by whoever deploys the client, the body by the client itself.</summary>
     private static string? EndUserOf(HttpContext context, RequestFacts? facts) =>
-        EndUserId.Resolve(context.Request.Headers[EndUserId.Header].ToString(), facts?.EndUser);
+        EndUserId.Of(context.Request.Headers, facts?.EndUser);
 
     private static string Snake(FailureKind kind) =>
         string.Concat(kind.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));

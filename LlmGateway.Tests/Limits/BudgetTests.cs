@@ -147,7 +147,9 @@ public sealed class BudgetTests(GovernanceFixture fixture) : IClassFixture<Gover
 
     internal sealed record Outcome(HttpStatusCode Status, string? Type, string Message, string? RetryAfter);
 
-    internal static async Task<List<Outcome>> SendConcurrentlyAsync(int count, Func<int, (GatewayApiHost Host, string Key)> target)
+    /// <param name="build">The request for the i-th call and its key (default: <see cref="GovernanceFixture.Chat"/>).</param>
+    internal static async Task<List<Outcome>> SendConcurrentlyAsync(int count, Func<int, (GatewayApiHost Host, string Key)> target,
+        Func<int, string, HttpRequestMessage>? build = null)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 128 };
         using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
@@ -156,7 +158,7 @@ public sealed class BudgetTests(GovernanceFixture fixture) : IClassFixture<Gover
         {
             var (host, key) = target(i);
             await go.WaitAsync();
-            using var request = GovernanceFixture.Chat(key);
+            using var request = build?.Invoke(i, key) ?? GovernanceFixture.Chat(key);
             request.RequestUri = new Uri(host.BaseAddress, "/v1/chat/completions");
             using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
             var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);

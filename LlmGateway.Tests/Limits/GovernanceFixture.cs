@@ -11,7 +11,7 @@ namespace LlmGateway.Tests.Limits;
 /// A fake OpenAI upstream where every call costs exactly $0.01 (100 completion tokens at $0.0001, input free),
 /// and two Api replicas over one Postgres database and one Redis.
 /// </summary>
-public sealed class GovernanceFixture(TestServers servers) : IAsyncLifetime
+public class GovernanceFixture(TestServers servers) : IAsyncLifetime
 {
     public const string Model = "gpt-test";
     public const decimal CallCost = 0.01m;
@@ -26,6 +26,9 @@ public sealed class GovernanceFixture(TestServers servers) : IAsyncLifetime
 
     /// <summary>Every log line both replicas write, at every level, to prove no raw key is ever logged.</summary>
     public Alerting.LogCapture Logs { get; } = new();
+
+    /// <summary>More top-level YAML (e.g. <c>litellm_settings</c>) for a fixture that derives from this one.</summary>
+    protected virtual string ExtraYaml => "";
 
     public async ValueTask InitializeAsync()
     {
@@ -50,6 +53,7 @@ public sealed class GovernanceFixture(TestServers servers) : IAsyncLifetime
                 model_info:
                   input_cost_per_token: 0
                   output_cost_per_token: 0.0001
+            {ExtraYaml}
             """);
         DatabaseConnection = await servers.CreateDatabaseAsync();
         RedisConnection = await servers.CreateRedisAsync();

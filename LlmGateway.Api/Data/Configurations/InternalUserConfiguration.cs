@@ -18,5 +18,6 @@ internal sealed class InternalUserConfiguration : IEntityTypeConfiguration<Inter
         builder.Property(u => u.MaxBudget).HasPrecision(18, 8);
         builder.Property(u => u.SoftBudget).HasPrecision(18, 8);
         builder.Property(u => u.Metadata).HasColumnType("jsonb");
+        builder.Property(u => u.BudgetId).HasMaxLength(128);
     }
 }

@@ -26,5 +26,6 @@ internal sealed class SpendLogConfiguration : IEntityTypeConfiguration<SpendLog>
         builder.HasIndex(s => new { s.ModelGroup, s.StartTime });
         builder.HasIndex(s => s.StartTime);
         builder.HasIndex(s => s.RequestTags).HasMethod("gin");
+        builder.HasIndex(s => new { s.EndUser, s.StartTime }); // an end customer's budget is seeded from the ledger
     }
 }

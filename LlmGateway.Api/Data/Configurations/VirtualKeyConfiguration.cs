@@ -23,6 +23,8 @@ internal sealed class VirtualKeyConfiguration : IEntityTypeConfiguration<Virtual
         builder.Property(k => k.TempBudgetIncrease).HasPrecision(18, 8);
         builder.Property(k => k.Spend).HasPrecision(18, 8);
         builder.Property(k => k.Metadata).HasColumnType("jsonb");
+        builder.Property(k => k.BudgetId).HasMaxLength(128);
+        builder.Property(k => k.BudgetLimits).HasColumnType("jsonb");
         builder.Property(k => k.ModelMaxBudget).HasColumnType("jsonb");
         builder.Property(k => k.ModelRpmLimit).HasColumnType("jsonb");
         builder.Property(k => k.ModelTpmLimit).HasColumnType("jsonb");

@@ -19,4 +19,6 @@ public sealed class InternalUser
     public string Metadata { get; set; } = "{}";
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+    /// <summary>A budget object whose limits apply where the user sets none of its own.</summary>
+    public string? BudgetId { get; set; }
 }

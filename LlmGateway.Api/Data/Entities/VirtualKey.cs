@@ -37,4 +37,8 @@ public sealed class VirtualKey
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? LastUsedAt { get; set; }
+    /// <summary>A budget object whose limits apply where the key sets none of its own.</summary>
+    public string? BudgetId { get; set; }
+    /// <summary><c>budget_limits</c>: more budget windows (a JSON array of <c>{budget_duration, max_budget}</c>), each its own scope.</summary>
+    public string BudgetLimits { get; set; } = "[]";
 }

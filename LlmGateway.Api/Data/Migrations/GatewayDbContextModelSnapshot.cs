@@ -202,6 +202,59 @@ namespace LlmGateway.Api.Data.Migrations
                     b.ToTable("audit_log", (string)null);
                 });
 
+            modelBuilder.Entity("LlmGateway.Api.Data.Entities.Budget", b =>
+                {
+                    b.Property<string>("BudgetId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("budget_id");
+
+                    b.Property<string>("BudgetDuration")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("budget_duration");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<decimal?>("MaxBudget")
+                        .HasPrecision(18, 8)
+                        .HasColumnType("numeric(18,8)")
+                        .HasColumnName("max_budget");
+
+                    b.Property<int?>("MaxParallelRequests")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_parallel_requests");
+
+                    b.Property<string>("ModelMaxBudget")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("model_max_budget");
+
+                    b.Property<long?>("RpmLimit")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rpm_limit");
+
+                    b.Property<decimal?>("SoftBudget")
+                        .HasPrecision(18, 8)
+                        .HasColumnType("numeric(18,8)")
+                        .HasColumnName("soft_budget");
+
+                    b.Property<long?>("TpmLimit")
+                        .HasColumnType("bigint")
+                        .HasColumnName("tpm_limit");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("BudgetId")
+                        .HasName("pk_budgets");
+
+                    b.ToTable("budgets", (string)null);
+                });
+
             modelBuilder.Entity("LlmGateway.Api.Data.Entities.ContentLog", b =>
                 {
                     b.Property<long>("Id")
@@ -267,6 +320,81 @@ namespace LlmGateway.Api.Data.Migrations
                     b.ToTable("content_logs", (string)null);
                 });
 
+            modelBuilder.Entity("LlmGateway.Api.Data.Entities.Customer", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("user_id");
+
+                    b.Property<string>("Alias")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("alias");
+
+                    b.Property<string>("AllowedModelRegion")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("allowed_model_region");
+
+                    b.Property<bool>("Blocked")
+                        .HasColumnType("boolean")
+                        .HasColumnName("blocked");
+
+                    b.Property<string>("BudgetDuration")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("budget_duration");
+
+                    b.Property<string>("BudgetId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("budget_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("DefaultModel")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("default_model");
+
+                    b.Property<decimal?>("MaxBudget")
+                        .HasPrecision(18, 8)
+                        .HasColumnType("numeric(18,8)")
+                        .HasColumnName("max_budget");
+
+                    b.Property<int?>("MaxParallelRequests")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_parallel_requests");
+
+                    b.Property<long?>("RpmLimit")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rpm_limit");
+
+                    b.Property<decimal?>("SoftBudget")
+                        .HasPrecision(18, 8)
+                        .HasColumnType("numeric(18,8)")
+                        .HasColumnName("soft_budget");
+
+                    b.Property<long?>("TpmLimit")
+                        .HasColumnType("bigint")
+                        .HasColumnName("tpm_limit");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("UserId")
+                        .HasName("pk_customers");
+
+                    b.HasIndex("BudgetId")
+                        .HasDatabaseName("ix_customers_budget_id");
+
+                    b.ToTable("customers", (string)null);
+                });
+
             modelBuilder.Entity("LlmGateway.Api.Data.Entities.InternalUser", b =>
                 {
                     b.Property<string>("UserId")
@@ -278,6 +406,11 @@ namespace LlmGateway.Api.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("budget_duration");
+
+                    b.Property<string>("BudgetId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("budget_id");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -666,6 +799,9 @@ namespace LlmGateway.Api.Data.Migrations
                     b.HasIndex("ApiKey", "StartTime")
                         .HasDatabaseName("ix_spend_logs_api_key_start_time");
 
+                    b.HasIndex("EndUser", "StartTime")
+                        .HasDatabaseName("ix_spend_logs_end_user_start_time");
+
                     b.HasIndex("ModelGroup", "StartTime")
                         .HasDatabaseName("ix_spend_logs_model_group_start_time");
 
@@ -869,6 +1005,16 @@ namespace LlmGateway.Api.Data.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("budget_duration");
+
+                    b.Property<string>("BudgetId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("budget_id");
+
+                    b.Property<string>("BudgetLimits")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("budget_limits");
 
                     b.Property<DateTimeOffset?>("BudgetResetAt")
                         .HasColumnType("timestamp with time zone")

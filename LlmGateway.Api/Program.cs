@@ -45,6 +45,7 @@ app.MapModelsApi();
 app.MapTeamsApi();
 app.MapKeysApi();
 app.MapUsersApi();
+app.MapTagsApi();
 app.MapSpendApi();
 app.MapSpendReportsApi();
 app.MapAlertsApi();

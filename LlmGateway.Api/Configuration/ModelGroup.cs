@@ -9,5 +9,8 @@ public sealed class ModelGroup(string name, IReadOnlyList<DeploymentConfig> depl
     /// <summary>The deployments' ids, in the same order (computed once: the router reads them on every request).</summary>
     public IReadOnlyList<string> DeploymentIds { get; } = [.. deployments.Select(d => d.Id)];
 
+    /// <summary>The access groups its deployments belong to (<c>model_info.access_groups</c>): a model list naming one grants this group.</summary>
+    public IReadOnlyList<string> AccessGroups { get; } = [.. deployments.SelectMany(d => d.ModelInfo.AccessGroups).Distinct(StringComparer.Ordinal)];
+
     public override string ToString() => $"{Name} ({Deployments.Count} deployments)";
 }

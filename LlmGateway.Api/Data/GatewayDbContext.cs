@@ -17,6 +17,7 @@ public sealed class GatewayDbContext(DbContextOptions<GatewayDbContext> options)
     public DbSet<AuditLog> AuditLog => Set<AuditLog>();
     public DbSet<StoredResponse> StoredResponses => Set<StoredResponse>();
     public DbSet<InternalUser> InternalUsers => Set<InternalUser>();
+    public DbSet<Tag> Tags => Set<Tag>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(GatewayDbContext).Assembly);

@@ -68,6 +68,7 @@ public sealed class LedgerSeeder(IServiceScopeFactory scopes, IConnectionMultipl
         var rows = db.SpendLogs.AsNoTracking().Where(s => s.StartTime >= scope.Window.Start && !s.IsHealthCheck);
         rows = scope.LedgerKeyHash is { } hash ? rows.Where(s => s.ApiKey == hash)
             : scope.LedgerUserId is { } user ? rows.Where(s => s.User == user)
+            : scope.LedgerTag is { } tag ? rows.Where(s => s.RequestTags.Contains(tag))
             : rows.Where(s => s.TeamId == scope.LedgerTeamId);
         return await rows.SumAsync(s => (decimal?)s.Spend, ct) ?? 0m;
     }

@@ -22,10 +22,11 @@ public sealed partial class LimitsGate(IConnectionMultiplexer redis, LedgerSeede
     private static readonly RedisValue On = "1";
     private static readonly RedisValue Off = "0";
 
-    public async Task<Admission> AdmitAsync(KeyRecord key, string model, long estimatedTokens, decimal worstCaseCost, string requestId, CancellationToken ct)
+    public async Task<Admission> AdmitAsync(KeyRecord key, string model, long estimatedTokens, decimal worstCaseCost, string requestId, CancellationToken ct,
+        IReadOnlyList<LimitScope>? requestScopes = null)
     {
         var now = DateTimeOffset.UtcNow;
-        var set = ScopeSetFor(key, model, now);
+        var set = WithRequestScopes(ScopeSetFor(key, model, now), requestScopes);
         var scopes = set.Scopes;
         if (scopes.Count == 0)
         {

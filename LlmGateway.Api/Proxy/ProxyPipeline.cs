@@ -108,7 +108,8 @@ public static class ProxyPipeline
         rejection.Facts = requestFacts;
         // Premium features (service_tier, context-1m, hosted tools) only where the group's deployments allow them.
         if ((Authorize(services.Catalog, caller!, requestFacts.Model, out var group)
-            ?? Pricing.PremiumFeatures.Refusal(group, json, context.Request.Headers["anthropic-beta"].ToString(), callType)) is { } refused)
+            ?? Pricing.PremiumFeatures.Refusal(group, json, context.Request.Headers["anthropic-beta"].ToString(), callType)
+            ?? await services.Tags.ResolveAsync(context, json, caller!.Key, group)) is { } refused)
         {
             await rejection.SendAsync(refused);
             return null;
@@ -133,6 +134,7 @@ public static class ProxyPipeline
             PreferredDeploymentId = state?.PreferredDeploymentId,
             Key = caller!.Key,
             Fallbacks = fallbacks,
+            Tags = Tags.RequestTags.Of(context),
         };
         return new Accepted(caller, requestFacts, group, cachePlan, callShape, route) { State = state };
     }
@@ -145,7 +147,7 @@ public static class ProxyPipeline
             return GatewayError.ModelNotFound(model);
         }
 
-        return caller.Key is { } key && !key.MayUse(group.Name)
+        return caller.Key is { } key && !key.MayUse(group.Name, group.AccessGroups)
             ? new GatewayError(StatusCodes.Status403Forbidden, "permission_denied",
                 $"The key '{key.DisplayName}' is not allowed to use model '{group.Name}'. GET /v1/models lists the models it may use.",
                 "model", "model_not_allowed")
@@ -160,7 +162,8 @@ public static class ProxyPipeline
             return Admission.Unlimited;
         }
 
-        if (Budgeted(key) && services.UnknownPrices.Refusal(accepted.Group) is { } unpriced)
+        var tags = accepted.Route.Tags;
+        if ((Budgeted(key) || tags?.HasBudget == true) && services.UnknownPrices.Refusal(accepted.Group) is { } unpriced)
         {
             await rejection.SendAsync(unpriced);
             return null;
@@ -171,7 +174,8 @@ public static class ProxyPipeline
         var route = accepted.Route;
         var (tokenReservation, worstCost) = services.Costs.WorstCase(accepted.Group, services.Failover.ReachableFallbacks(accepted.Group, route),
             new WorstCaseRequest(route.EstimatedPromptTokens, accepted.Facts.MaxTokens, accepted.Facts.Choices, WorstCaseRequest.ThinkingBudgetOf(route.Body)));
-        var admission = await services.Limits.AdmitAsync(key, accepted.Group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted);
+        var admission = await services.Limits.AdmitAsync(key, accepted.Group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted,
+            tags?.Scopes);
         if (admission.Rejection is { } refused)
         {
             await rejection.SendAsync(refused);
@@ -230,7 +234,7 @@ public static class ProxyPipeline
             new UpstreamRequestBuilder(proxy.Client, route.Body!, shape.PassThrough, services.Config.LitellmSettings.DropParams), shape.Stream, new StreamEncoderOptions(shape.IncludeUsage))
         {
             Capture = accepted.State is { } state ? state.KeepFor(proxy) : services.Cache.CaptureFor(proxy, cachePlan),
-            PricedOnly = accepted.Caller.Key is { } key && Budgeted(key),
+            PricedOnly = accepted.Caller.Key is { } key && (Budgeted(key) || route.Tags?.HasBudget == true),
         };
         return await services.Failover.RunAsync(proxy, call);
     }

@@ -11,7 +11,7 @@ namespace LlmGateway.Api.Proxy;
 public sealed class ProxyServices(
     GatewayAuthenticator auth, ModelCatalog catalog, Routing.Failover failover, GatewayConfig config, ProxyOptions options,
     LimitsGate limits, CostEstimator costs, PriceTable prices, IUsageRecorder usage, ILogger<ProxyServices> logger,
-    Caching.ResponseCache cache, UnknownPricePolicy unknownPrices)
+    Caching.ResponseCache cache, UnknownPricePolicy unknownPrices, Tags.RequestTagging tags)
 {
     public GatewayAuthenticator Auth { get; } = auth;
     public ModelCatalog Catalog { get; } = catalog;
@@ -25,6 +25,7 @@ public sealed class ProxyServices(
     public ILogger<ProxyServices> Logger { get; } = logger;
     public Caching.ResponseCache Cache { get; } = cache;
     public UnknownPricePolicy UnknownPrices { get; } = unknownPrices;
+    public Tags.RequestTagging Tags { get; } = tags;
 }
 
 /// <summary>Request limits of the proxy routes (section <c>Gateway</c>).</summary>

@@ -147,7 +147,8 @@ public sealed class BudgetTests(GovernanceFixture fixture) : IClassFixture<Gover
 
     internal sealed record Outcome(HttpStatusCode Status, string? Type, string Message, string? RetryAfter);
 
-    internal static async Task<List<Outcome>> SendConcurrentlyAsync(int count, Func<int, (GatewayApiHost Host, string Key)> target)
+    internal static async Task<List<Outcome>> SendConcurrentlyAsync(int count, Func<int, (GatewayApiHost Host, string Key)> target,
+        Action<int, HttpRequestMessage>? prepare = null)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 128 };
         using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
@@ -158,6 +159,7 @@ public sealed class BudgetTests(GovernanceFixture fixture) : IClassFixture<Gover
             await go.WaitAsync();
             using var request = GovernanceFixture.Chat(key);
             request.RequestUri = new Uri(host.BaseAddress, "/v1/chat/completions");
+            prepare?.Invoke(i, request);
             using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
             var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
             string? type = null;

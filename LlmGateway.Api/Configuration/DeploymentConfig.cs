@@ -4,7 +4,7 @@ namespace LlmGateway.Api.Configuration;
 /// One <c>model_list</c> entry: a concrete upstream model that serves the model group <see cref="ModelName"/>.
 /// <see cref="ToString"/> never includes <see cref="ApiKey"/>.
 /// </summary>
-public sealed class DeploymentConfig
+public sealed record DeploymentConfig
 {
     /// <summary>The model group name clients ask for (<c>model_name</c>).</summary>
     public required string ModelName { get; init; }
@@ -44,6 +44,8 @@ public sealed class DeploymentConfig
     public int? MockLatencyMs { get; init; }
     public MockFailure? MockFailure { get; init; }
     public ModelInfo ModelInfo { get; init; } = ModelInfo.Empty;
+    /// <summary>A wildcard deployment's copy for one concrete model (<see cref="WildcardGroups"/>): made per model name, so never cached by itself.</summary>
+    public bool FromWildcard { get; init; }
 
     public override string ToString() => $"{ModelName} #{Index} ({Provider}: {ProviderModel}, id {Id})";
 }

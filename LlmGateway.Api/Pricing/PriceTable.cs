@@ -99,7 +99,7 @@ public sealed class PriceTable
     /// <c>model_info</c>'s rates where given; a configured input rate without cache rates gets the cache rates of
     /// <see cref="CacheRatesOf"/> as multiples of it; no configured input or output rate: the built-in price.
     /// </summary>
-    public Price For(DeploymentConfig deployment) => byDeployment.GetOrAdd(deployment, Compute);
+    public Price For(DeploymentConfig deployment) => deployment.FromWildcard ? Compute(deployment) : byDeployment.GetOrAdd(deployment, Compute);
 
     private static Price Compute(DeploymentConfig deployment)
     {

@@ -20,7 +20,7 @@ public sealed class DeploymentRouter(
     public RoutingPolicy Policy => policy;
 
     public RoutingStrategy StrategyFor(ModelGroup group) =>
-        strategies.GetOrAdd(group.Name, _ => RoutingStrategies.For(policy.StrategyName, group));
+        strategies.GetOrAdd(group.MetricName, _ => RoutingStrategies.For(policy.StrategyName, group.Pattern ?? group));
 
     public async Task<RoutePlan> PlanAsync(ModelGroup group, RouteRequest request)
     {

@@ -18,6 +18,13 @@ public sealed class RequestTagging(TagDirectory directory, TagOptions options)
     /// <summary>The request's tags, kept in its features; or the 400 that names what is wrong with the ones it sent.</summary>
     public async Task<GatewayError?> ResolveAsync(HttpContext context, JsonBody body, KeyRecord? key, Configuration.ModelGroup group)
     {
+        if ((key is null || key.Tags.Count + key.TeamTags.Count == 0) && !body.TryGet("tags", out _) && !body.TryGet("metadata", out _)
+            && !context.Request.Headers.ContainsKey(LitellmHeader) && !context.Request.Headers.ContainsKey(GatewayHeader))
+        {
+            context.Features.Set(RequestTags.None); // the common request: no tags, nothing to allocate
+            return null;
+        }
+
         var named = new List<string>();
         var error = FromBody(body, named);
         FromHeader(context, LitellmHeader, named);
@@ -34,9 +41,11 @@ public sealed class RequestTagging(TagDirectory directory, TagOptions options)
         }
 
         IReadOnlyList<string> names = key is null ? own : [.. key.Tags.Concat(key.TeamTags).Concat(own).Distinct(StringComparer.Ordinal)];
-        if (names.Count > 0)
+        if (names.Count > 0 && !await Directory.LoadedAsync(context.RequestAborted))
         {
-            await Directory.LoadedAsync(context.RequestAborted);
+            return new GatewayError(StatusCodes.Status503ServiceUnavailable, "service_unavailable",
+                "The tag table has not been loaded yet (Postgres is unreachable), so the request's tag budgets cannot be checked; retry shortly.",
+                null, "tags_unavailable") { RetryAfterSeconds = 5 };
         }
 
         var now = DateTimeOffset.UtcNow;

@@ -9,6 +9,8 @@ namespace LlmGateway.Api.Tags;
 /// </summary>
 public sealed record RequestTags(IReadOnlyList<string> Names, IReadOnlyList<TagRecord> Known, IReadOnlyList<LimitScope> Scopes)
 {
+    public static readonly RequestTags None = new([], [], []);
+
     public static RequestTags? Of(HttpContext context) => context.Features.Get<RequestTags>();
 
     public bool HasBudget

@@ -20,8 +20,17 @@ public sealed class TagDirectory(IServiceScopeFactory scopes, IConnectionMultipl
 
     public bool TryGet(string name, out TagRecord tag) => tags.TryGetValue(name, out tag!);
 
-    /// <summary>Waits (bounded) for the first load, so the first requests after a start are not admitted past a tag's budget.</summary>
-    public Task LoadedAsync(CancellationToken ct) => firstLoad.Task.IsCompleted ? Task.CompletedTask : firstLoad.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+    /// <summary>Waits (at most 10 s) for the first load, so the first requests after a start are not admitted past a tag's budget.</summary>
+    public async ValueTask<bool> LoadedAsync(CancellationToken ct)
+    {
+        if (!firstLoad.Task.IsCompleted)
+        {
+            await Task.WhenAny(firstLoad.Task, Task.Delay(TimeSpan.FromSeconds(10), ct));
+            ct.ThrowIfCancellationRequested();
+        }
+
+        return firstLoad.Task.IsCompleted;
+    }
 
     public async Task ReloadAsync(CancellationToken ct)
     {

@@ -147,6 +147,18 @@ public sealed class BudgetTests(GovernanceFixture fixture) : IClassFixture<Gover
 
     internal sealed record Outcome(HttpStatusCode Status, string? Type, string Message, string? RetryAfter);
 
+    /// <summary>One request after the other, each answered before the next is sent.</summary>
+    internal static async Task<List<Outcome>> SendOneByOneAsync(GatewayApiHost host, string key, int count)
+    {
+        var outcomes = new List<Outcome>();
+        for (var i = 0; i < count; i++)
+        {
+            outcomes.AddRange(await SendConcurrentlyAsync(1, _ => (host, key)));
+        }
+
+        return outcomes;
+    }
+
     internal static async Task<List<Outcome>> SendConcurrentlyAsync(int count, Func<int, (GatewayApiHost Host, string Key)> target,
         Action<int, HttpRequestMessage>? prepare = null)
     {

@@ -21,16 +21,16 @@ public sealed class TagsApiTests(GovernanceFixture fixture) : IClassFixture<Gove
     public async Task NewInfoUpdateListAndDeleteSpeakLiteLlmsFieldsAndShapes()
     {
         using var admin = fixture.Api.CreateLoopbackClient(GatewayApiHost.MasterKey);
-        var created = await PostAsync(admin, "/tag/new", new
+        var created = await ManagementCalls.PostOkAsync(admin, "/tag/new", new
         {
             name = "crud-tag", description = "search traffic", models = new[] { GovernanceFixture.Model },
             max_budget = 5, budget_duration = "30d", rpm_limit = 100, tpm_limit = 100_000,
         });
-        var updated = await PostAsync(admin, "/tag/update", new { name = "crud-tag", max_budget = 7 });
-        var info = await PostAsync(admin, "/tag/info", new { names = new[] { "crud-tag" } });
+        var updated = await ManagementCalls.PostOkAsync(admin, "/tag/update", new { name = "crud-tag", max_budget = 7 });
+        var info = await ManagementCalls.PostOkAsync(admin, "/tag/info", new { names = new[] { "crud-tag" } });
         var list = await admin.GetFromJsonAsync<JsonElement>("/tag/list", Ct);
         using var duplicate = await admin.PostAsJsonAsync("/tag/new", new { name = "crud-tag" }, Ct);
-        var deleted = await PostAsync(admin, "/tag/delete", new { name = "crud-tag" });
+        var deleted = await ManagementCalls.PostOkAsync(admin, "/tag/delete", new { name = "crud-tag" });
         using var missing = await admin.PostAsJsonAsync("/tag/info", new { names = new[] { "crud-tag" } }, Ct);
 
         Assert.Equal("Tag crud-tag created successfully", created.GetProperty("message").GetString());
@@ -80,8 +80,8 @@ public sealed class TagsApiTests(GovernanceFixture fixture) : IClassFixture<Gove
         var (_, keyTagged) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "forced-1" }, new { tags = new[] { "forced-key-tag" } });
         var (_, teamTagged) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "forced-2", tags = new[] { "forced-team-tag" } });
 
-        var byKey = await SendOneByOneAsync(keyTagged, 3);
-        var byTeam = await SendOneByOneAsync(teamTagged, 4);
+        var byKey = await BudgetTests.SendOneByOneAsync(fixture.Api, keyTagged, 3);
+        var byTeam = await BudgetTests.SendOneByOneAsync(fixture.Api, teamTagged, 4);
 
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], byKey.Select(r => r.Status));
         Assert.Contains("tag 'forced-key-tag'", byKey[2].Message);
@@ -180,7 +180,7 @@ public sealed class TagsApiTests(GovernanceFixture fixture) : IClassFixture<Gove
     private async Task CreateTagAsync(object tag)
     {
         using var admin = fixture.Api.CreateLoopbackClient(GatewayApiHost.MasterKey);
-        var name = (await PostAsync(admin, "/tag/new", tag)).GetProperty("tag").GetProperty("name").GetString()!;
+        var name = (await ManagementCalls.PostOkAsync(admin, "/tag/new", tag)).GetProperty("tag").GetProperty("name").GetString()!;
         await LocalProcess.WaitUntilAsync(() => Task.FromResult(fixture.Replica.Services.GetRequiredService<TagDirectory>().TryGet(name, out _)),
             TimeSpan.FromSeconds(10), "the replica's tag table");
     }
@@ -188,7 +188,7 @@ public sealed class TagsApiTests(GovernanceFixture fixture) : IClassFixture<Gove
     private async Task<decimal> TagSpendAsync(string name)
     {
         using var admin = fixture.Api.CreateLoopbackClient(GatewayApiHost.MasterKey);
-        return (await PostAsync(admin, "/tag/info", new { names = new[] { name } })).GetProperty(name).GetProperty("spend").GetDecimal();
+        return (await ManagementCalls.PostOkAsync(admin, "/tag/info", new { names = new[] { name } })).GetProperty(name).GetProperty("spend").GetDecimal();
     }
 
     private async Task<(long, decimal)> SpendTagsAsync(string name)
@@ -199,24 +199,5 @@ public sealed class TagsApiTests(GovernanceFixture fixture) : IClassFixture<Gove
         var rows = await admin.GetFromJsonAsync<JsonElement>($"/spend/tags?start_date={today}&end_date={tomorrow}", Ct);
         return rows.EnumerateArray().Where(r => r.GetProperty("individual_request_tag").GetString() == name)
             .Select(r => (r.GetProperty("log_count").GetInt64(), r.GetProperty("total_spend").GetDecimal())).FirstOrDefault();
-    }
-
-    private async Task<List<BudgetTests.Outcome>> SendOneByOneAsync(string key, int count)
-    {
-        var outcomes = new List<BudgetTests.Outcome>();
-        for (var i = 0; i < count; i++)
-        {
-            outcomes.AddRange(await BudgetTests.SendConcurrentlyAsync(1, _ => (fixture.Api, key)));
-        }
-
-        return outcomes;
-    }
-
-    private static async Task<JsonElement> PostAsync(HttpClient admin, string path, object body)
-    {
-        using var response = await admin.PostAsJsonAsync(path, body, Ct);
-        var text = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
     }
 }

@@ -1,3 +1,4 @@
+using LlmGateway.Api.Tags;
 using LlmGateway.Api.Auth;
 using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Data;
@@ -51,6 +52,7 @@ public static class GatewayServices
         builder.Services.AddScoped<Management.ManagementServices>();
         Endpoints.ApiDocsApi.AddApiDocs(builder.Services);
         builder.AddSpendLedger();
+        builder.AddTags();
         builder.AddStoredResponses();
         builder.AddBudgetAlerts();
         Customers.CustomerServices.AddCustomers(builder);

@@ -51,6 +51,7 @@ app.MapTeamMembersApi();
 app.MapOrganizationsApi();
 app.MapCustomersApi();
 app.MapBudgetsApi();
+app.MapTagsApi();
 app.MapSpendApi();
 app.MapSpendReportsApi();
 app.MapAlertsApi();

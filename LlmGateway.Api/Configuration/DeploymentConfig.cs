@@ -4,7 +4,7 @@ namespace LlmGateway.Api.Configuration;
 /// One <c>model_list</c> entry: a concrete upstream model that serves the model group <see cref="ModelName"/>.
 /// <see cref="ToString"/> never includes <see cref="ApiKey"/>.
 /// </summary>
-public sealed class DeploymentConfig
+public sealed record DeploymentConfig
 {
     /// <summary>The model group name clients ask for (<c>model_name</c>).</summary>
     public required string ModelName { get; init; }
@@ -46,6 +46,8 @@ public sealed class DeploymentConfig
     public ModelInfo ModelInfo { get; init; } = ModelInfo.Empty;
     /// <summary>Added at run time (<c>/model/new</c>) and kept in the database, not in the config file (LiteLLM's <c>db_model</c>).</summary>
     public bool StoredInDatabase { get; init; }
+    /// <summary>A wildcard deployment's copy for one concrete model (<see cref="WildcardGroups"/>): made per model name, so never cached by itself.</summary>
+    public bool FromWildcard { get; init; }
 
     public override string ToString() => $"{ModelName} #{Index} ({Provider}: {ProviderModel}, id {Id})";
 }

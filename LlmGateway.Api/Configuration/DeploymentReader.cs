@@ -115,5 +115,6 @@ internal static class DeploymentReader
         SupportsVision = info.Bool("supports_vision"),
         SupportsFunctionCalling = info.Bool("supports_function_calling"),
         AllowedPremium = info.StringList("allowed_premium"),
+        AccessGroups = info.StringList("access_groups"),
     };
 }

@@ -33,9 +33,12 @@ public sealed class ModelCatalog
     /// <summary>Whether <paramref name="id"/> is a deployment of the config file (which the model API cannot change).</summary>
     public bool IsConfigured(string id) => configuredIds.Contains(id);
 
-    /// <summary>Case-sensitive lookup, as LiteLLM does: "GPT-4o" and "gpt-4o" are different groups.</summary>
-    public bool TryGetGroup(string modelName, [MaybeNullWhen(false)] out ModelGroup group) =>
-        current.ByName.TryGetValue(modelName, out group);
+    /// <summary>Case-sensitive lookup, as LiteLLM does: "GPT-4o" and "gpt-4o" are different groups. An exact group wins over a wildcard one.</summary>
+    public bool TryGetGroup(string modelName, [MaybeNullWhen(false)] out ModelGroup group)
+    {
+        var snapshot = current;
+        return snapshot.ByName.TryGetValue(modelName, out group) || snapshot.Wildcards.TryGet(modelName, out group);
+    }
 
     /// <summary>Swaps in the stored deployments; one whose id is also in the config file is left out (the config wins).</summary>
     public void Replace(IReadOnlyList<DeploymentConfig> stored) =>
@@ -48,10 +51,11 @@ public sealed class ModelCatalog
             .GroupBy(d => d.ModelName, StringComparer.Ordinal)
             .Select(g => new ModelGroup(g.Key, [.. g.OrderBy(d => d.Order ?? int.MaxValue).ThenBy(d => d.Index)]))
             .ToArray();
-        return new Snapshot(groups, groups.ToFrozenDictionary(g => g.Name, StringComparer.Ordinal), all, stored);
+        var byName = groups.Where(g => !WildcardGroups.IsPattern(g.Name)).ToFrozenDictionary(g => g.Name, StringComparer.Ordinal);
+        return new Snapshot(groups, byName, new WildcardGroups(groups.Where(g => WildcardGroups.IsPattern(g.Name))), all, stored);
     }
 
     private sealed record Snapshot(
-        IReadOnlyList<ModelGroup> Groups, FrozenDictionary<string, ModelGroup> ByName, IReadOnlyList<DeploymentConfig> Deployments,
-        IReadOnlyList<DeploymentConfig> Stored);
+        IReadOnlyList<ModelGroup> Groups, FrozenDictionary<string, ModelGroup> ByName, WildcardGroups Wildcards,
+        IReadOnlyList<DeploymentConfig> Deployments, IReadOnlyList<DeploymentConfig> Stored);
 }

@@ -31,6 +31,8 @@ public sealed record ModelInfo
     /// <c>allowed_premium</c>: <c>service_tier</c>, <c>context-1m</c>, <c>web_search</c>, …); anything else is refused.
     /// </summary>
     public IReadOnlyList<string> AllowedPremium { get; init; } = [];
+    /// <summary>LiteLLM's <c>access_groups</c>: a key or team whose <c>models</c> names one may use this model.</summary>
+    public IReadOnlyList<string> AccessGroups { get; init; } = [];
 
     /// <summary>No information given.</summary>
     public static ModelInfo Empty { get; } = new();

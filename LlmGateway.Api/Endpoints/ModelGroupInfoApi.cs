@@ -23,7 +23,7 @@ public static class ModelGroupInfoApi
     public sealed record ModelGroupEntry(
         string ModelGroup, IReadOnlyList<string> Providers, int? MaxInputTokens, int? MaxOutputTokens,
         decimal? InputCostPerToken, decimal? OutputCostPerToken, string Mode, int? Tpm, int? Rpm,
-        bool SupportsVision, bool SupportsFunctionCalling, int Deployments);
+        bool SupportsVision, bool SupportsFunctionCalling, int Deployments, IReadOnlyList<string> AccessGroups);
 
     private static async Task<IResult> GetAsync(HttpContext context, string? model_group, GatewayAuthenticator auth, ModelCatalog catalog)
     {
@@ -35,7 +35,7 @@ public static class ModelGroupInfoApi
         }
 
         var groups = catalog.Groups
-            .Where(g => caller!.Key?.MayUse(g.Name) ?? true)
+            .Where(g => caller!.Key?.MayUse(g.Name, g.AccessGroups) ?? true)
             .Where(g => string.IsNullOrEmpty(model_group) || g.Name == model_group)
             .Select(ToEntry)
             .ToList();
@@ -58,7 +58,8 @@ public static class ModelGroupInfoApi
             Sum(deployments.Select(d => d.Rpm)),
             deployments.Any(d => d.ModelInfo.SupportsVision == true),
             deployments.Any(d => d.ModelInfo.SupportsFunctionCalling == true),
-            deployments.Count);
+            deployments.Count,
+            group.AccessGroups);
     }
 
     /// <summary>The group's capacity: the sum of its deployments' limits, or null when any deployment is unlimited.</summary>

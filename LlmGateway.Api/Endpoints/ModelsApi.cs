@@ -28,7 +28,7 @@ public static class ModelsApi
 
         var created = Started.ToUnixTimeSeconds();
         var cards = services.Catalog.Groups
-            .Where(g => caller!.Key?.MayUse(g.Name) ?? true)
+            .Where(g => caller!.Key?.MayUse(g.Name, g.AccessGroups) ?? true)
             .Select(g => new ModelCard(g.Name, "model", created, "llmgateway")).ToList();
         return TypedResults.Ok(new ModelList("list", cards));
     }

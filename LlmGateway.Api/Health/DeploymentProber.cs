@@ -31,7 +31,8 @@ public sealed class DeploymentProber(
 
     public async Task<IReadOnlyList<ProbeResult>> ProbeAllAsync(IEnumerable<DeploymentConfig> deployments, CancellationToken cancellationToken)
     {
-        var list = deployments.ToArray();
+        // A wildcard deployment (litellm_params.model: anthropic/*) has no model to ask: it is not probed (docs/routing.md).
+        var list = deployments.Where(d => !d.ProviderModel.Contains('*')).ToArray();
         var results = new ProbeResult[list.Length];
         await Parallel.ForEachAsync(Enumerable.Range(0, list.Length),
             new ParallelOptions { MaxDegreeOfParallelism = policy.HealthCheckConcurrency, CancellationToken = cancellationToken },

@@ -42,6 +42,8 @@ public sealed record KeyRecord
     /// <summary>Set when the caller used the previous secret during a regeneration's grace period.</summary>
     public DateTimeOffset? GraceUntil { get; init; }
     public IReadOnlyList<string> Tags { get; init; } = [];
+    /// <summary>Its team's tags: like the key's, added to every request's tags.</summary>
+    public IReadOnlyList<string> TeamTags { get; init; } = [];
     /// <summary>The key's own limits and budget.</summary>
     public required ScopeLimits KeyLimits { get; init; }
     /// <summary>Its team's, when it has a team.</summary>
@@ -68,11 +70,12 @@ public sealed record KeyRecord
     public bool? CacheEnabled { get; init; }
 
     /// <summary>Empty lists mean every model; a model must be allowed by the key, its team, its user and the team's organization.</summary>
-    public bool MayUse(string model) =>
-        (Models.Count == 0 || Models.Contains(model) || Models.Contains("*"))
-        && (TeamModels.Count == 0 || TeamModels.Contains(model) || TeamModels.Contains("*"))
-        && (UserModels.Count == 0 || UserModels.Contains(model) || UserModels.Contains("*"))
-        && (OrganizationModels.Count == 0 || OrganizationModels.Contains(model) || OrganizationModels.Contains("*"));
+    public bool MayUse(string model) => MayUse(model, []);
+
+    /// <summary>As <see cref="MayUse(string)"/>, a list naming one of the model's access groups granting it too (<see cref="ModelGrant"/>).</summary>
+    public bool MayUse(string model, IReadOnlyList<string> accessGroups) =>
+        ModelGrant.Allows(Models, model, accessGroups) && ModelGrant.Allows(TeamModels, model, accessGroups)
+        && ModelGrant.Allows(UserModels, model, accessGroups) && ModelGrant.Allows(OrganizationModels, model, accessGroups);
 
     /// <summary>The name a person recognises in messages: the alias, else the prefix.</summary>
     public string DisplayName => KeyAlias ?? KeyName;

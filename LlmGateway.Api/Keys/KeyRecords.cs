@@ -21,6 +21,7 @@ public static class KeyRecords
         Expires = key.Expires,
         GraceUntil = usedPrevious ? key.PreviousTokenExpires : null,
         Tags = key.Tags,
+        TeamTags = key.Team?.Tags ?? [],
         KeyLimits = new ScopeLimits
         {
             RpmLimit = key.RpmLimit,

@@ -71,6 +71,7 @@ public sealed class LedgerSeeder(IServiceScopeFactory scopes, IConnectionMultipl
             : scope.LedgerKeyHash is { } hash ? rows.Where(s => s.ApiKey == hash)
             : scope.LedgerUserId is { } user ? rows.Where(s => s.User == user)
             : scope.LedgerEndUser is { } endUser ? rows.Where(s => s.EndUser == endUser)
+            : scope.LedgerTag is { } tag ? rows.Where(s => s.RequestTags.Contains(tag))
             : rows.Where(s => s.TeamId == scope.LedgerTeamId);
         return await rows.SumAsync(s => (decimal?)s.Spend, ct) ?? 0m;
     }

@@ -19,6 +19,7 @@ public sealed record LimitScope(string Kind, string Id, string DisplayName, stri
     public string? LedgerEndUser { get; init; }
     /// <summary>How long the counters live after the scope was last idle, when shorter than the window (unknown end users).</summary>
     public TimeSpan? CounterLifetime { get; init; }
+    public string? LedgerTag { get; init; }
 
     private string Prefix => $"{RedisKeys.Prefix}{{{HashTag}}}:{Kind}:{Id}";
 
@@ -84,6 +85,17 @@ public sealed record LimitScope(string Kind, string Id, string DisplayName, stri
         {
             Window = BudgetWindow.For(budgetDuration, createdAt, now),
             LedgerEndUser = endUserId,
+        };
+
+    /// <summary>
+    /// A tag's scope, shared by every request carrying the tag whatever its key or team: its own hash tag, so on a Redis
+    /// Cluster a tagged request touches one more slot, as a user's does (docs/governance.md).
+    /// </summary>
+    public static LimitScope ForTag(string tag, string? budgetDuration, DateTimeOffset createdAt, DateTimeOffset now) =>
+        new("tag", tag, $"tag '{tag}'", "g:" + tag)
+        {
+            Window = BudgetWindow.For(budgetDuration, createdAt, now),
+            LedgerTag = tag,
         };
 
     /// <summary>How many Redis keys a scope passes to the scripts.</summary>

@@ -85,6 +85,18 @@ public sealed partial class LimitsGate
     /// </summary>
     private readonly ConditionalWeakTable<KeyRecord, ConcurrentDictionary<string, ScopeSet>> scopeSets = new();
 
+    /// <summary>The request's own scopes (its tags') after the key's; not cached: they vary with each request's tags.</summary>
+    private static ScopeSet WithRequestScopes(ScopeSet set, IReadOnlyList<LimitScope>? requestScopes)
+    {
+        if (requestScopes is not { Count: > 0 })
+        {
+            return set;
+        }
+
+        List<LimitScope> scopes = [.. set.Scopes, .. requestScopes];
+        return new ScopeSet(scopes, LimitScope.RedisKeysOf(scopes), set.ValidUntil);
+    }
+
     private sealed record ScopeSet(IReadOnlyList<LimitScope> Scopes, RedisKey[] Keys, DateTimeOffset ValidUntil);
 
     private ScopeSet ScopeSetFor(KeyRecord key, string model, DateTimeOffset now)

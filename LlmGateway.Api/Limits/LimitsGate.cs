@@ -23,10 +23,10 @@ public sealed partial class LimitsGate(IConnectionMultiplexer redis, LedgerSeede
     private static readonly RedisValue Off = "0";
 
     public async Task<Admission> AdmitAsync(KeyRecord key, string model, long estimatedTokens, decimal worstCaseCost, string requestId, CancellationToken ct,
-        LimitScope? endUser = null)
+        LimitScope? endUser = null, IReadOnlyList<LimitScope>? requestScopes = null)
     {
         var now = DateTimeOffset.UtcNow;
-        var set = WithEndUser(ScopeSetFor(key, model, now), endUser);
+        var set = WithRequestScopes(WithEndUser(ScopeSetFor(key, model, now), endUser), requestScopes);
         var scopes = set.Scopes;
         if (scopes.Count == 0)
         {

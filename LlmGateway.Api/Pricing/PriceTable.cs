@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Collections.Frozen;
+using System.Runtime.CompilerServices;
 using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Contracts;
 
@@ -110,10 +110,11 @@ public sealed class PriceTable
         ["text-embedding-3-large"] = new(0.00000013m, 0, null, true),
     }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The one price computation of an answer: what <paramref name="usage"/> costs on the deployment; null when its price is unknown.</summary>
-    // A deployment's config never changes (a reload brings new ones): its price is worked out once, not per request.
-    private readonly ConcurrentDictionary<DeploymentConfig, Price> byDeployment = new(ReferenceEqualityComparer.Instance);
+    // A deployment's config never changes (a reload or /model/update brings new ones): its price is worked out once, not per
+    // request, and forgotten with the deployment (a weak table: replaced deployments are not kept alive by their prices).
+    private readonly ConditionalWeakTable<DeploymentConfig, Computed> byDeployment = new();
 
+    /// <summary>The one price computation of an answer: what <paramref name="usage"/> costs on the deployment; null when its price is unknown.</summary>
     /// <param name="priority">The request asked for the priority tier (<see cref="PremiumFeatures.AsksPriority"/>).</param>
     public decimal? CostOf(DeploymentConfig deployment, TokenUsage usage, bool priority = false) =>
         For(deployment) is { Known: true } price ? (priority ? price.AtPriority() : price).Cost(usage) : null;
@@ -122,7 +123,13 @@ public sealed class PriceTable
     /// <c>model_info</c>'s rates where given; a configured input rate without cache rates gets the cache rates of
     /// <see cref="CacheRatesOf"/> as multiples of it; no configured input or output rate: the built-in price.
     /// </summary>
-    public Price For(DeploymentConfig deployment) => byDeployment.GetOrAdd(deployment, Compute);
+    public Price For(DeploymentConfig deployment) =>
+        deployment.FromWildcard ? Compute(deployment) : byDeployment.GetValue(deployment, static d => new Computed(Compute(d))).Price;
+
+    private sealed class Computed(Price price)
+    {
+        public Price Price { get; } = price;
+    }
 
     private static Price Compute(DeploymentConfig deployment)
     {

@@ -7,7 +7,7 @@ internal sealed class UnknownPriceWarning(GatewayConfig config, UnknownPricePoli
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (var deployment in config.Deployments.Where(policy.IsUnpriced))
+        foreach (var deployment in config.Deployments.Where(d => !WildcardGroups.IsPattern(d.ModelName) && policy.IsUnpriced(d)))
         {
             logger.LogWarning(
                 "No price is known for {Provider}/{Model} (model group '{Group}'): set model_info.input_cost_per_token and " +

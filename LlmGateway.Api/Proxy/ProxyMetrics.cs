@@ -47,7 +47,7 @@ public static class ProxyMetrics
         var provider = outcome.Deployment is { } deployment ? ProviderRegistry.Name(deployment.Provider) : null;
         var errorType = ErrorType(proxy, outcome);
         var team = caller.Key?.TeamId;
-        var labels = new RequestLabels(operation, proxy.Group.Name, provider, team, errorType);
+        var labels = new RequestLabels(operation, proxy.Group.MetricName, provider, team, errorType);
         http.Items[typeof(RequestLabels)] = labels;
 
         var usage = outcome.Usage;

@@ -108,7 +108,8 @@ public static class ProxyPipeline
         rejection.Facts = requestFacts;
         // Premium features (service_tier, context-1m, hosted tools) only where the group's deployments allow them.
         if ((Authorize(services.Catalog, caller!, requestFacts.Model, out var group)
-            ?? Pricing.PremiumFeatures.Refusal(group, json, context.Request.Headers["anthropic-beta"].ToString(), callType)) is { } refused)
+            ?? Pricing.PremiumFeatures.Refusal(group, json, context.Request.Headers["anthropic-beta"].ToString(), callType)
+            ?? await services.Tags.ResolveAsync(context, json, caller!.Key, group)) is { } refused)
         {
             await rejection.SendAsync(refused);
             return null;
@@ -133,6 +134,7 @@ public static class ProxyPipeline
             PreferredDeploymentId = state?.PreferredDeploymentId,
             Key = caller!.Key,
             Fallbacks = fallbacks,
+            Tags = Tags.RequestTags.Of(context),
         };
         return new Accepted(caller, requestFacts, group, cachePlan, callShape, route) { State = state };
     }
@@ -145,7 +147,7 @@ public static class ProxyPipeline
             return GatewayError.ModelNotFound(model);
         }
 
-        return caller.Key is { } key && !key.MayUse(group.Name)
+        return caller.Key is { } key && !key.MayUse(group.Name, group.AccessGroups)
             ? new GatewayError(StatusCodes.Status403Forbidden, "permission_denied",
                 $"The key '{key.DisplayName}' is not allowed to use model '{group.Name}'. GET /v1/models lists the models it may use.",
                 "model", "model_not_allowed")
@@ -168,7 +170,8 @@ public static class ProxyPipeline
             return Admission.Unlimited;
         }
 
-        if ((Budgeted(key) || endUser?.Budget is not null) && services.UnknownPrices.Refusal(accepted.Group) is { } unpriced)
+        var tags = accepted.Route.Tags;
+        if ((Budgeted(key) || endUser?.Budget is not null || tags?.HasBudget == true) && services.UnknownPrices.Refusal(accepted.Group) is { } unpriced)
         {
             await rejection.SendAsync(unpriced);
             return null;
@@ -180,7 +183,8 @@ public static class ProxyPipeline
         var (tokenReservation, worstCost) = services.Costs.WorstCase(accepted.Group, services.Failover.ReachableFallbacks(accepted.Group, route),
             new WorstCaseRequest(route.EstimatedPromptTokens, accepted.Facts.MaxTokens, accepted.Facts.Choices, WorstCaseRequest.ThinkingBudgetOf(route.Body), route.UnsizedDocuments,
                 route.PriorityTier));
-        var admission = await services.Limits.AdmitAsync(key, accepted.Group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted, endUser);
+        var admission = await services.Limits.AdmitAsync(key, accepted.Group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted, endUser,
+            tags?.Scopes);
         if (admission.Rejection is { } refused)
         {
             await rejection.SendAsync(refused);
@@ -192,10 +196,10 @@ public static class ProxyPipeline
         return admission;
     }
 
-    /// <summary>Under a budget of its key, team or user: every deployment it reaches must have a price (Gateway:Pricing:UnknownPrice).</summary>
+    /// <summary>Under a budget of its key, team, user, team membership or organization: every deployment it reaches must have a price (Gateway:Pricing:UnknownPrice).</summary>
     private static bool Budgeted(Keys.KeyRecord key) =>
         key.KeyLimits.MaxBudget is not null || key.TeamLimits?.MaxBudget is not null || key.UserLimits?.MaxBudget is not null
-        || key.BudgetWindows.Count > 0;
+        || key.MemberLimits?.MaxBudget is not null || key.OrganizationLimits?.MaxBudget is not null || key.BudgetWindows.Count > 0;
 
     /// <summary>How a request that ends before the upstream is answered and recorded, with what was known by then.</summary>
     private sealed class Rejection(HttpContext context, ProxyServices services, ClientFormat format, string callType, DateTimeOffset started, RequestTimings timings)
@@ -240,7 +244,7 @@ public static class ProxyPipeline
             new UpstreamRequestBuilder(proxy.Client, route.Body!, shape.PassThrough, services.Config.LitellmSettings.DropParams), shape.Stream, new StreamEncoderOptions(shape.IncludeUsage))
         {
             Capture = accepted.State is { } state ? state.KeepFor(proxy) : services.Cache.CaptureFor(proxy, cachePlan),
-            PricedOnly = accepted.Caller.Key is { } key && Budgeted(key),
+            PricedOnly = accepted.Caller.Key is { } key && (Budgeted(key) || route.Tags?.HasBudget == true),
         };
         return await services.Failover.RunAsync(proxy, call);
     }

@@ -11,7 +11,7 @@ namespace LlmGateway.Api.Proxy;
 public sealed class ProxyServices(
     GatewayAuthenticator auth, ModelCatalog catalog, Routing.Failover failover, GatewayConfig config, ProxyOptions options,
     LimitsGate limits, CostEstimator costs, PriceTable prices, IUsageRecorder usage, ILogger<ProxyServices> logger,
-    Caching.ResponseCache cache, UnknownPricePolicy unknownPrices, Customers.CustomerDirectory customers)
+    Caching.ResponseCache cache, UnknownPricePolicy unknownPrices, Customers.CustomerDirectory customers, Tags.RequestTagging tags)
 {
     public GatewayAuthenticator Auth { get; } = auth;
     public ModelCatalog Catalog { get; } = catalog;
@@ -26,6 +26,7 @@ public sealed class ProxyServices(
     public Caching.ResponseCache Cache { get; } = cache;
     public UnknownPricePolicy UnknownPrices { get; } = unknownPrices;
     public Customers.CustomerDirectory Customers { get; } = customers;
+    public Tags.RequestTagging Tags { get; } = tags;
 }
 
 /// <summary>Request limits of the proxy routes (section <c>Gateway</c>).</summary>

@@ -111,19 +111,10 @@ public static class UsageEvents
         return failure.Kind == FailureKind.Timeout ? "timeout" : (outcome.Committed ? "stream_" : "upstream_") + Snake(failure.Kind);
     }
 
-    /// <summary>Tags for attribution: the key's own, plus the <c>x-gateway-tags</c> header (comma-separated, bounded).</summary>
-    private static IReadOnlyList<string> Tags(HttpContext context, Caller caller)
-    {
-        var header = context.Request.Headers["x-gateway-tags"].ToString();
-        var keyTags = caller.Key?.Tags ?? [];
-        if (header.Length == 0)
-        {
-            return keyTags;
-        }
-
-        return [.. keyTags.Concat(header.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(t => t.Length <= 64).Take(16)).Distinct()];
-    }
+    /// <summary>Tags for attribution: the request's (<see cref="Tags.RequestTagging"/>), else, refused before they were read, its key's and team's.</summary>
+    private static IReadOnlyList<string> Tags(HttpContext context, Caller caller) =>
+        Api.Tags.RequestTags.Of(context)?.Names
+        ?? (caller.Key is { } key ? [.. key.Tags.Concat(key.TeamTags).Distinct(StringComparer.Ordinal)] : []);
 
     /// <summary>The team's header first: it is set by whoever deploys the client, the body by the client itself.</summary>
     private static string? EndUserOf(HttpContext context, RequestFacts? facts) =>

@@ -20,15 +20,17 @@ public sealed class DeploymentRouter(
 
     public RoutingPolicy Policy => policy;
 
+    /// <summary>A group's strategy, made again when the group changed (models stored at run time); a wildcard's concrete groups share their pattern's.</summary>
     public RoutingStrategy StrategyFor(ModelGroup group)
     {
-        if (strategies.TryGetValue(group.Name, out var known) && ReferenceEquals(known.Group, group))
+        var basis = group.Pattern ?? group;
+        if (strategies.TryGetValue(group.MetricName, out var known) && ReferenceEquals(known.Group, basis))
         {
             return known.Strategy;
         }
 
-        var strategy = RoutingStrategies.For(policy.StrategyName, group);
-        strategies[group.Name] = (group, strategy);
+        var strategy = RoutingStrategies.For(policy.StrategyName, basis);
+        strategies[group.MetricName] = (basis, strategy);
         return strategy;
     }
 

@@ -56,7 +56,7 @@ public sealed class Failover(
                 continue;
             }
 
-            if (!call.Route.MayUse(name))
+            if (!call.Route.MayUse(fallback))
             {
                 SkipFallback(proxy, name);
                 continue;
@@ -108,7 +108,7 @@ public sealed class Failover(
         List<ModelGroup> groups = [];
         foreach (var name in onError.Concat(onContext))
         {
-            if (route.MayUse(name) && catalog.TryGetGroup(name, out var fallback) && fallback != group && !groups.Contains(fallback))
+            if (catalog.TryGetGroup(name, out var fallback) && route.MayUse(fallback) && fallback != group && !groups.Contains(fallback))
             {
                 groups.Add(fallback);
             }

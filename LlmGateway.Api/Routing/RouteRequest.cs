@@ -38,8 +38,12 @@ public sealed record RouteRequest(UpstreamOperation Operation, JsonBody? Body)
 
     private (long Tokens, int UnsizedDocuments) Prompt => prompt ??= Body is null ? default : PromptTokens.EstimateWithMedia(Body.Bytes.Span);
 
-    /// <summary>Whether the caller may use a model group (its key's, team's and user's model lists): a fallback it may not use is skipped.</summary>
-    public bool MayUse(string group) => Key?.MayUse(group) ?? true;
+    /// <summary>The request's tags, whose model lists a fallback must pass too.</summary>
+    public Tags.RequestTags? Tags { get; init; }
+
+    /// <summary>Whether the caller may use a model group (its key's, team's, user's and tags' model lists): a fallback it may not use is skipped.</summary>
+    public bool MayUse(Configuration.ModelGroup group) =>
+        (Key?.MayUse(group.Name, group.AccessGroups) ?? true) && (Tags?.Allow(group.Name, group.AccessGroups) ?? true);
 
     private static bool Contains(ReadOnlySpan<byte> haystack, ReadOnlySpan<byte> needle) => haystack.IndexOf(needle) >= 0;
 }

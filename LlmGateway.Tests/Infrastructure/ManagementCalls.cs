@@ -18,4 +18,14 @@ public static class ManagementCalls
         keyResponse.EnsureSuccessStatusCode();
         return (teamId, (await keyResponse.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("key").GetString()!);
     }
+
+    /// <summary>POSTs a management call that must succeed (the failure's status and body in the assertion) and returns its answer.</summary>
+    public static async Task<JsonElement> PostOkAsync(HttpClient admin, string path, object body)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var response = await admin.PostAsJsonAsync(path, body, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
 }

@@ -147,9 +147,22 @@ public sealed class BudgetTests(GovernanceFixture fixture) : IClassFixture<Gover
 
     internal sealed record Outcome(HttpStatusCode Status, string? Type, string Message, string? RetryAfter);
 
+    /// <summary>One request after the other, each answered before the next is sent.</summary>
+    internal static async Task<List<Outcome>> SendOneByOneAsync(GatewayApiHost host, string key, int count)
+    {
+        var outcomes = new List<Outcome>();
+        for (var i = 0; i < count; i++)
+        {
+            outcomes.AddRange(await SendConcurrentlyAsync(1, _ => (host, key)));
+        }
+
+        return outcomes;
+    }
+
     /// <param name="build">The request for the i-th call and its key (default: <see cref="GovernanceFixture.Chat"/>).</param>
+    /// <param name="prepare">Changes the i-th request before it is sent.</param>
     internal static async Task<List<Outcome>> SendConcurrentlyAsync(int count, Func<int, (GatewayApiHost Host, string Key)> target,
-        Func<int, string, HttpRequestMessage>? build = null)
+        Func<int, string, HttpRequestMessage>? build = null, Action<int, HttpRequestMessage>? prepare = null)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 128 };
         using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
@@ -160,6 +173,7 @@ public sealed class BudgetTests(GovernanceFixture fixture) : IClassFixture<Gover
             await go.WaitAsync();
             using var request = build?.Invoke(i, key) ?? GovernanceFixture.Chat(key);
             request.RequestUri = new Uri(host.BaseAddress, "/v1/chat/completions");
+            prepare?.Invoke(i, request);
             using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
             var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
             string? type = null;

@@ -15,7 +15,7 @@ public sealed class UsersApiTests(GovernanceFixture fixture) : IClassFixture<Gov
     public async Task NewInfoUpdateListAndDeleteSpeakLiteLlmsFieldsAndTheAutoCreatedKeyWorksUntilTheUserIsDeleted()
     {
         using var admin = fixture.Api.CreateLoopbackClient(GatewayApiHost.MasterKey);
-        var created = await PostAsync(admin, "/user/new", new
+        var created = await ManagementCalls.PostOkAsync(admin, "/user/new", new
         {
             user_id = "crud-alice", user_alias = "Alice", user_email = "alice@example.com", user_role = "internal_user_viewer",
             max_budget = 5, budget_duration = "30d", models = new[] { GovernanceFixture.Model }, rpm_limit = 100,
@@ -25,9 +25,9 @@ public sealed class UsersApiTests(GovernanceFixture fixture) : IClassFixture<Gov
         await LocalProcess.WaitUntilAsync(async () => await UserSpendAsync(admin, "crud-alice") == GovernanceFixture.CallCost,
             TimeSpan.FromSeconds(10), "the user's spend"); // its budget's live counter
         var info = await admin.GetFromJsonAsync<JsonElement>("/user/info?user_id=crud-alice", Ct);
-        var updated = await PostAsync(admin, "/user/update", new { user_id = "crud-alice", max_budget = 7, user_role = "internal_user" });
+        var updated = await ManagementCalls.PostOkAsync(admin, "/user/update", new { user_id = "crud-alice", max_budget = 7, user_role = "internal_user" });
         var list = await admin.GetFromJsonAsync<JsonElement>("/user/list?role=internal_user", Ct);
-        var deleted = await PostAsync(admin, "/user/delete", new { user_ids = new[] { "crud-alice" } });
+        var deleted = await ManagementCalls.PostOkAsync(admin, "/user/delete", new { user_ids = new[] { "crud-alice" } });
         using var afterDelete = await fixture.Api.CreateLoopbackClient().SendAsync(GovernanceFixture.Chat(key), Ct);
 
         Assert.StartsWith("sk-", key, StringComparison.Ordinal);
@@ -57,7 +57,7 @@ public sealed class UsersApiTests(GovernanceFixture fixture) : IClassFixture<Gov
     public async Task TwoHundredConcurrentRequestsOverTwoKeysInTwoTeamsStopExactlyAtTheUsersBudget()
     {
         using var admin = fixture.Api.CreateLoopbackClient(GatewayApiHost.MasterKey);
-        await PostAsync(admin, "/user/new", new { user_id = "budget-bob", max_budget = 0.5, auto_create_key = false });
+        await ManagementCalls.PostOkAsync(admin, "/user/new", new { user_id = "budget-bob", max_budget = 0.5, auto_create_key = false });
         var (_, first) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "user-team-1" }, new { user_id = "budget-bob" });
         var (_, second) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "user-team-2" }, new { user_id = "budget-bob" });
 
@@ -78,12 +78,12 @@ public sealed class UsersApiTests(GovernanceFixture fixture) : IClassFixture<Gov
     public async Task KeyAndUserBudgetsApplyAtOnceAndThe429NamesTheScopeThatRefused()
     {
         using var admin = fixture.Api.CreateLoopbackClient(GatewayApiHost.MasterKey);
-        await PostAsync(admin, "/user/new", new { user_id = "scoped-carol", max_budget = 0.05, auto_create_key = false });
+        await ManagementCalls.PostOkAsync(admin, "/user/new", new { user_id = "scoped-carol", max_budget = 0.05, auto_create_key = false });
         var (_, small) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "scoped-team", max_budget = 10 }, new { user_id = "scoped-carol", max_budget = 0.03 });
         var (_, large) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "scoped-team-2", max_budget = 10 }, new { user_id = "scoped-carol" });
 
-        var bySmall = await SendAllAsync(small, 4);
-        var byLarge = await SendAllAsync(large, 3);
+        var bySmall = await BudgetTests.SendOneByOneAsync(fixture.Api, small, 4);
+        var byLarge = await BudgetTests.SendOneByOneAsync(fixture.Api, large, 3);
 
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], bySmall.Select(r => r.Status));
         Assert.Contains("key '", bySmall[3].Message);
@@ -93,23 +93,4 @@ public sealed class UsersApiTests(GovernanceFixture fixture) : IClassFixture<Gov
 
     private static async Task<decimal> UserSpendAsync(HttpClient admin, string userId) =>
         (await admin.GetFromJsonAsync<JsonElement>($"/user/info?user_id={userId}", Ct)).GetProperty("user_info").GetProperty("spend").GetDecimal();
-
-    private async Task<List<BudgetTests.Outcome>> SendAllAsync(string key, int count)
-    {
-        var outcomes = new List<BudgetTests.Outcome>();
-        for (var i = 0; i < count; i++)
-        {
-            outcomes.AddRange(await BudgetTests.SendConcurrentlyAsync(1, _ => (fixture.Api, key)));
-        }
-
-        return outcomes;
-    }
-
-    private static async Task<JsonElement> PostAsync(HttpClient admin, string path, object body)
-    {
-        using var response = await admin.PostAsJsonAsync(path, body, Ct);
-        var text = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
-    }
 }

@@ -13,35 +13,17 @@ public sealed partial class LimitsGate
         var scopes = new List<LimitScope>(4);
         if (key.KeyLimits.HasAny)
         {
-            scopes.Add(LimitScope.ForKey(key.Token, key.TeamId, $"key '{key.DisplayName}'", key.KeyLimits.BudgetDuration, key.KeyLimits.BudgetAnchor, now) with
-            {
-                Rpm = key.KeyLimits.RpmLimit,
-                Tpm = key.KeyLimits.TpmLimit,
-                Parallel = key.KeyLimits.MaxParallelRequests,
-                Budget = key.KeyLimits.EffectiveBudget(now),
-            });
+            scopes.Add(Limited(LimitScope.ForKey(key.Token, key.TeamId, $"key '{key.DisplayName}'", key.KeyLimits.BudgetDuration, key.KeyLimits.BudgetAnchor, now), key.KeyLimits, now));
         }
 
         if (key.TeamLimits is { HasAny: true } teamLimits)
         {
-            scopes.Add(LimitScope.ForTeam(key.TeamId!, $"team '{key.TeamAlias ?? key.TeamId}'", teamLimits.BudgetDuration, teamLimits.BudgetAnchor, now) with
-            {
-                Rpm = teamLimits.RpmLimit,
-                Tpm = teamLimits.TpmLimit,
-                Parallel = teamLimits.MaxParallelRequests,
-                Budget = teamLimits.EffectiveBudget(now),
-            });
+            scopes.Add(Limited(LimitScope.ForTeam(key.TeamId!, $"team '{key.TeamAlias ?? key.TeamId}'", teamLimits.BudgetDuration, teamLimits.BudgetAnchor, now), teamLimits, now));
         }
 
         if (key.UserLimits is { HasAny: true } userLimits)
         {
-            scopes.Add(LimitScope.ForUser(key.UserId!, $"user '{key.UserId}'", userLimits.BudgetDuration, userLimits.BudgetAnchor, now) with
-            {
-                Rpm = userLimits.RpmLimit,
-                Tpm = userLimits.TpmLimit,
-                Parallel = userLimits.MaxParallelRequests,
-                Budget = userLimits.EffectiveBudget(now),
-            });
+            scopes.Add(Limited(LimitScope.ForUser(key.UserId!, $"user '{key.UserId}'", userLimits.BudgetDuration, userLimits.BudgetAnchor, now), userLimits, now));
         }
 
         if (key.MemberLimits is { MaxBudget: not null } memberLimits)
@@ -54,13 +36,8 @@ public sealed partial class LimitsGate
 
         if (key.OrganizationLimits is { HasAny: true } orgLimits)
         {
-            scopes.Add(LimitScope.ForOrganization(key.OrganizationId!, $"organization '{key.OrganizationAlias ?? key.OrganizationId}'", orgLimits.BudgetDuration, orgLimits.BudgetAnchor, now) with
-            {
-                Rpm = orgLimits.RpmLimit,
-                Tpm = orgLimits.TpmLimit,
-                Parallel = orgLimits.MaxParallelRequests,
-                Budget = orgLimits.EffectiveBudget(now),
-            });
+            var org = LimitScope.ForOrganization(key.OrganizationId!, $"organization '{key.OrganizationAlias ?? key.OrganizationId}'", orgLimits.BudgetDuration, orgLimits.BudgetAnchor, now);
+            scopes.Add(Limited(org, orgLimits, now));
         }
 
         AddBudgetWindows(key, scopes, now);
@@ -78,6 +55,15 @@ public sealed partial class LimitsGate
 
         return scopes;
     }
+
+    /// <summary>A scope with a holder's rpm, tpm, parallel limit and the budget in force now.</summary>
+    private static LimitScope Limited(LimitScope scope, ScopeLimits limits, DateTimeOffset now) => scope with
+    {
+        Rpm = limits.RpmLimit,
+        Tpm = limits.TpmLimit,
+        Parallel = limits.MaxParallelRequests,
+        Budget = limits.EffectiveBudget(now),
+    };
 
     /// <summary>
     /// The scopes of a key on a model and their Redis keys, reused by every request until a budget window resets or a

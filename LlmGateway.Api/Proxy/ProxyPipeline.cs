@@ -90,17 +90,8 @@ public static class ProxyPipeline
             return null;
         }
 
-        var (body, tooLarge) = await RequestBody.ReadAsync(context, services.Options.MaxRequestBodyBytes);
-        if (tooLarge is not null)
+        if (await ParseAsync(context, services, read, rejection) is not var (json, request, fallbacks))
         {
-            await rejection.SendAsync(tooLarge);
-            return null;
-        }
-
-        if (!JsonBody.TryParse(body!.Memory, out var json, out error) || !read(json, out var request, out error)
-            || !RequestFallbacks.TryRead(json, out var fallbacks, out error))
-        {
-            await rejection.SendAsync(error!);
             return null;
         }
 
@@ -137,6 +128,22 @@ public static class ProxyPipeline
             Tags = Tags.RequestTags.Of(context),
         };
         return new Accepted(caller, requestFacts, group, cachePlan, callShape, route) { State = state };
+    }
+
+    /// <summary>The body read and parsed in the client's format, with the request's own fallbacks; null once the 4xx was sent.</summary>
+    private static async Task<(JsonBody Json, TRequest Request, IReadOnlyList<string>? Fallbacks)?> ParseAsync<TRequest>(
+        HttpContext context, ProxyServices services, RequestReader<TRequest> read, Rejection rejection)
+        where TRequest : class
+    {
+        var (body, error) = await RequestBody.ReadAsync(context, services.Options.MaxRequestBodyBytes);
+        if (error is null && JsonBody.TryParse(body!.Memory, out var json, out error) && read(json, out var request, out error)
+            && RequestFallbacks.TryRead(json, out var fallbacks, out error))
+        {
+            return (json, request, fallbacks);
+        }
+
+        await rejection.SendAsync(error!);
+        return null;
     }
 
     /// <summary>The model group exists and the key may use it; else the 404 or 403 that says so.</summary>

@@ -25,16 +25,19 @@ public static class MediaParts
         var (images, documents, unsized) = (0, 0, 0);
         // One entry per open object: what its "type" said and whether it (or an object in it) refers to content by URL or id.
         var open = new Stack<(Part Kind, bool Reference, bool Source)>();
-        var sourceNext = false;
+        // What the property just read names, for the token right after it only: a "type" string, a "source" object.
+        var (typeNext, sourceNext) = (false, false);
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
         try
         {
             while (reader.Read())
             {
+                var (isType, isSource) = (typeNext, sourceNext);
+                (typeNext, sourceNext) = (false, false);
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.StartObject:
-                        open.Push((Part.None, false, sourceNext));
+                        open.Push((Part.None, false, isSource));
                         break;
                     case JsonTokenType.EndObject:
                         var (kind, reference, _) = open.Pop();
@@ -48,8 +51,16 @@ public static class MediaParts
 
                         break;
                     case JsonTokenType.PropertyName when open.Count > 0:
+                        typeNext = reader.ValueTextEquals("type"u8);
                         sourceNext = reader.ValueTextEquals("source"u8);
-                        open.Push(Read(ref reader, open.Pop()));
+                        if (reader.ValueTextEquals("file_id"u8) || reader.ValueTextEquals("file_url"u8))
+                        {
+                            open.Push(open.Pop() with { Reference = true });
+                        }
+
+                        break;
+                    case JsonTokenType.String when isType && open.Count > 0:
+                        open.Push(Typed(ref reader, open.Pop()));
                         break;
                 }
             }
@@ -69,18 +80,9 @@ public static class MediaParts
         Document,
     }
 
-    private static (Part Kind, bool Reference, bool Source) Read(ref Utf8JsonReader reader, (Part Kind, bool Reference, bool Source) current)
+    /// <summary>The object whose <c>"type"</c> string the reader is on.</summary>
+    private static (Part Kind, bool Reference, bool Source) Typed(ref Utf8JsonReader reader, (Part Kind, bool Reference, bool Source) current)
     {
-        if (reader.ValueTextEquals("file_id"u8) || reader.ValueTextEquals("file_url"u8))
-        {
-            return current with { Reference = true };
-        }
-
-        if (!reader.ValueTextEquals("type"u8) || !reader.Read() || reader.TokenType != JsonTokenType.String)
-        {
-            return current;
-        }
-
         if (current.Source)
         {
             // Anthropic's source: "base64" and "text" carry the content; "url" and "file" only refer to it.

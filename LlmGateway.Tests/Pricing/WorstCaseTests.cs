@@ -43,6 +43,15 @@ public class WorstCaseTests
     }
 
     [Theory]
+    [InlineData("""{"tools":[{"type":"function","name":"f","parameters":{"type":"object","properties":{"type":{"type":"string"},"file":{"type":"string"}}}}]}""")]
+    [InlineData("""{"input":[{"type":["image"],"content":{"type":{"nested":"document"}}}],"source":["x",{"type":"url"}],"type":null}""")]
+    [InlineData("""{"tools":[{"parameters":{"properties":{"source":{"type":"object","properties":{"type":{"enum":["url","file"]}}}}}}]}""")]
+    public void ATypeOrSourceThatIsNotAStringOrObjectOfAPartIsNoMediaAndNoError(string body)
+    {
+        Assert.Equal(default, MediaParts.Count(Encoding.UTF8.GetBytes(body)));
+    }
+
+    [Theory]
     [InlineData("""{"type":"document","source":{"type":"url","url":"https://x/a.pdf"}}""", 1)]
     [InlineData("""{"source":{"url":"https://x/a.pdf","type":"url"},"type":"document"}""", 1)]
     [InlineData("""{"type":"document","source":{"type":"file","file_id":"file_1"}}""", 1)]

@@ -18,7 +18,7 @@ public static class ChatCompletionsApi
         return app;
     }
 
-    private static Task HandleAsync(HttpContext context, [AsParameters] ProxyServices services) =>
+    private static Task HandleAsync(HttpContext context, ProxyServices services) =>
         ProxyPipeline.RunAsync<ChatRequest>(context, services, ClientAdapters.ChatCompletions, ChatRequest.TryRead,
             r => new RequestFacts(r.Model, r.MaxTokens, r.Stream, r.User) { Choices = r.N },
             r => new CallShape(UpstreamOperation.Chat, r.Stream, r.IncludeUsage, deployment => new BodyRewriter.Options(deployment.ProviderModel)

@@ -17,7 +17,7 @@ public static class CompletionsApi
         return app;
     }
 
-    private static Task HandleAsync(HttpContext context, [AsParameters] ProxyServices services) =>
+    private static Task HandleAsync(HttpContext context, ProxyServices services) =>
         ProxyPipeline.RunAsync<CompletionsRequest>(context, services, ClientAdapters.Completions, CompletionsRequest.TryRead,
             r => new RequestFacts(r.Model, r.MaxTokens, r.Stream, r.User),
             r => new CallShape(UpstreamOperation.Chat, r.Stream, r.IncludeUsage, deployment => new BodyRewriter.Options(deployment.ProviderModel)),

@@ -16,7 +16,7 @@ public static class EmbeddingsApi
         return app;
     }
 
-    private static Task HandleAsync(HttpContext context, [AsParameters] ProxyServices services) =>
+    private static Task HandleAsync(HttpContext context, ProxyServices services) =>
         ProxyPipeline.RunAsync<EmbeddingsRequest>(context, services, ClientAdapters.ChatCompletions, EmbeddingsRequest.TryRead,
             r => new RequestFacts(r.Model, null, false, null),
             r => new CallShape(UpstreamOperation.Embeddings, false, false, deployment => new BodyRewriter.Options(deployment.ProviderModel)),

@@ -16,7 +16,7 @@ public static class MessagesApi
         return app;
     }
 
-    private static Task HandleAsync(HttpContext context, [AsParameters] ProxyServices services) =>
+    private static Task HandleAsync(HttpContext context, ProxyServices services) =>
         ProxyPipeline.RunAsync<MessagesRequest>(context, services, ClientAdapters.Messages, MessagesRequest.TryRead,
             r => new RequestFacts(r.Model, r.MaxTokens, r.Stream, r.EndUser),
             r => new CallShape(UpstreamOperation.Chat, r.Stream, false,

@@ -17,7 +17,7 @@ public static class ModelsApi
 
     public sealed record ModelList(string Object, IReadOnlyList<ModelCard> Data);
 
-    private static async Task<IResult> ListAsync(HttpContext context, [AsParameters] ProxyServices services)
+    private static async Task<IResult> ListAsync(HttpContext context, ProxyServices services)
     {
         var (caller, error) = await services.Auth.AuthenticateAsync(context.Request, context.RequestAborted);
         if (error is not null)

@@ -28,7 +28,7 @@ public static class ResponsesApi
         return app;
     }
 
-    private static Task CreateAsync(HttpContext context, [AsParameters] ProxyServices services, ResponseStore store, Routing.ResponseAffinity affinity) =>
+    private static Task CreateAsync(HttpContext context, ProxyServices services, ResponseStore store, Routing.ResponseAffinity affinity) =>
         ProxyPipeline.RunAsync<ResponsesRequest>(context, services, ClientAdapters.Responses, ResponsesRequest.TryRead,
             r => new RequestFacts(r.Model, r.MaxOutputTokens, r.Stream, r.EndUser),
             r => new CallShape(UpstreamOperation.Chat, r.Stream, false, deployment => new BodyRewriter.Options(deployment.ProviderModel)

@@ -51,7 +51,7 @@ public static class ProxyPipeline
             finally
             {
                 // Settled whatever happened (success, upstream error, client gone): the reservation never leaks.
-                await FinishAsync(services, accepted.Caller, proxy, outcome, admission, accepted.Facts, started, accepted.Route.PriorityTier);
+                Finish(services, accepted.Caller, proxy, outcome, admission, accepted.Facts, started, accepted.Route.PriorityTier);
                 admission = null;
             }
         }
@@ -256,20 +256,48 @@ public static class ProxyPipeline
         return await services.Failover.RunAsync(proxy, call);
     }
 
-    private static async Task FinishAsync(
+    /// <summary>
+    /// The settle and the usage event are sent now, before the handler returns, and awaited off the request's path: the client's
+    /// next request is not held by them. Redis runs one connection's commands in order, so any later admission on this replica
+    /// sees this request's settled cost or, before that, its reservation — both at least the truth (docs/scaling.md).
+    /// </summary>
+    private static void Finish(
         ProxyServices services, Caller caller, ProxyContext proxy, ProxyOutcome outcome, Admission admission, RequestFacts facts, DateTimeOffset started,
         bool priority)
     {
         var usage = outcome.Usage ?? default;
         var known = outcome.Usage is null || outcome.CacheHit ? 0m : outcome.Deployment is { } deployment ? services.Prices.CostOf(deployment, usage, priority) : null;
         var cost = (known ?? 0m) + outcome.Earlier.Cost;
-        // The settle script and the usage event's XADD are both sent before either is awaited: one Redis round trip.
         var settle = services.Limits.SettleAsync(admission, proxy.RequestId, usage.TotalTokens + outcome.Earlier.Tokens, cost);
         var record = services.Usage.RecordAsync(UsageEvents.From(proxy, outcome, caller, facts, started, cost,
             priceUnknown: known is null, status: UsageEvents.StatusOf(proxy.Http, outcome)));
         ProxyMetrics.RequestFinished(proxy, outcome, caller, cost);
-        await settle;
-        await record;
+        if (!settle.IsCompletedSuccessfully || !record.IsCompletedSuccessfully)
+        {
+            services.InFlight.Finishing(CompleteAsync(settle, record, services.Logger, proxy.RequestId));
+        }
+    }
+
+    /// <summary>Awaits a finished request's settle and usage event; neither throws by contract, but a fault is logged, never lost silently.</summary>
+    private static async Task CompleteAsync(Task settle, ValueTask record, ILogger logger, string requestId)
+    {
+        try
+        {
+            await settle;
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "The settle of {RequestId} failed", requestId);
+        }
+
+        try
+        {
+            await record;
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "The usage event of {RequestId} failed", requestId);
+        }
     }
 
     /// <summary><c>x-ratelimit-{limit,remaining,reset}-{requests,tokens}</c> for the key's own limits.</summary>

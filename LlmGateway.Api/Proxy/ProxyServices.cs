@@ -7,11 +7,12 @@ using LlmGateway.Api.Translation;
 
 namespace LlmGateway.Api.Proxy;
 
-/// <summary>What every proxy route handler needs, grouped for <c>[AsParameters]</c>.</summary>
+/// <summary>What every proxy route handler needs: one singleton, injected whole (not <c>[AsParameters]</c>, which would build one per request).</summary>
 public sealed class ProxyServices(
     GatewayAuthenticator auth, ModelCatalog catalog, Routing.Failover failover, GatewayConfig config, ProxyOptions options,
     LimitsGate limits, CostEstimator costs, PriceTable prices, IUsageRecorder usage, ILogger<ProxyServices> logger,
-    Caching.ResponseCache cache, UnknownPricePolicy unknownPrices, Customers.CustomerDirectory customers, Tags.RequestTagging tags)
+    Caching.ResponseCache cache, UnknownPricePolicy unknownPrices, Customers.CustomerDirectory customers, Tags.RequestTagging tags,
+    Shutdown.InFlightRequests inFlight)
 {
     public GatewayAuthenticator Auth { get; } = auth;
     public ModelCatalog Catalog { get; } = catalog;
@@ -27,6 +28,7 @@ public sealed class ProxyServices(
     public UnknownPricePolicy UnknownPrices { get; } = unknownPrices;
     public Customers.CustomerDirectory Customers { get; } = customers;
     public Tags.RequestTagging Tags { get; } = tags;
+    public Shutdown.InFlightRequests InFlight { get; } = inFlight;
 }
 
 /// <summary>Request limits of the proxy routes (section <c>Gateway</c>).</summary>

@@ -3,7 +3,10 @@ using LlmGateway.Api.Telemetry;
 
 namespace LlmGateway.Api.Shutdown;
 
-/// <summary>Proxy requests being served, counted so that shutdown can wait for them (and exported as a metric).</summary>
+/// <summary>
+/// Proxy requests being served, counted so that shutdown can wait for them (and exported as a metric), and the work a
+/// finished request left running (its settle and usage event, sent before the response ended and awaited off its path).
+/// </summary>
 public sealed class InFlightRequests
 {
     private readonly Lock gate = new();
@@ -27,6 +30,40 @@ public sealed class InFlightRequests
         }
     }
 
+    /// <summary>
+    /// Work a request left running after it returned: counted (shutdown waits for it like a request) until it completes.
+    /// The work must not throw; a fault is logged by its owner.
+    /// </summary>
+    public void Finishing(Task work)
+    {
+        if (work.IsCompleted)
+        {
+            return;
+        }
+
+        lock (gate)
+        {
+            count++;
+        }
+
+        work.ContinueWith(static (_, state) => ((InFlightRequests)state!).Finished(), this,
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private void Finished()
+    {
+        TaskCompletionSource? done = null;
+        lock (gate)
+        {
+            if (--count == 0)
+            {
+                (done, idle) = (idle, null);
+            }
+        }
+
+        done?.TrySetResult();
+    }
+
     /// <summary>A proxy request arrived: it is counted until <see cref="Exit"/>.</summary>
     public void Enter()
     {
@@ -43,16 +80,7 @@ public sealed class InFlightRequests
     {
         ProxyMetrics.InFlight.Add(-1);
         ProxyMetrics.Count(context);
-        TaskCompletionSource? done = null;
-        lock (gate)
-        {
-            if (--count == 0)
-            {
-                (done, idle) = (idle, null);
-            }
-        }
-
-        done?.TrySetResult();
+        Finished();
     }
 }
 

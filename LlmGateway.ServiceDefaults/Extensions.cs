@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -39,13 +40,19 @@ public static class Extensions
             logging.IncludeScopes = true;
         });
 
-        builder.Services.AddOpenTelemetry()
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var telemetry = builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(GatewayTelemetry.Name))
-            .WithTracing(tracing => tracing
+                .AddMeter(GatewayTelemetry.Name));
+
+        // Spans are recorded only when something exports them (OTLP, or OTEL_TRACES_ENABLED=true for another exporter): with
+        // nobody listening, ASP.NET Core and HttpClient skip their activities, the tags and the trace-context headers per request.
+        if (otlp || builder.Configuration.GetValue<bool>("OTEL_TRACES_ENABLED"))
+        {
+            telemetry.WithTracing(tracing => tracing
                 .SetSampler(new BackgroundCallSampler())
                 .AddSource(builder.Environment.ApplicationName, GatewayTelemetry.Name)
                 .AddAspNetCoreInstrumentation(options =>
@@ -54,8 +61,9 @@ public static class Extensions
                         !context.Request.Path.StartsWithSegments(HealthEndpointPath)
                         && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
                 .AddHttpClientInstrumentation());
+        }
 
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        if (otlp)
         {
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
         }

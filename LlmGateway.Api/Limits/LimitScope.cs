@@ -101,6 +101,9 @@ public sealed record LimitScope(string Kind, string Id, string DisplayName, stri
     /// <summary>How many Redis keys a scope passes to the scripts.</summary>
     public const int KeyCount = 6;
 
+    /// <summary>Where <see cref="SpentKey"/> is among a scope's <see cref="KeyCount"/> Redis keys.</summary>
+    public const int SpentKeyIndex = 3;
+
     /// <summary>Writes the scope's <see cref="KeyCount"/> Redis keys, in the order the scripts expect, from <paramref name="at"/>.</summary>
     public void WriteRedisKeys(StackExchange.Redis.RedisKey[] keys, int at)
     {
@@ -109,7 +112,7 @@ public sealed record LimitScope(string Kind, string Id, string DisplayName, stri
         keys[at] = prefix + ":rpm";
         keys[at + 1] = prefix + ":tpm";
         keys[at + 2] = prefix + ":par";
-        keys[at + 3] = $"{prefix}:spent:{window}";
+        keys[at + SpentKeyIndex] = $"{prefix}:spent:{window}";
         keys[at + 4] = $"{prefix}:reserved:{window}";
         keys[at + 5] = $"{prefix}:holds:{window}";
     }

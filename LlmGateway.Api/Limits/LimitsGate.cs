@@ -85,7 +85,7 @@ public sealed partial class LimitsGate(IConnectionMultiplexer redis, LedgerSeede
             try
             {
                 var spent = await LedgerLookup(scope).WaitAsync(LedgerBound, ct);
-                local.RememberUsed(scope, Money.ToNanos(spent));
+                local.RememberUsed(scope.SpentKey, Money.ToNanos(spent));
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
@@ -121,7 +121,8 @@ public sealed partial class LimitsGate(IConnectionMultiplexer redis, LedgerSeede
         {
             if (admission.BudgetUsed[i] is { } used)
             {
-                local.RememberUsed(admission.Scopes[i], Money.ToNanos(used));
+                // The scope's spent key, from the cached key array (building it again cost two strings per scope per request).
+                local.RememberUsed((string)admission.RedisKeys[i * LimitScope.KeyCount + LimitScope.SpentKeyIndex]!, Money.ToNanos(used));
             }
         }
 

@@ -52,7 +52,7 @@ public sealed class LocalLimits(OutageReplay replay, ReplicaCount replicas, Limi
     public bool Knows(LimitScope scope) => lastKnownUsed.ContainsKey(scope.SpentKey);
 
     /// <summary>Remembers spent plus reserved of a budget as Redis last reported it: where an outage starts from.</summary>
-    public void RememberUsed(LimitScope scope, long usedNanos) => lastKnownUsed[scope.SpentKey] = usedNanos;
+    public void RememberUsed(string spentKey, long usedNanos) => lastKnownUsed[spentKey] = usedNanos;
 
     public Admission Admit(IReadOnlyList<LimitScope> scopes, string requestId, long tokens, long cost, DateTimeOffset now)
     {

@@ -44,7 +44,16 @@ public static class PromptTokens
 
         try
         {
-            return O200k.Value.CountTokens(Encoding.UTF8.GetString(body));
+            // Decoded into a pooled buffer, not a string per request.
+            var chars = System.Buffers.ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(body.Length));
+            try
+            {
+                return O200k.Value.CountTokens(chars.AsSpan(0, Encoding.UTF8.GetChars(body, chars)));
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<char>.Shared.Return(chars);
+            }
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or ArgumentException)
         {

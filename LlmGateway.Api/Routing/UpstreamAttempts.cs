@@ -46,7 +46,7 @@ public sealed class UpstreamAttempts(
         var attempt = new UpstreamAttempt(deployment, run.Attempts, proxy.Timings.StartUpstream());
         proxy.Timings.UpstreamFirstByte = TimeSpan.Zero;
         using var activity = StartActivity(attempt);
-        var outcome = await SendAndRelayAsync(proxy, lease, provider, attempt, body!, run);
+        var outcome = await SendAndRelayAsync(proxy, lease, provider, attempt, body!.Value, run);
         proxy.Timings.Upstream = Stopwatch.GetElapsedTime(attempt.StartedTimestamp);
         run.Outcome = new ProxyOutcome(deployment, run.Attempts, outcome.Usage, outcome.Failure, outcome.Committed)
         {
@@ -92,7 +92,7 @@ public sealed class UpstreamAttempts(
     /// work (drain, bounded), and work the provider was paid for — a client gone, a timeout after sending — is billed.
     /// </summary>
     private async Task<RelayOutcome> SendAndRelayAsync(
-        ProxyContext proxy, DeploymentLease lease, IUpstreamProvider provider, UpstreamAttempt attempt, byte[] body, FailoverRun run)
+        ProxyContext proxy, DeploymentLease lease, IUpstreamProvider provider, UpstreamAttempt attempt, ReadOnlyMemory<byte> body, FailoverRun run)
     {
         using var disconnect = ClientDisconnect.Start(proxy.Http, () => run.Call.Route.EstimatedPromptTokens, proxy.Revoked);
         UpstreamResponse upstream;

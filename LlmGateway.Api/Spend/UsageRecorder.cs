@@ -45,12 +45,14 @@ internal sealed class UsageRecorder(
             return false;
         }
 
+        var json = UsageStream.SerializePooled(usage);
         try
         {
             // No MAXLEN: trimming by count could drop entries not yet written; the writer deletes what it acked.
-            await redis.GetDatabase()
-                .StreamAddAsync(settings.StreamKey, UsageStream.Field, UsageStream.Serialize(usage))
-                .WaitAsync(settings.RedisTimeout);
+            var add = redis.GetDatabase().StreamAddAsync(settings.StreamKey, UsageStream.Field, json.WrittenMemory);
+            // The Redis client's own timeout bounds the call; a timer of our own only when the setting asks for less.
+            await (settings.RedisTimeout.TotalMilliseconds < redis.TimeoutMilliseconds ? add.WaitAsync(settings.RedisTimeout) : add);
+            json.Dispose(); // written and answered: the pooled buffer is free again (on failure it may still be queued, so it is left to the GC)
             return true;
         }
         catch (Exception ex)

@@ -15,6 +15,27 @@ internal static class UsageStream
     public static byte[] Serialize(UsageEvent usage) =>
         JsonSerializer.SerializeToUtf8Bytes(usage, UsageJsonContext.Default.UsageEvent);
 
+    [ThreadStatic]
+    private static Utf8JsonWriter? writer;
+
+    /// <summary>The event's JSON written into a pooled buffer (the caller disposes it), with this thread's reused writer.</summary>
+    public static Streaming.PooledBufferWriter SerializePooled(UsageEvent usage)
+    {
+        var buffer = new Streaming.PooledBufferWriter();
+        var json = writer ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = UsageJsonContext.Default.Options.Encoder, SkipValidation = true });
+        json.Reset(buffer);
+        try
+        {
+            JsonSerializer.Serialize(json, usage, UsageJsonContext.Default.UsageEvent);
+        }
+        finally
+        {
+            json.Reset(Stream.Null); // the thread's writer keeps no reference to the buffer
+        }
+
+        return buffer;
+    }
+
     /// <summary>The event of a stream entry, or null when the entry was deleted or is not a usage event.</summary>
     public static UsageEvent? Read(StreamEntry entry)
     {

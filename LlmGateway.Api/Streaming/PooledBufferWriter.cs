@@ -15,6 +15,8 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 
     public ReadOnlySpan<byte> WrittenSpan => buffer.AsSpan(0, written);
 
+    public ReadOnlyMemory<byte> WrittenMemory => buffer.AsMemory(0, written);
+
     public void Advance(int count) => written += count;
 
     public Memory<byte> GetMemory(int sizeHint = 0)

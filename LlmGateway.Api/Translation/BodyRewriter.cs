@@ -33,7 +33,8 @@ public static class BodyRewriter
         public bool DropGatewayFields { get; init; } = true;
     }
 
-    public static byte[] Rewrite(JsonBody body, Options options)
+    /// <summary>The rewritten body: the writer's own buffer, not copied again (the request holds it until it was sent).</summary>
+    public static ReadOnlyMemory<byte> Rewrite(JsonBody body, Options options)
     {
         var buffer = new ArrayBufferWriter<byte>(body.Bytes.Length + 64);
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
@@ -87,6 +88,6 @@ public static class BodyRewriter
             writer.WriteEndObject();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return buffer.WrittenMemory;
     }
 }

@@ -18,7 +18,7 @@ public sealed class UpstreamRequestBuilder(IClientAdapter client, JsonBody body,
     public string? Dropped { get; private set; }
 
     /// <summary>The body for <paramref name="deployment"/>, or the 400 that says why the request cannot go there.</summary>
-    public (byte[]? Bytes, GatewayError? Error) Build(DeploymentConfig deployment, IUpstreamAdapter upstream)
+    public (ReadOnlyMemory<byte>? Bytes, GatewayError? Error) Build(DeploymentConfig deployment, IUpstreamAdapter upstream)
     {
         if (upstream.Format == client.NativeUpstream)
         {

@@ -47,12 +47,14 @@ internal static class ChatMessagesValidation
         error = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = reader.GetString();
+            // Compared in place (no string per property name); a known role is a constant, not a new string.
+            var name = reader.ValueTextEquals("role"u8) ? "role" : reader.ValueTextEquals("content"u8) ? "content"
+                : reader.ValueTextEquals("tool_calls"u8) ? "tool_calls" : null;
             reader.Read();
             switch (name)
             {
                 case "role" when reader.TokenType == JsonTokenType.String:
-                    role = reader.GetString();
+                    role = KnownRole(ref reader) ?? reader.GetString();
                     break;
                 case "role":
                     error = BodyField.WrongType($"{path}.role", "a string", reader.TokenType);
@@ -76,4 +78,12 @@ internal static class ChatMessagesValidation
 
         return true;
     }
+
+    private static string? KnownRole(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("user"u8) ? "user"
+        : reader.ValueTextEquals("assistant"u8) ? "assistant"
+        : reader.ValueTextEquals("system"u8) ? "system"
+        : reader.ValueTextEquals("tool"u8) ? "tool"
+        : reader.ValueTextEquals("developer"u8) ? "developer"
+        : null;
 }

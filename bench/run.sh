@@ -6,7 +6,9 @@
 #   BENCH_DURATION   seconds per measured wrk run            (default 10)
 #   BENCH_WARMUP     seconds of warm-up before each run      (default 2)
 #   BENCH_TTFB_N     sequential requests per TTFB measure    (default 300)
-#   BENCH_TARGETS    which targets to run                    (default "direct hop gateway portkey")
+#   BENCH_TARGETS    which targets to run                    (default "direct hop gateway gateway_open portkey")
+#                    gateway: a virtual key with rpm/tpm/budget (governance on); gateway_open: the same process
+#                    called with the master key (no limits, no budget): the two measured in one run
 #   BENCH_NO_BUILD=1 skip `dotnet build -c Release`
 #   BENCH_NO_DOCS=1  do not rewrite docs/benchmarks.md
 #   BENCH_OUT        output folder for logs and raw results  (default bench/out)
@@ -42,7 +44,7 @@ ROOT="$(cd "$HERE/.." && pwd)"
 DURATION="${BENCH_DURATION:-10}"
 WARMUP="${BENCH_WARMUP:-2}"
 TTFB_N="${BENCH_TTFB_N:-300}"
-TARGETS="${BENCH_TARGETS:-direct hop gateway portkey}"
+TARGETS="${BENCH_TARGETS:-direct hop gateway gateway_open portkey}"
 OUT="${BENCH_OUT:-$HERE/out}"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 PORTKEY_VERSION="1.15.2"
@@ -264,6 +266,12 @@ rss_now_kb() { # sum of VmRSS (resident set now) over a PID and its children
 }
 
 children_ticks() { sed 's/^.*) //' /proc/$$/stat | awk '{print $14 + $15}'; } # cutime+cstime: waited-for children (wrk)
+STORES=()      # Redis and the Postgres postmaster: their CPU is the "stores" part of a governed request's cost
+stores_ticks() {
+  local total=0 p
+  for p in "${STORES[@]}"; do total=$((total + $(cpu_ticks "$p"))); done
+  echo "$total"
+}
 ours_ticks() { # the target's process tree plus the fake upstreams and redis
   local total=0 p
   for p in "${OURS[@]}" ${PROC[$1]:-}; do total=$((total + $(cpu_ticks "$p"))); done
@@ -306,9 +314,9 @@ if has_target gateway || has_target baseline; then
   # The baseline migrates its own database at start-up: an older build may not understand a newer schema.
   has_target baseline && as_postgres "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres gatewaydb_baseline
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --dir "$TMP" >"$OUT/redis.log" 2>&1 &
-  PIDS+=($!); OURS+=($!)
+  PIDS+=($!); OURS+=($!); STORES+=($!)
   # Postgres (the postmaster and its backends) is the gateway's too: its CPU is not "other load".
-  OURS+=("$(head -1 "$TMP/pg/postmaster.pid")")
+  OURS+=("$(head -1 "$TMP/pg/postmaster.pid")"); STORES+=("$(head -1 "$TMP/pg/postmaster.pid")")
 
   MASTER_KEY="${BENCH_MASTER_KEY:-sk-bench-master-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
   cat >"$TMP/gateway.yaml" <<YAML
@@ -390,6 +398,10 @@ if has_target gateway; then
   log "governance: $GOVERNANCE"
   HDRS[gateway]="Authorization: Bearer $GW_KEY"
   HDRS[gateway_cached]="Authorization: Bearer $GW_KEY"
+  # gateway_open: the same process and models, called with the master key: the path without limits or a budget.
+  URL[gateway_open]="${URL[gateway]}"; URL[gateway_open_stream]="${URL[gateway]}"; URL[gateway_open_slow]="${URL[gateway]}"
+  MODEL_JSON[gateway_open]=bench; MODEL_STREAM[gateway_open]=bench-stream; MODEL_SLOW[gateway_open]=bench-slow
+  HDRS[gateway_open]="Authorization: Bearer $MASTER_KEY"; PROC[gateway_open]=${PROC[gateway]}
 fi
 
 # BENCH_BASELINE: the older commit's build, started like `gateway` (same YAML, master key and environment), with its
@@ -487,14 +499,15 @@ run_wrk() { # scenario target kind concurrency
     ( max=0; while :; do r=$(rss_now_kb "$pid"); (( r > max )) && { max=$r; echo "$max" >"$rss_file"; }; sleep 0.5; done ) &
     sampler=$!; PIDS+=($sampler)
   fi
-  local sys_before ours_before wrk_before
-  sys_before=$(cpu_busy_ticks); ours_before=$(ours_ticks "$target"); wrk_before=$(children_ticks)
+  local sys_before ours_before wrk_before stores_before
+  sys_before=$(cpu_busy_ticks); ours_before=$(ours_ticks "$target"); wrk_before=$(children_ticks); stores_before=$(stores_ticks)
   wrk -t"$threads" -c"$conc" -d"${DURATION}s" --timeout 10s --latency -s "$HERE/post.lua" "$url" \
     >"$OUT/wrk-$scenario-$target.log" 2>&1 || true
   # CPU (in % of one core) used during the run by processes that are not part of this benchmark
   local foreign
   foreign=$(( ($(cpu_busy_ticks) - sys_before - ($(ours_ticks "$target") - ours_before) - ($(children_ticks) - wrk_before)) * 100 / (CLK_TCK * DURATION) ))
   (( foreign < 0 )) && foreign=0
+  local stores=$(( ($(stores_ticks) - stores_before) * 1000000 / CLK_TCK ))   # Redis + Postgres CPU during the run, µs
   [[ -n "$counters_pid" ]] && { wait "$counters_pid" 2>/dev/null || true; }
   [[ -n "$attach_pid" ]] && { wait "$attach_pid" 2>/dev/null || true; }
   line=$(grep '^BENCH ' "$OUT/wrk-$scenario-$target.log" || true)
@@ -507,12 +520,12 @@ run_wrk() { # scenario target kind concurrency
     rss=$(cat "$rss_file")
   fi
   # scenario target kind conc cpu_us rss_kb + wrk's key=value pairs
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s foreign_cpu_pct=%s\n' "$scenario" "$target" "$kind" "$conc" "${cpu:--}" "${rss:--}" "${line#BENCH }" "$foreign" >>"$OUT/results.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s foreign_cpu_pct=%s stores_cpu_us=%s\n' "$scenario" "$target" "$kind" "$conc" "${cpu:--}" "${rss:--}" "${line#BENCH }" "$foreign" "$stores" >>"$OUT/results.tsv"
   log "  $scenario $target: ${line#BENCH }${cpu:+ cpu_us=$cpu} ${rss:+rss_kb=$rss} foreign_cpu_pct=$foreign"
 }
 
 # ---------------------------------------------------------------- run
-ALL=(); for t in direct hop gateway baseline portkey; do has_target $t && ALL+=("$t"); done
+ALL=(); for t in direct hop gateway gateway_open baseline portkey; do has_target $t && [[ $t != gateway_open || -n "${URL[gateway_open]:-}" ]] && ALL+=("$t"); done
 for t in "${ALL[@]}"; do
   sanity "$t" json; sanity "$t" stream; sanity "$t" slow
 done

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 
 namespace LlmGateway.Api.Telemetry;
 
@@ -52,13 +51,15 @@ public sealed class RequestTimings
     /// <summary>The standard <c>Server-Timing</c> header value (milliseconds), as far as the request has got.</summary>
     public string ToServerTiming()
     {
-        var builder = new StringBuilder(96);
-        Append(builder, "auth", Auth);
-        Append(builder, "limits", Limits);
-        Append(builder, "cache", Cache);
-        Append(builder, "upstream", UpstreamFirstByte > TimeSpan.Zero ? UpstreamFirstByte : Upstream);
-        Append(builder, "total", Elapsed);
-        return builder.ToString();
+        // Formatted in a stack buffer: one string per request instead of a builder and a string per duration.
+        Span<char> buffer = stackalloc char[256];
+        var length = 0;
+        Append(buffer, ref length, "auth", Auth);
+        Append(buffer, ref length, "limits", Limits);
+        Append(buffer, ref length, "cache", Cache);
+        Append(buffer, ref length, "upstream", UpstreamFirstByte > TimeSpan.Zero ? UpstreamFirstByte : Upstream);
+        Append(buffer, ref length, "total", Elapsed);
+        return new string(buffer[..length]);
     }
 
     private TimeSpan Lap()
@@ -69,13 +70,20 @@ public sealed class RequestTimings
         return lap;
     }
 
-    private static void Append(StringBuilder builder, string name, TimeSpan duration)
+    private static void Append(Span<char> buffer, ref int length, string name, TimeSpan duration)
     {
-        if (builder.Length > 0)
+        // Five entries of at most ~40 characters each always fit the 256 of the buffer.
+        if (length > 0)
         {
-            builder.Append(", ");
+            ", ".CopyTo(buffer[length..]);
+            length += 2;
         }
 
-        builder.Append(name).Append(";dur=").Append(duration.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture));
+        name.CopyTo(buffer[length..]);
+        length += name.Length;
+        ";dur=".CopyTo(buffer[length..]);
+        length += 5;
+        duration.TotalMilliseconds.TryFormat(buffer[length..], out var written, "0.###", CultureInfo.InvariantCulture);
+        length += written;
     }
 }

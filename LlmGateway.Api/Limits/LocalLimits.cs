@@ -22,6 +22,8 @@ public sealed class LocalLimits(OutageReplay replay, ReplicaCount replicas, Limi
     private readonly ConcurrentDictionary<string, LocalHold> holds = new();
     private ConcurrentDictionary<string, OutageBudget> budgets = new();
     private long redisFailedAtTicks;
+    private int budgetsInUse; // 1 once an outage allowance was handed out, until it is retired
+    private readonly Lock outageGate = new(); // orders handing out an allowance against retiring them (local path only)
 
     /// <summary>True shortly after a failure: requests skip Redis instead of waiting on it.</summary>
     public bool RedisLikelyDown => Volatile.Read(ref redisFailedAtTicks) is var at and > 0
@@ -34,17 +36,33 @@ public sealed class LocalLimits(OutageReplay replay, ReplicaCount replicas, Limi
 
     public void OnRedisFailed() => Volatile.Write(ref redisFailedAtTicks, DateTime.UtcNow.Ticks);
 
-    /// <summary>Called after Redis answered: the outage's allowances end, and what was settled meanwhile is counted.</summary>
+    /// <summary>
+    /// Called after Redis answered: what was settled meanwhile is sent to be counted, and the outage's allowances end once
+    /// Redis counts everything they covered (no local request in flight, nothing left to replay). Until then a new
+    /// timeout continues the same allowances: a Redis that keeps timing out (or is kept slow on purpose) does not hand
+    /// out a fresh share of every budget each time it answers once.
+    /// </summary>
     public void OnRedisAnswered()
     {
-        if (Volatile.Read(ref redisFailedAtTicks) != 0 && Interlocked.Exchange(ref redisFailedAtTicks, 0) != 0)
+        if (Volatile.Read(ref redisFailedAtTicks) != 0)
         {
-            budgets = new();
+            Interlocked.Exchange(ref redisFailedAtTicks, 0);
         }
 
         if (!replay.IsEmpty)
         {
             _ = replay.FlushAsync(); // one flusher at a time, never on the request's time
+        }
+        else if (Volatile.Read(ref budgetsInUse) != 0)
+        {
+            lock (outageGate)
+            {
+                if (budgetsInUse != 0 && holds.IsEmpty)
+                {
+                    budgetsInUse = 0;
+                    budgets = new();
+                }
+            }
         }
     }
 
@@ -58,16 +76,17 @@ public sealed class LocalLimits(OutageReplay replay, ReplicaCount replicas, Limi
     {
         var share = Share;
         var hold = new LocalHold(cost);
+        holds[requestId] = hold; // before any allowance is used: the allowances are not retired under a request being admitted
         foreach (var scope in scopes)
         {
             if (AdmitScope(scope, hold, tokens, cost, share, now) is { } refused)
             {
                 hold.Release(refund: true);
+                holds.TryRemove(requestId, out _);
                 return new Admission { Scopes = scopes, Local = true, Rejection = refused };
             }
         }
 
-        holds[requestId] = hold;
         return new Admission { Scopes = scopes, Local = true, EstimatedTokens = tokens, ReservedNanos = cost };
     }
 
@@ -94,8 +113,14 @@ public sealed class LocalLimits(OutageReplay replay, ReplicaCount replicas, Limi
         }
 
         var known = lastKnownUsed.GetValueOrDefault(scope.SpentKey);
-        var outage = budgets.GetOrAdd(scope.SpentKey, static (_, allowance) => new OutageBudget(allowance),
-            (long)Math.Floor(Math.Max(0, Money.ToNanos(budget) - known) * share));
+        OutageBudget outage;
+        lock (outageGate)
+        {
+            budgetsInUse = 1;
+            outage = budgets.GetOrAdd(scope.SpentKey, static (_, allowance) => new OutageBudget(allowance),
+                (long)Math.Floor(Math.Max(0, Money.ToNanos(budget) - known) * share));
+        }
+
         if (!outage.TryReserve(cost))
         {
             return LimitErrors.BudgetExceeded(scope, Money.FromNanos(known + outage.UsedNanos), 0, now);

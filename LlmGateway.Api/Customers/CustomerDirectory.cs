@@ -2,6 +2,7 @@ using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Data;
 using LlmGateway.Api.Limits;
+using LlmGateway.Api.Replication;
 using Microsoft.EntityFrameworkCore;
 using StackExchange.Redis;
 
@@ -9,26 +10,38 @@ namespace LlmGateway.Api.Customers;
 
 /// <summary>
 /// Every customer (and the budget objects they reference) held in memory on each replica, so the request path never
-/// asks Postgres about an end user, known or not (a random <c>user</c> per request costs no query). A change made through
-/// the management API reloads the writing replica before it answers and is published on Redis, reloading every other
-/// replica at once; a reload every <see cref="CustomerOptions.RefreshSeconds"/> covers a missed message.
+/// asks Postgres about an end user, known or not (a random <c>user</c> per request costs no query). A replicated table
+/// (<see cref="ReplicatedTable{T}"/>): reloaded on a change here, announced to every replica, polled every
+/// <see cref="CustomerOptions.RefreshSeconds"/>.
 /// </summary>
-public sealed class CustomerDirectory(
-    IServiceScopeFactory scopes, IConnectionMultiplexer redis, GatewayReadiness readiness, GatewayConfig config,
-    CustomerOptions options, ILogger<CustomerDirectory> logger) : BackgroundService
+public sealed class CustomerDirectory : BackgroundService
 {
     public static readonly RedisChannel Channel = RedisKeys.Channel("customers:changed");
-    private static readonly TimeSpan FirstLoadWait = TimeSpan.FromSeconds(5);
-    private readonly TaskCompletionSource loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly SemaphoreSlim wake = new(0);
-    private readonly SemaphoreSlim loading = new(1, 1); // a slower, older load never replaces a newer one
-    private volatile IReadOnlyDictionary<string, CustomerRecord> customers = new Dictionary<string, CustomerRecord>();
+
+    /// <summary>The longest a request waits for the first load after a start (none once a load failed): as long as a key lookup's query.</summary>
+    private static readonly TimeSpan FirstLoadWait = TimeSpan.FromSeconds(1);
+    private readonly IServiceScopeFactory scopes;
+    private readonly GatewayConfig config;
+    private readonly CustomerOptions options;
+    private readonly ReplicatedTable<IReadOnlyDictionary<string, CustomerRecord>> table;
+
+    public CustomerDirectory(IServiceScopeFactory scopes, ReplicatedTables tables, GatewayConfig config, CustomerOptions options)
+    {
+        this.scopes = scopes;
+        this.config = config;
+        this.options = options;
+        table = tables.Create<IReadOnlyDictionary<string, CustomerRecord>>("the customers", Channel, new Dictionary<string, CustomerRecord>(),
+            TimeSpan.FromSeconds(Math.Max(1, options.RefreshSeconds)), LoadAsync);
+    }
 
     /// <summary>How many customers this replica holds.</summary>
-    public int Count => customers.Count;
+    public int Count => table.Current.Count;
+
+    /// <summary>This replica's copy of the customers.</summary>
+    public ReplicatedTable<IReadOnlyDictionary<string, CustomerRecord>> Table => table;
 
     /// <summary>The customer as this replica holds it now; null when it has no row (or is not loaded yet).</summary>
-    public CustomerRecord? Find(string endUserId) => customers.GetValueOrDefault(endUserId);
+    public CustomerRecord? Find(string endUserId) => table.Current.GetValueOrDefault(endUserId);
 
     /// <summary>
     /// The request's end-user scope: the customer's limits, or <c>max_end_user_budget</c> for an id with no customer row
@@ -41,12 +54,12 @@ public sealed class CustomerDirectory(
             return (null, null);
         }
 
-        if (!loaded.Task.IsCompleted)
+        if (!table.Loaded)
         {
-            await Task.WhenAny(loaded.Task, Task.Delay(FirstLoadWait)); // only the first requests after start-up
+            await table.LoadedAsync(FirstLoadWait, CancellationToken.None); // only the first requests after start-up
         }
 
-        if (!customers.TryGetValue(endUserId, out var customer))
+        if (!table.Current.TryGetValue(endUserId, out var customer))
         {
             return config.LitellmSettings.MaxEndUserBudget is { } budget
                 ? (LimitScope.ForCustomer(endUserId, null, default, now) with
@@ -75,64 +88,11 @@ public sealed class CustomerDirectory(
     }
 
     /// <summary>After a management write: reloads here before the caller answers, then tells every other replica.</summary>
-    public async Task ChangedAsync(CancellationToken ct)
-    {
-        await LoadAsync(ct);
-        try
-        {
-            await redis.GetSubscriber().PublishAsync(Channel, "changed").WaitAsync(TimeSpan.FromSeconds(1), ct);
-        }
-        catch (Exception ex) when (RedisFailures.IsTransient(ex))
-        {
-            logger.LogWarning("Could not publish a customer change ({Error}); other replicas see it within {Seconds} s", ex.GetType().Name, options.RefreshSeconds);
-        }
-    }
+    public Task ChangedAsync(CancellationToken ct) => table.PublishChangeAsync(ct);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            await redis.GetSubscriber().SubscribeAsync(Channel, (_, _) => wake.Release());
-        }
-        catch (Exception ex) when (RedisFailures.IsTransient(ex))
-        {
-            logger.LogWarning("Could not subscribe to customer changes ({Error}); reloading every {Seconds} s", ex.GetType().Name, options.RefreshSeconds);
-        }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => table.RunAsync(stoppingToken);
 
-        var refresh = TimeSpan.FromSeconds(Math.Max(1, options.RefreshSeconds));
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (readiness.SchemaReady)
-                {
-                    await LoadAsync(stoppingToken);
-                }
-
-                await wake.WaitAsync(readiness.SchemaReady ? refresh : TimeSpan.FromMilliseconds(200), stoppingToken);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning("Customers could not be loaded ({Error}); keeping the last copy", ex.GetType().Name);
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
-            }
-        }
-    }
-
-    private async Task LoadAsync(CancellationToken ct)
-    {
-        await loading.WaitAsync(ct);
-        try
-        {
-            await LoadOnceAsync(ct);
-        }
-        finally
-        {
-            loading.Release();
-        }
-    }
-
-    private async Task LoadOnceAsync(CancellationToken ct)
+    private async Task<IReadOnlyDictionary<string, CustomerRecord>> LoadAsync(IReadOnlyDictionary<string, CustomerRecord> _, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<GatewayDbContext>();
@@ -144,7 +104,6 @@ public sealed class CustomerDirectory(
             map[row.UserId] = CustomerRecord.From(row, row.BudgetId is { } id ? budgets.GetValueOrDefault(id) : null);
         }
 
-        customers = map;
-        loaded.TrySetResult();
+        return map;
     }
 }

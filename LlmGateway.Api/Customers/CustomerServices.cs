@@ -9,6 +9,7 @@ public static class CustomerServices
     {
         builder.Services.AddOptions<CustomerOptions>().BindConfiguration("Gateway:Customers");
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<CustomerOptions>>().Value);
+        Replication.ReplicatedTables.Register(builder.Services);
         builder.Services.AddSingleton<CustomerDirectory>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CustomerDirectory>());
         return builder;

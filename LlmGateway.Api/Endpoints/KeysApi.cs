@@ -54,7 +54,7 @@ public static class KeysApi
         Apply(key, request, now);
         services.Db.VirtualKeys.Add(key);
         await services.Db.SaveChangesAsync(context.RequestAborted);
-        services.Keys.ForgetSecret(hash);
+        await services.Keys.ForgetSecretAsync(hash);
         return TypedResults.Json(WithSecret(ManagementMapping.ToInfo(key, 0, now), secret));
     }
 
@@ -151,7 +151,7 @@ public static class KeysApi
         record.UpdatedAt = now;
         await services.Db.SaveChangesAsync(context.RequestAborted);
         await services.Keys.PublishChangeAsync(KeyCache.KeyMessage(record.Token));
-        services.Keys.ForgetSecret(record.SecretHash);
+        await services.Keys.ForgetSecretAsync(record.SecretHash);
         return TypedResults.Json(WithSecret(ManagementMapping.ToInfo(record, await services.KeySpendAsync(record, now, context.RequestAborted), now), secret));
     }
 

@@ -58,7 +58,7 @@ public static class UsersApi
         var json = System.Text.Json.JsonSerializer.SerializeToNode(ManagementMapping.ToResponse(user, 0, now), ManagementJson.Options)!.AsObject();
         if (key is not null)
         {
-            services.Keys.ForgetSecret(key.Token);
+            await services.Keys.ForgetSecretAsync(key.Token);
             json["key"] = secret; // LiteLLM's /user/new answer: the user's fields plus the new key, shown only here
             json["token"] = key.Token;
         }

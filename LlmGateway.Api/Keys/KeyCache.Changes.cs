@@ -26,14 +26,57 @@ public sealed partial class KeyCache
 
     private const string RevokePrefix = "revoke:";
 
-    /// <summary>A secret was just issued: forgets "unknown key" answers for it, here and (pub/sub) on every replica.</summary>
-    public void ForgetSecret(string secretHash)
+    /// <summary>
+    /// A secret was just issued: forgets "unknown key" answers for it, here and (pub/sub) on every replica. Awaited before the
+    /// secret is handed out, so every replica finds it marked (<see cref="IssuedKeys"/>) even before the announcement arrives.
+    /// </summary>
+    public Task ForgetSecretAsync(string secretHash)
     {
-        Issued(secretHash);
-        _ = PublishIssuedAsync(secretHash);
+        OnIssued(secretHash);
+        return PublishIssuedAsync(secretHash);
     }
 
-    private void Issued(string secretHash)
+    /// <summary>The recent secrets marked in Redis.</summary>
+    public IssuedKeys Issued { get; }
+
+    /// <summary>Test hook: runs between a load's check for changes and its store (null in production).</summary>
+    internal Action<string>? LoadChecked { get; set; }
+
+    /// <summary>
+    /// Keeps a load's answer unless a change came in since the load started. Checked again after the store: a change
+    /// landing between the first check and the store would otherwise be overwritten by the answer read before it.
+    /// </summary>
+    private void Store(string hash, Entry entry, long changesBefore)
+    {
+        if (Interlocked.Read(ref changes) != changesBefore)
+        {
+            return;
+        }
+
+        LoadChecked?.Invoke(hash);
+        entries[hash] = entry;
+        if (Interlocked.Read(ref changes) != changesBefore)
+        {
+            entries.TryRemove(new KeyValuePair<string, Entry>(hash, entry));
+        }
+    }
+
+    private void StoreUnknown(string hash, DateTimeOffset now, long changesBefore)
+    {
+        if (Interlocked.Read(ref changes) != changesBefore)
+        {
+            return;
+        }
+
+        LoadChecked?.Invoke(hash);
+        unknown.Add(hash, now);
+        if (Interlocked.Read(ref changes) != changesBefore)
+        {
+            unknown.Remove(hash);
+        }
+    }
+
+    private void OnIssued(string secretHash)
     {
         // A lookup of this secret already in flight may have read "unknown": it must not be joined or stored.
         Interlocked.Increment(ref changes);
@@ -47,9 +90,9 @@ public sealed partial class KeyCache
     {
         try
         {
-            await redis.GetSubscriber().PublishAsync(Channel, "new:" + secretHash).WaitAsync(TimeSpan.FromSeconds(1));
+            await Issued.MarkAndAnnounceAsync(secretHash, Channel);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisFailures.IsTransient(ex))
         {
             logger.LogWarning("Could not announce a new key ({Error}); other replicas find it at {Rate} unknown-key lookups/s",
                 ex.GetType().Name, options.UnknownKeyLookupsPerSecond);
@@ -62,7 +105,7 @@ public sealed partial class KeyCache
     {
         if (message.StartsWith("new:", StringComparison.Ordinal))
         {
-            Issued(message[4..]);
+            OnIssued(message[4..]);
             return;
         }
 

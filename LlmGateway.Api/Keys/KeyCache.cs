@@ -40,6 +40,7 @@ public sealed partial class KeyCache : IHostedService, IDisposable
         this.options = options ?? new KeyCacheOptions();
         unknown = new NegativeKeyCache(this.options.NegativeCacheSize, NegativeTtl);
         Directory = new KeyDirectory(this.options);
+        Issued = new IssuedKeys(redis, this.options);
         ttl = TimeSpan.FromSeconds(Math.Max(0.1, this.options.CacheTtlSeconds));
         grace = TimeSpan.FromSeconds(Math.Max(0, this.options.StaleGraceSeconds));
         Subscription = new KeyChangeSubscription(redis, logger, TimeSpan.FromSeconds(this.options.SubscriptionProbeSeconds), Evict, ExpireAll);
@@ -85,13 +86,37 @@ public sealed partial class KeyCache : IHostedService, IDisposable
         }
 
         // A lookup of this hash already under way is joined, not counted again: a burst of one new key (announced to this
-        // replica a moment late) costs one of the few unknown-key lookups a second, and none of its requests is refused.
-        if (unknown.Contains(hash, DateTimeOffset.UtcNow) || (!loads.ContainsKey(hash) && !Directory.WorthLookingUp(hash)))
+        // replica a moment late) costs one of the few unknown-key lookups a second.
+        if (unknown.Contains(hash, DateTimeOffset.UtcNow)
+            || (!loads.ContainsKey(hash) && !Directory.WorthLookingUp(hash) && !await IssuedLatelyAsync(hash)))
         {
             return null;
         }
 
         return await WaitForLoadAsync(hash, ct);
+    }
+
+    /// <summary>
+    /// A hash past the unknown-key rate: a key issued on another replica whose announcement is still on its way is marked
+    /// in Redis (<see cref="IssuedKeys"/>), and looked up; any other is remembered as unknown.
+    /// </summary>
+    private async ValueTask<bool> IssuedLatelyAsync(string hash)
+    {
+        if (!redis.IsConnected)
+        {
+            return false; // Redis is down: no wait per wrong key meanwhile
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var changesBefore = Interlocked.Read(ref changes);
+        if (await Issued.WasIssuedAsync(hash))
+        {
+            Directory.Add(hash);
+            return true;
+        }
+
+        StoreUnknown(hash, now, changesBefore);
+        return false;
     }
 
     /// <summary>The load of a hash; while the last lookup failed moments ago, a 503 at once instead of a wait for the next.</summary>
@@ -131,18 +156,13 @@ public sealed partial class KeyCache : IHostedService, IDisposable
             // Not the caller's token: the load is shared by every request waiting for this hash.
             using var timeout = new CancellationTokenSource(LookupTimeout);
             var record = await LoadAsync(hash, now, timeout.Token);
-            if (Interlocked.Read(ref changes) != changesBefore)
-            {
-                return record;
-            }
-
             if (record is null)
             {
-                unknown.Add(hash, now);
+                StoreUnknown(hash, now, changesBefore);
             }
             else
             {
-                entries[hash] = new Entry(record, now + ttl);
+                Store(hash, new Entry(record, now + ttl), changesBefore);
             }
 
             return record;

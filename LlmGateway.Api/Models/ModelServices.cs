@@ -11,6 +11,7 @@ public static class ModelServices
         builder.Services.AddOptions<ModelsOptions>().BindConfiguration("Gateway:Models");
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<ModelsOptions>>().Value);
         builder.Services.AddSingleton(sp => SecretsFrom(builder.Configuration, sp.GetRequiredService<GatewayConfig>()));
+        Replication.ReplicatedTables.Register(builder.Services);
         builder.Services.AddSingleton<StoredModels>();
         builder.Services.AddHostedService<ModelChangeListener>();
         return builder;

@@ -7,6 +7,7 @@ public static class TagServices
     {
         builder.Services.AddOptions<TagOptions>().BindConfiguration("Gateway:Tags");
         builder.Services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<TagOptions>>().Value);
+        Replication.ReplicatedTables.Register(builder.Services);
         builder.Services.AddSingleton<TagDirectory>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TagDirectory>());
         builder.Services.AddSingleton<RequestTagging>();

@@ -8,7 +8,7 @@ using StackExchange.Redis;
 
 namespace LlmGateway.Tests.Keys;
 
-/// <summary>The key cache against the real Postgres and Redis of the governance fixture, counting its key lookups.</summary>
+/// <summary>The key cache against the real Postgres and Redis of the governance fixture, counting its key lookups (and holding them).</summary>
 public sealed class KeyCacheTests(GovernanceFixture fixture) : IClassFixture<GovernanceFixture>, IAsyncLifetime
 {
     private readonly KeyLookupCounter lookups = new();
@@ -73,5 +73,74 @@ public sealed class KeyCacheTests(GovernanceFixture fixture) : IClassFixture<Gov
 
         Assert.NotNull(after);
         Assert.Equal(2, lookups.Count);
+    }
+
+    // The interleavings of a key's lookups with its announcement and its changes, forced one at a time: the cache under test
+    // is a replica that is not subscribed (the announcement of a key issued through the fixture's Api never reaches it, as
+    // when it arrives late), its unknown-key rate one a second, its Postgres reads held at the gate or a hook.
+
+    /// <summary>A replica whose directory of known keys was loaded before the test's key existed.</summary>
+    private async Task<KeyCache> LateReplicaAsync()
+    {
+        var cache = new KeyCache(services.GetRequiredService<IServiceScopeFactory>(), redis, NullLogger<KeyCache>.Instance,
+            new KeyCacheOptions { UnknownKeyLookupsPerSecond = 1 });
+        await cache.Directory.LoadAsync(services.GetRequiredService<IServiceScopeFactory>(), Ct);
+        lookups.Reset();
+        return cache;
+    }
+
+    [Fact]
+    public async Task AKeyIssuedElsewhereIsFoundAfterWrongKeysSpentTheUnknownKeyRate()
+    {
+        var cache = await LateReplicaAsync();
+        Assert.Null(await cache.GetAsync(VirtualKeyFormat.Hash($"sk-wrong-{Guid.NewGuid():N}"), Ct)); // the second's one lookup
+        var (_, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "race-rate-spent" });
+
+        var record = await cache.GetAsync(VirtualKeyFormat.Hash(key), Ct);
+
+        Assert.NotNull(record);
+    }
+
+    [Fact]
+    public async Task ABurstOfANewKeyIsNotRefusedWhenAChangeDiscardsItsFirstLookup()
+    {
+        var (_, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "race-discarded" });
+        var hash = VirtualKeyFormat.Hash(key);
+        var cache = await LateReplicaAsync();
+        lookups.Gate = new TaskCompletionSource();
+
+        var first = cache.GetAsync(hash, Ct).AsTask();       // spends the unknown-key rate; held at the gate
+        await cache.PublishChangeAsync(KeyCache.TeamMessage($"other-{Guid.NewGuid():N}")); // drops the lookup in flight
+        var second = await cache.GetAsync(hash, Ct);         // no lookup to join, no rate left: refused before the fix
+        lookups.Gate.SetResult();
+
+        Assert.NotNull(second);
+        Assert.NotNull(await first);
+    }
+
+    [Fact]
+    public async Task AKeyUpdatedBetweenALookupsCheckAndItsStoreIsReadAgain()
+    {
+        var (_, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "race-updated" });
+        var hash = VirtualKeyFormat.Hash(key);
+        var cache = new KeyCache(services.GetRequiredService<IServiceScopeFactory>(), redis, NullLogger<KeyCache>.Instance);
+        var updated = 0;
+        cache.LoadChecked = _ =>
+        {
+            if (Interlocked.Exchange(ref updated, 1) == 0)
+            {
+                // The update commits and its change message lands after the lookup read the key and checked for changes.
+                using var scope = services.CreateScope();
+                scope.ServiceProvider.GetRequiredService<GatewayDbContext>().VirtualKeys
+                    .Where(k => k.Token == hash).ExecuteUpdate(s => s.SetProperty(k => k.RpmLimit, 7));
+                cache.PublishChangeAsync(KeyCache.KeyMessage(hash)).GetAwaiter().GetResult();
+            }
+        };
+
+        var before = await cache.GetAsync(hash, Ct);   // read before the update: its requests started before it
+        var after = await cache.GetAsync(hash, Ct);
+
+        Assert.Null(before!.KeyLimits.RpmLimit);
+        Assert.Equal(7, after!.KeyLimits.RpmLimit);
     }
 }

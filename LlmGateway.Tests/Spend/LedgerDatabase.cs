@@ -64,11 +64,18 @@ internal sealed class LedgerDatabase : IAsyncDisposable
     /// <summary>Inserts through the ledger's own insert path (<c>ON CONFLICT (request_id, start_time) DO NOTHING</c>).</summary>
     public async Task<int> InsertAsync(IReadOnlyList<UsageEvent> events)
     {
-        var store = new SpendLedgerStore(services.GetRequiredService<IServiceScopeFactory>(), NullLogger<SpendLedgerStore>.Instance);
+        await using var store = Store();
         var write = await store.InsertAsync(events, TimeSpan.FromSeconds(30), Ct);
         Assert.Empty(write.Rejected);
         return write.Inserted;
     }
+
+    /// <summary>The ledger store of one replica (each has its own connections), as the Api's writer uses it.</summary>
+    public SpendLedgerStore Store() =>
+        new(services.GetRequiredService<IServiceScopeFactory>(), NullLogger<SpendLedgerStore>.Instance);
+
+    /// <summary>A team and one of its keys, whose spend the ledger's roll-up adds to.</summary>
+    public Task SeedTeamAndKeyAsync(string teamId, string keyHash) => SpendTestData.SeedTeamAndKeyAsync(services, teamId, keyHash);
 
     /// <summary>
     /// Inserts through today's insert path into the ledger of <see cref="BeforePartitioning"/>, which lacks the columns

@@ -48,7 +48,7 @@ public sealed class AdminPeoplePagesTests(StoredModelsFixture fixture) : IClassF
         await RunAsync(nameof(AnAdminAddsATeamMemberWithABudgetInTheTeamChangesItsRoleAndRemovesIt), $"teams/{teamId}", async page =>
         {
             await page.GetByTestId("add-member").ClickAsync();
-            await page.GetByTestId("member-id").Locator("input").FillAsync(member);
+            await page.GetByLabel("User id", new() { Exact = true }).FillAsync(member);
             await page.GetByLabel("Budget (USD)").FillAsync("4");
             await page.GetByTestId("save-form").ClickAsync();
             await Assertions.Expect(Row(page, member).GetByTestId("member-role")).ToHaveTextAsync("user");
@@ -80,7 +80,7 @@ public sealed class AdminPeoplePagesTests(StoredModelsFixture fixture) : IClassF
         await RunAsync(nameof(AnAdminCreatesACustomerWithABudgetBlocksItAndRaisesItsBudget), "customers", async page =>
         {
             await page.GetByTestId("new-customer").ClickAsync();
-            await page.GetByTestId("customer-id").Locator("input").FillAsync(id);
+            await page.GetByLabel("End-user id", new() { Exact = true }).FillAsync(id);
             await page.GetByLabel("Budget (USD)").FillAsync("2");
             await page.GetByTestId("save-form").ClickAsync();
             await Assertions.Expect(Row(page, id)).ToBeVisibleAsync();
@@ -135,7 +135,7 @@ public sealed class AdminPeoplePagesTests(StoredModelsFixture fixture) : IClassF
         await RunAsync(nameof(AnAdminCreatesATagWithABudgetAndChangesItsBudgetAndDescription), "tags", async page =>
         {
             await page.GetByTestId("new-tag").ClickAsync();
-            await page.GetByTestId("tag-name-field").Locator("input").FillAsync(name);
+            await page.GetByLabel("Tag", new() { Exact = true }).FillAsync(name);
             await page.GetByLabel("Budget (USD)").FillAsync("1");
             await page.GetByTestId("save-form").ClickAsync();
             await Assertions.Expect(Row(page, name)).ToContainTextAsync("of $1.00");
@@ -161,9 +161,9 @@ public sealed class AdminPeoplePagesTests(StoredModelsFixture fixture) : IClassF
             foreach (var (path, button, fill) in new (string, string, Func<Task>)[]
             {
                 ("users", "new-user", () => page.GetByLabel("User id").FillAsync(id)),
-                ("customers", "new-customer", () => page.GetByTestId("customer-id").Locator("input").FillAsync(id)),
+                ("customers", "new-customer", () => page.GetByLabel("End-user id", new() { Exact = true }).FillAsync(id)),
                 ("organizations", "new-organization", () => page.GetByLabel("Name").FillAsync(id)),
-                ("tags", "new-tag", () => page.GetByTestId("tag-name-field").Locator("input").FillAsync(id)),
+                ("tags", "new-tag", () => page.GetByLabel("Tag", new() { Exact = true }).FillAsync(id)),
             })
             {
                 await AdminSignIn.OpenAsync(page, new Uri(adminBase, path));

@@ -90,13 +90,13 @@ public sealed class AdminPeoplePagesTests(StoredModelsFixture fixture) : IClassF
             var customer = await GetAsync($"/customer/info?end_user_id={id}");
             Assert.True(customer.GetProperty("blocked").GetBoolean());
             Assert.Equal(2m, customer.GetProperty("litellm_budget_table").GetProperty("max_budget").GetDecimal());
-            await SaveAsync(page, "customers");
 
             await page.GetByRole(AriaRole.Button, new() { Name = $"Edit {id}" }).ClickAsync();
             await page.GetByLabel("Budget (USD)").FillAsync("3");
             await page.GetByTestId("save-form").ClickAsync();
             await Assertions.Expect(Row(page, id)).ToContainTextAsync("of $3.00");
             Assert.Equal(3m, (await GetAsync($"/customer/info?end_user_id={id}")).GetProperty("litellm_budget_table").GetProperty("max_budget").GetDecimal());
+            await SaveAsync(page, "customers");
         });
     }
 

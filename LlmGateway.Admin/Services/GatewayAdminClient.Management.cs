@@ -56,6 +56,10 @@ public sealed partial class GatewayAdminClient
 
     public Task<ApiResult<bool>> UpdateModelAsync(ModelRequest model, CancellationToken ct = default) => PostAsync<bool>("/model/update", model, ct);
 
+    /// <summary>Disables (LiteLLM's <c>model_info.blocked</c>) or enables a stored deployment without deleting it.</summary>
+    public Task<ApiResult<bool>> SetModelBlockedAsync(string id, bool blocked, CancellationToken ct = default) =>
+        PostAsync<bool>("/model/update", new ModelRequest(null, new ModelRequestParams(), new ModelRequestInfo { Id = id, Blocked = blocked }), ct);
+
     public Task<ApiResult<bool>> DeleteModelAsync(string id, CancellationToken ct = default) => PostAsync<bool>("/model/delete", new { id }, ct);
 
     /// <summary>One 1-token request to the deployment as typed (not saved); with the id of a stored one, its key if none is typed.</summary>

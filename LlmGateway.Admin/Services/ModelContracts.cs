@@ -41,6 +41,8 @@ public sealed record DeploymentInfo
     public DateTimeOffset? CooldownUntil { get; init; }
     /// <summary>Added at run time (<c>/model/new</c>): the admin may edit and delete it; the config file's are read-only.</summary>
     public bool DbModel { get; init; }
+    /// <summary>LiteLLM's <c>blocked</c>: kept but serving nothing.</summary>
+    public bool Blocked { get; init; }
 }
 
 /// <summary>The answer of <c>GET /health</c>: a real probe of each deployment.</summary>
@@ -80,6 +82,7 @@ public sealed record ModelRequestParams
 public sealed record ModelRequestInfo
 {
     public string? Id { get; init; }
+    public bool? Blocked { get; init; }
     public double? InputCostPerToken { get; init; }
     public double? OutputCostPerToken { get; init; }
 }

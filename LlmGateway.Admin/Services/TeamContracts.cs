@@ -20,6 +20,7 @@ public sealed record Team
     public List<string>? Tags { get; init; }
     public bool Blocked { get; init; }
     public DateTimeOffset? CreatedAt { get; init; }
+    public List<TeamMember>? MembersWithRoles { get; init; }
 
     public string DisplayName => string.IsNullOrWhiteSpace(TeamAlias) ? TeamId : TeamAlias;
 }
@@ -46,6 +47,7 @@ public sealed record TeamInfo
     [JsonPropertyName("team_info")]
     public Team? Details { get; init; }
     public List<VirtualKey>? Keys { get; init; }
+    public List<TeamMembership>? TeamMemberships { get; init; }
 }
 
 public sealed record GlobalSpend

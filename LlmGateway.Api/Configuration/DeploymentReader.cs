@@ -116,5 +116,6 @@ internal static class DeploymentReader
         SupportsFunctionCalling = info.Bool("supports_function_calling"),
         AllowedPremium = info.StringList("allowed_premium"),
         AccessGroups = info.StringList("access_groups"),
+        Blocked = info.Bool("blocked") ?? false,
     };
 }

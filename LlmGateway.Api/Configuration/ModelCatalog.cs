@@ -24,8 +24,11 @@ public sealed class ModelCatalog
     /// <summary>Groups in order of first appearance: the config file's model list, then the stored deployments.</summary>
     public IReadOnlyList<ModelGroup> Groups => current.Groups;
 
-    /// <summary>Every deployment: the config file's, then the stored ones.</summary>
+    /// <summary>Every deployment: the config file's, then the stored ones; blocked ones included.</summary>
     public IReadOnlyList<DeploymentConfig> Deployments => current.Deployments;
+
+    /// <summary>The deployments that serve traffic: all but the blocked ones (<c>model_info.blocked</c>).</summary>
+    public IReadOnlyList<DeploymentConfig> Serving => current.Serving;
 
     /// <summary>The deployments stored in the database, as last swapped in.</summary>
     public IReadOnlyList<DeploymentConfig> Stored => current.Stored;
@@ -47,15 +50,17 @@ public sealed class ModelCatalog
     private static Snapshot Build(IReadOnlyList<DeploymentConfig> configured, IReadOnlyList<DeploymentConfig> stored)
     {
         IReadOnlyList<DeploymentConfig> all = [.. configured, .. stored];
-        var groups = all
+        // A blocked deployment is left out of its group: a group with only blocked ones is unknown, as LiteLLM's /v1/models hides it.
+        IReadOnlyList<DeploymentConfig> serving = [.. all.Where(d => !d.ModelInfo.Blocked)];
+        var groups = serving
             .GroupBy(d => d.ModelName, StringComparer.Ordinal)
             .Select(g => new ModelGroup(g.Key, [.. g.OrderBy(d => d.Order ?? int.MaxValue).ThenBy(d => d.Index)]))
             .ToArray();
         var byName = groups.Where(g => !WildcardGroups.IsPattern(g.Name)).ToFrozenDictionary(g => g.Name, StringComparer.Ordinal);
-        return new Snapshot(groups, byName, new WildcardGroups(groups.Where(g => WildcardGroups.IsPattern(g.Name))), all, stored);
+        return new Snapshot(groups, byName, new WildcardGroups(groups.Where(g => WildcardGroups.IsPattern(g.Name))), all, stored, serving);
     }
 
     private sealed record Snapshot(
         IReadOnlyList<ModelGroup> Groups, FrozenDictionary<string, ModelGroup> ByName, WildcardGroups Wildcards,
-        IReadOnlyList<DeploymentConfig> Deployments, IReadOnlyList<DeploymentConfig> Stored);
+        IReadOnlyList<DeploymentConfig> Deployments, IReadOnlyList<DeploymentConfig> Stored, IReadOnlyList<DeploymentConfig> Serving);
 }

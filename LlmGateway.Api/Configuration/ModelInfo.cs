@@ -33,6 +33,8 @@ public sealed record ModelInfo
     public IReadOnlyList<string> AllowedPremium { get; init; } = [];
     /// <summary>LiteLLM's <c>access_groups</c>: a key or team whose <c>models</c> names one may use this model.</summary>
     public IReadOnlyList<string> AccessGroups { get; init; } = [];
+    /// <summary>LiteLLM's <c>blocked</c>: the deployment is kept but serves nothing (left out of its group, not probed).</summary>
+    public bool Blocked { get; init; }
 
     /// <summary>No information given.</summary>
     public static ModelInfo Empty { get; } = new();

@@ -48,7 +48,7 @@ public static class HealthApi
             return TypedResults.Empty;
         }
 
-        var results = await prober.ProbeAllAsync(catalog.Deployments, ct);
+        var results = await prober.ProbeAllAsync(catalog.Serving, ct);
         var healthy = results.Where(r => r.Healthy)
             .Select(r => new HealthyEndpoint(Model(r.Deployment), r.Deployment.ModelName, r.Deployment.Id, r.Deployment.ApiBase?.ToString(), Ms(r.Latency)))
             .ToArray();

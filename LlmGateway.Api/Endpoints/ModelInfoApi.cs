@@ -34,7 +34,7 @@ public static class ModelInfoApi
         string Mode, bool? SupportsVision, bool? SupportsFunctionCalling, DeploymentHealth Health,
         decimal? CacheReadInputTokenCost, decimal? CacheCreationInputTokenCost,
         [property: JsonPropertyName("cache_creation_input_token_cost_above_1hr")] decimal? CacheCreationInputTokenCostAbove1Hr,
-        bool PriceUnknown, bool DbModel, IReadOnlyList<string> AccessGroups);
+        bool PriceUnknown, bool DbModel, IReadOnlyList<string> AccessGroups, bool Blocked);
 
     /// <summary><c>state</c> is healthy, cooled_down or unhealthy; <c>latency_ms</c> is this replica's moving average.</summary>
     public sealed record DeploymentHealth(string State, DateTimeOffset? CooledDownUntil, string? LastError, double? LatencyMs);
@@ -49,7 +49,7 @@ public static class ModelInfoApi
             return TypedResults.Empty;
         }
 
-        var deployments = catalog.Groups.SelectMany(g => g.Deployments).ToArray();
+        var deployments = catalog.Groups.SelectMany(g => g.Deployments).Concat(catalog.Deployments.Where(d => d.ModelInfo.Blocked)).ToArray();
         var states = await store.ReadAsync([.. deployments.Select(d => d.Id)], fresh: true);
         var now = store.Now;
         var data = deployments.Select(d =>
@@ -64,7 +64,7 @@ public static class ModelInfoApi
                     new DeploymentHealth(state.Describe(now), state.IsCoolingDown(now) ? state.CooldownUntil : null, state.LastError,
                         stats.LatencyMs(d.Id) is { } ms ? Math.Round(ms, 1) : null),
                     info.CacheReadInputTokenCost, info.CacheCreationInputTokenCost, info.CacheCreationInputTokenCostAbove1Hr, prices.IsUnpriced(d), d.StoredInDatabase,
-                    info.AccessGroups));
+                    info.AccessGroups, info.Blocked));
         }).ToArray();
         return TypedResults.Ok(new ModelInfoResponse(data));
     }

@@ -25,7 +25,7 @@ public sealed class DeploymentHealthChecks(
             try
             {
                 await Task.Delay(interval * (0.9 + (Random.Shared.NextDouble() * 0.2)), stoppingToken);
-                if (catalog.Deployments is { Count: > 0 } deployments && await store.TryAcquireLeaseAsync("health-checks", interval * 0.8))
+                if (catalog.Serving is { Count: > 0 } deployments && await store.TryAcquireLeaseAsync("health-checks", interval * 0.8))
                 {
                     var results = await prober.ProbeAllAsync(deployments, stoppingToken);
                     logger.LogDebug("Health checks: {Healthy} of {Count} deployments healthy", results.Count(r => r.Healthy), results.Count);

@@ -91,6 +91,66 @@ public sealed class AdminModelsPageTests(StoredModelsFixture fixture) : IClassFi
         }
     }
 
+    [Fact]
+    public async Task AnAdminDisablesAStoredDeploymentWhichStopsServingAndEnablesItAgain()
+    {
+        var group = $"off-{Guid.NewGuid():N}"[..14];
+        using (var api = fixture.A.CreateLoopbackClient(GatewayApiHost.MasterKey))
+        using (var created = await api.PostAsJsonAsync("/model/new", new
+        {
+            model_name = group,
+            litellm_params = new { model = "openai/off-gpt", api_base = fixture.Fake.OpenAiBase.ToString(), api_key = "sk-off" },
+        }, Ct))
+        {
+            Assert.True(created.IsSuccessStatusCode);
+        }
+
+        await using var admin = await AdminHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Gateway:ApiBaseAddress"] = fixture.A.BaseAddress.ToString(),
+            ["Gateway:MasterKey"] = GatewayApiHost.MasterKey,
+        }, "Development");
+        await using var browser = await BrowserSession.StartAsync(1440);
+        var page = browser.Page;
+        try
+        {
+            await AdminSignIn.SignInAsync(page, admin.BaseAddress, GatewayApiHost.MasterKey);
+            await AdminSignIn.OpenAsync(page, new Uri(admin.BaseAddress, "models"));
+            var card = page.GetByTestId("model-group").Filter(new() { HasText = group });
+
+            await card.GetByRole(AriaRole.Button, new() { Name = "Disable deployment" }).ClickAsync();
+            await Assertions.Expect(card.GetByTestId("deployment-disabled")).ToBeVisibleAsync();
+            await AnswersAsync(fixture.B, group, HttpStatusCode.NotFound);
+            var calls = fixture.Fake.Requests.Count(r => r.Model == "off-gpt");
+            using (var refused = await ChatAsync(fixture.A, group))
+            {
+                Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+            }
+
+            Assert.Equal(calls, fixture.Fake.Requests.Count(r => r.Model == "off-gpt"));
+            await page.ReloadAsync();
+            await AdminSignIn.WaitForInteractiveAsync(page);
+            await Assertions.Expect(card.GetByTestId("deployment-disabled")).ToBeVisibleAsync();
+
+            await card.GetByRole(AriaRole.Button, new() { Name = "Enable deployment" }).ClickAsync();
+            await Assertions.Expect(card.GetByTestId("deployment-disabled")).ToHaveCountAsync(0);
+            await AnswersAsync(fixture.B, group, HttpStatusCode.OK);
+            await Assertions.Expect(page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
+        }
+        catch
+        {
+            await browser.SaveScreenshotAsync(nameof(AnAdminDisablesAStoredDeploymentWhichStopsServingAndEnablesItAgain));
+            throw;
+        }
+    }
+
+    private static Task AnswersAsync(GatewayApiHost host, string group, HttpStatusCode status) =>
+        LocalProcess.WaitUntilAsync(async () =>
+        {
+            using var response = await ChatAsync(host, group);
+            return response.StatusCode == status;
+        }, TimeSpan.FromSeconds(10), $"{group} answering {status}");
+
     private static string PicturePath(string name)
     {
         var folder = Path.Combine(AppContext.BaseDirectory, "TestResults", "pages");

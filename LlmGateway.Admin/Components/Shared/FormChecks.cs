@@ -9,6 +9,13 @@ public static class FormChecks
 
     public static string? NotNegative(string label, long? value) => value < 0 ? $"{label} must be 0 or more." : null;
 
+    /// <summary>
+    /// An update leaves a field it is not sent unchanged, so an emptied budget would silently stay: refused with a sentence.
+    /// </summary>
+    public static string? BudgetRemoval(string holder, double? stored, double? typed) => stored is not null && typed is null
+        ? $"The management API cannot remove a {holder}'s budget yet (an empty max_budget leaves it unchanged); type the budget you want."
+        : null;
+
     /// <summary>The first problem among <paramref name="problems"/>, or null when there is none.</summary>
     public static string? First(params string?[] problems) => problems.FirstOrDefault(p => p is not null);
 }

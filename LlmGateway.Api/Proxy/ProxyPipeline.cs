@@ -51,7 +51,7 @@ public static class ProxyPipeline
             finally
             {
                 // Settled whatever happened (success, upstream error, client gone): the reservation never leaks.
-                await FinishAsync(services, accepted.Caller, proxy, outcome, admission, accepted.Facts, started, accepted.Route.PriorityTier);
+                await FinishAsync(services, accepted.Caller, proxy, outcome, admission, accepted.Facts, started, accepted.Route.Billing);
                 admission = null;
             }
         }
@@ -189,7 +189,7 @@ public static class ProxyPipeline
         var route = accepted.Route;
         var (tokenReservation, worstCost) = services.Costs.WorstCase(accepted.Group, services.Failover.ReachableFallbacks(accepted.Group, route),
             new WorstCaseRequest(route.EstimatedPromptTokens, accepted.Facts.MaxTokens, accepted.Facts.Choices, WorstCaseRequest.ThinkingBudgetOf(route.Body), route.UnsizedDocuments,
-                route.PriorityTier));
+                route.PriorityTier) { HostedTools = route.HostedTools });
         var admission = await services.Limits.AdmitAsync(key, accepted.Group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted, endUser,
             tags?.Scopes);
         if (admission.Rejection is { } refused)
@@ -258,10 +258,10 @@ public static class ProxyPipeline
 
     private static async Task FinishAsync(
         ProxyServices services, Caller caller, ProxyContext proxy, ProxyOutcome outcome, Admission admission, RequestFacts facts, DateTimeOffset started,
-        bool priority)
+        BillingTerms billing)
     {
         var usage = outcome.Usage ?? default;
-        var known = outcome.Usage is null || outcome.CacheHit ? 0m : outcome.Deployment is { } deployment ? services.Prices.CostOf(deployment, usage, priority) : null;
+        var known = outcome.Usage is null || outcome.CacheHit ? 0m : outcome.Deployment is { } deployment ? services.Prices.CostOf(deployment, usage, billing) : null;
         var cost = (known ?? 0m) + outcome.Earlier.Cost;
         // The settle script and the usage event's XADD are both sent before either is awaited: one Redis round trip.
         var settle = services.Limits.SettleAsync(admission, proxy.RequestId, usage.TotalTokens + outcome.Earlier.Tokens, cost);

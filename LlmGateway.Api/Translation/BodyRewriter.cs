@@ -31,6 +31,10 @@ public static class BodyRewriter
         /// <summary>Anthropic's own <c>metadata</c> (<c>user_id</c>), for a Messages client of an Anthropic deployment.</summary>
         public bool KeepMetadata { get; init; }
         public bool DropGatewayFields { get; init; } = true;
+        /// <summary>Anthropic: the <c>max_uses</c> given to each web search or fetch tool the client sent without one.</summary>
+        public int? ToolMaxUses { get; init; }
+        /// <summary>Responses API: the <c>max_tool_calls</c> sent with hosted web search tools when the client sent none.</summary>
+        public int? MaxToolCalls { get; init; }
     }
 
     public static byte[] Rewrite(JsonBody body, Options options)
@@ -41,10 +45,24 @@ public static class BodyRewriter
             writer.WriteStartObject();
             var wroteMaxTokens = false;
             var wroteStreamOptions = false;
+            var (searchTools, wroteMaxToolCalls) = (false, false);
             foreach (var property in body.Properties)
             {
                 switch (property.Name)
                 {
+                    case "tools" when body.Raw(property).IndexOf("\"web_"u8) >= 0:
+                        searchTools = true;
+                        if (options.ToolMaxUses is { } uses)
+                        {
+                            writer.WritePropertyName("tools");
+                            WriteToolsWithMaxUses(writer, body.RawMemory(property), uses);
+                            continue;
+                        }
+
+                        break;
+                    case "max_tool_calls":
+                        wroteMaxToolCalls = true;
+                        break;
                     case "model":
                         writer.WriteString("model", options.Model);
                         continue;
@@ -84,9 +102,31 @@ public static class BodyRewriter
                 writer.WriteNumber("max_tokens", max);
             }
 
+            if (options.MaxToolCalls is { } calls && searchTools && !wroteMaxToolCalls)
+            {
+                writer.WriteNumber("max_tool_calls", calls);
+            }
+
             writer.WriteEndObject();
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The tools, each web search or fetch tool without <c>max_uses</c> given <paramref name="uses"/>: the bound reserved for it.</summary>
+    private static void WriteToolsWithMaxUses(Utf8JsonWriter writer, ReadOnlyMemory<byte> tools, int uses)
+    {
+        var array = System.Text.Json.Nodes.JsonNode.Parse(tools.Span)!.AsArray();
+        foreach (var tool in array.OfType<System.Text.Json.Nodes.JsonObject>())
+        {
+            if (tool["type"] is System.Text.Json.Nodes.JsonValue type && type.TryGetValue<string>(out var name)
+                && (name.StartsWith("web_search", StringComparison.Ordinal) || name.StartsWith("web_fetch", StringComparison.Ordinal))
+                && !tool.ContainsKey("max_uses"))
+            {
+                tool["max_uses"] = uses;
+            }
+        }
+
+        array.WriteTo(writer);
     }
 }

@@ -86,7 +86,8 @@ public static class GatewayServices
         builder.Services.AddSingleton<PriceTable>();
         builder.Services.AddSingleton<CostEstimator>();
         builder.Services.AddOptions<PricingOptions>().BindConfiguration("Gateway:Pricing")
-            .Validate(PricingOptions.IsValid, "Gateway:Pricing:UnknownPrice must be 'refuse' or 'allow'.").ValidateOnStart();
+            .Validate(PricingOptions.IsValid, "Gateway:Pricing:UnknownPrice must be 'refuse' or 'allow'.")
+            .Validate(o => o.HostedToolCallCeiling >= 0, "Gateway:Pricing:HostedToolCallCeiling must not be negative.").ValidateOnStart();
         builder.Services.AddSingleton<UnknownPricePolicy>();
         builder.Services.AddHostedService<UnknownPriceWarning>();
         builder.Services.TryAddSingleton<IUsageRecorder, LoggingUsageRecorder>();

@@ -40,6 +40,12 @@ public sealed record DeploymentConfig
     /// them to chat completions (<c>use_responses_api</c>; default true for <c>openai/</c> and <c>azure/</c>, false for others).
     /// </summary>
     public bool UseResponsesApi { get; init; }
+    /// <summary>
+    /// Send legacy text completions clients to the deployment's own <c>/v1/completions</c>, passed through unchanged (every
+    /// <c>prompt</c> form, <c>n</c>, <c>echo</c>, …), rather than translating them to chat (<c>use_completions_api</c>; default
+    /// true for OpenAI's and Azure's completions models — <c>gpt-3.5-turbo-instruct</c>, <c>davinci-002</c>, <c>babbage-002</c>).
+    /// </summary>
+    public bool UseCompletionsApi { get; init; }
     public string? MockResponse { get; init; }
     public int? MockLatencyMs { get; init; }
     public MockFailure? MockFailure { get; init; }

@@ -52,6 +52,7 @@ internal static class DeploymentReader
             Order = p.Int("order"),
             NoRetryWhenPossiblyBilled = p.Bool("no_retry_when_possibly_billed") ?? false,
             UseResponsesApi = UseResponsesApi(p, provider),
+            UseCompletionsApi = UseCompletionsApi(p, provider, providerModel),
             MockResponse = p.String("mock_response"),
             MockLatencyMs = p.Int("mock_latency_ms"),
             MockFailure = ReadMockFailure(p),
@@ -85,6 +86,16 @@ internal static class DeploymentReader
         return value ?? provider is ProviderKind.OpenAI or ProviderKind.AzureOpenAI;
     }
 
+    /// <summary>OpenAI's completions models speak the legacy completions API; other OpenAI-compatible servers only when told.</summary>
+    private static bool UseCompletionsApi(SettingsMap p, ProviderKind provider, string providerModel)
+    {
+        var value = p.Bool("use_completions_api");
+        if (value == true && provider is ProviderKind.Anthropic or ProviderKind.Mock)
+            throw p.Invalid("use_completions_api", "only OpenAI-compatible deployments (openai/, azure/, hosted_vllm/, ollama/, openai_compatible/) can speak the completions API");
+        return value ?? (provider is ProviderKind.OpenAI or ProviderKind.AzureOpenAI
+            && (providerModel.Contains("-instruct", StringComparison.OrdinalIgnoreCase) || providerModel is "davinci-002" or "babbage-002"));
+    }
+
     private static MockFailure? ReadMockFailure(SettingsMap p)
     {
         var rate = p.Double("mock_failure_rate");
@@ -108,6 +119,8 @@ internal static class DeploymentReader
         OutputCostPerTokenAbove200k = info.Decimal("output_cost_per_token_above_200k_tokens"),
         InputCostPerTokenPriority = info.Decimal("input_cost_per_token_priority"),
         OutputCostPerTokenPriority = info.Decimal("output_cost_per_token_priority"),
+        SearchContextCostPerQuery = SearchFee(info),
+        WebFetchCostPerQuery = info.Decimal("web_fetch_cost_per_query"),
         MaxTokens = info.Int("max_tokens", min: 1),
         MaxInputTokens = info.Int("max_input_tokens", min: 1),
         MaxOutputTokens = info.Int("max_output_tokens", min: 1),
@@ -118,4 +131,16 @@ internal static class DeploymentReader
         AccessGroups = info.StringList("access_groups"),
         Blocked = info.Bool("blocked") ?? false,
     };
+
+    /// <summary>LiteLLM's <c>search_context_cost_per_query</c>: one number, or a map by search context size (the medium one billed).</summary>
+    private static decimal? SearchFee(SettingsMap info)
+    {
+        if (info.Child("search_context_cost_per_query") is not { } sizes)
+        {
+            return info.Decimal("search_context_cost_per_query");
+        }
+
+        var (low, medium, high) = (sizes.Decimal("search_context_size_low"), sizes.Decimal("search_context_size_medium"), sizes.Decimal("search_context_size_high"));
+        return medium ?? high ?? low;
+    }
 }

@@ -17,6 +17,8 @@ internal sealed class JsonSettingsMap(JsonObject? node, string path, ConfigConte
         _ => throw Invalid(key, "expected a single value, got a list or an object"),
     };
 
+    public override SettingsMap? Child(string key) => node?[key] is JsonObject child ? new JsonSettingsMap(child, PathOf(key), Context) : null;
+
     public override IReadOnlyList<string> StringList(string key) => node?[key] is JsonArray array
         ? [.. array.Select(item => item is JsonValue v && v.GetValueKind() == JsonValueKind.String
             ? v.GetValue<string>()

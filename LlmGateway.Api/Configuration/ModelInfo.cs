@@ -19,6 +19,13 @@ public sealed record ModelInfo
     /// <summary>OpenAI's <c>service_tier: "priority"</c> rates.</summary>
     public decimal? InputCostPerTokenPriority { get; init; }
     public decimal? OutputCostPerTokenPriority { get; init; }
+    /// <summary>
+    /// One hosted web search (LiteLLM's <c>search_context_cost_per_query</c>: a number, or its map by
+    /// <c>search_context_size_low|medium|high</c>, of which the medium rate is used); null: the built-in fee (Pricing/HostedToolFees.cs).
+    /// </summary>
+    public decimal? SearchContextCostPerQuery { get; init; }
+    /// <summary>One hosted web fetch (the gateway's own <c>web_fetch_cost_per_query</c>); null: the built-in fee ($0: Anthropic bills tokens only).</summary>
+    public decimal? WebFetchCostPerQuery { get; init; }
     public int? MaxTokens { get; init; }
     public int? MaxInputTokens { get; init; }
     public int? MaxOutputTokens { get; init; }

@@ -22,6 +22,12 @@ internal sealed class SectionSettingsMap(IConfiguration section, string path, Co
         return string.IsNullOrEmpty(child.Value) ? null : child.Value;
     }
 
+    public override SettingsMap? Child(string key)
+    {
+        var child = section.GetSection(NameOf(key));
+        return child.GetChildren().Any() ? new SectionSettingsMap(child, PathOf(key), Context) : null;
+    }
+
     /// <summary>Children <c>Key:0</c>, <c>Key:1</c>… (environment <c>Key__0</c>), or one comma-separated value.</summary>
     public override IReadOnlyList<string> StringList(string key)
     {

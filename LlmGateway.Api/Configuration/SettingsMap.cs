@@ -88,6 +88,9 @@ internal abstract class SettingsMap(ConfigContext context)
         return value;
     }
 
+    /// <summary>The nested mapping under <paramref name="key"/>; null when absent or a single value.</summary>
+    public abstract SettingsMap? Child(string key);
+
     public GatewayConfigException Invalid(string key, string reason) => new(PathOf(key), reason);
 
     private static string Format(double value) => value.ToString(CultureInfo.InvariantCulture);

@@ -32,6 +32,8 @@ internal sealed class YamlSettingsMap : SettingsMap
         _ => throw Invalid(key, "expected a single value, got a list or mapping"),
     };
 
+    public override SettingsMap? Child(string key) => Node(key) is YamlMappingNode ? Map(key) : null;
+
     /// <summary>The child mapping, or null when absent or null.</summary>
     public YamlSettingsMap? Map(string key) => Node(key) switch
     {

@@ -6,10 +6,13 @@ namespace LlmGateway.Api.Contracts;
 /// Token counts of one response, as billed and in every format's terms at once (the canonical usage): cached reads
 /// (<see cref="CachedTokens"/>) and cache writes (<see cref="CacheWriteTokens"/>) are part of <see cref="PromptTokens"/>,
 /// the writes kept for an hour (<see cref="CacheWrite1hTokens"/>) part of the cache writes, reasoning tokens part of
-/// <see cref="CompletionTokens"/>.
+/// <see cref="CompletionTokens"/>. Hosted tools billed per call ride along: <see cref="WebSearchRequests"/> (Anthropic's
+/// <c>usage.server_tool_use.web_search_requests</c>, OpenAI's <c>web_search_call</c> output items) and
+/// <see cref="WebFetchRequests"/> (Anthropic's <c>web_fetch_requests</c>).
 /// </summary>
 public readonly record struct TokenUsage(
-    long PromptTokens, long CompletionTokens, long CachedTokens = 0, long ReasoningTokens = 0, long CacheWriteTokens = 0, long CacheWrite1hTokens = 0)
+    long PromptTokens, long CompletionTokens, long CachedTokens = 0, long ReasoningTokens = 0, long CacheWriteTokens = 0, long CacheWrite1hTokens = 0,
+    long WebSearchRequests = 0, long WebFetchRequests = 0)
 {
     public long TotalTokens => PromptTokens + CompletionTokens;
 

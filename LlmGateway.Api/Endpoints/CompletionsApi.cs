@@ -7,7 +7,10 @@ using LlmGateway.Api.Translation;
 
 namespace LlmGateway.Api.Endpoints;
 
-/// <summary>OpenAI's legacy text completions, <c>POST /v1/completions</c> (and <c>/completions</c>), translated to any chat backend.</summary>
+/// <summary>
+/// OpenAI's legacy text completions, <c>POST /v1/completions</c> (and <c>/completions</c>): passed through to a deployment that
+/// speaks them (<c>use_completions_api</c>), else translated to any chat backend. Every prompt × <c>n</c> is reserved.
+/// </summary>
 public static class CompletionsApi
 {
     public static IEndpointRouteBuilder MapCompletionsApi(this IEndpointRouteBuilder app)
@@ -19,8 +22,13 @@ public static class CompletionsApi
 
     private static Task HandleAsync(HttpContext context, ProxyServices services) =>
         ProxyPipeline.RunAsync<CompletionsRequest>(context, services, ClientAdapters.Completions, CompletionsRequest.TryRead,
-            r => new RequestFacts(r.Model, r.MaxTokens, r.Stream, r.User),
-            r => new CallShape(UpstreamOperation.Chat, r.Stream, r.IncludeUsage, deployment => new BodyRewriter.Options(deployment.ProviderModel)),
+            r => new RequestFacts(r.Model, r.MaxTokens, r.Stream, r.User) { Choices = r.Choices },
+            r => new CallShape(UpstreamOperation.Chat, r.Stream, r.IncludeUsage, deployment => new BodyRewriter.Options(deployment.ProviderModel)
+            {
+                // Passed through: the usage chunk is always asked for; a ceiling never raises OpenAI's default of 16 tokens.
+                ForceIncludeUsage = r.Stream,
+                MaxTokensCeiling = deployment.MaxTokens is { } ceiling ? (int)Math.Min(ceiling, r.MaxTokens) : null,
+            }),
             CallType);
 
     /// <summary>LiteLLM's call type for text completions, in the ledger and the cache key.</summary>

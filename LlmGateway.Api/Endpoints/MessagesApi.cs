@@ -20,6 +20,9 @@ public static class MessagesApi
         ProxyPipeline.RunAsync<MessagesRequest>(context, services, ClientAdapters.Messages, MessagesRequest.TryRead,
             r => new RequestFacts(r.Model, r.MaxTokens, r.Stream, r.EndUser),
             r => new CallShape(UpstreamOperation.Chat, r.Stream, false,
-                deployment => new BodyRewriter.Options(deployment.ProviderModel) { MaxTokensCeiling = deployment.MaxTokens, KeepMetadata = true }),
+                deployment => new BodyRewriter.Options(deployment.ProviderModel)
+                {
+                    MaxTokensCeiling = deployment.MaxTokens, KeepMetadata = true, ToolMaxUses = services.Costs.HostedToolCallCeiling,
+                }),
             "messages");
 }

@@ -33,7 +33,7 @@ public static class ResponsesApi
             r => new RequestFacts(r.Model, r.MaxOutputTokens, r.Stream, r.EndUser),
             r => new CallShape(UpstreamOperation.Chat, r.Stream, false, deployment => new BodyRewriter.Options(deployment.ProviderModel)
             {
-                KeepMockResponse = deployment.Provider == ProviderKind.Mock,
+                KeepMockResponse = deployment.Provider == ProviderKind.Mock, MaxToolCalls = services.Costs.HostedToolCallCeiling,
             }),
             "responses", new ResponsesConversation(store, affinity));
 

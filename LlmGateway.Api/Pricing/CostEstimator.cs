@@ -1,4 +1,5 @@
 using LlmGateway.Api.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace LlmGateway.Api.Pricing;
 
@@ -8,10 +9,17 @@ namespace LlmGateway.Api.Pricing;
 /// rate (input, or a cache write, which costs more) + choices × its output ceiling × output price, at the dearest
 /// deployment of every model group the request may reach (its own and its fallbacks). <c>n</c> choices share one prompt
 /// but each writes its own output. The output ceiling is the request's <c>max_tokens</c>, else the deployment's, else the
-/// model's (<c>model_info</c>, else <see cref="OutputCeilings"/>), never below a thinking budget.
+/// model's (<c>model_info</c>, else <see cref="OutputCeilings"/>), never below a thinking budget. Hosted tool calls add
+/// their fees: each tool's <c>max_uses</c>, else <see cref="PricingOptions.HostedToolCallCeiling"/> calls
+/// (<see cref="HostedToolCalls"/>); a search model searches once.
 /// </summary>
-public sealed class CostEstimator(PriceTable prices)
+public sealed class CostEstimator(PriceTable prices, IOptions<PricingOptions>? options = null)
 {
+    private readonly long toolCallCeiling = options?.Value.HostedToolCallCeiling ?? PricingOptions.DefaultHostedToolCallCeiling;
+
+    /// <summary>The calls reserved, and sent upstream as the bound, for a hosted tool the client gave no <c>max_uses</c>.</summary>
+    public int HostedToolCallCeiling => (int)toolCallCeiling;
+
     public (long Tokens, decimal Cost) WorstCase(ModelGroup group, long promptTokens, long? requestedMaxTokens, long choices = 1) =>
         WorstCase(group, [], new WorstCaseRequest(promptTokens, requestedMaxTokens, choices));
 
@@ -36,7 +44,9 @@ public sealed class CostEstimator(PriceTable prices)
             var prompt = PromptCeiling(deployment, request);
             var standard = prices.For(deployment);
             var price = (request.PriorityTier ? standard.AtPriority() : standard).ForPrompt(prompt);
-            worst = (Math.Max(worst.Tokens, prompt + output), Math.Max(worst.Cost, prompt * price.WorstPromptRate + output * price.Output));
+            var (searches, fetches) = request.HostedTools.Worst(toolCallCeiling);
+            var fees = price.HostedToolsCost(Math.Max(searches, HostedToolFees.SearchesEveryRequest(deployment) ? 1 : 0), fetches);
+            worst = (Math.Max(worst.Tokens, prompt + output), Math.Max(worst.Cost, prompt * price.WorstPromptRate + output * price.Output + fees));
         }
 
         return worst;

@@ -25,6 +25,12 @@ public readonly record struct Price(decimal Input, decimal Output, decimal? Cach
     /// <summary>Rates under <c>service_tier: "priority"</c>; null: twice the standard rates.</summary>
     public (decimal Input, decimal Output)? Priority { get; init; }
 
+    /// <summary>One hosted web search, billed per call whatever the tier or the prompt's length (<see cref="HostedToolFees"/>).</summary>
+    public decimal WebSearchFee { get; init; }
+
+    /// <summary>One hosted web fetch.</summary>
+    public decimal WebFetchFee { get; init; }
+
     public decimal CacheReadRate => CachedInput ?? Input;
     public decimal CacheWriteRate => CacheWrite ?? Input;
     public decimal CacheWrite1hRate => CacheWrite1h ?? CacheWriteRate;
@@ -37,7 +43,8 @@ public readonly record struct Price(decimal Input, decimal Output, decimal? Cach
 
     /// <summary>
     /// Uncached input × input + reads × read rate + five-minute writes × write rate + hour writes × hour rate + output × output
-    /// (reasoning tokens are inside the output). Counts beyond the prompt are clamped: a usage never costs more than it says.
+    /// (reasoning tokens are inside the output) + each hosted tool call × its fee. Counts beyond the prompt are clamped: a
+    /// usage never costs more than it says.
     /// </summary>
     public decimal Cost(TokenUsage usage) => ForPrompt(usage.PromptTokens).CostAtTheseRates(usage);
 
@@ -59,21 +66,24 @@ public readonly record struct Price(decimal Input, decimal Output, decimal? Cach
         var writes1h = Within(usage.CacheWrite1hTokens, writes);
         var uncached = prompt - reads - writes;
         return uncached * Input + reads * CacheReadRate + (writes - writes1h) * CacheWriteRate + writes1h * CacheWrite1hRate
-            + usage.CompletionTokens * Output;
+            + usage.CompletionTokens * Output + HostedToolsCost(usage.WebSearchRequests, usage.WebFetchRequests);
     }
+
+    /// <summary>What this many hosted tool calls cost on top of the tokens.</summary>
+    public decimal HostedToolsCost(long searches, long fetches) => Math.Max(0, searches) * WebSearchFee + Math.Max(0, fetches) * WebFetchFee;
 
     /// <summary>These cache rates as the same multiples of another input rate (a configured price of a model this table knows).</summary>
     public Price ScaledTo(decimal input, decimal output)
     {
         if (Input == 0)
         {
-            return new(input, output, null, true);
+            return new(input, output, null, true) { WebSearchFee = WebSearchFee, WebFetchFee = WebFetchFee };
         }
 
         // Multiply first: 0.1 × input stays exact where a ratio such as 1/3 would round.
         var from = Input;
         decimal? Scale(decimal? rate) => rate * input / from;
-        return new(input, output, Scale(CachedInput), true, Scale(CacheWrite), Scale(CacheWrite1h));
+        return new(input, output, Scale(CachedInput), true, Scale(CacheWrite), Scale(CacheWrite1h)) { WebSearchFee = WebSearchFee, WebFetchFee = WebFetchFee };
     }
 
     private static long Within(long count, long max) => Math.Max(0, Math.Min(count, max));
@@ -115,9 +125,11 @@ public sealed class PriceTable
     private readonly ConditionalWeakTable<DeploymentConfig, Computed> byDeployment = new();
 
     /// <summary>The one price computation of an answer: what <paramref name="usage"/> costs on the deployment; null when its price is unknown.</summary>
-    /// <param name="priority">The request asked for the priority tier (<see cref="PremiumFeatures.AsksPriority"/>).</param>
-    public decimal? CostOf(DeploymentConfig deployment, TokenUsage usage, bool priority = false) =>
-        For(deployment) is { Known: true } price ? (priority ? price.AtPriority() : price).Cost(usage) : null;
+    /// <param name="terms">What the request asked for that changes the bill: the priority tier, chat's web search.</param>
+    public decimal? CostOf(DeploymentConfig deployment, TokenUsage usage, BillingTerms terms = default) =>
+        For(deployment) is { Known: true } price
+            ? (terms.Priority ? price.AtPriority() : price).Cost(HostedToolFees.WithImpliedSearch(deployment, usage, terms.ChatWebSearch))
+            : null;
 
     /// <summary>
     /// <c>model_info</c>'s rates where given; a configured input rate without cache rates gets the cache rates of
@@ -146,6 +158,8 @@ public sealed class PriceTable
                 CacheWrite1h = info.CacheCreationInputTokenCostAbove1Hr ?? price.CacheWrite1h,
                 LongContext = LongContextOf(deployment, price),
                 Priority = Rates(info.InputCostPerTokenPriority, info.OutputCostPerTokenPriority, price.Priority ?? (price.Input * 2, price.Output * 2)),
+                WebSearchFee = info.SearchContextCostPerQuery ?? HostedToolFees.DefaultSearchFee(deployment),
+                WebFetchFee = info.WebFetchCostPerQuery ?? 0m,
             }
             : price;
     }

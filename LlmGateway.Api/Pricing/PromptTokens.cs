@@ -28,6 +28,28 @@ public static class PromptTokens
 
     public static long Estimate(ReadOnlySpan<byte> body) => EstimateWithMedia(body).Tokens;
 
+    /// <summary>The gateway's tokenizer: token-id prompts are read as its ids.</summary>
+    public const string TokenizerName = "o200k_base";
+
+    // o200k_base's ids: 199,998 ordinary tokens, then the special ones up to <|endofprompt|>.
+    private const int TokenizerVocabulary = 200_019;
+
+    /// <summary>The text of <paramref name="ids"/> in <see cref="TokenizerName"/>; null when one is not in its vocabulary.</summary>
+    public static string? Decode(IReadOnlyList<int> ids) =>
+        ids.Count > 0 && ids.All(id => id is >= 0 and < TokenizerVocabulary) ? DecodeKnown(ids) : null;
+
+    private static string? DecodeKnown(IReadOnlyList<int> ids)
+    {
+        try
+        {
+            return O200k.Value.Decode(ids);
+        }
+        catch (ArgumentException)
+        {
+            return null; // an id inside the range that the vocabulary leaves unassigned
+        }
+    }
+
     /// <summary>The estimate, and how many of its documents are unsized (counted at <see cref="DocumentTokens"/> in it).</summary>
     public static (long Tokens, int UnsizedDocuments) EstimateWithMedia(ReadOnlySpan<byte> body)
     {

@@ -15,6 +15,14 @@ public sealed class PricingOptions
     /// </summary>
     public string UnknownPrice { get; set; } = "refuse";
 
+    public const int DefaultHostedToolCallCeiling = 10;
+
+    /// <summary>
+    /// The hosted tool calls (web searches, web fetches) reserved for a tool the client gave no <c>max_uses</c>, per request;
+    /// default 10. The gateway also sends it upstream as that tool's <c>max_uses</c> (docs/spend.md).
+    /// </summary>
+    public int HostedToolCallCeiling { get; set; } = DefaultHostedToolCallCeiling;
+
     public bool Refuses => !string.Equals(UnknownPrice, "allow", StringComparison.OrdinalIgnoreCase);
 
     public static bool IsValid(PricingOptions options) =>

@@ -13,6 +13,9 @@ namespace LlmGateway.Api.Pricing;
 public readonly record struct WorstCaseRequest(
     long PromptTokens, long? MaxTokens, long Choices = 1, long? ThinkingBudget = null, int UnsizedDocuments = 0, bool PriorityTier = false)
 {
+    /// <summary>The hosted tool calls it may make, each billed its fee (<see cref="HostedToolCalls"/>).</summary>
+    public HostedToolCalls HostedTools { get; init; }
+
     /// <summary>The body's top-level <c>thinking.budget_tokens</c> (Messages, and chat bodies sent to Claude), else null.</summary>
     public static long? ThinkingBudgetOf(JsonBody? body)
     {

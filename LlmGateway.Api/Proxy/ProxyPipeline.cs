@@ -51,7 +51,7 @@ public static class ProxyPipeline
             finally
             {
                 // Settled whatever happened (success, upstream error, client gone): the reservation never leaks.
-                Finish(services, accepted.Caller, proxy, outcome, admission, accepted.Facts, started, accepted.Route.PriorityTier);
+                Finish(services, accepted.Caller, proxy, outcome, admission, accepted.Facts, started, accepted.Route.Billing);
                 admission = null;
             }
         }
@@ -189,7 +189,7 @@ public static class ProxyPipeline
         var route = accepted.Route;
         var (tokenReservation, worstCost) = services.Costs.WorstCase(accepted.Group, services.Failover.ReachableFallbacks(accepted.Group, route),
             new WorstCaseRequest(route.EstimatedPromptTokens, accepted.Facts.MaxTokens, accepted.Facts.Choices, WorstCaseRequest.ThinkingBudgetOf(route.Body), route.UnsizedDocuments,
-                route.PriorityTier));
+                route.PriorityTier) { HostedTools = route.HostedTools });
         var admission = await services.Limits.AdmitAsync(key, accepted.Group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted, endUser,
             tags?.Scopes);
         if (admission.Rejection is { } refused)
@@ -263,10 +263,10 @@ public static class ProxyPipeline
     /// </summary>
     private static void Finish(
         ProxyServices services, Caller caller, ProxyContext proxy, ProxyOutcome outcome, Admission admission, RequestFacts facts, DateTimeOffset started,
-        bool priority)
+        BillingTerms billing)
     {
         var usage = outcome.Usage ?? default;
-        var known = outcome.Usage is null || outcome.CacheHit ? 0m : outcome.Deployment is { } deployment ? services.Prices.CostOf(deployment, usage, priority) : null;
+        var known = outcome.Usage is null || outcome.CacheHit ? 0m : outcome.Deployment is { } deployment ? services.Prices.CostOf(deployment, usage, billing) : null;
         var cost = (known ?? 0m) + outcome.Earlier.Cost;
         var settle = services.Limits.SettleAsync(admission, proxy.RequestId, usage.TotalTokens + outcome.Earlier.Tokens, cost);
         var record = services.Usage.RecordAsync(UsageEvents.From(proxy, outcome, caller, facts, started, cost,

@@ -10,6 +10,7 @@ public sealed record RouteRequest(UpstreamOperation Operation, JsonBody? Body)
 {
     private (long Tokens, int UnsizedDocuments)? prompt;
     private bool? priority;
+    private HostedToolCalls? hostedTools;
 
     /// <summary>The deployment to try first when it is available: the one that gave the answer this request continues.</summary>
     public string? PreferredDeploymentId { get; init; }
@@ -32,6 +33,12 @@ public sealed record RouteRequest(UpstreamOperation Operation, JsonBody? Body)
 
     /// <summary><c>service_tier: "priority"</c>: every cost of the request is at the priority rates.</summary>
     public bool PriorityTier => priority ??= PremiumFeatures.AsksPriority(Body);
+
+    /// <summary>The hosted tool calls the request may make (web search, web fetch), priced per call.</summary>
+    public HostedToolCalls HostedTools => hostedTools ??= HostedToolCalls.Of(Body);
+
+    /// <summary>How the request's usage is billed: the priority tier, chat's web search.</summary>
+    public BillingTerms Billing => new(PriorityTier, Operation == UpstreamOperation.Chat && HostedTools.ChatWebSearch);
 
     /// <summary>Documents the body only refers to (a URL, a file id): their pages are not in the estimate (<see cref="MediaParts"/>).</summary>
     public int UnsizedDocuments => Prompt.UnsizedDocuments;

@@ -80,7 +80,7 @@ public sealed class UpstreamAttempts(
             run.Failures.Add((deployment, failure));
             if (outcome.Usage is { } billed)
             {
-                run.Earlier = new EarlierAttempts(run.Earlier.Cost + (prices.CostOf(deployment, billed, run.Call.Route.PriorityTier) ?? 0m), run.Earlier.Tokens + billed.TotalTokens);
+                run.Earlier = new EarlierAttempts(run.Earlier.Cost + (prices.CostOf(deployment, billed, run.Call.Route.Billing) ?? 0m), run.Earlier.Tokens + billed.TotalTokens);
             }
         }
 
@@ -122,8 +122,8 @@ public sealed class UpstreamAttempts(
         var deployment = attempt.Deployment;
         // A half-open deployment that answers is back before its body is relayed: the client's next request may use it.
         await lease.AnsweredAsync();
-        var priority = run.Call.Route.PriorityTier;
-        Func<TokenUsage, decimal?> costOf = usage => prices.CostOf(deployment, usage, priority);
+        var billing = run.Call.Route.Billing;
+        Func<TokenUsage, decimal?> costOf = usage => prices.CostOf(deployment, usage, billing);
         var call = run.Call;
         var translation = Translate(proxy, provider.Adapter, call.Encoding with { CostOf = costOf });
         if (call.Stream && call.Capture is not null)

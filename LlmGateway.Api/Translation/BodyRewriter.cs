@@ -31,6 +31,10 @@ public static class BodyRewriter
         /// <summary>Anthropic's own <c>metadata</c> (<c>user_id</c>), for a Messages client of an Anthropic deployment.</summary>
         public bool KeepMetadata { get; init; }
         public bool DropGatewayFields { get; init; } = true;
+        /// <summary>Anthropic: the <c>max_uses</c> given to each web search or fetch tool the client sent without one.</summary>
+        public int? ToolMaxUses { get; init; }
+        /// <summary>Responses API: the <c>max_tool_calls</c> sent with hosted web search tools when the client sent none.</summary>
+        public int? MaxToolCalls { get; init; }
     }
 
     /// <summary>The rewritten body: the writer's own buffer, not copied again (the request holds it until it was sent).</summary>
@@ -40,54 +44,107 @@ public static class BodyRewriter
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
         {
             writer.WriteStartObject();
-            var wroteMaxTokens = false;
-            var wroteStreamOptions = false;
+            var wrote = Wrote.None;
             foreach (var property in body.Properties)
             {
-                switch (property.Name)
-                {
-                    case "model":
-                        writer.WriteString("model", options.Model);
-                        continue;
-                    case "stream_options" when options.ForceIncludeUsage:
-                        writer.WritePropertyName("stream_options");
-                        writer.WriteStartObject();
-                        writer.WriteBoolean("include_usage", true);
-                        writer.WriteEndObject();
-                        wroteStreamOptions = true;
-                        continue;
-                    case "max_tokens" or "max_completion_tokens" when options.MaxTokensCeiling is { } ceiling:
-                        var requested = body.ReaderFor(property).TryGetInt64(out var value) ? value : ceiling;
-                        writer.WriteNumber(property.Name, Math.Min(requested, ceiling));
-                        wroteMaxTokens = true;
-                        continue;
-                    case "mock_response" when options.KeepMockResponse:
-                    case "metadata" when options.KeepMetadata:
-                        break;
-                    case var name when options.DropGatewayFields && GatewayOnly.Contains(name):
-                        continue;
-                }
-
-                writer.WritePropertyName(property.Name);
-                writer.WriteRawValue(body.Raw(property), skipInputValidation: true);
+                wrote |= WriteProperty(writer, body, property, options);
             }
 
-            if (options.ForceIncludeUsage && !wroteStreamOptions)
+            if (options.ForceIncludeUsage && !wrote.HasFlag(Wrote.StreamOptions))
             {
-                writer.WritePropertyName("stream_options");
-                writer.WriteStartObject();
-                writer.WriteBoolean("include_usage", true);
-                writer.WriteEndObject();
+                WriteIncludeUsage(writer);
             }
 
-            if (options.MaxTokensCeiling is { } max && !wroteMaxTokens)
+            if (options.MaxTokensCeiling is { } max && !wrote.HasFlag(Wrote.MaxTokens))
             {
                 writer.WriteNumber("max_tokens", max);
+            }
+
+            if (options.MaxToolCalls is { } calls && wrote.HasFlag(Wrote.SearchTools) && !wrote.HasFlag(Wrote.MaxToolCalls))
+            {
+                writer.WriteNumber("max_tool_calls", calls);
             }
 
             writer.WriteEndObject();
         }
 
         return buffer.WrittenMemory;
+    }
+
+    /// <summary>What the body held that decides what is appended after its properties.</summary>
+    [Flags]
+    private enum Wrote
+    {
+        None = 0,
+        StreamOptions = 1,
+        MaxTokens = 2,
+        MaxToolCalls = 4,
+        SearchTools = 8,
+    }
+
+    /// <summary>One top-level property as the upstream gets it: changed, dropped, or its raw bytes.</summary>
+    private static Wrote WriteProperty(Utf8JsonWriter writer, JsonBody body, in JsonBodyProperty property, Options options)
+    {
+        var wrote = Wrote.None;
+        switch (property.Name)
+        {
+            case "tools" when body.Raw(property).IndexOf("\"web_"u8) >= 0:
+                if (options.ToolMaxUses is { } uses)
+                {
+                    writer.WritePropertyName("tools");
+                    WriteToolsWithMaxUses(writer, body.RawMemory(property), uses);
+                    return Wrote.SearchTools;
+                }
+
+                wrote = Wrote.SearchTools;
+                break;
+            case "max_tool_calls":
+                wrote = Wrote.MaxToolCalls;
+                break;
+            case "model":
+                writer.WriteString("model", options.Model);
+                return Wrote.None;
+            case "stream_options" when options.ForceIncludeUsage:
+                WriteIncludeUsage(writer);
+                return Wrote.StreamOptions;
+            case "max_tokens" or "max_completion_tokens" when options.MaxTokensCeiling is { } ceiling:
+                var requested = body.ReaderFor(property).TryGetInt64(out var value) ? value : ceiling;
+                writer.WriteNumber(property.Name, Math.Min(requested, ceiling));
+                return Wrote.MaxTokens;
+            case "mock_response" when options.KeepMockResponse:
+            case "metadata" when options.KeepMetadata:
+                break;
+            case var name when options.DropGatewayFields && GatewayOnly.Contains(name):
+                return Wrote.None;
+        }
+
+        writer.WritePropertyName(property.Name);
+        writer.WriteRawValue(body.Raw(property), skipInputValidation: true);
+        return wrote;
+    }
+
+    private static void WriteIncludeUsage(Utf8JsonWriter writer)
+    {
+        writer.WritePropertyName("stream_options");
+        writer.WriteStartObject();
+        writer.WriteBoolean("include_usage", true);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The tools, each web search or fetch tool without <c>max_uses</c> given <paramref name="uses"/>: the bound reserved for it.</summary>
+    private static void WriteToolsWithMaxUses(Utf8JsonWriter writer, ReadOnlyMemory<byte> tools, int uses)
+    {
+        var array = System.Text.Json.Nodes.JsonNode.Parse(tools.Span)!.AsArray();
+        foreach (var tool in array.OfType<System.Text.Json.Nodes.JsonObject>())
+        {
+            if (tool["type"] is System.Text.Json.Nodes.JsonValue type && type.TryGetValue<string>(out var name)
+                && (name.StartsWith("web_search", StringComparison.Ordinal) || name.StartsWith("web_fetch", StringComparison.Ordinal))
+                && !tool.ContainsKey("max_uses"))
+            {
+                tool["max_uses"] = uses;
+            }
+        }
+
+        array.WriteTo(writer);
     }
 }

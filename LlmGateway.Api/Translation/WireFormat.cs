@@ -6,7 +6,7 @@ public enum WireFormat
     OpenAi,
     Anthropic,
     OpenAiResponses,
-    /// <summary>OpenAI's legacy text completions: a client format only, which no deployment is sent (always translated).</summary>
+    /// <summary>OpenAI's legacy text completions: passed through to a deployment with <c>use_completions_api</c>, else translated.</summary>
     OpenAiCompletions,
 }
 

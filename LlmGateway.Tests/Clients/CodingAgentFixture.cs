@@ -17,6 +17,8 @@ public sealed class CodingAgentFixture(TestServers servers) : IAsyncLifetime
     public const string OpenAiGroup = "gpt-coder";
     /// <summary>An OpenAI deployment that speaks the Responses API (the default for <c>openai/</c>): Responses clients pass through.</summary>
     public const string OpenAiResponsesGroup = "gpt-responses";
+    /// <summary>OpenAI's completions model: legacy text completions clients pass through to its <c>/v1/completions</c>.</summary>
+    public const string InstructGroup = "gpt-instruct";
 
     public const decimal InputPrice = 0.000003m;
     public const decimal OutputPrice = 0.000015m;
@@ -89,6 +91,7 @@ public sealed class CodingAgentFixture(TestServers servers) : IAsyncLifetime
         + Deployment(OpenAiGroup, "openai/gpt-coder", fake.OpenAiBase, "openai-coder", "use_responses_api: false")
         // Codex sends OpenAI's hosted web_search on every call: a premium feature this deployment allows.
         + Deployment(OpenAiResponsesGroup, "openai/gpt-5", fake.OpenAiBase, "openai-responses", info: "allowed_premium: [\"web_search\"]")
+        + Deployment(InstructGroup, "openai/gpt-3.5-turbo-instruct", fake.OpenAiBase, "openai-instruct")
         // Background health checks would consume the fake's scripts: out of the way.
         + "general_settings:\n  health_check_interval: 3600\n";
 

@@ -95,7 +95,9 @@ public sealed class CompletionsApiTests(CodingAgentFixture fixture) : IClassFixt
 
     [Theory]
     [InlineData("\"prompt\":[\"a\",\"b\"]", "2 prompts")]
-    [InlineData("\"prompt\":[1,2,3]", "token-id")]
+    [InlineData("\"prompt\":[[1,2],[3]]", "2 prompts")]
+    [InlineData("\"prompt\":[300000]", "o200k_base")]
+    [InlineData("\"prompt\":[\"a\",1]", "same form")]
     [InlineData("\"max_tokens\":1", null)]
     public async Task PromptsTheGatewayCannotServeAreA400AndOneTokenIsFine(string fields, string? message)
     {

@@ -19,7 +19,7 @@ internal static class FakeAnthropic
         var id = $"msg_fake{Guid.NewGuid():N}";
         if (!exchange.IsStream)
         {
-            var message = Message(id, model, stop, Usage(usage.Prompt, usage.Completion, usage.Cached, usage.CacheCreation, script.CacheCreation1hTokens));
+            var message = Message(id, model, stop, WithServerTools(Usage(usage.Prompt, usage.Completion, usage.Cached, usage.CacheCreation, script.CacheCreation1hTokens), script));
             var content = message["content"]!.AsArray();
             if (script.Thinking is { } thinking)
                 content.Add(new JsonObject { ["type"] = "thinking", ["thinking"] = thinking, ["signature"] = script.ThinkingSignature });
@@ -84,7 +84,7 @@ internal static class FakeAnthropic
         yield return Event(SseKind.Closing, "message_delta", new()
         {
             ["delta"] = new JsonObject { ["stop_reason"] = stop, ["stop_sequence"] = null },
-            ["usage"] = new JsonObject { ["output_tokens"] = usage.Completion },
+            ["usage"] = WithServerTools(new JsonObject { ["output_tokens"] = usage.Completion }, script),
         });
         yield return Event(SseKind.Closing, "message_stop", []);
     }
@@ -125,6 +125,13 @@ internal static class FakeAnthropic
         ["id"] = id, ["type"] = "message", ["role"] = "assistant", ["model"] = model,
         ["content"] = new JsonArray(), ["stop_reason"] = stop, ["stop_sequence"] = null, ["usage"] = usage,
     };
+
+    private static JsonObject WithServerTools(JsonObject usage, FakeResponse script)
+    {
+        if (script.WebSearchRequests > 0 || script.WebFetchRequests > 0)
+            usage["server_tool_use"] = new JsonObject { ["web_search_requests"] = script.WebSearchRequests, ["web_fetch_requests"] = script.WebFetchRequests };
+        return usage;
+    }
 
     // Like the real API, the writes are split by time to live in "cache_creation" too.
     private static JsonObject Usage(int input, int output, int cacheRead, int cacheCreation, int? cacheCreation1h) => new()

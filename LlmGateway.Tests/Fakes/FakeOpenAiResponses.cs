@@ -47,6 +47,12 @@ internal sealed class FakeOpenAiResponses
         var script = exchange.Script;
         var reasoning = exchange.Body["reasoning"] is JsonObject;
         var output = new JsonArray();
+        for (var search = 0; search < script.WebSearchRequests; search++)
+            output.Add(new JsonObject
+            {
+                ["id"] = $"ws_fake{Guid.NewGuid():N}", ["type"] = "web_search_call", ["status"] = "completed",
+                ["action"] = new JsonObject { ["type"] = "search", ["query"] = "fake query" },
+            });
         if (reasoning)
         {
             var item = new JsonObject
@@ -151,6 +157,10 @@ internal sealed class FakeOpenAiResponses
                 {
                     ["item_id"] = id, ["output_index"] = index, ["name"] = item["name"]?.DeepClone(), ["arguments"] = item["arguments"]?.DeepClone(),
                 });
+                break;
+            case "web_search_call":
+                yield return Event(SseKind.Frame, "response.output_item.added", new() { ["output_index"] = index, ["item"] = added });
+                yield return Event(SseKind.Frame, "response.web_search_call.completed", new() { ["item_id"] = id, ["output_index"] = index });
                 break;
             default: // reasoning: its summary streamed, its encrypted content in the done item
                 added["summary"] = new JsonArray();

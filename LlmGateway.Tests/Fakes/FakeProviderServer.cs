@@ -130,6 +130,7 @@ public sealed class FakeProviderServer : IAsyncDisposable
             web.MapPost($"{prefix}/chat/completions", context => AnswerAsync(context, FakeOpenAi.ErrorAsync, e => FakeOpenAi.ChatAsync(e, null)));
             web.MapPost($"{prefix}/embeddings", context => AnswerAsync(context, FakeOpenAi.ErrorAsync, e => FakeOpenAiEmbeddings.EmbeddingsAsync(e, null)));
             web.MapPost($"{prefix}/responses", context => AnswerAsync(context, FakeOpenAi.ErrorAsync, responses.CreateAsync));
+            web.MapPost($"{prefix}/completions", context => AnswerAsync(context, FakeOpenAi.ErrorAsync, FakeOpenAiCompletions.CompletionsAsync));
             web.MapGet($"{prefix}/models", context => AnswerAsync(context, FakeOpenAi.ErrorAsync, e => FakeOpenAiEmbeddings.ModelsAsync(e, Models)));
         }
         web.MapPost("/openai/deployments/{deployment}/chat/completions", context =>

@@ -47,6 +47,15 @@ public sealed record FakeResponse
     /// <summary>The part of <see cref="CacheCreationTokens"/> Anthropic reports in <c>cache_creation.ephemeral_1h_input_tokens</c>.</summary>
     public int? CacheCreation1hTokens { get; init; }
 
+    /// <summary>
+    /// Hosted web searches run: Anthropic <c>usage.server_tool_use.web_search_requests</c> (in a stream, on <c>message_delta</c>
+    /// only, as the API reports it at the end); OpenAI Responses: that many <c>web_search_call</c> output items first.
+    /// </summary>
+    public int WebSearchRequests { get; init; }
+
+    /// <summary>Anthropic <c>usage.server_tool_use.web_fetch_requests</c>.</summary>
+    public int WebFetchRequests { get; init; }
+
     /// <summary>Report 0 for every usage number (overrides the token properties).</summary>
     public bool ZeroUsage { get; init; }
 

@@ -53,13 +53,13 @@ public class PriceTableTests
         var usage = new TokenUsage(10_000, 1_000, CachedTokens: 4_000);
 
         // gpt-5 priority: $2.50/M input, $0.25/M cached, $20/M output.
-        Assert.Equal(6_000 * 0.0000025m + 4_000 * 0.00000025m + 1_000 * 0.00002m, Prices.CostOf(DeploymentOf("openai/gpt-5"), usage, priority: true));
+        Assert.Equal(6_000 * 0.0000025m + 4_000 * 0.00000025m + 1_000 * 0.00002m, Prices.CostOf(DeploymentOf("openai/gpt-5"), usage, new BillingTerms(Priority: true)));
         Assert.Equal(6_000 * 0.00000125m + 4_000 * 0.000000125m + 1_000 * 0.00001m, Prices.CostOf(DeploymentOf("openai/gpt-5"), usage));
         // A configured priority input rate alone: the output at twice its standard rate.
         var configured = DeploymentOf("openai/in-house", "input_cost_per_token: 0.000001, output_cost_per_token: 0.000002, input_cost_per_token_priority: 0.000003");
-        Assert.Equal(10_000 * 0.000003m + 1_000 * 0.000004m, Prices.CostOf(configured, usage with { CachedTokens = 0 }, priority: true));
+        Assert.Equal(10_000 * 0.000003m + 1_000 * 0.000004m, Prices.CostOf(configured, usage with { CachedTokens = 0 }, new BillingTerms(Priority: true)));
         var plain = DeploymentOf("openai/in-house", "input_cost_per_token: 0.000001, output_cost_per_token: 0.000002");
-        Assert.Equal(10_000 * 0.000002m + 1_000 * 0.000004m, Prices.CostOf(plain, usage with { CachedTokens = 0 }, priority: true));
+        Assert.Equal(10_000 * 0.000002m + 1_000 * 0.000004m, Prices.CostOf(plain, usage with { CachedTokens = 0 }, new BillingTerms(Priority: true)));
     }
 
     [Fact]

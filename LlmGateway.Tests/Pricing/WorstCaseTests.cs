@@ -94,7 +94,8 @@ public class WorstCaseTests
     private static JsonBody Body(string json) =>
         JsonBody.TryParse(Encoding.UTF8.GetBytes(json), out var body, out _) ? body : throw new InvalidOperationException(json);
 
-    private static DeploymentConfig DeploymentOf(string model, string? modelInfo) =>
+    /// <summary>The one deployment of a config with <paramref name="model"/> and the <c>model_info</c> fields given inline.</summary>
+    internal static DeploymentConfig DeploymentOf(string model, string? modelInfo) =>
         Load($$"""
             model_list:
               - model_name: m

@@ -33,7 +33,7 @@ public class OpenAiResponsesBodyDecoderTests
             ],
             response.Content);
         Assert.Equal(FinishReason.ToolCalls, response.Finish);
-        Assert.Equal(new TokenUsage(50, 30, CachedTokens: 10, ReasoningTokens: 12), response.Usage);
+        Assert.Equal(new TokenUsage(50, 30, CachedTokens: 10, ReasoningTokens: 12, WebSearchRequests: 1), response.Usage);
     }
 
     [Fact]

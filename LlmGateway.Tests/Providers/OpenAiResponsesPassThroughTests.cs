@@ -85,7 +85,7 @@ public class OpenAiResponsesPassThroughTests
         var relayed = translation.OnBody(body);
 
         Assert.Equal(body, relayed!.Value.ToArray());
-        Assert.Equal(new TokenUsage(50, 30, CachedTokens: 10, ReasoningTokens: 12), translation.Usage);
+        Assert.Equal(new TokenUsage(50, 30, CachedTokens: 10, ReasoningTokens: 12, WebSearchRequests: 1), translation.Usage); // its web_search_call item is billed
     }
 
     [Theory]

@@ -5,8 +5,9 @@ using LlmGateway.Api.Translation;
 namespace LlmGateway.Api.ClientApis.Completions;
 
 /// <summary>
-/// OpenAI's legacy text completions as a client format (<c>/v1/completions</c>). No deployment speaks it natively
-/// (OpenAI's current models do not serve it), so every request is translated to the deployment's chat format.
+/// OpenAI's legacy text completions as a client format (<c>/v1/completions</c>). Only OpenAI's completions models (and
+/// servers marked <c>use_completions_api</c>) speak it natively and get the body as it is; every other deployment gets it
+/// translated to its chat format.
 /// </summary>
 public sealed class CompletionsAdapter : IClientAdapter
 {

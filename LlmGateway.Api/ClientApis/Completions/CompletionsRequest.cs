@@ -5,9 +5,10 @@ using LlmGateway.Api.Contracts;
 namespace LlmGateway.Api.ClientApis.Completions;
 
 /// <summary>
-/// What the gateway needs from a legacy text completions request (<c>POST /v1/completions</c>), validated without a DOM.
-/// Served by translation to chat models, so what only the legacy engine can do (<c>suffix</c>, <c>echo</c>,
-/// <c>logprobs</c>, <c>best_of</c>, several choices or prompts, token-id prompts) is refused naming the field.
+/// What the gateway needs from a legacy text completions request (<c>POST /v1/completions</c>), validated without a DOM:
+/// <c>prompt</c> as a string, an array of strings, an array of token ids or an array of token-id arrays; <c>n</c> answers of
+/// each. A deployment that speaks the completions API gets it unchanged; a chat model by translation
+/// (<see cref="CompletionsRequestDecoder"/>), which refuses what only the legacy engine can do, naming the field.
 /// </summary>
 public sealed class CompletionsRequest
 {
@@ -20,13 +21,23 @@ public sealed class CompletionsRequest
     public long MaxTokens { get; init; } = DefaultMaxTokens;
     public string? User { get; init; }
 
+    /// <summary>How many prompts the body holds (a token-id array is one).</summary>
+    public int Prompts { get; init; } = 1;
+
+    /// <summary>The answers asked of each prompt (<c>n</c>).</summary>
+    public int N { get; init; } = 1;
+
+    /// <summary>Every answer the request may be billed for: one per prompt × <c>n</c> (<c>best_of</c> when larger).</summary>
+    public long Choices { get; init; } = 1;
+
     public static bool TryRead(JsonBody body, out CompletionsRequest request, out GatewayError? error)
     {
         request = null!;
         if (!BodyField.RejectForbidden(body, out error)
             || !BodyField.TryString(body, "model", required: true, out var model, out error)
-            || !TryPrompt(body, out error)
-            || !RefuseLegacyOnly(body, out error)
+            || !TryPrompt(body, out var prompts, out error)
+            || !BodyField.TryInteger(body, "n", 1, 128, out var n, out error)
+            || !BodyField.TryInteger(body, "best_of", 1, 20, out var bestOf, out error)
             || !BodyField.TryBool(body, "stream", out var stream, out error)
             || !BodyField.TryInteger(body, "max_tokens", 1, int.MaxValue, out var maxTokens, out error)
             || !BodyField.TryNumber(body, "temperature", 0, 2, out _, out error)
@@ -42,17 +53,19 @@ public sealed class CompletionsRequest
         request = new CompletionsRequest
         {
             Model = model!, Stream = stream ?? false, IncludeUsage = includeUsage, MaxTokens = maxTokens ?? DefaultMaxTokens, User = user,
+            Prompts = prompts, N = (int)(n ?? 1), Choices = prompts * Math.Max(n ?? 1, bestOf ?? 1),
         };
         return true;
     }
 
-    /// <summary><c>prompt</c>: a string, or an array holding one string.</summary>
-    private static bool TryPrompt(JsonBody body, out GatewayError? error)
+    /// <summary><c>prompt</c>: a string, or an array of strings, of token ids (one prompt) or of token-id arrays, not mixed.</summary>
+    private static bool TryPrompt(JsonBody body, out int prompts, out GatewayError? error)
     {
+        prompts = 1;
         error = null;
         if (!body.TryGet("prompt", out var prompt) || prompt.Kind == JsonTokenType.Null)
         {
-            error = GatewayError.InvalidRequest("'prompt' is required: a string, or an array with one string.", "prompt", "missing_required_parameter");
+            error = PromptError("'prompt' is required", "missing_required_parameter");
             return false;
         }
 
@@ -62,42 +75,52 @@ public sealed class CompletionsRequest
         }
 
         var reader = body.ReaderFor(prompt);
-        var count = 0;
-        var strings = prompt.Kind == JsonTokenType.StartArray;
-        while (strings && reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        var (form, count) = (JsonTokenType.None, 0);
+        while (prompt.Kind == JsonTokenType.StartArray && reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            strings = reader.TokenType == JsonTokenType.String;
-            count++;
-        }
-
-        if (strings && count == 1)
-        {
-            return true;
-        }
-
-        error = GatewayError.InvalidRequest(strings && count > 1
-                ? $"'prompt' holds {count} prompts: the gateway serves one prompt per request (send one request per prompt)."
-                : "'prompt' must be a string or an array with one string (token-id prompts are not supported).",
-            "prompt", "unsupported_value");
-        return false;
-    }
-
-    private static bool RefuseLegacyOnly(JsonBody body, out GatewayError? error)
-    {
-        error = null;
-        foreach (var (name, allowed) in (ReadOnlySpan<(string, string)>)[("suffix", ""), ("echo", "false"), ("logprobs", ""), ("best_of", "1"), ("n", "1")])
-        {
-            if (!body.TryGet(name, out var property) || property.Kind == JsonTokenType.Null
-                || (allowed.Length > 0 && System.Text.Encoding.UTF8.GetString(body.Raw(property)) == allowed))
+            var kind = reader.TokenType;
+            var valid = kind switch
             {
-                continue;
+                JsonTokenType.String => true,
+                JsonTokenType.Number => IsTokenId(ref reader),
+                JsonTokenType.StartArray => TokenIds(ref reader) > 0,
+                _ => false,
+            };
+            if (!valid || (form != JsonTokenType.None && kind != form))
+            {
+                error = PromptError($"'prompt' item {count} is not {(valid ? "of the same form as the first" : "a string, a token id or a non-empty array of token ids")}", "invalid_value");
+                return false;
             }
 
-            error = GatewayError.InvalidRequest(
-                $"'{name}' is not supported: the gateway serves completions by translating them to chat models.", name, "unsupported_parameter");
+            (form, count) = (kind, count + 1);
+        }
+
+        if (count == 0)
+        {
+            error = PromptError("'prompt' is empty", "invalid_value");
             return false;
         }
 
+        prompts = form == JsonTokenType.Number ? 1 : count;
         return true;
+    }
+
+    private static GatewayError PromptError(string what, string code) => GatewayError.InvalidRequest(
+        $"{what}: it must be a string, an array of strings, an array of token ids (integers) or an array of token-id arrays.", "prompt", code);
+
+    private static bool IsTokenId(ref Utf8JsonReader reader) => reader.TryGetInt32(out var id) && id >= 0;
+
+    /// <summary>How many token ids the array at the reader holds; 0 when any item is not one.</summary>
+    private static int TokenIds(ref Utf8JsonReader reader)
+    {
+        var (count, valid) = (0, true);
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            valid &= reader.TokenType == JsonTokenType.Number && IsTokenId(ref reader);
+            reader.Skip();
+            count++;
+        }
+
+        return valid ? count : 0;
     }
 }

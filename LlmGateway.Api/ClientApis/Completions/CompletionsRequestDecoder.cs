@@ -1,24 +1,36 @@
 using System.Text.Json.Nodes;
 using LlmGateway.Api.ClientApis.ChatCompletions;
 using LlmGateway.Api.Contracts;
+using LlmGateway.Api.Pricing;
 using LlmGateway.Api.Translation;
 using static LlmGateway.Api.Contracts.TranslationJson;
 
 namespace LlmGateway.Api.ClientApis.Completions;
 
-/// <summary>A text completions request as a chat: the prompt is one user turn; the output limit defaults to OpenAI's 16.</summary>
+/// <summary>
+/// A text completions request as a chat: the prompt is one user turn (token ids decoded with the gateway's tokenizer); the
+/// output limit defaults to OpenAI's 16. A chat model answers one prompt once: several prompts, <c>n</c>, and what only
+/// the legacy engine does (<c>suffix</c>, <c>echo</c>, <c>logprobs</c>, <c>best_of</c>) are refused naming the field.
+/// </summary>
 public static class CompletionsRequestDecoder
 {
     private static readonly HashSet<string> Mapped =
         ["model", "prompt", "max_tokens", "stream", "stream_options", "stop", "temperature", "top_p", "user", "n", "best_of", "echo", "logprobs", "suffix"];
 
+    private const string UseCompletionsApi =
+        "a chat model answers one prompt once per request: send one request per prompt and answer, or use a deployment with use_completions_api";
+
     /// <summary>The canonical request of a body <see cref="CompletionsRequest.TryRead"/> accepted.</summary>
     public static TranslationResult<CanonicalRequest> Decode(JsonObject body)
     {
-        var prompt = body["prompt"] is JsonArray { Count: 1 } one ? GetString(one[0]) : GetString(body["prompt"]);
-        if (prompt is null)
+        if (LegacyOnly(body) is { } refused)
         {
-            return TranslationResult<CanonicalRequest>.Failure("prompt", "prompt must be a string or an array with one string");
+            return refused;
+        }
+
+        if (PromptText(body["prompt"], out var failure) is not { } prompt)
+        {
+            return failure!;
         }
 
         var request = new CanonicalRequest
@@ -43,5 +55,55 @@ public static class CompletionsRequestDecoder
         }
 
         return request;
+    }
+
+    /// <summary>The one prompt's text: a string, one string in an array, token ids, or one token-id array; else the failure naming the form.</summary>
+    private static string? PromptText(JsonNode? prompt, out TranslationResult<CanonicalRequest>? failure)
+    {
+        failure = null;
+        if (GetString(prompt) is { } text)
+        {
+            return text;
+        }
+
+        // CompletionsRequest.TryRead let through only a non-empty array of strings, of token ids, or of token-id arrays.
+        var items = (JsonArray)prompt!;
+        var tokenIds = items[0] is JsonValue && GetString(items[0]) is null;
+        if (!tokenIds && items.Count > 1)
+        {
+            failure = TranslationResult<CanonicalRequest>.Failure("prompt", $"'prompt' holds {items.Count} prompts: {UseCompletionsApi}.");
+            return null;
+        }
+
+        if (GetString(items[0]) is { } one)
+        {
+            return one;
+        }
+
+        var ids = (tokenIds ? items : (JsonArray)items[0]!).Select(id => (int)(GetInt64(id) ?? -1)).ToArray();
+        if (PromptTokens.Decode(ids) is { } decoded)
+        {
+            return decoded;
+        }
+
+        failure = TranslationResult<CanonicalRequest>.Failure("prompt",
+            $"'prompt' holds token ids the gateway's tokenizer ({PromptTokens.TokenizerName}) does not know: send the prompt as text, or use a deployment with use_completions_api.");
+        return null;
+    }
+
+    /// <summary>The first field only the legacy engine (or several answers) needs, as the failure naming it; null when there is none.</summary>
+    private static TranslationResult<CanonicalRequest>? LegacyOnly(JsonObject body)
+    {
+        foreach (var (name, allowed) in (ReadOnlySpan<(string, string)>)[("suffix", ""), ("echo", "false"), ("logprobs", ""), ("best_of", "1"), ("n", "1")])
+        {
+            if (body[name] is { } value && value.ToJsonString() != allowed)
+            {
+                return TranslationResult<CanonicalRequest>.Failure(name, name == "n"
+                    ? $"'n' asks for {value.ToJsonString()} answers: {UseCompletionsApi}."
+                    : $"'{name}' is not supported when completions are translated to a chat model: use a deployment with use_completions_api.");
+            }
+        }
+
+        return null;
     }
 }

@@ -57,19 +57,20 @@ internal static class AnthropicUsageReader
         return found;
     }
 
-    // usage.cache_creation splits the writes by time to live: { "ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens" }.
+    // usage.cache_creation splits the writes by time to live: { "ephemeral_5m_input_tokens", "ephemeral_1h_input_tokens" };
+    // usage.server_tool_use counts the server tools' billed calls: { "web_search_requests", "web_fetch_requests" }.
     private static void ReadCounts(ref Utf8JsonReader reader, ref Counts counts)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var field = Counts.FieldOf(ref reader);
-            var isCacheCreation = reader.ValueTextEquals("cache_creation"u8);
+            var isNested = reader.ValueTextEquals("cache_creation"u8) || reader.ValueTextEquals("server_tool_use"u8);
             reader.Read();
             if (field >= 0 && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value))
             {
                 counts.Set(field, value);
             }
-            else if (isCacheCreation && reader.TokenType == JsonTokenType.StartObject)
+            else if (isNested && reader.TokenType == JsonTokenType.StartObject)
             {
                 ReadCounts(ref reader, ref counts);
             }
@@ -88,15 +89,18 @@ internal static class AnthropicUsageReader
         public long CacheRead;
         public long CacheWrite;
         public long CacheWrite1h;
+        public long WebSearches;
+        public long WebFetches;
 
         public static Counts From(TokenUsage usage) => new()
         {
             Input = usage.UncachedPromptTokens, Output = usage.CompletionTokens, CacheRead = usage.CachedTokens, CacheWrite = usage.CacheWriteTokens,
-            CacheWrite1h = usage.CacheWrite1hTokens,
+            CacheWrite1h = usage.CacheWrite1hTokens, WebSearches = usage.WebSearchRequests, WebFetches = usage.WebFetchRequests,
         };
 
         public readonly TokenUsage ToUsage() =>
-            new(Input + CacheRead + CacheWrite, Output, CacheRead, CacheWriteTokens: CacheWrite, CacheWrite1hTokens: Math.Min(CacheWrite1h, CacheWrite));
+            new(Input + CacheRead + CacheWrite, Output, CacheRead, CacheWriteTokens: CacheWrite, CacheWrite1hTokens: Math.Min(CacheWrite1h, CacheWrite),
+                WebSearchRequests: WebSearches, WebFetchRequests: WebFetches);
 
         /// <summary>Which count the reader's property name stands for; -1 for any other field.</summary>
         public static int FieldOf(ref Utf8JsonReader reader) =>
@@ -105,6 +109,8 @@ internal static class AnthropicUsageReader
             : reader.ValueTextEquals("cache_read_input_tokens"u8) ? 2
             : reader.ValueTextEquals("cache_creation_input_tokens"u8) ? 3
             : reader.ValueTextEquals("ephemeral_1h_input_tokens"u8) ? 4
+            : reader.ValueTextEquals("web_search_requests"u8) ? 5
+            : reader.ValueTextEquals("web_fetch_requests"u8) ? 6
             : -1;
 
         public void Set(int field, long value)
@@ -125,9 +131,17 @@ internal static class AnthropicUsageReader
             {
                 CacheWrite = value;
             }
-            else
+            else if (field == 4)
             {
                 CacheWrite1h = value;
+            }
+            else if (field == 5)
+            {
+                WebSearches = value;
+            }
+            else
+            {
+                WebFetches = value;
             }
         }
     }

@@ -22,7 +22,7 @@ public sealed class ResponseCache(CacheSettings settings, IConnectionMultiplexer
     public CacheSettings Settings => settings;
 
     /// <summary>Null when the request is not cached; an error when it sent cache controls it may not use.</summary>
-    public CachePlan? Plan(HttpContext http, Caller caller, JsonBody body, RequestFacts facts, string modelGroup, out GatewayError? error)
+    public CachePlan? Plan(HttpContext http, Caller caller, JsonBody body, RequestFacts facts, Configuration.ModelGroup group, out GatewayError? error)
     {
         error = null;
         // A team's metadata "cache": true|false overrides the global default (litellm_settings.cache). Text completions
@@ -39,7 +39,7 @@ public sealed class ResponseCache(CacheSettings settings, IConnectionMultiplexer
         }
 
         var scope = ScopeOf(caller);
-        var hash = CacheKey.Hash(body, facts.CallType, modelGroup, scope);
+        var hash = CacheKey.Hash(body, facts.CallType, group.Name, scope);
         var ns = controls.Namespace ?? settings.Namespace;
         // Entries live under their scope's hash tag: a client's namespace never leaves its team, and the quota script sees both keys.
         var tag = "{" + scope + "}";
@@ -48,7 +48,8 @@ public sealed class ResponseCache(CacheSettings settings, IConnectionMultiplexer
         return new CachePlan(ns is null ? $"{RedisKeys.Prefix}cache:{tag}:{hash}" : $"{RedisKeys.Prefix}cache:{tag}:{ns}:{hash}",
             Lookup: !controls.NoCache, Store: !controls.NoStore, ttl, controls.MaxAge,
             facts.Stream, IncludeUsage(body),
-            [new("model_group", modelGroup), new("team", caller.Key?.TeamId ?? "none")])
+            [new("model_group", group.MetricName), // a wildcard group is labelled by its pattern: clients choose the names
+              new("team", caller.Key?.TeamId ?? "none")])
         {
             QuotaKey = settings.MaxBytesPerTeam > 0 ? $"{RedisKeys.Prefix}cache-bytes:{tag}" : null,
         };

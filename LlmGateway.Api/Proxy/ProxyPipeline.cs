@@ -18,7 +18,7 @@ namespace LlmGateway.Api.Proxy;
 /// key may use it, admit against limits and budgets (reserving the worst case) — then, after the upstream,
 /// settle the reservation to the actual cost and record the usage event, whatever happened.
 /// </summary>
-public static class ProxyPipeline
+public static partial class ProxyPipeline
 {
     public delegate bool RequestReader<TRequest>(JsonBody body, out TRequest request, out GatewayError? error);
 
@@ -110,7 +110,7 @@ public static class ProxyPipeline
         var (expanded, stateError) = state is null ? (json, null) : await state.PrepareAsync(caller!, json, context.RequestAborted);
         GatewayError? cacheError = null;
         // Response cache (docs/caching.md): cache controls are checked before admission, the lookup happens after it.
-        var cachePlan = state is null ? services.Cache.Plan(context, caller!, json, requestFacts, group.Name, out cacheError) : null;
+        var cachePlan = state is null ? services.Cache.Plan(context, caller!, json, requestFacts, group, out cacheError) : null;
         if ((stateError ?? cacheError) is { } refusedHere)
         {
             await rejection.SendAsync(refusedHere);
@@ -254,50 +254,6 @@ public static class ProxyPipeline
             PricedOnly = accepted.Caller.Key is { } key && (Budgeted(key) || route.Tags?.HasBudget == true),
         };
         return await services.Failover.RunAsync(proxy, call);
-    }
-
-    /// <summary>
-    /// The settle and the usage event are sent now, before the handler returns, and awaited off the request's path: the client's
-    /// next request is not held by them. Redis runs one connection's commands in order, so any later admission on this replica
-    /// sees this request's settled cost or, before that, its reservation — both at least the truth (docs/scaling.md).
-    /// </summary>
-    private static void Finish(
-        ProxyServices services, Caller caller, ProxyContext proxy, ProxyOutcome outcome, Admission admission, RequestFacts facts, DateTimeOffset started,
-        BillingTerms billing)
-    {
-        var usage = outcome.Usage ?? default;
-        var known = outcome.Usage is null || outcome.CacheHit ? 0m : outcome.Deployment is { } deployment ? services.Prices.CostOf(deployment, usage, billing) : null;
-        var cost = (known ?? 0m) + outcome.Earlier.Cost;
-        var settle = services.Limits.SettleAsync(admission, proxy.RequestId, usage.TotalTokens + outcome.Earlier.Tokens, cost);
-        var record = services.Usage.RecordAsync(UsageEvents.From(proxy, outcome, caller, facts, started, cost,
-            priceUnknown: known is null, status: UsageEvents.StatusOf(proxy.Http, outcome)));
-        ProxyMetrics.RequestFinished(proxy, outcome, caller, cost);
-        if (!settle.IsCompletedSuccessfully || !record.IsCompletedSuccessfully)
-        {
-            services.InFlight.Finishing(CompleteAsync(settle, record, services.Logger, proxy.RequestId));
-        }
-    }
-
-    /// <summary>Awaits a finished request's settle and usage event; neither throws by contract, but a fault is logged, never lost silently.</summary>
-    private static async Task CompleteAsync(Task settle, ValueTask record, ILogger logger, string requestId)
-    {
-        try
-        {
-            await settle;
-        }
-        catch (Exception ex)
-        {
-            logger.LogError(ex, "The settle of {RequestId} failed", requestId);
-        }
-
-        try
-        {
-            await record;
-        }
-        catch (Exception ex)
-        {
-            logger.LogError(ex, "The usage event of {RequestId} failed", requestId);
-        }
     }
 
     /// <summary><c>x-ratelimit-{limit,remaining,reset}-{requests,tokens}</c> for the key's own limits.</summary>

@@ -247,8 +247,11 @@ CLK_TCK=$(getconf CLK_TCK)
 pid_tree() { # a PID and its direct children (nginx master + workers)
   echo "$1"; pgrep -P "$1" 2>/dev/null || true
 }
-cpu_ticks() { # sum of utime+stime over a PID and its children
+cpu_ticks() { # utime+stime over a PID and its live children, plus what its children that exited used (cutime+cstime):
+  # a Postgres backend that closes during a run must not take its CPU out of the sum
   local total=0 p t
+  t=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $14 + $15}') || t=0
+  total=${t:-0}
   for p in $(pid_tree "$1"); do
     t=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') || t=0
     total=$((total + ${t:-0}))

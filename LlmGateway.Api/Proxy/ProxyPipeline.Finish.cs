@@ -4,7 +4,6 @@ using LlmGateway.Api.Limits;
 using LlmGateway.Api.Pricing;
 using LlmGateway.Api.Relay;
 using LlmGateway.Api.Routing;
-using LlmGateway.Api.Translation;
 
 namespace LlmGateway.Api.Proxy;
 

@@ -8,7 +8,7 @@ const env = process.env;
 
 const kv = (text) => Object.fromEntries(text.trim().split(/\s+/).map((p) => p.split('=')).map(([k, v]) => [k, Number(v)]));
 
-const runs = fs.readFileSync(resultsFile, 'utf8').trim().split('\n').map((line) => {
+const allRuns = fs.readFileSync(resultsFile, 'utf8').trim().split('\n').map((line) => {
   const [scenario, target, kind, conc, cpu, rss, rest] = line.split('\t');
   const w = kv(rest);
   const errors = w.err_connect + w.err_read + w.err_write + w.err_status + w.err_timeout;
@@ -26,6 +26,16 @@ const runs = fs.readFileSync(resultsFile, 'utf8').trim().split('\n').map((line) 
     foreign: Number.isFinite(w.foreign_cpu_pct) ? w.foreign_cpu_pct : null,
   };
 });
+// BENCH_ROUNDS: a scenario's targets measured several times each; a row is its median round (by req/s), with the spread.
+const runs = [];
+for (const run of allRuns) {
+  if (runs.some((r) => r.scenario === run.scenario && r.target === run.target)) continue;
+  const rounds = allRuns.filter((r) => r.scenario === run.scenario && r.target === run.target).sort((a, b) => a.rps - b.rps);
+  const median = rounds[Math.floor((rounds.length - 1) / 2)];
+  median.rounds = rounds.length;
+  median.spread = rounds.length > 1 ? (rounds[rounds.length - 1].rps - rounds[0].rps) / median.rps * 100 : null;
+  runs.push(median);
+}
 const ttfb = fs.readFileSync(ttfbFile, 'utf8').trim().split('\n').map((line) => {
   const [target, rest] = line.split('\t');
   const t = kv(rest);
@@ -46,7 +56,7 @@ lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
 for (const r of runs) {
   const d = find(r.scenario, 'direct');
   const isDirect = r.target === 'direct';
-  lines.push(`| ${r.scenario} | ${names[r.target] ?? r.target} | ${f(r.rps, 0)} | ${f(r.p50)} | ${f(r.p99)} | `
+  lines.push(`| ${r.scenario} | ${names[r.target] ?? r.target} | ${f(r.rps, 0)}${r.spread === null ? '' : ` (±${f(r.spread / 2, 0)}%, ${r.rounds} rounds)`} | ${f(r.p50)} | ${f(r.p99)} | `
     + `${isDirect || !d ? '' : signed(r.p50 - d.p50)} | ${isDirect || !d ? '' : signed(r.p99 - d.p99)} | `
     + `${f(r.cpuPerReq, 0)} | ${f(r.totalCpuPerReq, 0)} | ${f(r.rssMb, 0)} | ${r.errors} | ${r.foreign === null ? '–' : r.foreign > 10 ? `**${r.foreign}**` : r.foreign} |`);
 }

@@ -29,6 +29,9 @@
 #                    and write the soak section of docs/benchmarks.md
 #   BENCH_COUNTERS=1 record dotnet-counters (System.Runtime, Kestrel) during every gateway and baseline run,
 #                    into $BENCH_OUT/counters-<scenario>-<target>.csv (needs `dotnet tool install -g dotnet-counters`)
+#   BENCH_ROUNDS     measure each scenario this many times (default 1), the targets taking turns in every round, so
+#                    a drift of the machine hits every target alike; the report shows each row's median round (by
+#                    req/s) and the spread of its req/s over the rounds. For A/B comparisons (BENCH_BASELINE), use 3+.
 #   BENCH_BASELINE   a git commit-ish (e.g. cd1a748, HEAD~5): also measure that commit's LlmGateway.Api, as the
 #                    target `baseline` ("LlmGateway @<sha>"), beside the current build in the same run. The script
 #                    checks it out in a temporary `git worktree` (removed on exit), builds it (Release, log in
@@ -596,7 +599,10 @@ for s in "${SCENARIOS[@]}"; do
   [[ ${#targets[@]} -eq 0 ]] && continue
   wait_idle
   log "scenario $name"
-  for t in "${targets[@]}"; do run_wrk "$name" "$t" "$kind" "$conc"; done
+  for ((round = 1; round <= ${BENCH_ROUNDS:-1}; round++)); do
+    (( ${BENCH_ROUNDS:-1} > 1 )) && log "  round $round of $BENCH_ROUNDS"
+    for t in "${targets[@]}"; do run_wrk "$name" "$t" "$kind" "$conc"; done
+  done
 done
 
 wait_idle

@@ -607,13 +607,15 @@ done
 
 wait_idle
 log "time to first byte on streams ($TTFB_N sequential requests each)"
-for t in "${ALL[@]}"; do
-  BENCH_BODY=$(body_for "$t" stream) BENCH_HEADERS=$(hdrs_for "$t" stream) \
-    node "$HERE/ttfb.js" "$(url_for "$t" stream)" "$TTFB_N" >"$OUT/ttfb-$t.log" 2>&1 || true
-  line=$(grep '^TTFB ' "$OUT/ttfb-$t.log" || true)
-  [[ -n "$line" ]] || die "no TTFB result for $t, see $OUT/ttfb-$t.log"
-  printf '%s\t%s\n' "$t" "${line#TTFB }" >>"$OUT/ttfb.tsv"
-  log "  $t: ${line#TTFB }"
+for ((round = 1; round <= ${BENCH_ROUNDS:-1}; round++)); do
+  for t in "${ALL[@]}"; do
+    BENCH_BODY=$(body_for "$t" stream) BENCH_HEADERS=$(hdrs_for "$t" stream) \
+      node "$HERE/ttfb.js" "$(url_for "$t" stream)" "$TTFB_N" >"$OUT/ttfb-$t.log" 2>&1 || true
+    line=$(grep '^TTFB ' "$OUT/ttfb-$t.log" || true)
+    [[ -n "$line" ]] || die "no TTFB result for $t, see $OUT/ttfb-$t.log"
+    printf '%s\t%s\n' "$t" "${line#TTFB }" >>"$OUT/ttfb.tsv"
+    log "  $t: ${line#TTFB }"
+  done
 done
 ELAPSED=$(( $(date +%s) - START ))
 

@@ -17,7 +17,7 @@ public sealed class AnthropicProvider : IUpstreamProvider
 
     public HttpRequestMessage CreateRequest(DeploymentConfig deployment, UpstreamOperation operation, ReadOnlyMemory<byte> body, UpstreamHeaders headers)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(deployment.ApiBase!, operation == UpstreamOperation.CountTokens ? "v1/messages/count_tokens" : "v1/messages"))
+        var request = new HttpRequestMessage(HttpMethod.Post, UpstreamAddresses.Of(deployment, operation == UpstreamOperation.CountTokens ? "v1/messages/count_tokens" : "v1/messages"))
         {
             Content = new ReadOnlyMemoryContent(body) { Headers = { ContentType = Json } },
         };

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Translation;
 
@@ -14,6 +15,18 @@ public sealed class OpenAiCompatibleProvider : IUpstreamProvider
     public const string DefaultAzureApiVersion = "2024-10-21";
 
     private static readonly MediaTypeHeaderValue Json = new("application/json");
+
+    /// <summary>
+    /// Per deployment (a changed deployment is a new record, so its entry goes with the old one): its <c>Authorization</c>
+    /// value, built once instead of per request. Header values are only read when a request is sent, so one instance
+    /// serves concurrent requests, as <see cref="Json"/> does.
+    /// </summary>
+    private static readonly ConditionalWeakTable<DeploymentConfig, Cached> PerDeployment = new();
+
+    private sealed class Cached
+    {
+        public AuthenticationHeaderValue? Bearer;
+    }
 
     public IUpstreamAdapter Adapter { get; } = new OpenAiChatAdapter();
 
@@ -41,7 +54,8 @@ public sealed class OpenAiCompatibleProvider : IUpstreamProvider
             }
             else
             {
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", deployment.ApiKey);
+                var cached = PerDeployment.GetValue(deployment, static _ => new Cached());
+                request.Headers.Authorization = cached.Bearer ??= new AuthenticationHeaderValue("Bearer", deployment.ApiKey);
             }
         }
 
@@ -54,7 +68,9 @@ public sealed class OpenAiCompatibleProvider : IUpstreamProvider
     }
 
     /// <summary>The endpoint URL; Azure has the classic deployment path with <c>api-version</c>, and the v1 path without.</summary>
-    public static Uri Address(DeploymentConfig deployment, string path)
+    public static Uri Address(DeploymentConfig deployment, string path) => UpstreamAddresses.Of(deployment, path, Build);
+
+    private static Uri Build(DeploymentConfig deployment, string path)
     {
         var baseUri = deployment.ApiBase ?? new Uri("http://mock.invalid/v1/");
         if (deployment.Provider != ProviderKind.AzureOpenAI)

@@ -33,7 +33,7 @@ public static class CompletionsApi
             })
             {
                 // Several prompts or n > 1 for a chat model: one call per prompt (and per answer where n cannot be passed).
-                FanOut = (body, group, fallbacks) => CompletionsFanOut.Plan(body, r, group, fallbacks, options),
+                FanOut = r.Prompts > 1 || r.N > 1 ? (body, group, fallbacks) => CompletionsFanOut.Plan(body, r, group, fallbacks, options) : null,
             },
             CallType);
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using LlmGateway.Tests.Clients;
 using LlmGateway.Tests.Fakes;
+using LlmGateway.Tests.Infrastructure;
 using LlmGateway.Tests.Translation;
 using static LlmGateway.Tests.Clients.CodingAgentFixture;
 
@@ -72,7 +73,7 @@ public sealed class CompletionsFanOutTests(CodingAgentFixture fixture) : IClassF
     public async Task TwoStreamedPromptsMergeIntoOneStreamWithEachChoicesFinishOneUsageChunkAndOneDone()
     {
         var (response, text) = await PostAsync(key,
-            $$"""{"model":"{{OpenAiGroup}}","prompt":[[1,2],[3,4]],"max_tokens":20,"stream":true,"stream_options":{"include_usage":true}}""");
+            $$$"""{"model":"{{{OpenAiGroup}}}","prompt":[[1,2],[3,4]],"max_tokens":20,"stream":true,"stream_options":{"include_usage":true}}""");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var events = SseText.Parse(Encoding.UTF8.GetBytes(text));

@@ -43,9 +43,10 @@ public static class CompletionsFanOut
             return (null, refused);
         }
 
+        var prompts = texts!;
         var nativeN = fallbacks.Prepend(group).SelectMany(g => g.Deployments).All(d => d.Provider is not (ProviderKind.Anthropic or ProviderKind.Mock));
-        var calls = new List<ReadOnlyMemory<byte>>(nativeN ? texts.Count : (int)answers);
-        foreach (var text in texts!)
+        var calls = new List<ReadOnlyMemory<byte>>(nativeN ? prompts.Count : (int)answers);
+        foreach (var text in prompts)
         {
             var chat = ChatBody(body, text, request, nativeN);
             for (var copy = 0; copy < (nativeN ? 1 : request.N); copy++)
@@ -88,5 +89,5 @@ public static class CompletionsFanOut
     }
 
     private static GatewayError ErrorOf(TranslationResult<CanonicalRequest> failure) =>
-        GatewayError.InvalidRequest(failure.Error.Message, failure.Error.Param, "unsupported_parameter");
+        GatewayError.InvalidRequest(failure.Error!.Message, failure.Error.Param, "unsupported_parameter");
 }

@@ -144,6 +144,47 @@ public sealed class CompletionsFanOutTests(CodingAgentFixture fixture) : IClassF
         Assert.Equal("text_completion", row.GetProperty("call_type").GetString());
     }
 
+    [Fact]
+    public async Task ACallBreakingAfterTheFirstByteEndsTheStreamWithTheInBandErrorAndTheLedgerRowIsNotSuccess()
+    {
+        // One call breaks off after its third chunk, late enough that every call has started and the client has its first byte.
+        Fake.Enqueue(new FakeResponse { EchoPrompt = true, ChunkCount = 6, DelayBetweenChunks = TimeSpan.FromMilliseconds(300), DropConnectionAfterChunks = 3 });
+
+        var (response, text) = await PostAsync(key, $$"""{"model":"{{AnthropicGroup}}","prompt":["alpha","beta"],"max_tokens":20,"stream":true}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var events = SseText.Parse(Encoding.UTF8.GetBytes(text));
+        Assert.Equal("[DONE]", events[^1].Data);
+        Assert.Single(events, e => e.Data == "[DONE]");
+        Assert.NotNull(JsonNode.Parse(events[^2].Data)!["error"]);
+        Assert.Contains(events.SkipLast(2), e => JsonNode.Parse(e.Data)!["choices"] is JsonArray { Count: 1 });
+        var row = await fixture.LedgerRowAsync(response.Headers.GetValues("x-request-id").Single(), Timeout);
+        Assert.StartsWith("stream_", row.GetProperty("status").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AClientThatLeavesEndsEveryCallAndTheOneLedgerRowSaysSo()
+    {
+        Fake.Default = new FakeResponse { EchoPrompt = true, ChunkCount = 20, DelayBetweenChunks = TimeSpan.FromMilliseconds(250) };
+        using var client = fixture.Api.CreateLoopbackClient(key);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
+        {
+            Content = new StringContent($$"""{"model":"{{AnthropicGroup}}","prompt":["alpha","beta","gamma"],"max_tokens":20,"stream":true}""", Encoding.UTF8, "application/json"),
+        };
+
+        string requestId;
+        using (var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Timeout))
+        {
+            requestId = response.Headers.GetValues("x-request-id").Single();
+            await using var body = await response.Content.ReadAsStreamAsync(Timeout);
+            Assert.True(await body.ReadAsync(new byte[64], Timeout) > 0);
+        }
+
+        var row = await fixture.LedgerRowAsync(requestId, Timeout);
+        Assert.Equal("client_disconnected", row.GetProperty("status").GetString());
+        Assert.Equal(3, Fake.RequestCount);
+    }
+
     /// <summary>Prompt i's answer j is choice i × n + j, its text the fake's echo of prompt i.</summary>
     private static void AssertChoicesInOrder(JsonNode body, int n)
     {

@@ -18,7 +18,8 @@ namespace LlmGateway.Api.FanOut;
 internal sealed class FanOutAnswer(ProxyContext proxy, FanOutPlan plan, bool stream, CancellationTokenSource stop)
 {
     /// <summary>The gateway's headers of the call answering first, copied to the client's answer.</summary>
-    private static readonly string[] CallHeaders = ["x-gateway-provider", "x-gateway-deployment", "x-litellm-model-id", "x-gateway-dropped-params"];
+    private static readonly string[] CallHeaders =
+        ["x-gateway-provider", "x-gateway-deployment", "x-litellm-model-id", "x-gateway-dropped-params", Failover.SkippedFallbacksHeader];
 
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly HttpContext?[] contexts = new HttpContext?[plan.Calls.Count];

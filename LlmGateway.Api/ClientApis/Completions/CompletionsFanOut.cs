@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using LlmGateway.Api.ClientApis.ChatCompletions;
 using LlmGateway.Api.Configuration;
 using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Translation;
@@ -14,6 +15,9 @@ namespace LlmGateway.Api.ClientApis.Completions;
 public static class CompletionsFanOut
 {
     private static readonly string[] LegacyFields = ["prompt", "n", "best_of", "echo", "logprobs", "suffix"];
+
+    /// <summary>The calls' format: chat completions, passed through to OpenAI-compatible servers, translated for the rest.</summary>
+    private static readonly IClientAdapter Chat = new ChatCompletionsAdapter();
 
     /// <summary>The plan, or the 400 that refuses the request; both null when one call answers it.</summary>
     public static (FanOutPlan? Plan, GatewayError? Error) Plan(
@@ -55,7 +59,7 @@ public static class CompletionsFanOut
             }
         }
 
-        return (new FanOutPlan(ClientAdapters.ChatCompletions, calls, nativeN ? request.N : 1, CompletionsFanOutEncoder.Instance)
+        return (new FanOutPlan(Chat, calls, nativeN ? request.N : 1, CompletionsFanOutEncoder.Instance)
         {
             PromptCopies = nativeN ? 1 : request.N,
             Concurrency = Math.Max(1, options.MaxConcurrentCalls),

@@ -130,6 +130,22 @@ public sealed class CompletionsFanOutTests(CodingAgentFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task TheRequestCountsOnceAgainstTheKeysRpmHoweverManyCallsItMakes()
+    {
+        using var admin = fixture.Api.CreateLoopbackClient(GatewayApiHost.MasterKey);
+        var (_, limited) = await ManagementCalls.CreateTeamAndKeyAsync(admin, new { team_alias = $"fan-out-rpm-{Guid.NewGuid():N}" }, new { rpm_limit = 2 }, Timeout);
+        var body = $$"""{"model":"{{AnthropicGroup}}","prompt":["a","b","c"],"max_tokens":5}""";
+
+        var (first, _) = await PostAsync(limited, body);
+        var (second, _) = await PostAsync(limited, body);
+        var (third, _) = await PostAsync(limited, body);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests), (first.StatusCode, second.StatusCode, third.StatusCode));
+        Assert.Equal("2", first.Headers.GetValues("x-ratelimit-limit-requests").Single());
+        Assert.Equal(6, Fake.RequestCount);
+    }
+
+    [Fact]
     public async Task ACallFailingBeforeItsFirstByteIsTheClientsErrorAndTheLedgerRowIsNotSuccess()
     {
         Fake.Enqueue(FakeResponse.Error(400, "The prompt is not allowed (fake)."));

@@ -95,6 +95,8 @@ public static class GatewayServices
         builder.Services.AddSingleton<UpstreamSender>();
         builder.Services.AddSingleton<ProviderRegistry>();
         builder.Services.AddOptions<Providers.Anthropic.AnthropicOptions>().BindConfiguration("Gateway:Anthropic");
+        builder.Services.AddOptions<ClientApis.Completions.CompletionsOptions>().BindConfiguration("Gateway:Completions");
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClientApis.Completions.CompletionsOptions>>().Value);
         builder.Services.AddSingleton(sp => new Providers.Anthropic.AnthropicBetas(
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Providers.Anthropic.AnthropicOptions>>().Value));
         builder.AddGatewayRouting();

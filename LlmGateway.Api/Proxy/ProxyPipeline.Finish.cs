@@ -20,7 +20,8 @@ public static partial class ProxyPipeline
         BillingTerms billing)
     {
         var usage = outcome.Usage ?? default;
-        var known = outcome.Usage is null || outcome.CacheHit ? 0m : outcome.Deployment is { } deployment ? services.Prices.CostOf(deployment, usage, billing) : null;
+        var known = outcome.Usage is null || outcome.CacheHit ? 0m
+            : outcome.CallsCost ?? (outcome.Deployment is { } deployment ? services.Prices.CostOf(deployment, usage, billing) : null);
         var cost = (known ?? 0m) + outcome.Earlier.Cost;
         var settle = services.Limits.SettleAsync(admission, proxy.RequestId, usage.TotalTokens + outcome.Earlier.Tokens, cost);
         var record = services.Usage.RecordAsync(UsageEvents.From(proxy, outcome, caller, facts, started, cost,

@@ -71,6 +71,8 @@ public static partial class ProxyPipeline
     private sealed record Accepted(Caller Caller, RequestFacts Facts, ModelGroup Group, CachePlan? CachePlan, CallShape Shape, RouteRequest Route)
     {
         public RequestState? State { get; init; }
+
+        public FanOutPlan? FanOut { get; init; }
     }
 
     /// <summary>Caller, body, model group, permission and cache controls, in that order; null once a rejection was sent.</summary>
@@ -127,7 +129,15 @@ public static partial class ProxyPipeline
             Fallbacks = fallbacks,
             Tags = Tags.RequestTags.Of(context),
         };
-        return new Accepted(caller, requestFacts, group, cachePlan, callShape, route) { State = state };
+        // Several upstream calls for one request (docs/api.md, legacy completions): planned, or refused, before admission; never cached.
+        var (fanOut, fanOutError) = callShape.FanOut?.Invoke(json, group, services.Failover.ReachableFallbacks(group, route)) ?? default;
+        if (fanOutError is not null)
+        {
+            await rejection.SendAsync(fanOutError);
+            return null;
+        }
+
+        return new Accepted(caller, requestFacts, group, fanOut is null ? cachePlan : null, callShape, route) { State = state, FanOut = fanOut };
     }
 
     /// <summary>The body read and parsed in the client's format, with the request's own fallbacks; null once the 4xx was sent.</summary>
@@ -188,7 +198,7 @@ public static partial class ProxyPipeline
         // worst case is the dearest group the request may reach, its fallbacks included (docs/governance.md).
         var route = accepted.Route;
         var (tokenReservation, worstCost) = services.Costs.WorstCase(accepted.Group, services.Failover.ReachableFallbacks(accepted.Group, route),
-            new WorstCaseRequest(route.EstimatedPromptTokens, accepted.Facts.MaxTokens, accepted.Facts.Choices, WorstCaseRequest.ThinkingBudgetOf(route.Body), route.UnsizedDocuments,
+            new WorstCaseRequest(route.EstimatedPromptTokens * (accepted.FanOut?.PromptCopies ?? 1), accepted.Facts.MaxTokens, accepted.Facts.Choices, WorstCaseRequest.ThinkingBudgetOf(route.Body), route.UnsizedDocuments,
                 route.PriorityTier) { HostedTools = route.HostedTools });
         var admission = await services.Limits.AdmitAsync(key, accepted.Group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted, endUser,
             tags?.Scopes);
@@ -247,6 +257,11 @@ public static partial class ProxyPipeline
         }
 
         proxy.Http.Response.Headers["x-gateway-cache"] = "miss";
+        if (accepted.FanOut is { } fanOut)
+        {
+            return await FanOutAsync(services, proxy, accepted, fanOut);
+        }
+
         var call = new UpstreamCall(route,
             new UpstreamRequestBuilder(proxy.Client, route.Body!, shape.PassThrough, services.Config.LitellmSettings.DropParams), shape.Stream, new StreamEncoderOptions(shape.IncludeUsage))
         {

@@ -1,5 +1,6 @@
 using LlmGateway.Api.Auth;
 using LlmGateway.Api.Configuration;
+using LlmGateway.Api.Contracts;
 using LlmGateway.Api.Limits;
 using LlmGateway.Api.Pricing;
 using LlmGateway.Api.Spend;
@@ -45,4 +46,8 @@ public sealed class ProxyOptions
 }
 
 /// <summary>How a request goes upstream: its operation, whether it streams, and the pass-through rewrite for a deployment.</summary>
-public sealed record CallShape(UpstreamOperation Operation, bool Stream, bool IncludeUsage, Func<DeploymentConfig, BodyRewriter.Options> PassThrough);
+public sealed record CallShape(UpstreamOperation Operation, bool Stream, bool IncludeUsage, Func<DeploymentConfig, BodyRewriter.Options> PassThrough)
+{
+    /// <summary>Whether several upstream calls answer the request, given its body, model group and reachable fallbacks: the plan, the 400 refusing it, or neither.</summary>
+    public Func<JsonBody, ModelGroup, IReadOnlyList<ModelGroup>, (FanOutPlan? Plan, GatewayError? Error)>? FanOut { get; init; }
+}

@@ -39,6 +39,9 @@ public sealed record ProxyOutcome(DeploymentConfig? Deployment, int Attempts, To
     /// the provider had the prompt): added to this attempt's cost and tokens at settle and in the ledger.
     /// </summary>
     public EarlierAttempts Earlier { get; init; }
+
+    /// <summary>A fan-out's cost: each of its calls priced at its own deployment, summed (null: priced at <see cref="Deployment"/>).</summary>
+    public decimal? CallsCost { get; init; }
 }
 
 /// <summary>The cost and tokens of the attempts before the last one that the providers may have billed.</summary>

@@ -82,7 +82,6 @@ public sealed class CompletionsApiTests(CodingAgentFixture fixture) : IClassFixt
     [InlineData("\"suffix\":\"end\"", "suffix")]
     [InlineData("\"echo\":true", "echo")]
     [InlineData("\"logprobs\":2", "logprobs")]
-    [InlineData("\"n\":2", "n")]
     [InlineData("\"best_of\":3", "best_of")]
     public async Task WhatOnlyTheLegacyEngineCanDoIsA400NamingTheFieldWithNoUpstreamCall(string field, string param)
     {
@@ -94,8 +93,6 @@ public sealed class CompletionsApiTests(CodingAgentFixture fixture) : IClassFixt
     }
 
     [Theory]
-    [InlineData("\"prompt\":[\"a\",\"b\"]", "2 prompts")]
-    [InlineData("\"prompt\":[[1,2],[3]]", "2 prompts")]
     [InlineData("\"prompt\":[300000]", "o200k_base")]
     [InlineData("\"prompt\":[\"a\",1]", "same form")]
     [InlineData("\"max_tokens\":1", null)]

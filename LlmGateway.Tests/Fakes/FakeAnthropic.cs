@@ -13,7 +13,7 @@ internal static class FakeAnthropic
     {
         var script = exchange.Script;
         var model = exchange.BodyString("model") ?? "unknown";
-        var text = script.Text ?? $"Hello from fake-anthropic model {model}";
+        var text = exchange.AnswerText($"Hello from fake-anthropic model {model}");
         var usage = exchange.Usage(text);
         var stop = script.StopReason ?? (script.ToolCalls.Count > 0 ? "tool_use" : "end_turn");
         var id = $"msg_fake{Guid.NewGuid():N}";

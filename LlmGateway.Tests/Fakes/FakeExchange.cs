@@ -27,6 +27,15 @@ internal sealed class FakeExchange(HttpContext context, FakeResponse script, Rec
     public string? BodyString(string name) =>
         Body[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
+    /// <summary>The scripted text: "re: " and the last user turn's text when <see cref="FakeResponse.EchoPrompt"/>, else <paramref name="fallback"/>.</summary>
+    public string AnswerText(string fallback)
+    {
+        if (!script.EchoPrompt || Body["messages"] is not JsonArray { Count: > 0 } messages)
+            return script.Text ?? fallback;
+        var content = messages[^1]!["content"];
+        return "re: " + (content is JsonArray parts ? string.Concat(parts.Select(p => (string?)p?["text"])) : (string?)content);
+    }
+
     public (int Prompt, int Completion, int Cached, int CacheCreation) Usage(string text) => script.ZeroUsage
         ? (0, 0, 0, 0)
         : (script.PromptTokens ?? FakeText.PromptTokens(Body),

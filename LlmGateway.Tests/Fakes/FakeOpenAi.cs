@@ -9,18 +9,52 @@ internal static class FakeOpenAi
     {
         var script = exchange.Script;
         var model = exchange.BodyString("model") ?? deployment ?? "unknown";
-        var text = script.Text ?? $"Hello from fake-openai model {model}";
+        var text = exchange.AnswerText($"Hello from fake-openai model {model}");
         var (prompt, completion, cached, _) = exchange.Usage(text);
         var finish = script.FinishReason ?? (script.ToolCalls.Count > 0 ? "tool_calls" : "stop");
         var id = $"chatcmpl-fake{Guid.NewGuid():N}";
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var usage = Usage(prompt, completion, cached);
+        // n answers, as OpenAI gives them: choices 0..n-1, each billed its output, the prompt once.
+        var n = exchange.Body["n"] is JsonValue count && count.TryGetValue<int>(out var asked) && asked > 1 ? asked : 1;
+        var usage = Usage(prompt, completion * n, cached);
         if (!exchange.IsStream)
-            return exchange.WriteJsonAsync(Completion(id, created, model, text, script.ToolCalls, finish, usage));
+            return exchange.WriteJsonAsync(Choices(Completion(id, created, model, text, script.ToolCalls, finish, usage), n));
 
         var includeUsage = exchange.Body["stream_options"] is JsonObject options
             && options["include_usage"] is JsonValue flag && flag.TryGetValue<bool>(out var on) && on;
-        return exchange.StreamAsync(ChatChunks(id, created, model, text, script, finish, includeUsage ? usage : null), () => InBandError(script));
+        var chunks = ChatChunks(id, created, model, text, script, finish, includeUsage ? usage : null);
+        return exchange.StreamAsync(n == 1 ? chunks : ChunksOfEachChoice(chunks.ToList(), n), () => InBandError(script));
+    }
+
+    private static JsonObject Choices(JsonObject completion, int n)
+    {
+        var choices = completion["choices"]!.AsArray();
+        for (var index = 1; index < n; index++)
+        {
+            var copy = choices[0]!.DeepClone();
+            copy["index"] = index;
+            choices.Add(copy);
+        }
+
+        return completion;
+    }
+
+    /// <summary>Each choice's chunks in turn (numbered by its index), then the usage chunk and [DONE].</summary>
+    private static IEnumerable<SseEvent> ChunksOfEachChoice(List<SseEvent> single, int n)
+    {
+        var choiceChunks = single.Where(e => e.Data is JsonObject chunk && chunk["choices"] is JsonArray { Count: > 0 }).ToList();
+        for (var index = 0; index < n; index++)
+        {
+            foreach (var chunk in choiceChunks)
+            {
+                var copy = chunk.Data.DeepClone();
+                copy["choices"]![0]!["index"] = index;
+                yield return chunk with { Data = copy };
+            }
+        }
+
+        foreach (var rest in single.Except(choiceChunks))
+            yield return rest;
     }
 
     private static IEnumerable<SseEvent> ChatChunks(

@@ -24,6 +24,9 @@ public sealed record FakeResponse
     /// <summary>Answer text; null means "Hello from fake-openai model {model}" (or fake-anthropic).</summary>
     public string? Text { get; init; }
 
+    /// <summary>Chat and Messages: answer "re: " and the last user turn's text instead of <see cref="Text"/> (tells apart the calls of one request).</summary>
+    public bool EchoPrompt { get; init; }
+
     /// <summary>Anthropic only: a <c>thinking</c> block before the text, signed with <see cref="ThinkingSignature"/>.</summary>
     public string? Thinking { get; init; }
 

@@ -35,12 +35,12 @@ public static class CompletionsBodyEncoder
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Choice 0 of a completion or of a chunk.</summary>
-    internal static void WriteChoice(Utf8JsonWriter w, string text, string? finishReason)
+    /// <summary>A choice of a completion or of a chunk (choice 0 unless fanned out).</summary>
+    internal static void WriteChoice(Utf8JsonWriter w, string text, string? finishReason, int index = 0)
     {
         w.WriteStartObject();
         w.WriteString("text", text);
-        w.WriteNumber("index", 0);
+        w.WriteNumber("index", index);
         w.WriteNull("logprobs");
         w.WriteString("finish_reason", finishReason);
         w.WriteEndObject();

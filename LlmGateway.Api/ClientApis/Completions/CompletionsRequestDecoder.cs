@@ -57,6 +57,34 @@ public static class CompletionsRequestDecoder
         return request;
     }
 
+    /// <summary>Each prompt's text, for a fan-out: the strings, or each token-id array decoded; else the failure naming the prompt.</summary>
+    internal static List<string>? PromptTexts(JsonNode? prompt, out TranslationResult<CanonicalRequest>? failure)
+    {
+        failure = null;
+        if (prompt is JsonArray items && GetString(items[0]) is not null)
+        {
+            return items.Select(item => GetString(item)!).ToList();
+        }
+
+        if (prompt is not JsonArray { Count: > 1 } several || several[0] is not JsonArray)
+        {
+            return PromptText(prompt, out failure) is { } one ? [one] : null;
+        }
+
+        var texts = new List<string>(several.Count);
+        foreach (var item in several)
+        {
+            if (PromptText(new JsonArray(item!.DeepClone()), out failure) is not { } text)
+            {
+                return null;
+            }
+
+            texts.Add(text);
+        }
+
+        return texts;
+    }
+
     /// <summary>The one prompt's text: a string, one string in an array, token ids, or one token-id array; else the failure naming the form.</summary>
     private static string? PromptText(JsonNode? prompt, out TranslationResult<CanonicalRequest>? failure)
     {
@@ -91,12 +119,15 @@ public static class CompletionsRequestDecoder
         return null;
     }
 
-    /// <summary>The first field only the legacy engine (or several answers) needs, as the failure naming it; null when there is none.</summary>
-    private static TranslationResult<CanonicalRequest>? LegacyOnly(JsonObject body)
+    /// <summary>
+    /// The first field only the legacy engine (or several answers, unless <paramref name="fannedOut"/>) needs, as the failure
+    /// naming it; null when there is none.
+    /// </summary>
+    internal static TranslationResult<CanonicalRequest>? LegacyOnly(JsonObject body, bool fannedOut = false)
     {
         foreach (var (name, allowed) in (ReadOnlySpan<(string, string)>)[("suffix", ""), ("echo", "false"), ("logprobs", ""), ("best_of", "1"), ("n", "1")])
         {
-            if (body[name] is { } value && value.ToJsonString() != allowed)
+            if (body[name] is { } value && value.ToJsonString() != allowed && !(fannedOut && name == "n"))
             {
                 return TranslationResult<CanonicalRequest>.Failure(name, name == "n"
                     ? $"'n' asks for {value.ToJsonString()} answers: {UseCompletionsApi}."

@@ -92,10 +92,13 @@ internal static class LedgerStaging
         await row.WriteAsync(u.Stream, NpgsqlDbType.Boolean, ct);
         await row.WriteAsync(u.CacheHit, NpgsqlDbType.Boolean, ct);
         await row.WriteAsync(u.IsHealthCheck, NpgsqlDbType.Boolean, ct);
-        foreach (var ms in new[] { u.AuthMs, u.LimitsMs, u.CacheMs, u.UpstreamTtfbMs, u.UpstreamMs, u.OverheadMs, u.TotalMs })
-        {
-            await Milliseconds(row, ms, ct);
-        }
+        await Milliseconds(row, u.AuthMs, ct);
+        await Milliseconds(row, u.LimitsMs, ct);
+        await Milliseconds(row, u.CacheMs, ct);
+        await Milliseconds(row, u.UpstreamTtfbMs, ct);
+        await Milliseconds(row, u.UpstreamMs, ct);
+        await Milliseconds(row, u.OverheadMs, ct);
+        await Milliseconds(row, u.TotalMs, ct);
 
         await row.WriteAsync(CleanJsonObject(Clean(u.Metadata, int.MaxValue)), NpgsqlDbType.Jsonb, ct);
     }
@@ -134,6 +137,11 @@ internal static class LedgerStaging
 
     internal static string CleanJsonObject(string? json)
     {
+        if (json is "{}")
+        {
+            return json; // most requests' metadata: no parse (a JsonDocument per row) needed
+        }
+
         if (string.IsNullOrWhiteSpace(json) || json.Contains("\\u0000", StringComparison.Ordinal))
         {
             return "{}";

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
@@ -70,7 +71,7 @@ internal static class LedgerStaging
         await Text(row, Clean(u.TeamId, 128), ct);
         await Text(row, Clean(u.User, 1024), ct);
         await Text(row, Clean(u.EndUser, 1024), ct);
-        await row.WriteAsync(u.Tags.Select(t => Clean(t, 256)!).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
+        await row.WriteAsync((u.Tags ?? []).Select(t => Clean(t, 256)!).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
         await Text(row, Clean(u.ModelGroup, 512), ct);
         await Text(row, Clean(u.Model, 512), ct);
         await Text(row, Clean(u.Provider, 128), ct);
@@ -91,12 +92,15 @@ internal static class LedgerStaging
         await row.WriteAsync(u.Stream, NpgsqlDbType.Boolean, ct);
         await row.WriteAsync(u.CacheHit, NpgsqlDbType.Boolean, ct);
         await row.WriteAsync(u.IsHealthCheck, NpgsqlDbType.Boolean, ct);
-        foreach (var ms in new[] { u.AuthMs, u.LimitsMs, u.CacheMs, u.UpstreamTtfbMs, u.UpstreamMs, u.OverheadMs, u.TotalMs })
-        {
-            await Milliseconds(row, ms, ct);
-        }
+        await Milliseconds(row, u.AuthMs, ct);
+        await Milliseconds(row, u.LimitsMs, ct);
+        await Milliseconds(row, u.CacheMs, ct);
+        await Milliseconds(row, u.UpstreamTtfbMs, ct);
+        await Milliseconds(row, u.UpstreamMs, ct);
+        await Milliseconds(row, u.OverheadMs, ct);
+        await Milliseconds(row, u.TotalMs, ct);
 
-        await row.WriteAsync(CleanJsonObject(u.Metadata), NpgsqlDbType.Jsonb, ct);
+        await row.WriteAsync(CleanJsonObject(Clean(u.Metadata, int.MaxValue)), NpgsqlDbType.Jsonb, ct);
     }
 
     private static Task Text(NpgsqlBinaryImporter row, string? value, CancellationToken ct) =>
@@ -105,7 +109,11 @@ internal static class LedgerStaging
     private static Task Milliseconds(NpgsqlBinaryImporter row, double? value, CancellationToken ct) =>
         value is { } ms && double.IsFinite(ms) ? row.WriteAsync(ms, NpgsqlDbType.Double, ct) : row.WriteNullAsync(ct);
 
-    /// <summary>Postgres text refuses NUL; the ledger's bounded columns refuse long values. Neither may poison a batch.</summary>
+    /// <summary>
+    /// Postgres text refuses NUL; the ledger's bounded columns refuse long values; Npgsql refuses a lone surrogate. None may
+    /// poison a batch. A lone surrogate becomes U+FFFD, as the event's JSON has it: an event written from memory
+    /// (<see cref="UsageHandoff"/>) and one parsed from the stream make the same row.
+    /// </summary>
     internal static string? Clean(string? value, int maxLength)
     {
         if (value is null)
@@ -118,11 +126,22 @@ internal static class LedgerStaging
             value = value.Replace("\0", "", StringComparison.Ordinal);
         }
 
-        return value.Length <= maxLength ? value : value[..maxLength];
+        if (value.Length > maxLength)
+        {
+            value = value[..maxLength];
+        }
+
+        // Also a pair the cut above split. Only strings with a surrogate at all take this path.
+        return value.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF') ? Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(value)) : value;
     }
 
     internal static string CleanJsonObject(string? json)
     {
+        if (json is "{}")
+        {
+            return json; // most requests' metadata: no parse (a JsonDocument per row) needed
+        }
+
         if (string.IsNullOrWhiteSpace(json) || json.Contains("\\u0000", StringComparison.Ordinal))
         {
             return "{}";

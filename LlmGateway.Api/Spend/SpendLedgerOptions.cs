@@ -20,6 +20,13 @@ public sealed class SpendLedgerOptions
     [Range(1, 10_000)]
     public int BatchSize { get; set; } = 500;
 
+    /// <summary>
+    /// Events this replica added to the stream kept in memory (by entry id) so that its own writer needs not parse them back;
+    /// the oldest are dropped beyond this many (they are then parsed from the stream). 0 turns the handoff off.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int HandoffCapacity { get; set; } = 10_000;
+
     /// <summary>How long the writer waits before polling an empty stream again.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 

@@ -13,6 +13,7 @@ internal sealed class SpendLedgerWriter(
     IConnectionMultiplexer redis,
     SpendLedgerStore store,
     UsageSpool spool,
+    UsageHandoff handoff,
     GatewayReadiness readiness,
     IOptions<SpendLedgerOptions> options,
     ILogger<SpendLedgerWriter> logger) : BackgroundService
@@ -111,6 +112,7 @@ internal sealed class SpendLedgerWriter(
             return false;
         }
 
+        handoff.DeliveredFrom(entries[0].Id);
         await WriteAsync(entries, ct);
         return true;
     }
@@ -118,11 +120,17 @@ internal sealed class SpendLedgerWriter(
     private async Task WriteAsync(StreamEntry[] entries, CancellationToken ct)
     {
         var events = new List<UsageEvent>(entries.Length);
-        foreach (var entry in entries)
+        var eventIds = new List<RedisValue>(entries.Length);
+        var ids = new RedisValue[entries.Length];
+        for (var i = 0; i < entries.Length; i++)
         {
-            if (UsageStream.Read(entry) is { } usage)
+            var entry = entries[i];
+            ids[i] = entry.Id;
+            var own = handoff.Take(entry.Id); // this replica's own event: the object itself, not its JSON parsed back
+            if (!entry.IsNull && (own ?? UsageStream.Read(entry)) is { } usage)
             {
                 events.Add(usage);
+                eventIds.Add(entry.Id);
             }
             else if (!entry.IsNull)
             {
@@ -139,11 +147,15 @@ internal sealed class SpendLedgerWriter(
         catch
         {
             ownPending = true;
+            for (var i = 0; i < events.Count; i++)
+            {
+                handoff.Return(eventIds[i], events[i]); // the batch stays pending: its events wait here for the re-read
+            }
+
             throw;
         }
 
         // Acked only after the commit; a crash in between replays the batch, which the ledger ignores as duplicates.
-        var ids = entries.Select(e => e.Id).ToArray();
         await Redis.StreamAcknowledgeAsync(settings.StreamKey, UsageStream.Group, ids).WaitAsync(RedisTimeout, ct);
         await Redis.StreamDeleteAsync(settings.StreamKey, ids).WaitAsync(RedisTimeout, ct);
     }

@@ -27,6 +27,7 @@ public static class SpendServices
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SpendLedgerStore>();
         builder.Services.AddSingleton<UsageSpool>();
+        builder.Services.AddSingleton<UsageHandoff>();
         builder.Services.AddSingleton<IUsageRecorder, UsageRecorder>();
         builder.Services.AddHostedService<SpendLedgerWriter>();
         builder.Services.AddHostedService<LedgerPartitionMaintenance>();

@@ -12,6 +12,7 @@ internal sealed class UsageRecorder(
     IConnectionMultiplexer redis,
     SpendLedgerStore store,
     UsageSpool spool,
+    UsageHandoff handoff,
     IOptions<SpendLedgerOptions> options,
     TimeProvider time,
     ILogger<UsageRecorder> logger) : IUsageRecorder
@@ -51,7 +52,8 @@ internal sealed class UsageRecorder(
             // No MAXLEN: trimming by count could drop entries not yet written; the writer deletes what it acked.
             var add = redis.GetDatabase().StreamAddAsync(settings.StreamKey, UsageStream.Field, json.WrittenMemory);
             // The Redis client's own timeout bounds the call; a timer of our own only when the setting asks for less.
-            await (settings.RedisTimeout.TotalMilliseconds < redis.TimeoutMilliseconds ? add.WaitAsync(settings.RedisTimeout) : add);
+            var id = await (settings.RedisTimeout.TotalMilliseconds < redis.TimeoutMilliseconds ? add.WaitAsync(settings.RedisTimeout) : add);
+            handoff.Added(id, usage); // durable now; this replica's writer takes the object rather than parsing the entry back
             json.Dispose(); // written and answered: the pooled buffer is free again (on failure it may still be queued, so it is left to the GC)
             return true;
         }

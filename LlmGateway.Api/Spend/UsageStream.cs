@@ -15,6 +15,9 @@ internal static class UsageStream
     public static byte[] Serialize(UsageEvent usage) =>
         JsonSerializer.SerializeToUtf8Bytes(usage, UsageJsonContext.Default.UsageEvent);
 
+    /// <summary>What an idle writer points at: never written to.</summary>
+    private static readonly System.Buffers.ArrayBufferWriter<byte> Detached = new(1);
+
     [ThreadStatic]
     private static Utf8JsonWriter? writer;
 
@@ -30,7 +33,7 @@ internal static class UsageStream
         }
         finally
         {
-            json.Reset(Stream.Null); // the thread's writer keeps no reference to the buffer
+            json.Reset(Detached); // the thread's writer keeps no reference to the buffer (Reset(Stream) would allocate a buffer writer)
         }
 
         return buffer;

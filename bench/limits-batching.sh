@@ -11,7 +11,6 @@
 # Refuses to start while /tmp/BENCH_RUNNING exists, and holds that file while it runs (others' builds and runs wait).
 set -euo pipefail
 [[ -e /tmp/BENCH_RUNNING ]] && { echo "/tmp/BENCH_RUNNING exists: someone is measuring; try later" >&2; exit 1; }
-touch /tmp/BENCH_RUNNING
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"

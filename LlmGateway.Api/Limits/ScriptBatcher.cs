@@ -77,10 +77,11 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, RedisScript sing
 
             lock (lane)
             {
-                // After a transient failure the queued calls fail too: sent concurrently, they would have failed alike.
-                calls = failure is not null && RedisFailures.IsTransient(failure) ? Drain(lane, int.MaxValue) : Drain(lane, MaxBatch);
+                calls = lane.Queue.Count == 0 ? [] : Drain(lane, MaxBatch);
                 if (failure is not null && RedisFailures.IsTransient(failure))
                 {
+                    // The queued calls fail too: sent concurrently instead, they would have failed alike (and not one timeout later).
+                    calls.AddRange(Drain(lane, int.MaxValue));
                     foreach (var call in calls)
                     {
                         call.Result.TrySetException(failure);

@@ -42,8 +42,8 @@ public sealed partial class ScriptBatcherTests : IAsyncLifetime
         [.. new[] { "rpm", "tpm", "par", "spent", "reserved", "holds" }.Select(k => (RedisKey)$"{{t:team}}:team:{k}")];
 
     /// <summary>One admission of $10 (in nanos, scaled down) against the team's budget of 300 and its rpm of 1000.</summary>
-    private Task<RedisResult> AdmitAsync(string id, CancellationToken ct = default) =>
-        batcher.RunAsync("t:team", TeamKeys, [id, 1, 1, 10, 60_000, 60_000, 1000, -1, -1, 300, 3_600_000], ct);
+    private Task<RedisResult> AdmitAsync(string id, CancellationTokenSource? cancel = null) =>
+        batcher.RunAsync("t:team", TeamKeys, [id, 1, 1, 10, 60_000, 60_000, 1000, -1, -1, 300, 3_600_000], cancel?.Token ?? TestContext.Current.CancellationToken);
 
     private static int Code(RedisResult result) => (int)((RedisResult[])result!)[0];
 
@@ -96,7 +96,7 @@ public sealed partial class ScriptBatcherTests : IAsyncLifetime
         await server.FreezeAsync();
         var first = AdmitAsync("first");
         using var cancel = new CancellationTokenSource();
-        var queued = AdmitAsync("queued", cancel.Token);
+        var queued = AdmitAsync("queued", cancel);
 
         await cancel.CancelAsync();
 
@@ -114,8 +114,8 @@ public sealed partial class ScriptBatcherTests : IAsyncLifetime
         await using var impatient = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.Port},asyncTimeout=500,syncTimeout=500");
         var failing = new ScriptBatcher(impatient, LimitScripts.Admit, LimitScripts.AdmitBatch);
         await server.FreezeAsync();
-        var first = failing.RunAsync("t:team", TeamKeys, ["f1", 1, 1, 10, 60_000, 60_000, 1000, -1, -1, 300, 3_600_000]);
-        var queued = failing.RunAsync("t:team", TeamKeys, ["f2", 1, 1, 10, 60_000, 60_000, 1000, -1, -1, 300, 3_600_000]);
+        var first = failing.RunAsync("t:team", TeamKeys, ["f1", 1, 1, 10, 60_000, 60_000, 1000, -1, -1, 300, 3_600_000], TestContext.Current.CancellationToken);
+        var queued = failing.RunAsync("t:team", TeamKeys, ["f2", 1, 1, 10, 60_000, 60_000, 1000, -1, -1, 300, 3_600_000], TestContext.Current.CancellationToken);
 
         var failure = await Assert.ThrowsAnyAsync<Exception>(() => first);
         var queuedFailure = await Assert.ThrowsAnyAsync<Exception>(() => queued);

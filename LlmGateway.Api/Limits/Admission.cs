@@ -11,6 +11,8 @@ public sealed class Admission
     /// <summary>The scopes' Redis keys, as passed to the scripts (computed once per key, model and window).</summary>
     public StackExchange.Redis.RedisKey[] RedisKeys { get; init; } = [];
     public GatewayError? Rejection { get; init; }
+    /// <summary>The hash tags of <see cref="RedisKeys"/>: its settle is coalesced with others of the same (<see cref="ScriptBatcher"/>).</summary>
+    public string Slot { get; init; } = "";
     public string Bucket { get; init; } = "0";
     public long EstimatedTokens { get; init; }
     public long ReservedNanos { get; init; }

@@ -98,6 +98,22 @@ public sealed record LimitScope(string Kind, string Id, string DisplayName, stri
             LedgerTag = tag,
         };
 
+    /// <summary>The distinct hash tags of these scopes, in order: the keys one script call touches, and so its batch.</summary>
+    public static string SlotOf(IReadOnlyList<LimitScope> scopes)
+    {
+        var tags = new List<string>(2);
+        foreach (var scope in scopes)
+        {
+            if (!tags.Contains(scope.HashTag))
+            {
+                tags.Add(scope.HashTag);
+            }
+        }
+
+        tags.Sort(StringComparer.Ordinal);
+        return string.Join('|', tags);
+    }
+
     /// <summary>How many Redis keys a scope passes to the scripts.</summary>
     public const int KeyCount = 6;
 

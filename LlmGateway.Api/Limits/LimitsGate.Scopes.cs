@@ -83,7 +83,11 @@ public sealed partial class LimitsGate
         return new ScopeSet(scopes, LimitScope.RedisKeysOf(scopes), set.ValidUntil);
     }
 
-    private sealed record ScopeSet(IReadOnlyList<LimitScope> Scopes, RedisKey[] Keys, DateTimeOffset ValidUntil);
+    private sealed record ScopeSet(IReadOnlyList<LimitScope> Scopes, RedisKey[] Keys, DateTimeOffset ValidUntil)
+    {
+        /// <summary>The scopes' hash tags: admissions and settles with the same ones are coalesced into one script call.</summary>
+        public string Slot { get; } = LimitScope.SlotOf(Scopes);
+    }
 
     private ScopeSet ScopeSetFor(KeyRecord key, string model, DateTimeOffset now)
     {

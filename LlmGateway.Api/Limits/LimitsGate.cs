@@ -21,6 +21,8 @@ public sealed partial class LimitsGate(IConnectionMultiplexer redis, LedgerSeede
     private readonly ConcurrentDictionary<string, Task<decimal>> ledgerLookups = new();
     private static readonly RedisValue On = "1";
     private static readonly RedisValue Off = "0";
+    private readonly ScriptBatcher admissions = new(redis, LimitScripts.Admit, LimitScripts.AdmitBatch, Math.Max(1, options.BatchesInFlight));
+    private readonly ScriptBatcher settles = new(redis, LimitScripts.Settle, LimitScripts.SettleBatch, Math.Max(1, options.BatchesInFlight));
 
     public async Task<Admission> AdmitAsync(KeyRecord key, string model, long estimatedTokens, decimal worstCaseCost, string requestId, CancellationToken ct,
         LimitScope? endUser = null, IReadOnlyList<LimitScope>? requestScopes = null)
@@ -39,10 +41,10 @@ public sealed partial class LimitsGate(IConnectionMultiplexer redis, LedgerSeede
             try
             {
                 // Each -1 names one scope whose budget counter is missing: a new key, team and user may each need a seed.
+                // Sent alone or with the concurrent admissions of the same slot (one script call, members in order).
                 for (var attempt = 0; attempt <= scopes.Count + 1; attempt++)
                 {
-                    var result = (RedisResult[])(await LimitScripts.Admit.EvaluateAsync(redis.GetDatabase(),
-                        set.Keys, AdmitArguments(scopes, requestId, estimatedTokens, cost, now)))!;
+                    var result = (RedisResult[])(await admissions.RunAsync(set.Slot, set.Keys, AdmitArguments(scopes, requestId, estimatedTokens, cost, now), ct))!;
                     var code = (int)result[0];
                     if (code == -1)
                     {
@@ -52,7 +54,7 @@ public sealed partial class LimitsGate(IConnectionMultiplexer redis, LedgerSeede
 
                     local.OnRedisAnswered();
                     return code == 1
-                        ? RememberSpent(Admitted(scopes, set.Keys, result, estimatedTokens, cost))
+                        ? AdmittedUnlessCancelled(RememberSpent(Admitted(scopes, set, result, estimatedTokens, cost)), requestId, ct)
                         : new Admission { Scopes = scopes, Rejection = Reject(scopes[(int)result[1]], result, now) };
                 }
 
@@ -138,72 +140,6 @@ public sealed partial class LimitsGate(IConnectionMultiplexer redis, LedgerSeede
             null, "limits_unavailable") { RetryAfterSeconds = 1 },
     };
 
-    public async Task SettleAsync(Admission admission, string requestId, long actualTokens, decimal actualCost)
-    {
-        if (admission.Scopes.Count == 0)
-        {
-            return;
-        }
-
-        var cost = Money.ToNanos(actualCost);
-        if (admission.Local)
-        {
-            local.Settle(requestId, cost, DateTimeOffset.UtcNow);
-            return;
-        }
-
-        var arguments = SettleArguments(admission.Scopes, requestId, admission.EstimatedTokens, actualTokens, admission.Bucket, cost, admission.ReservedNanos);
-        try
-        {
-            await LimitScripts.Settle.EvaluateAsync(redis.GetDatabase(), admission.RedisKeys, arguments);
-        }
-        catch (Exception ex) when (RedisFailures.IsTransient(ex))
-        {
-            // Sent again when Redis answers (a no-op if it ran after all); the ledger keeps the actual cost meanwhile.
-            local.OnRedisFailed();
-            local.Replay.QueueSettle(admission.RedisKeys, arguments);
-            logger.LogWarning("Redis did not answer the settle of {RequestId} ({Error})", requestId, ex.GetType().Name);
-        }
-    }
-
-    /// <summary>
-    /// A timed-out admission may still run when a slow Redis catches up (a frozen server executes what it was sent): a
-    /// release queued right behind it drops what it would reserve, instead of leaving it held for the reservation lease.
-    /// Harmless when the admission never ran: the settle script only releases a reservation it finds.
-    /// </summary>
-    private void ReleaseAbandoned(ScopeSet set, string requestId, long reservedNanos)
-    {
-        var arguments = SettleArguments(set.Scopes, requestId, estimatedTokens: 0, actualTokens: 0, bucket: "0", cost: 0, reservedNanos);
-        _ = LimitScripts.Settle.EvaluateAsync(redis.GetDatabase(), set.Keys, arguments).ContinueWith(
-            (release, _) =>
-            {
-                _ = release.Exception; // observed: Redis failing is expected here
-                local.Replay.QueueSettle(set.Keys, arguments);
-            }, null,
-            CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
-
-    private static RedisValue[] SettleArguments(
-        IReadOnlyList<LimitScope> scopes, string requestId, long estimatedTokens, long actualTokens, RedisValue bucket, long cost, long reservedNanos)
-    {
-        var arguments = new RedisValue[7 + scopes.Count * 3];
-        arguments[0] = requestId;
-        arguments[1] = scopes.Count;
-        arguments[2] = estimatedTokens;
-        arguments[3] = actualTokens;
-        arguments[4] = bucket;
-        arguments[5] = cost;
-        arguments[6] = reservedNanos;
-        for (var i = 0; i < scopes.Count; i++)
-        {
-            arguments[7 + i * 3] = scopes[i].Tpm is null ? Off : On;
-            arguments[8 + i * 3] = scopes[i].Parallel is null ? Off : On;
-            arguments[9 + i * 3] = scopes[i].Budget is null ? Off : On;
-        }
-
-        return arguments;
-    }
-
     private static RedisValue[] AdmitArguments(IReadOnlyList<LimitScope> scopes, string requestId, long tokens, long cost, DateTimeOffset now)
     {
         var values = new RedisValue[6 + scopes.Count * 5];
@@ -227,7 +163,7 @@ public sealed partial class LimitsGate(IConnectionMultiplexer redis, LedgerSeede
         return values;
     }
 
-    private static Admission Admitted(IReadOnlyList<LimitScope> scopes, RedisKey[] keys, RedisResult[] result, long tokens, long cost)
+    private static Admission Admitted(IReadOnlyList<LimitScope> scopes, ScopeSet set, RedisResult[] result, long tokens, long cost)
     {
         var used = new decimal?[scopes.Count];
         for (var i = 0; i < scopes.Count; i++)
@@ -241,7 +177,8 @@ public sealed partial class LimitsGate(IConnectionMultiplexer redis, LedgerSeede
         return new Admission
         {
             Scopes = scopes,
-            RedisKeys = keys,
+            RedisKeys = set.Keys,
+            Slot = set.Slot,
             Bucket = result[1].ToString(),
             EstimatedTokens = tokens,
             ReservedNanos = cost,

@@ -14,4 +14,10 @@ public sealed class LimitsOptions
 
     /// <summary>How often a replica marks itself alive in Redis, for the replica count behind <see cref="OutageShare"/>.</summary>
     public TimeSpan ReplicaHeartbeat { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How many admission (and settle) script calls one hash slot (a team's or a key's counters) may have in flight at once;
+    /// calls arriving beyond that wait for one to return and go together in one script call (at most 64). Default 1.
+    /// </summary>
+    public int BatchesInFlight { get; set; } = 1;
 }

@@ -27,6 +27,8 @@ internal sealed class LimitsWarmUp(IConnectionMultiplexer redis, LedgerSeeder se
             {
                 await server.ScriptLoadAsync(LimitScripts.Admit.Text);
                 await server.ScriptLoadAsync(LimitScripts.Settle.Text);
+                await server.ScriptLoadAsync(LimitScripts.AdmitBatch.Text);
+                await server.ScriptLoadAsync(LimitScripts.SettleBatch.Text);
             }
 
             var now = DateTimeOffset.UtcNow;

@@ -1,0 +1,89 @@
+using LlmGateway.Api.Pricing;
+using StackExchange.Redis;
+
+namespace LlmGateway.Api.Limits;
+
+/// <summary>Settling an admission: the reservation replaced by the actual cost, coalesced per slot like admissions.</summary>
+public sealed partial class LimitsGate
+{
+    /// <summary>
+    /// An admission whose request was cancelled while its batch was in Redis is released at once (its reservation and
+    /// parallel lease given back) and the caller sees the cancellation, as when it was cancelled before being sent.
+    /// </summary>
+    private Admission AdmittedUnlessCancelled(Admission admission, string requestId, CancellationToken ct)
+    {
+        if (ct.IsCancellationRequested)
+        {
+            _ = SettleAsync(admission, requestId, actualTokens: 0, actualCost: 0m);
+            ct.ThrowIfCancellationRequested();
+        }
+
+        return admission;
+    }
+
+    public async Task SettleAsync(Admission admission, string requestId, long actualTokens, decimal actualCost)
+    {
+        if (admission.Scopes.Count == 0)
+        {
+            return;
+        }
+
+        var cost = Money.ToNanos(actualCost);
+        if (admission.Local)
+        {
+            local.Settle(requestId, cost, DateTimeOffset.UtcNow);
+            return;
+        }
+
+        var arguments = SettleArguments(admission.Scopes, requestId, admission.EstimatedTokens, actualTokens, admission.Bucket, cost, admission.ReservedNanos);
+        try
+        {
+            await settles.RunAsync(admission.Slot, admission.RedisKeys, arguments);
+        }
+        catch (Exception ex) when (RedisFailures.IsTransient(ex))
+        {
+            // Sent again when Redis answers (a no-op if it ran after all); the ledger keeps the actual cost meanwhile.
+            local.OnRedisFailed();
+            local.Replay.QueueSettle(admission.RedisKeys, arguments);
+            logger.LogWarning("Redis did not answer the settle of {RequestId} ({Error})", requestId, ex.GetType().Name);
+        }
+    }
+
+    /// <summary>
+    /// A timed-out admission may still run when a slow Redis catches up (a frozen server executes what it was sent): a
+    /// release queued right behind it drops what it would reserve, instead of leaving it held for the reservation lease.
+    /// Harmless when the admission never ran: the settle script only releases a reservation it finds.
+    /// </summary>
+    private void ReleaseAbandoned(ScopeSet set, string requestId, long reservedNanos)
+    {
+        var arguments = SettleArguments(set.Scopes, requestId, estimatedTokens: 0, actualTokens: 0, bucket: "0", cost: 0, reservedNanos);
+        _ = LimitScripts.Settle.EvaluateAsync(redis.GetDatabase(), set.Keys, arguments).ContinueWith(
+            (release, _) =>
+            {
+                _ = release.Exception; // observed: Redis failing is expected here
+                local.Replay.QueueSettle(set.Keys, arguments);
+            }, null,
+            CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private static RedisValue[] SettleArguments(
+        IReadOnlyList<LimitScope> scopes, string requestId, long estimatedTokens, long actualTokens, RedisValue bucket, long cost, long reservedNanos)
+    {
+        var arguments = new RedisValue[7 + scopes.Count * 3];
+        arguments[0] = requestId;
+        arguments[1] = scopes.Count;
+        arguments[2] = estimatedTokens;
+        arguments[3] = actualTokens;
+        arguments[4] = bucket;
+        arguments[5] = cost;
+        arguments[6] = reservedNanos;
+        for (var i = 0; i < scopes.Count; i++)
+        {
+            arguments[7 + i * 3] = scopes[i].Tpm is null ? Off : On;
+            arguments[8 + i * 3] = scopes[i].Parallel is null ? Off : On;
+            arguments[9 + i * 3] = scopes[i].Budget is null ? Off : On;
+        }
+
+        return arguments;
+    }
+}

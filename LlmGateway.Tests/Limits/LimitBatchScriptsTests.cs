@@ -1,0 +1,177 @@
+using LlmGateway.Api.Limits;
+using LlmGateway.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace LlmGateway.Tests.Limits;
+
+/// <summary>
+/// The batch forms of admit.lua and settle.lua against a real Redis: a batch leaves every counter exactly where the same
+/// calls one by one leave them, and answers each member what its single call answers.
+/// </summary>
+public sealed class LimitBatchScriptsTests(TestServers servers) : IAsyncLifetime
+{
+    private ConnectionMultiplexer redis = null!;
+    private IDatabase Db => redis.GetDatabase();
+
+    public async ValueTask InitializeAsync() => redis = await ConnectionMultiplexer.ConnectAsync(await servers.CreateRedisAsync());
+
+    public async ValueTask DisposeAsync() => await redis.DisposeAsync();
+
+    private static readonly string[] Suffixes = ["rpm", "tpm", "par", "spent", "reserved", "holds"];
+
+    private static RedisKey[] Keys(string run, string scope) => [.. Suffixes.Select(k => (RedisKey)$"{{{run}}}:{scope}:{k}")];
+
+    /// <summary>One admission: its scopes (name, rpm, tpm, parallel, budget; -1 = none), tokens and worst-case cost.</summary>
+    private sealed record Admit(string Id, long Tokens, long Cost, params (string Scope, long Rpm, long Tpm, long Par, long Budget)[] Scopes)
+    {
+        public RedisKey[] KeysIn(string run) => [.. Scopes.SelectMany(s => Keys(run, s.Scope))];
+
+        public RedisValue[] Values()
+        {
+            var values = new List<RedisValue> { Id, Scopes.Length, Tokens, Cost, 60_000, 60_000 };
+            foreach (var s in Scopes)
+            {
+                values.AddRange([s.Rpm, s.Tpm, s.Par, s.Budget, 3_600_000]);
+            }
+
+            return [.. values];
+        }
+    }
+
+    /// <summary>The batch script's layout (batch.lua): members, then per member its key count, argument count and arguments.</summary>
+    private async Task<RedisResult[]> BatchAsync(RedisScript script, IReadOnlyList<(RedisKey[] Keys, RedisValue[] Values)> members)
+    {
+        var values = new List<RedisValue> { members.Count };
+        foreach (var (keys, arguments) in members)
+        {
+            values.Add(keys.Length);
+            values.Add(arguments.Length);
+            values.AddRange(arguments);
+        }
+
+        return (RedisResult[])(await script.EvaluateAsync(Db, [.. members.SelectMany(m => m.Keys)], [.. values]))!;
+    }
+
+    private async Task SeedAsync(string run, params (string Scope, long Spent)[] budgets)
+    {
+        foreach (var (scope, spent) in budgets)
+        {
+            await Db.StringSetAsync(Keys(run, scope)[3], spent);
+        }
+    }
+
+    /// <summary>A result without what depends on the clock: the minute's bucket, and an rpm or tpm refusal's retry-after.</summary>
+    private static string Stable(RedisResult result)
+    {
+        var parts = ((RedisResult[])result!).Select(r => r.ToString()).ToArray();
+        if (parts[0] == "1")
+        {
+            parts[1] = "bucket";
+        }
+        else if (parts[0] == "0" && parts[2] is "requests" or "tokens")
+        {
+            parts[5] = "retry";
+        }
+
+        return string.Join(",", parts);
+    }
+
+    /// <summary>Every counter of these scopes: requests in the window, tokens counted, leases, spent, reserved, reservations.</summary>
+    private async Task<string> StateAsync(string run, IEnumerable<string> scopes)
+    {
+        var state = new List<string>();
+        foreach (var scope in scopes)
+        {
+            var keys = Keys(run, scope);
+            var tokens = (await Db.HashValuesAsync(keys[1])).Sum(v => (long)v);
+            state.Add($"{scope}: rpm {await Db.SortedSetLengthAsync(keys[0])} tpm {tokens} par {await Db.SortedSetLengthAsync(keys[2])} " +
+                $"spent {await Db.StringGetAsync(keys[3])} reserved {await Db.StringGetAsync(keys[4])} holds {await Db.SortedSetLengthAsync(keys[5])}");
+        }
+
+        return string.Join("; ", state);
+    }
+
+    /// <summary>Mixed scopes: a team (rpm 4, budget 100), a key (tpm 300, parallel 2, budget 60), a team+key pair, an unseeded budget.</summary>
+    private static readonly Admit[] Mixed =
+    [
+        new("r1", 100, 30, ("team", 4, -1, -1, 100)),
+        new("r2", 100, 30, ("team", 4, -1, -1, 100), ("key", -1, 300, 2, 60)),
+        new("r3", 150, 20, ("key", -1, 300, 2, 60)),            // tokens: 250 of 300
+        new("r4", 100, 10, ("key", -1, 300, 2, 60)),            // refused: tokens
+        new("r5", 10, 30, ("team", 4, -1, -1, 100)),            // 90 of 100 reserved
+        new("r6", 10, 20, ("team", 4, -1, -1, 100)),            // refused: budget, by what r1, r2 and r5 reserved
+        new("r7", 10, 10, ("team", 4, -1, -1, 100), ("key", -1, 300, 2, 60)), // refused by the key's parallel limit
+        new("r8", 10, 5, ("unseeded", -1, -1, -1, 50)),         // asks for a seed, writes nothing
+        new("r9", 10, 10, ("team", 4, -1, -1, 100)),            // the team's 4th request: fits the rpm and budget
+        new("r10", 0, 0, ("team", 4, -1, -1, 100)),             // refused: requests
+    ];
+
+    [Fact]
+    public async Task ABatchOfAdmissionsAnswersAndCountsExactlyAsTheSameAdmissionsOneByOne()
+    {
+        await SeedAsync("one", ("team", 0), ("key", 0));
+        await SeedAsync("batch", ("team", 0), ("key", 0));
+        var single = new List<string>();
+        foreach (var admit in Mixed)
+        {
+            single.Add(Stable(await LimitScripts.Admit.EvaluateAsync(Db, admit.KeysIn("one"), admit.Values())));
+        }
+
+        var batch = await BatchAsync(LimitScripts.AdmitBatch, [.. Mixed.Select(a => (a.KeysIn("batch"), a.Values()))]);
+
+        Assert.Equal(single, batch.Select(Stable));
+        // What the single calls answered, so the comparison is not of two equally wrong runs.
+        Assert.StartsWith("0,0,tokens,300,", single[3]);
+        Assert.Equal("0,0,budget,100,0,90", single[5]);
+        Assert.Equal("0,1,max_parallel_requests,2,2,1000", single[6]);
+        Assert.Equal("-1,0", single[7]);
+        Assert.StartsWith("1,bucket,0,-1,", single[8]);
+        Assert.StartsWith("0,0,requests,4,4,", single[9]);
+        string[] scopes = ["team", "key", "unseeded"];
+        Assert.Equal(await StateAsync("one", scopes), await StateAsync("batch", scopes));
+        Assert.Equal("team: rpm 4 tpm 0 par 0 spent 0 reserved 100 holds 4; key: rpm 0 tpm 250 par 2 spent 0 reserved 50 holds 2; " +
+            "unseeded: rpm 0 tpm 0 par 0 spent  reserved  holds 0", await StateAsync("batch", scopes));
+    }
+
+    [Fact]
+    public async Task ABatchOfSettlesCountsEachOnceLikeSettlesOneByOne()
+    {
+        foreach (var run in new[] { "settle-one", "settle-batch" })
+        {
+            await SeedAsync(run, ("team", 0), ("key", 0));
+            foreach (var admit in Mixed.Take(2).Append(Mixed[4]))
+            {
+                Assert.Equal(1, (int)((RedisResult[])(await LimitScripts.Admit.EvaluateAsync(Db, admit.KeysIn(run), admit.Values()))!)[0]);
+            }
+        }
+
+        // r1 settles twice (a replayed settle counts nothing), r2 releases its key's lease and reservation, r5 costs less.
+        // Bucket "0" is not the admissions' minute: the tokens stay counted as estimated (as for a settle in a later minute).
+        (Admit Admit, long Cost)[] settles = [(Mixed[0], 25), (Mixed[1], 30), (Mixed[0], 25), (Mixed[4], 3)];
+        RedisValue[] Arguments(Admit a, long cost)
+        {
+            var values = new List<RedisValue> { a.Id, a.Scopes.Length, a.Tokens, a.Tokens / 2, "0", cost, a.Cost };
+            foreach (var s in a.Scopes)
+            {
+                values.AddRange([s.Tpm < 0 ? "0" : "1", s.Par < 0 ? "0" : "1", s.Budget < 0 ? "0" : "1"]);
+            }
+
+            return [.. values];
+        }
+
+        var single = new List<string>();
+        foreach (var (admit, cost) in settles)
+        {
+            single.Add(string.Join(",", (RedisResult[])(await LimitScripts.Settle.EvaluateAsync(Db, admit.KeysIn("settle-one"), Arguments(admit, cost)))!));
+        }
+
+        var batch = await BatchAsync(LimitScripts.SettleBatch, [.. settles.Select(s => (s.Admit.KeysIn("settle-batch"), Arguments(s.Admit, s.Cost)))]);
+
+        Assert.Equal(single, batch.Select(r => string.Join(",", (RedisResult[])r!)));
+        Assert.Equal(["25", "55,30", "55", "58"], single);
+        string[] scopes = ["team", "key"];
+        Assert.Equal(await StateAsync("settle-one", scopes), await StateAsync("settle-batch", scopes));
+        Assert.Equal("team: rpm 3 tpm 0 par 0 spent 58 reserved 0 holds 0; key: rpm 0 tpm 100 par 0 spent 30 reserved 0 holds 0",
+            await StateAsync("settle-batch", scopes));
+    }
+}

@@ -122,13 +122,7 @@ public static partial class ProxyPipeline
         json = expanded!;
 
         var callShape = shape(request);
-        var route = new RouteRequest(callShape.Operation, json)
-        {
-            PreferredDeploymentId = state?.PreferredDeploymentId,
-            Key = caller!.Key,
-            Fallbacks = fallbacks,
-            Tags = Tags.RequestTags.Of(context),
-        };
+        var route = RouteOf(context, callShape, json, caller!, fallbacks, state);
         // Several upstream calls for one request (docs/api.md, legacy completions): planned, or refused, before admission; never cached.
         var (fanOut, fanOutError) = callShape.FanOut?.Invoke(json, group, services.Failover.ReachableFallbacks(group, route)) ?? default;
         if (fanOutError is not null)
@@ -137,8 +131,17 @@ public static partial class ProxyPipeline
             return null;
         }
 
-        return new Accepted(caller, requestFacts, group, fanOut is null ? cachePlan : null, callShape, route) { State = state, FanOut = fanOut };
+        return new Accepted(caller!, requestFacts, group, fanOut is null ? cachePlan : null, callShape, route) { State = state, FanOut = fanOut };
     }
+
+    private static RouteRequest RouteOf(HttpContext context, CallShape shape, JsonBody json, Caller caller, IReadOnlyList<string>? fallbacks, RequestState? state) =>
+        new(shape.Operation, json)
+        {
+            PreferredDeploymentId = state?.PreferredDeploymentId,
+            Key = caller.Key,
+            Fallbacks = fallbacks,
+            Tags = Tags.RequestTags.Of(context),
+        };
 
     /// <summary>The body read and parsed in the client's format, with the request's own fallbacks; null once the 4xx was sent.</summary>
     private static async Task<(JsonBody Json, TRequest Request, IReadOnlyList<string>? Fallbacks)?> ParseAsync<TRequest>(

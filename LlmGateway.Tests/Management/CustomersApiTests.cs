@@ -83,6 +83,8 @@ public sealed class CustomersApiTests(EndUserFixture fixture) : IClassFixture<En
         using var admin = fixture.Api.CreateLoopbackClient(GatewayApiHost.MasterKey);
         await PostAsync(admin, "/customer/new", new { user_id = "budget-customer", max_budget = 0.3 });
         var (_, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "customer-budget-team" });
+        // The other replica learns of a new customer within milliseconds (docs/governance.md), not at once: the race starts once it has.
+        await ReplicaSeesAsync("budget-customer", c => c.MaxBudget == 0.3m);
         var before = fixture.Upstream.RequestCount;
 
         var results = await BudgetTests.SendConcurrentlyAsync(200, i => (i % 2 == 0 ? fixture.Api : fixture.Replica, key),

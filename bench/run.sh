@@ -6,6 +6,7 @@
 #   BENCH_DURATION   seconds per measured wrk run            (default 10)
 #   BENCH_WARMUP     seconds of warm-up before each run      (default 2)
 #   BENCH_TTFB_N     sequential requests per TTFB measure    (default 300)
+#   BENCH_TTFB_GAP_MS a pause before each of them (default 0: back to back)
 #   BENCH_TARGETS    which targets to run                    (default "direct hop gateway gateway_open portkey")
 #                    gateway: a virtual key with rpm/tpm/budget (governance on); gateway_open: the same process
 #                    called with the master key (no limits, no budget): the two measured in one run

@@ -9,8 +9,10 @@ namespace LlmGateway.Api.ClientApis.Completions;
 
 /// <summary>
 /// A text completions request as a chat: the prompt is one user turn (token ids decoded with the gateway's tokenizer); the
-/// output limit defaults to OpenAI's 16. A chat model answers one prompt once: several prompts, <c>n</c>, and what only
-/// the legacy engine does (<c>suffix</c>, <c>echo</c>, <c>logprobs</c>, <c>best_of</c>) are refused naming the field.
+/// output limit defaults to OpenAI's 16. A chat call answers one prompt: several prompts and <c>n</c> are split into one
+/// call each before this (<see cref="CompletionsFanOut"/>), so they reach it only from a group that also has
+/// <c>use_completions_api</c> deployments, which is not split, and are refused naming the field there; what only the legacy
+/// engine does (<c>suffix</c>, <c>echo</c>, <c>logprobs</c>, <c>best_of</c>) is refused likewise.
 /// </summary>
 public static class CompletionsRequestDecoder
 {

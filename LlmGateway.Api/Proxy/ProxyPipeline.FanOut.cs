@@ -11,7 +11,7 @@ public static partial class ProxyPipeline
     private static Task<ProxyOutcome> FanOutAsync(ProxyServices services, ProxyContext proxy, Accepted accepted, FanOutPlan plan)
     {
         var (route, shape) = (accepted.Route, accepted.Shape);
-        var pricedOnly = accepted.Caller.Key is { } key && (Budgeted(key) || route.Tags?.HasBudget == true);
+        var pricedOnly = accepted.PricedOnly;
         var dropParams = services.Config.LitellmSettings.DropParams;
         return FanOut.FanOutRun.RunAsync(services.Failover, services.Prices, proxy, plan, body => new UpstreamCall(
             new RouteRequest(route.Operation, body) { Key = route.Key, Fallbacks = route.Fallbacks, Tags = route.Tags },

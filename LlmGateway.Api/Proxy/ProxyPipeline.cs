@@ -73,6 +73,9 @@ public static partial class ProxyPipeline
         public RequestState? State { get; init; }
 
         public FanOutPlan? FanOut { get; init; }
+
+        /// <summary>Under a budget (its key's or a tag's): only deployments with a price may answer it.</summary>
+        public bool PricedOnly => Caller.Key is { } key && (Budgeted(key) || Route.Tags?.HasBudget == true);
     }
 
     /// <summary>Caller, body, model group, permission and cache controls, in that order; null once a rejection was sent.</summary>
@@ -269,7 +272,7 @@ public static partial class ProxyPipeline
             new UpstreamRequestBuilder(proxy.Client, route.Body!, shape.PassThrough, services.Config.LitellmSettings.DropParams), shape.Stream, new StreamEncoderOptions(shape.IncludeUsage))
         {
             Capture = accepted.State is { } state ? state.KeepFor(proxy) : services.Cache.CaptureFor(proxy, cachePlan),
-            PricedOnly = accepted.Caller.Key is { } key && (Budgeted(key) || route.Tags?.HasBudget == true),
+            PricedOnly = accepted.PricedOnly,
         };
         return await services.Failover.RunAsync(proxy, call);
     }

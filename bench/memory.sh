@@ -14,6 +14,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 DLL="${MEM_DLL:-$ROOT/LlmGateway.Api/bin/Release/net10.0/LlmGateway.Api.dll}"
 DURATION="${MEM_DURATION:-20}"; PREWARM="${MEM_PREWARM:-10}"; CONC="${MEM_CONC:-64}"
+THREADS=$(( CONC < 2 ? 1 : 2 ))
 OUT="${MEM_OUT:-$HERE/out/memory}"; PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 [[ -f "$DLL" ]] || { echo "$DLL not built (dotnet build -c Release LlmGateway.Api)" >&2; exit 1; }
 [[ -e /tmp/BENCH_RUNNING ]] && { echo "/tmp/BENCH_RUNNING exists: someone is measuring; try later" >&2; exit 1; }
@@ -78,11 +79,11 @@ for spec in "$@"; do
   wait_http "http://127.0.0.1:$GW_PORT/health/readiness" 200 90
   [[ -z "$KEY" ]] && KEY=$(governed_key)
   export BENCH_HEADERS="Authorization: Bearer $KEY"
-  wrk -t2 -c"$CONC" -d"${PREWARM}s" --timeout 10s -s "$HERE/post.lua" "http://127.0.0.1:$GW_PORT/v1/chat/completions" >/dev/null 2>&1 || true
+  wrk -t"$THREADS" -c"$CONC" -d"${PREWARM}s" --timeout 10s -s "$HERE/post.lua" "http://127.0.0.1:$GW_PORT/v1/chat/completions" >/dev/null 2>&1 || true
   echo 0 >"$TMP/rss"
   ( max=0; while :; do r=$(status_kb "$GW" VmRSS); (( r > max )) && { max=$r; echo "$max" >"$TMP/rss"; }; sleep 0.5; done ) & sampler=$!
   before=$(ticks "$GW")
-  line=$(wrk -t2 -c"$CONC" -d"${DURATION}s" --timeout 10s -s "$HERE/post.lua" "http://127.0.0.1:$GW_PORT/v1/chat/completions" | grep '^BENCH ')
+  line=$(wrk -t"$THREADS" -c"$CONC" -d"${DURATION}s" --timeout 10s -s "$HERE/post.lua" "http://127.0.0.1:$GW_PORT/v1/chat/completions" | grep '^BENCH ')
   after=$(ticks "$GW"); kill "$sampler"; wait "$sampler" 2>/dev/null || true
   hwm=$(status_kb "$GW" VmHWM)
   kill "$GW"; wait "$GW" 2>/dev/null || true; GW=""

@@ -2,7 +2,8 @@
 # Memory knobs of LlmGateway under load (docs/scaling.md, "Memory"): for each setting given, starts the built Release Api
 # with that environment on the same Postgres, Redis and fake upstream (nginx, fixed JSON body), governed (a team and a
 # virtual key with rpm/tpm/budget, set high), pre-warms it, then drives it with wrk at c=64 and reports req/s, the Api's
-# CPU per request, the highest VmRSS sampled every 0.5 s during the measured run, and VmHWM (start-up included).
+# CPU per request, the highest VmRSS sampled every 0.5 s during the measured run, and VmHWM (start-up included). At the end of each run it also splits the resident memory
+# (smaps): anonymous (GC heaps, native), JIT-compiled code (W^X's doublemapper), mapped files (assemblies, .so).
 #
 #   bench/memory.sh 'default|' 'workstation|DOTNET_gcServer=0' 'wx-off|DOTNET_EnableWriteXorExecute=0 DOTNET_gcServer=0'
 #
@@ -67,10 +68,14 @@ governed_key() { # a team and a key with limits set high, once (the database out
     "http://127.0.0.1:$GW_PORT/key/generate" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
   echo "$key"
 }
+# Where the resident memory is, from /proc/PID/smaps: anonymous (the GC heaps, native allocations, and JIT code when W^X is
+# off), JIT-compiled code and stubs (W^X maps them from a memfd named doublemapper), and mapped files (assemblies, .so).
+rss_parts() { awk '/^[0-9a-f]+-[0-9a-f]+ / { f = $6; kind = (f == "" || f ~ /^\[/) ? "anon" : (f ~ /doublemapper/ ? "code" : "files") }
+  /^Rss:/ { kb[kind] += $2 } END { printf "%.0f\t%.0f\t%.0f", kb["anon"] / 1024, kb["code"] / 1024, kb["files"] / 1024 }' "/proc/$1/smaps"; }
 ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 status_kb() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; }
 
-printf 'setting\treq/s\tcpu_us_per_req\tpeak_rss_mb\tvmhwm_mb\tenv\n' | tee "$OUT/results.tsv"
+printf 'setting\treq/s\tcpu_us_per_req\tpeak_rss_mb\tvmhwm_mb\tanon_mb\tcode_mb\tfiles_mb\tenv\n' | tee "$OUT/results.tsv"
 for spec in "$@"; do
   label=${spec%%|*}; envs=${spec#*|}
   ASPNETCORE_URLS="http://127.0.0.1:$GW_PORT" ConnectionStrings__gatewaydb="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=gatewaydb" \
@@ -85,12 +90,12 @@ for spec in "$@"; do
   before=$(ticks "$GW")
   line=$(wrk -t"$THREADS" -c"$CONC" -d"${DURATION}s" --timeout 10s -s "$HERE/post.lua" "http://127.0.0.1:$GW_PORT/v1/chat/completions" | grep '^BENCH ')
   after=$(ticks "$GW"); kill "$sampler"; wait "$sampler" 2>/dev/null || true
-  hwm=$(status_kb "$GW" VmHWM)
+  hwm=$(status_kb "$GW" VmHWM); parts=$(rss_parts "$GW")
   kill "$GW"; wait "$GW" 2>/dev/null || true; GW=""
   requests=$(sed 's/.*requests=\([0-9]*\).*/\1/' <<<"$line"); us=$(sed 's/.*duration_us=\([0-9]*\).*/\1/' <<<"$line")
   errors=$(grep -o 'err_[a-z]*=[1-9][0-9]*' <<<"$line" | tr '\n' ' ' || true)
   awk -v l="$label" -v r="$requests" -v us="$us" -v t="$((after - before))" -v hz="$(getconf CLK_TCK)" -v rss="$(cat "$TMP/rss")" \
-      -v hwm="$hwm" -v e="$envs" -v err="$errors" \
-    'BEGIN { printf "%s\t%.0f\t%.1f\t%.0f\t%.0f\t%s%s\n", l, r / (us / 1e6), t / hz * 1e6 / r, rss / 1024, hwm / 1024, e, (err == "" ? "" : "  errors: " err) }' \
+      -v hwm="$hwm" -v e="$envs" -v err="$errors" -v parts="$parts" \
+    'BEGIN { printf "%s\t%.0f\t%.1f\t%.0f\t%.0f\t%s\t%s%s\n", l, r / (us / 1e6), t / hz * 1e6 / r, rss / 1024, hwm / 1024, parts, e, (err == "" ? "" : "  errors: " err) }' \
     | tee -a "$OUT/results.tsv"
 done

@@ -118,20 +118,29 @@ public sealed class LimitBatchScriptsTests(TestServers servers) : IAsyncLifetime
         new("r10", 0, 0, ("team", 4, -1, -1, 100)),             // refused: requests
     ];
 
+    /// <summary>
+    /// The admissions one by one in one run's keys, then in one batch in another's: asserts the batch answered each
+    /// exactly as its single call did, and returns those answers.
+    /// </summary>
+    private async Task<List<string>> SingleThenBatchAsync(Admit[] admits, string one, string batchRun)
+    {
+        var single = new List<string>();
+        foreach (var admit in admits)
+        {
+            single.Add(Stable(await LimitScripts.Admit.EvaluateAsync(Db, admit.KeysIn(one), admit.Values())));
+        }
+
+        var batch = await BatchAsync(LimitScripts.AdmitBatch, [.. admits.Select(a => (a.KeysIn(batchRun), a.Values()))]);
+        Assert.Equal(single, batch.Select(Stable));
+        return single;
+    }
+
     [Fact]
     public async Task ABatchOfAdmissionsAnswersAndCountsExactlyAsTheSameAdmissionsOneByOne()
     {
         await SeedAsync("one", ("team", 0), ("key", 0));
         await SeedAsync("batch", ("team", 0), ("key", 0));
-        var single = new List<string>();
-        foreach (var admit in Mixed)
-        {
-            single.Add(Stable(await LimitScripts.Admit.EvaluateAsync(Db, admit.KeysIn("one"), admit.Values())));
-        }
-
-        var batch = await BatchAsync(LimitScripts.AdmitBatch, [.. Mixed.Select(a => (a.KeysIn("batch"), a.Values()))]);
-
-        Assert.Equal(single, batch.Select(Stable));
+        var single = await SingleThenBatchAsync(Mixed, "one", "batch");
         // What the single calls answered, so the comparison is not of two equally wrong runs.
         Assert.StartsWith("0,0,tokens,300,", single[3]);
         Assert.Equal("0,0,budget,100,0,90", single[5]);
@@ -209,15 +218,7 @@ public sealed class LimitBatchScriptsTests(TestServers servers) : IAsyncLifetime
     {
         await PrepareEdgesAsync("edge-one");
         await PrepareEdgesAsync("edge-batch");
-        var single = new List<string>();
-        foreach (var admit in Edges)
-        {
-            single.Add(Stable(await LimitScripts.Admit.EvaluateAsync(Db, admit.KeysIn("edge-one"), admit.Values())));
-        }
-
-        var batch = await BatchAsync(LimitScripts.AdmitBatch, [.. Edges.Select(a => (a.KeysIn("edge-batch"), a.Values()))]);
-
-        Assert.Equal(single, batch.Select(Stable));
+        var single = await SingleThenBatchAsync(Edges, "edge-one", "edge-batch");
         Assert.Equal("1,bucket,-1,-1,30", single[0]);
         Assert.Equal("1,bucket,-1,-1,50,-1", single[2]);
         Assert.Equal("1,bucket,1,-1,-1,-1", single[3]); // the key's window holds "dup" once: 3 - 1 - 1 requests remain

@@ -2,23 +2,24 @@ namespace LlmGateway.Api.Limits;
 
 /// <summary>
 /// The Lua scripts of the limits, assembled from the embedded <c>Scripts/*.lua</c>. <c>admit.lua</c> and <c>settle.lua</c>
-/// each define one function; each is called once (the single form) or for every member of a batch (<c>batch.lua</c>), so a
-/// batch runs the one definition of the logic, member after member, exactly as single calls in that order would.
+/// each define one function deciding a list of requests in order on state read once per counter and written once; the
+/// single form passes it one request, the batch form (<c>batch.lua</c>) a batch's, so both run the one definition of the
+/// logic, and a batch answers and counts exactly as single calls in that order would.
 /// </summary>
 public static class LimitScripts
 {
     private static readonly string AdmitStep = Read("admit.lua");
     private static readonly string SettleStep = Read("settle.lua");
-    private static readonly string BatchLoop = Read("batch.lua");
+    private static readonly string BatchMembers = Read("batch.lua");
 
-    public static readonly RedisScript Admit = new(AdmitStep + "\nreturn admit(KEYS, ARGV, admit_clock())\n");
-    public static readonly RedisScript Settle = new(SettleStep + "\nreturn settle(KEYS, ARGV)\n");
+    public static readonly RedisScript Admit = new(AdmitStep + "\nreturn admit_members({{KEYS, ARGV}}, admit_clock())[1]\n");
+    public static readonly RedisScript Settle = new(SettleStep + "\nreturn settle_members({{KEYS, ARGV}})[1]\n");
 
     /// <summary>Admissions of one hash slot in one call (Redis' clock read once): one result per member, in order.</summary>
-    public static readonly RedisScript AdmitBatch = new(AdmitStep + "\nlocal now = admit_clock()\n" + BatchLoop.Replace("STEP(keys, argv)", "admit(keys, argv, now)", StringComparison.Ordinal));
+    public static readonly RedisScript AdmitBatch = new(AdmitStep + "\n" + BatchMembers + "\nreturn admit_members(batch_members(KEYS, ARGV), admit_clock())\n");
 
     /// <summary>Settles of one hash slot in one call: one result per member, in order.</summary>
-    public static readonly RedisScript SettleBatch = new(SettleStep + "\n" + BatchLoop.Replace("STEP(keys, argv)", "settle(keys, argv)", StringComparison.Ordinal));
+    public static readonly RedisScript SettleBatch = new(SettleStep + "\n" + BatchMembers + "\nreturn settle_members(batch_members(KEYS, ARGV))\n");
 
     public static readonly RedisScript Replay = new(Read("replay.lua"));
 

@@ -91,6 +91,18 @@ public sealed class LimitBatchScriptsTests(TestServers servers) : IAsyncLifetime
         return string.Join("; ", state);
     }
 
+    /// <summary>A settle's arguments (settle.lua): the admission's, its actual cost and its minute's bucket; actual tokens are half the estimate.</summary>
+    private static RedisValue[] SettleArguments(Admit a, long cost, RedisValue bucket)
+    {
+        var values = new List<RedisValue> { a.Id, a.Scopes.Length, a.Tokens, a.Tokens / 2, bucket, cost, a.Cost };
+        foreach (var s in a.Scopes)
+        {
+            values.AddRange([s.Tpm < 0 ? "0" : "1", s.Par < 0 ? "0" : "1", s.Budget < 0 ? "0" : "1"]);
+        }
+
+        return [.. values];
+    }
+
     /// <summary>Mixed scopes: a team (rpm 4, budget 100), a key (tpm 300, parallel 2, budget 60), a team+key pair, an unseeded budget.</summary>
     private static readonly Admit[] Mixed =
     [
@@ -106,20 +118,29 @@ public sealed class LimitBatchScriptsTests(TestServers servers) : IAsyncLifetime
         new("r10", 0, 0, ("team", 4, -1, -1, 100)),             // refused: requests
     ];
 
+    /// <summary>
+    /// The admissions one by one in one run's keys, then in one batch in another's: asserts the batch answered each
+    /// exactly as its single call did, and returns those answers.
+    /// </summary>
+    private async Task<List<string>> SingleThenBatchAsync(Admit[] admits, string one, string batchRun)
+    {
+        var single = new List<string>();
+        foreach (var admit in admits)
+        {
+            single.Add(Stable(await LimitScripts.Admit.EvaluateAsync(Db, admit.KeysIn(one), admit.Values())));
+        }
+
+        var batch = await BatchAsync(LimitScripts.AdmitBatch, [.. admits.Select(a => (a.KeysIn(batchRun), a.Values()))]);
+        Assert.Equal(single, batch.Select(Stable));
+        return single;
+    }
+
     [Fact]
     public async Task ABatchOfAdmissionsAnswersAndCountsExactlyAsTheSameAdmissionsOneByOne()
     {
         await SeedAsync("one", ("team", 0), ("key", 0));
         await SeedAsync("batch", ("team", 0), ("key", 0));
-        var single = new List<string>();
-        foreach (var admit in Mixed)
-        {
-            single.Add(Stable(await LimitScripts.Admit.EvaluateAsync(Db, admit.KeysIn("one"), admit.Values())));
-        }
-
-        var batch = await BatchAsync(LimitScripts.AdmitBatch, [.. Mixed.Select(a => (a.KeysIn("batch"), a.Values()))]);
-
-        Assert.Equal(single, batch.Select(Stable));
+        var single = await SingleThenBatchAsync(Mixed, "one", "batch");
         // What the single calls answered, so the comparison is not of two equally wrong runs.
         Assert.StartsWith("0,0,tokens,300,", single[3]);
         Assert.Equal("0,0,budget,100,0,90", single[5]);
@@ -148,16 +169,7 @@ public sealed class LimitBatchScriptsTests(TestServers servers) : IAsyncLifetime
         // r1 settles twice (a replayed settle counts nothing), r2 releases its key's lease and reservation, r5 costs less.
         // Bucket "0" is not the admissions' minute: the tokens stay counted as estimated (as for a settle in a later minute).
         (Admit Admit, long Cost)[] settles = [(Mixed[0], 25), (Mixed[1], 30), (Mixed[0], 25), (Mixed[4], 3)];
-        RedisValue[] Arguments(Admit a, long cost)
-        {
-            var values = new List<RedisValue> { a.Id, a.Scopes.Length, a.Tokens, a.Tokens / 2, "0", cost, a.Cost };
-            foreach (var s in a.Scopes)
-            {
-                values.AddRange([s.Tpm < 0 ? "0" : "1", s.Par < 0 ? "0" : "1", s.Budget < 0 ? "0" : "1"]);
-            }
-
-            return [.. values];
-        }
+        RedisValue[] Arguments(Admit a, long cost) => SettleArguments(a, cost, "0");
 
         var single = new List<string>();
         foreach (var (admit, cost) in settles)
@@ -173,5 +185,91 @@ public sealed class LimitBatchScriptsTests(TestServers servers) : IAsyncLifetime
         Assert.Equal(await StateAsync("settle-one", scopes), await StateAsync("settle-batch", scopes));
         Assert.Equal("team: rpm 3 tpm 0 par 0 spent 58 reserved 0 holds 0; key: rpm 0 tpm 100 par 0 spent 30 reserved 0 holds 0",
             await StateAsync("settle-batch", scopes));
+    }
+
+    /// <summary>
+    /// A team (budget 100) holding two lapsed reservations (80) and a live one (10); a key (rpm 3, parallel 2); a token
+    /// scope (tpm 100); an rpm scope that admits nothing. The same request id twice, as a replayed admission would send it.
+    /// </summary>
+    private static readonly Admit[] Edges =
+    [
+        new("d1", 10, 20, ("team", -1, -1, -1, 100)),                                // 90 + 20 > 100: sweeps the lapsed 80, admitted
+        new("dup", 10, 10, ("team", -1, -1, -1, 100), ("key", 3, -1, 2, -1)),
+        new("dup", 10, 10, ("team", -1, -1, -1, 100), ("key", 3, -1, 2, -1)),        // the same id: one entry in the window and leases
+        new("d4", 60, 0, ("key", 3, -1, 2, -1), ("tk", -1, 100, -1, -1)),            // the key's 2nd request, 2nd lease
+        new("d5", 60, 0, ("tk", -1, 100, -1, -1)),                                   // refused: tokens, by what d4 took
+        new("d6", 0, 0, ("key", 3, -1, 2, -1)),                                      // refused: parallel, by dup and d4
+        new("d7", 0, 0, ("none", 0, -1, -1, -1)),                                    // refused: requests (an empty window)
+        new("d8", 0, 5, ("fresh", -1, -1, -1, 10)),                                  // asks for a seed, in the middle
+        new("d9", 0, 60, ("team", -1, -1, -1, 100)),                                 // refused: budget (50 reserved), nothing to sweep
+        new("d10", 0, 50, ("team", -1, -1, -1, 100), ("key", 3, -1, 5, -1)),         // a new scope set: fits the budget, the key's 3rd
+    ];
+
+    private async Task PrepareEdgesAsync(string run)
+    {
+        await SeedAsync(run, ("team", 0));
+        var holds = Keys(run, "team")[5];
+        await Db.SortedSetAddAsync(holds, [new("50:old1", 0), new("30:old2", 1), new("10:live", 1e13)]);
+        await Db.StringSetAsync(Keys(run, "team")[4], 90);
+    }
+
+    [Fact]
+    public async Task LapsedReservationsDuplicateIdsAndRefusalsByEarlierMembersCountAsOneByOne()
+    {
+        await PrepareEdgesAsync("edge-one");
+        await PrepareEdgesAsync("edge-batch");
+        var single = await SingleThenBatchAsync(Edges, "edge-one", "edge-batch");
+        Assert.Equal("1,bucket,-1,-1,30", single[0]);
+        Assert.Equal("1,bucket,-1,-1,50,-1", single[2]);
+        Assert.Equal("1,bucket,1,-1,-1,-1", single[3]); // the key's window holds "dup" once: 3 - 1 - 1 requests remain
+        Assert.StartsWith("0,0,tokens,100,60,", single[4]);
+        Assert.Equal("0,0,max_parallel_requests,2,2,1000", single[5]);
+        Assert.StartsWith("0,0,requests,0,0,", single[6]);
+        Assert.Equal("-1,0", single[7]);
+        Assert.Equal("0,0,budget,100,0,50", single[8]);
+        Assert.Equal("1,bucket,-1,-1,100,-1", single[9]);
+        string[] scopes = ["team", "key", "tk", "none", "fresh"];
+        Assert.Equal(await StateAsync("edge-one", scopes), await StateAsync("edge-batch", scopes));
+        Assert.Equal("team: rpm 0 tpm 0 par 0 spent 0 reserved 100 holds 4; key: rpm 3 tpm 0 par 3 spent  reserved  holds 0; " +
+            "tk: rpm 0 tpm 60 par 0 spent  reserved  holds 0; none: rpm 0 tpm 0 par 0 spent  reserved  holds 0; " +
+            "fresh: rpm 0 tpm 0 par 0 spent  reserved  holds 0", await StateAsync("edge-batch", scopes));
+    }
+
+    [Fact]
+    public async Task ASettleBatchInTheAdmissionsMinuteCorrectsTokensReleasesLeasesAndCountsOnceAsOneByOne()
+    {
+        Admit solo = new("s1", 40, 7, ("solo", -1, 500, -1, 100));
+        Admit[] admitted = [Mixed[0], Mixed[1], Mixed[2], solo];
+        var buckets = new Dictionary<string, RedisValue>();
+        foreach (var run in new[] { "minute-one", "minute-batch" })
+        {
+            await SeedAsync(run, ("team", 0), ("key", 0), ("solo", 0));
+            foreach (var admit in admitted)
+            {
+                var result = (RedisResult[])(await LimitScripts.Admit.EvaluateAsync(Db, admit.KeysIn(run), admit.Values()))!;
+                Assert.Equal(1, (int)result[0]);
+                buckets[run] = result[1].ToString();
+            }
+        }
+
+        // r3 settles twice in the batch (the second counts nothing); the key's holds are read by one ZMSCORE, solo's by its ZREM.
+        (Admit Admit, long Cost)[] settles = [(Mixed[2], 12), (Mixed[1], 30), (Mixed[2], 12), (solo, 4), (Mixed[0], 25)];
+        var single = new List<string>();
+        foreach (var (admit, cost) in settles)
+        {
+            single.Add(string.Join(",", (RedisResult[])(await LimitScripts.Settle.EvaluateAsync(Db, admit.KeysIn("minute-one"), SettleArguments(admit, cost, buckets["minute-one"])))!));
+        }
+
+        var batch = await BatchAsync(LimitScripts.SettleBatch,
+            [.. settles.Select(s => (s.Admit.KeysIn("minute-batch"), SettleArguments(s.Admit, s.Cost, buckets["minute-batch"])))]);
+
+        Assert.Equal(single, batch.Select(r => string.Join(",", (RedisResult[])r!)));
+        Assert.Equal(["12", "30,42", "42", "4", "55"], single);
+        string[] scopes = ["team", "key", "solo"];
+        Assert.Equal(await StateAsync("minute-one", scopes), await StateAsync("minute-batch", scopes));
+        // Tokens corrected to the usage: the key's 250 estimated less 75 (r3) and 50 (r2), and r3's replay corrects again
+        // (a token correction is not idempotent, one by one as in a batch); solo's 40 estimated, 20 used.
+        Assert.Equal("team: rpm 2 tpm 0 par 0 spent 55 reserved 0 holds 0; key: rpm 0 tpm 50 par 0 spent 42 reserved 0 holds 0; " +
+            "solo: rpm 0 tpm 20 par 0 spent 4 reserved 0 holds 0", await StateAsync("minute-batch", scopes));
     }
 }

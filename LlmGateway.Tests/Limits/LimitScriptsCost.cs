@@ -62,6 +62,96 @@ public sealed class LimitScriptsCost
         Assert.True(calls[0] < calls[2]);
     }
 
+    /// <summary>
+    /// Redis' CPU and <c>redis.call</c>s per admitted and settled request when the scripts are called alone (the single
+    /// forms) and in batches of 1, 8, 16 and 64 (the batch forms), one caller sending one batch after the other; the same
+    /// governed key as above. The calls a request makes are read from <c>INFO commandstats</c> (every command but the
+    /// script calls themselves), reset before each form. Explicit: <c>-method '*RedisCallsPerRequestByBatchSize' -explicit only</c>.
+    /// </summary>
+    [Fact(Explicit = true)]
+    public async Task RedisCallsPerRequestByBatchSize()
+    {
+        const int perSize = 12_800;
+        await using var server = await TestServers.StartOwnRedisAsync();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.Port},asyncTimeout=20000");
+        var db = redis.GetDatabase();
+        var pid = int.Parse(((string)(await db.ExecuteAsync("INFO", "server"))!).Split('\n')
+            .First(l => l.StartsWith("process_id:", StringComparison.Ordinal))[11..].Trim(), CultureInfo.InvariantCulture);
+        var keys = TeamAndKeyKeys();
+        await db.StringSetAsync(keys[3], 0);
+        await db.StringSetAsync(keys[9], 0);
+        var line = $"{DateTime.UtcNow:O} load={File.ReadAllText("/proc/loadavg").Split(' ')[0]} by batch size (round 1 warms up):";
+        for (var round = 0; round < 2; round++)
+        {
+            foreach (var size in new[] { 0, 1, 8, 16, 64 }) // 0: the single scripts
+            {
+                await db.ExecuteAsync("CONFIG", "RESETSTAT");
+                var before = RedisTicks(pid);
+                for (var sent = 0; sent < perSize; sent += Math.Max(1, size))
+                {
+                    await AdmitAndSettleAsync(db, keys, $"r{round}-s{size}-{sent}", size);
+                }
+
+                var cpu = (RedisTicks(pid) - before) * 1_000_000.0 / TicksPerSecond / perSize;
+                var (calls, usec) = await RedisCallsAsync(db);
+                line += string.Create(CultureInfo.InvariantCulture,
+                    $"\n  round {round + 1} {(size == 0 ? "single" : $"batch {size}")}: redis={cpu:F1}us/req redis.calls={calls / (double)perSize:F2}/req commands={usec / (double)perSize:F1}us/req");
+            }
+        }
+
+        TestContext.Current.TestOutputHelper?.WriteLine(line);
+        await File.AppendAllTextAsync(Path.Combine(Path.GetTempPath(), "limit-scripts-cost.txt"), line + "\n", TestContext.Current.CancellationToken);
+    }
+
+    /// <summary><paramref name="size"/> admissions in one call (0: one with the single script), then their settles likewise.</summary>
+    private static async Task AdmitAndSettleAsync(IDatabase db, RedisKey[] keys, string prefix, int size)
+    {
+        RedisValue[] Admit(string id) => [id, 2, 100, 1_000, 600_000, 3_600_000, 1_000_000_000, 1_000_000_000, -1, 1_000_000_000_000_000, 3_600_000,
+            1_000_000_000, 1_000_000_000, -1, 1_000_000_000_000_000, 3_600_000];
+        RedisValue[] Settle(string id, long bucket) => [id, 2, 100, 80, bucket, 700, 1_000, "1", "0", "1", "1", "0", "1"];
+        if (size == 0)
+        {
+            var admitted = (RedisResult[])(await LimitScripts.Admit.EvaluateAsync(db, keys, Admit(prefix)))!;
+            Assert.Equal(1, (int)admitted[0]);
+            await LimitScripts.Settle.EvaluateAsync(db, keys, Settle(prefix, (long)admitted[1]));
+            return;
+        }
+
+        var ids = Enumerable.Range(0, size).Select(i => $"{prefix}-{i}").ToArray();
+        var results = (RedisResult[])(await LimitScripts.AdmitBatch.EvaluateAsync(db, [.. ids.SelectMany(_ => keys)], Packed(ids.Select(Admit))))!;
+        Assert.All(results, r => Assert.Equal(1, (int)((RedisResult[])r!)[0]));
+        await LimitScripts.SettleBatch.EvaluateAsync(db, [.. ids.SelectMany(_ => keys)],
+            Packed(ids.Select((id, i) => Settle(id, (long)((RedisResult[])results[i]!)[1]))));
+
+        RedisValue[] Packed(IEnumerable<RedisValue[]> members)
+        {
+            var values = new List<RedisValue> { size };
+            foreach (var arguments in members)
+            {
+                values.AddRange([keys.Length, arguments.Length, .. arguments]);
+            }
+
+            return [.. values];
+        }
+    }
+
+    /// <summary>The commands scripts called since the last reset (every command but EVAL/EVALSHA/CONFIG), and their time in µs.</summary>
+    private static async Task<(long Calls, long Usec)> RedisCallsAsync(IDatabase db)
+    {
+        long calls = 0, usec = 0;
+        foreach (var l in ((string)(await db.ExecuteAsync("INFO", "commandstats"))!).Split('\n').Where(l => l.StartsWith("cmdstat_", StringComparison.Ordinal)))
+        {
+            var name = l[8..l.IndexOf(':', StringComparison.Ordinal)];
+            if (name is not ("eval" or "evalsha" or "config" or "info"))
+            {
+                calls += long.Parse(l.Split("calls=")[1].Split(',')[0], CultureInfo.InvariantCulture);
+                usec += long.Parse(l.Split("usec=")[1].Split(',')[0], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return (calls, usec);
+    }
+
     /// <summary>A key's scope then its team's, both under the team's hash tag: 12 keys, as the gateway passes them.</summary>
     private static RedisKey[] TeamAndKeyKeys() =>
         [.. new[] { "key:k1", "team:t1" }.SelectMany(scope => new[] { "rpm", "tpm", "par", "spent:w", "reserved:w", "holds:w" }

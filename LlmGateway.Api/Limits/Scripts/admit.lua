@@ -1,16 +1,27 @@
--- admit(KEYS, ARGV, now) admits a request against every scope (key, team, key+model) atomically: sliding-window rpm (exact),
--- sliding-window-counter tpm, parallel requests (leases), and budget (spent + reserved + worst case <= limit).
--- Nothing is written unless every scope admits. All keys of one call share a hash tag (one cluster slot).
+-- admit_members(members, now) admits requests, in order, each against every scope of its own (key, team, key+model...)
+-- atomically: sliding-window rpm (exact), sliding-window-counter tpm, parallel requests (leases), and budget (spent +
+-- reserved + worst case <= limit). Nothing is written for a request unless every one of its scopes admits it.
+-- All keys of one call share hash tags (one cluster slot per tag).
+-- members: a list of {KEYS, ARGV}, one per request (the single script passes one, batch.lua a batch's):
 -- KEYS, 6 per scope: rpm zset, tpm hash, parallel zset, spent, reserved, holds (the reservations, a zset)
 --       (member "<reserved nanos>:<request id>", score = when the reservation lapses)
 -- ARGV: request id, scopes, estimated tokens, worst-case cost (nanos), parallel lease ms, reservation lease ms, then 5 per scope:
 --       rpm limit, tpm limit, parallel limit, budget (nanos), spent key ttl ms   (-1 = no limit)
--- Returns {1, bucket, rpm remaining of scope 1, tpm remaining of scope 1, spent+reserved per scope...}
+-- Returns per member {1, bucket, rpm remaining of scope 1, tpm remaining of scope 1, spent+reserved per scope...}
 --      or {0, scope, kind, limit, used, retry after ms} or {-1, scope} when a budget counter must be seeded.
--- Every redis.call costs about a microsecond of Redis CPU on top of its work, so the common path makes few:
--- key expiries are set when a counter is created, and lapsed reservations are swept only when they would refuse.
--- This file only defines the function: LimitScripts appends the call, once for a single admission (admit(KEYS, ARGV, now))
--- or in a loop over the members of a batch (batch.lua), so a batch runs exactly the logic of single admissions in order.
+-- Every redis.call costs about a microsecond of Redis CPU on top of its work, so each counter a call touches is read
+-- once (when a member first needs it), kept in Lua memory while the members are decided one after the other (a later
+-- member sees what the earlier ones took), and written once at the end: one ZADD with every admitted member, one
+-- HINCRBY/INCRBY with the sum, one PEXPIRE. So a batch of n costs the calls of one admission, and answers and leaves
+-- every counter as n single admissions in that order would (LimitBatchScriptsTests). Key expiries are set when a
+-- counter is created, and lapsed reservations are swept only when they would refuse.
+
+local admit_minute = 60000
+
+-- Integers as Redis arguments: Lua would print large numbers as 5e+14.
+local function admit_int(x)
+  return string.format('%d', x)
+end
 
 -- Redis' clock in milliseconds: read once per script, whatever the number of admissions it runs.
 local function admit_clock()
@@ -18,119 +29,214 @@ local function admit_clock()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- Releases reservations whose lease lapsed (their request's replica died before settling); returns what stays reserved.
-local function admit_sweep(reserved_key, reservations_key, now)
-  local lapsed = redis.call('ZRANGEBYSCORE', reservations_key, '-inf', now, 'LIMIT', 0, 100)
-  local reserved = tonumber(redis.call('GET', reserved_key) or '0')
-  for _, member in ipairs(lapsed) do
-    -- The amount stays a string: Lua numbers print large values as 5e+14.
-    reserved = redis.call('DECRBY', reserved_key, string.match(member, '^(%d+):'))
-  end
-  if #lapsed > 0 then
-    redis.call('ZREM', reservations_key, unpack(lapsed))
-  end
-  return reserved
+-- Keeps the state of one counter for this call (read on first use); `order` lists the keys in the order first used.
+local function admit_keep(states, key, state)
+  states[key] = state
+  states.order[#states.order + 1] = key
+  return state
 end
 
-local function admit(KEYS, ARGV, now)
-  local id = ARGV[1]
-  local n = tonumber(ARGV[2])
-  local tokens = tonumber(ARGV[3])
-  local cost = tonumber(ARGV[4])
-  local lease = tonumber(ARGV[5])
-  local hold = tonumber(ARGV[6])
-  local minute = 60000
-  local bucket = math.floor(now / minute)
-  local into = now % minute
-  local first = {}
-  local totals = {}
+-- A sliding window (the rpm zset, or the parallel leases): entries scored at or below `floor` have left it.
+local function admit_window(states, key, floor)
+  if states[key] then return states[key] end
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', floor)
+  local count = redis.call('ZCARD', key)
+  return admit_keep(states, key, {count = count, stored = count, ids = {}, adds = {}})
+end
 
+-- Enters a request id into a window (a second entry of the same id replaces the first, as ZADD does).
+local function admit_enter(window, score, id, ttl)
+  if not window.ids[id] then
+    window.ids[id] = true
+    window.count = window.count + 1
+  end
+  window.adds[#window.adds + 1] = score
+  window.adds[#window.adds + 1] = id
+  window.ttl = ttl
+end
+
+-- When the oldest request of a full rpm window leaves it: Redis' oldest entry, else one this call entered (now).
+local function admit_retry(window, key, now)
+  if window.oldest == nil then
+    window.oldest = false
+    if window.stored > 0 then
+      local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+      if oldest[2] then window.oldest = tonumber(oldest[2]) end
+    end
+  end
+  local oldest = window.oldest
+  if not oldest and #window.adds > 0 then oldest = now end
+  if not oldest then return 1000 end
+  return math.max(1, admit_minute - (now - oldest))
+end
+
+local function admit_tokens(states, key, bucket)
+  if states[key] then return states[key] end
+  local counts = redis.call('HMGET', key, bucket, bucket - 1)
+  local cur = tonumber(counts[1]) or 0
+  return admit_keep(states, key, {cur = cur, prev = tonumber(counts[2]) or 0, fresh = cur == 0, add = 0, taken = false})
+end
+
+-- A budget's spent and reserved (spent is nil when the counter must be seeded), keyed by its spent key.
+local function admit_budget(states, keys, k)
+  local key = keys[k + 4]
+  if states[key] then return states[key] end
+  local values = redis.call('MGET', key, keys[k + 5])
+  return admit_keep(states, key, {spent = tonumber(values[1]), reserved = tonumber(values[2]) or 0, add = 0, holds = {}, held = {},
+    spent_key = key, reserved_key = keys[k + 5], holds_key = keys[k + 6]})
+end
+
+-- Releases reservations whose lease lapsed (their request's replica died before settling); `reserved` is what stays.
+-- A reservation this call made again (the same request id) is live: its ZADD would have renewed it.
+local function admit_sweep(budget, now)
+  local lapsed = redis.call('ZRANGEBYSCORE', budget.holds_key, '-inf', now, 'LIMIT', 0, 100)
+  local released = {}
+  local total = 0
+  for _, member in ipairs(lapsed) do
+    if not budget.held[member] then
+      released[#released + 1] = member
+      total = total + tonumber(string.match(member, '^(%d+):'))
+    end
+  end
+  if #released > 0 then
+    redis.call('DECRBY', budget.reserved_key, admit_int(total))
+    redis.call('ZREM', budget.holds_key, unpack(released))
+    budget.reserved = budget.reserved - total
+  end
+end
+
+-- Decides one request against the call's state; returns its answer, and whether it was admitted.
+local function admit_check(st, keys, argv, now, bucket)
+  local n = tonumber(argv[2])
+  local tokens = tonumber(argv[3])
+  local cost = tonumber(argv[4])
+  local into = now % admit_minute
+  local first = {}
+  local result = {1, bucket, -1, -1}
   for s = 0, n - 1 do
     local k = s * 6
     local a = 7 + s * 5
-    local rpm = tonumber(ARGV[a])
-    local tpm = tonumber(ARGV[a + 1])
-    local par = tonumber(ARGV[a + 2])
-    local budget = tonumber(ARGV[a + 3])
+    local rpm, tpm, par, budget = tonumber(argv[a]), tonumber(argv[a + 1]), tonumber(argv[a + 2]), tonumber(argv[a + 3])
     if rpm >= 0 then
-      redis.call('ZREMRANGEBYSCORE', KEYS[k + 1], '-inf', now - minute)
-      local used = redis.call('ZCARD', KEYS[k + 1])
-      if used >= rpm then
-        local oldest = redis.call('ZRANGE', KEYS[k + 1], 0, 0, 'WITHSCORES')
-        local retry = 1000
-        if oldest[2] then retry = math.max(1, minute - (now - tonumber(oldest[2]))) end
-        return {0, s, 'requests', rpm, used, retry}
+      local window = admit_window(st.rpm, keys[k + 1], now - admit_minute)
+      if window.count >= rpm then
+        return {0, s, 'requests', rpm, window.count, admit_retry(window, keys[k + 1], now)}
       end
-      if s == 0 then first[1] = rpm - used - 1 end
+      if s == 0 then result[3] = rpm - window.count - 1 end
     end
     if tpm >= 0 then
-      local counts = redis.call('HMGET', KEYS[k + 2], bucket, bucket - 1)
-      local cur = tonumber(counts[1]) or 0
-      local prev = tonumber(counts[2]) or 0
-      local used = math.floor(cur + prev * (minute - into) / minute)
+      local counts = admit_tokens(st.tpm, keys[k + 2], bucket)
+      local used = math.floor(counts.cur + counts.prev * (admit_minute - into) / admit_minute)
       if used + tokens > tpm then
-        return {0, s, 'tokens', tpm, used, minute - into}
+        return {0, s, 'tokens', tpm, used, admit_minute - into}
       end
-      if s == 0 then first[2] = tpm - used - tokens end
+      if s == 0 then result[4] = tpm - used - tokens end
     end
     if par >= 0 then
-      redis.call('ZREMRANGEBYSCORE', KEYS[k + 3], '-inf', now)
-      local used = redis.call('ZCARD', KEYS[k + 3])
-      if used >= par then
-        return {0, s, 'max_parallel_requests', par, used, 1000}
+      local window = admit_window(st.par, keys[k + 3], now)
+      if window.count >= par then
+        return {0, s, 'max_parallel_requests', par, window.count, 1000}
       end
     end
     if budget >= 0 then
-      local values = redis.call('MGET', KEYS[k + 4], KEYS[k + 5])
-      if not values[1] then
+      local b = admit_budget(st.budget, keys, k)
+      if not b.spent then
         return {-1, s}
       end
-      local spent = tonumber(values[1])
-      local reserved = tonumber(values[2]) or 0
-      if spent + reserved + cost > budget then
-        reserved = admit_sweep(KEYS[k + 5], KEYS[k + 6], now)
-        if spent + reserved + cost > budget then
-          return {0, s, 'budget', budget, spent, reserved}
+      if b.spent + b.reserved + cost > budget then
+        admit_sweep(b, now)
+        if b.spent + b.reserved + cost > budget then
+          return {0, s, 'budget', budget, b.spent, b.reserved}
         end
       end
-      totals[s + 1] = spent + reserved + cost
+      result[5 + s] = b.spent + b.reserved + cost
     else
-      totals[s + 1] = -1
+      result[5 + s] = -1
     end
   end
+  return result, true
+end
 
-  local member = ARGV[4] .. ':' .. id
-  for s = 0, n - 1 do
+-- Takes what an admitted request counts, in the call's state (written by admit_write).
+local function admit_take(st, keys, argv, now, bucket)
+  local id = argv[1]
+  local tokens = tonumber(argv[3])
+  local cost = tonumber(argv[4])
+  local lease = tonumber(argv[5])
+  local member = argv[4] .. ':' .. id
+  for s = 0, tonumber(argv[2]) - 1 do
     local k = s * 6
     local a = 7 + s * 5
-    if tonumber(ARGV[a]) >= 0 then
-      redis.call('ZADD', KEYS[k + 1], now, id)
-      redis.call('PEXPIRE', KEYS[k + 1], minute + 1000)
+    if tonumber(argv[a]) >= 0 then
+      admit_enter(st.rpm[keys[k + 1]], now, id, admit_minute + 1000)
     end
-    if tonumber(ARGV[a + 1]) >= 0 then
-      -- The first count of a minute creates its field: that is when the hash's expiry moves on and the old minute goes.
-      if redis.call('HINCRBY', KEYS[k + 2], bucket, tokens) == tokens then
-        redis.call('HDEL', KEYS[k + 2], bucket - 2)
-        redis.call('PEXPIRE', KEYS[k + 2], 2 * minute + 1000)
-      end
+    if tonumber(argv[a + 1]) >= 0 then
+      local counts = st.tpm[keys[k + 2]]
+      counts.cur = counts.cur + tokens
+      counts.add = counts.add + tokens
+      counts.taken = true
     end
-    if tonumber(ARGV[a + 2]) >= 0 then
-      redis.call('ZADD', KEYS[k + 3], now + lease, id)
-      redis.call('PEXPIRE', KEYS[k + 3], lease + 1000)
+    if tonumber(argv[a + 2]) >= 0 then
+      admit_enter(st.par[keys[k + 3]], now + lease, id, lease + 1000)
     end
-    if tonumber(ARGV[a + 3]) >= 0 then
-      redis.call('ZADD', KEYS[k + 6], now + hold, member)
+    if tonumber(argv[a + 3]) >= 0 then
+      local b = st.budget[keys[k + 4]]
       -- Nothing was reserved before: the reservation keys are new (an emptied zset is deleted), so they get the window's expiry.
-      if redis.call('INCRBY', KEYS[k + 5], cost) == cost then
-        local ttl = tonumber(ARGV[a + 4])
-        redis.call('PEXPIRE', KEYS[k + 4], ttl)
-        redis.call('PEXPIRE', KEYS[k + 5], ttl)
-        redis.call('PEXPIRE', KEYS[k + 6], ttl)
+      if b.reserved == 0 then b.ttl = argv[a + 4] end
+      b.reserved = b.reserved + cost
+      b.add = b.add + cost
+      b.held[member] = true
+      b.holds[#b.holds + 1] = now + tonumber(argv[6])
+      b.holds[#b.holds + 1] = member
+    end
+  end
+end
+
+-- Writes each counter once: what every admitted request of the call took.
+local function admit_write(st, bucket)
+  for _, kind in ipairs({st.rpm, st.par}) do
+    for _, key in ipairs(kind.order) do
+      local window = kind[key]
+      if #window.adds > 0 then
+        redis.call('ZADD', key, unpack(window.adds))
+        redis.call('PEXPIRE', key, window.ttl)
       end
     end
   end
+  for _, key in ipairs(st.tpm.order) do
+    local counts = st.tpm[key]
+    if counts.taken then
+      redis.call('HINCRBY', key, bucket, admit_int(counts.add))
+      -- The first count of a minute creates its field: that is when the hash's expiry moves on and the old minute goes.
+      if counts.fresh then
+        redis.call('HDEL', key, bucket - 2)
+        redis.call('PEXPIRE', key, 2 * admit_minute + 1000)
+      end
+    end
+  end
+  for _, key in ipairs(st.budget.order) do
+    local b = st.budget[key]
+    if #b.holds > 0 then
+      redis.call('ZADD', b.holds_key, unpack(b.holds))
+      redis.call('INCRBY', b.reserved_key, admit_int(b.add))
+      if b.ttl then
+        redis.call('PEXPIRE', b.spent_key, b.ttl)
+        redis.call('PEXPIRE', b.reserved_key, b.ttl)
+        redis.call('PEXPIRE', b.holds_key, b.ttl)
+      end
+    end
+  end
+end
 
-  local result = {1, bucket, first[1] or -1, first[2] or -1}
-  for s = 1, n do result[#result + 1] = totals[s] end
-  return result
+local function admit_members(members, now)
+  local bucket = math.floor(now / admit_minute)
+  local st = {rpm = {order = {}}, tpm = {order = {}}, par = {order = {}}, budget = {order = {}}}
+  local results = {}
+  for m, member in ipairs(members) do
+    local result, admitted = admit_check(st, member[1], member[2], now, bucket)
+    if admitted then admit_take(st, member[1], member[2], now, bucket) end
+    results[m] = result
+  end
+  admit_write(st, bucket)
+  return results
 end

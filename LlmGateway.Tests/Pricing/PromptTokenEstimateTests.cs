@@ -7,7 +7,7 @@ namespace LlmGateway.Tests.Pricing;
 /// <summary>Whole bodies counted chunk by chunk: close to the whole count, never far below it, and cached across turns.</summary>
 public class PromptTokenEstimateTests
 {
-    private static int Whole(byte[] body) => O200kCounterTests.Reference.Value.CountTokens(Encoding.UTF8.GetString(body));
+    private static int Whole(byte[] body) => O200kCounterTests.Reference.CountTokens(Encoding.UTF8.GetString(body));
 
     private static BodyTokens Fresh(int entries = 4096) => new(O200kCounterTests.Counter.Value, new ChunkCountCache(entries));
 

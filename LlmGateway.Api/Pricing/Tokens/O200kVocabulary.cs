@@ -1,9 +1,9 @@
-using System.Buffers;
-using System.Buffers.Text;
+using System.Globalization;
 using System.IO.Compression;
 using System.IO.Hashing;
 using System.Numerics;
 using System.Reflection;
+using System.Text;
 
 namespace LlmGateway.Api.Pricing.Tokens;
 
@@ -22,88 +22,66 @@ internal sealed class O200kVocabulary
     private readonly int[] table;   // rank + 1 by hash, 0 = empty
     private readonly int mask;
 
-    private O200kVocabulary(byte[] bytes, int[] offsets)
+    private O200kVocabulary(byte[] bytes, int[] offsets, int count)
     {
-        this.bytes = bytes;
-        this.offsets = offsets;
-        var size = (int)BitOperations.RoundUpToPowerOf2((uint)(offsets.Length * 2));
+        (this.bytes, this.offsets, Count) = (bytes, offsets, count);
+        var size = (int)BitOperations.RoundUpToPowerOf2((uint)(count * 2 + 2));
         table = new int[size];
         mask = size - 1;
-        for (var rank = 0; rank < offsets.Length - 1; rank++)
+        for (var rank = 0; rank < count; rank++)
         {
-            if (offsets[rank + 1] > offsets[rank])
-            {
-                Add(rank);
-            }
+            Add(rank);
         }
     }
 
-    /// <summary>Ranks 0..Count-1; a rank the file leaves out has no bytes.</summary>
-    public int Count => offsets.Length - 1;
+    /// <summary>Ranks 0..Count-1.</summary>
+    public int Count { get; }
 
     public static O200kVocabulary Load()
     {
         using var stream = Assembly.Load(new AssemblyName(DataAssembly)).GetManifestResourceStream(Resource)
             ?? throw new InvalidOperationException($"{DataAssembly} has no resource {Resource}.");
         using var inflate = new DeflateStream(stream, CompressionMode.Decompress);
-        using var text = new MemoryStream();
-        inflate.CopyTo(text);
-        return Parse(text.GetBuffer().AsSpan(0, (int)text.Length));
+        return Parse(new StreamReader(inflate, Encoding.ASCII));
     }
 
     /// <summary>
-    /// The tiktoken format: a line per token, "base64 rank", or (the package's form, after a "Capacity: n" line) just the
-    /// base64, its rank the line's place.
+    /// The tiktoken format, read a line at a time (no copy of the whole file is held): a line per token in rank order,
+    /// "base64 rank", or (the package's form, after a "Capacity: n" line) just the base64.
     /// </summary>
-    internal static O200kVocabulary Parse(ReadOnlySpan<byte> file)
+    internal static O200kVocabulary Parse(TextReader lines)
     {
-        var pool = new byte[file.Length]; // token bytes are shorter than their base64
-        var ranks = new List<(int Rank, int Start, int Length)>(file.Count((byte)'\n') + 1);
-        var used = 0;
-        foreach (var range in file.Split((byte)'\n'))
+        var offsets = new int[200_001];
+        var bytes = new byte[1_500_000];
+        var (count, used) = (0, 0);
+        Span<byte> token = stackalloc byte[1024];
+        while (lines.ReadLine() is { } line)
         {
-            var line = file[range].TrimEnd((byte)'\r');
-            if (line.IsEmpty || line.StartsWith("Capacity:"u8))
+            if (line.Length == 0 || line.StartsWith("Capacity:", StringComparison.Ordinal))
             {
                 continue;
             }
 
-            var space = line.IndexOf((byte)' ');
-            var rank = ranks.Count;
-            if ((space >= 0 && !Utf8Parser.TryParse(line[(space + 1)..], out rank, out _)) || rank < 0
-                || Base64.DecodeFromUtf8(space >= 0 ? line[..space] : line, pool.AsSpan(used), out _, out var written) != OperationStatus.Done)
+            var space = line.IndexOf(' ');
+            var base64 = space >= 0 ? line.AsSpan(0, space) : line;
+            if ((space >= 0 && (!int.TryParse(line.AsSpan(space + 1), CultureInfo.InvariantCulture, out var rank) || rank != count))
+                || !Convert.TryFromBase64Chars(base64, token, out var written) || written == 0)
             {
-                throw new InvalidDataException("o200k_base: a line is not 'base64 [rank]'.");
+                throw new InvalidDataException($"o200k_base: line {count + 1} is not 'base64 [rank]' in rank order.");
             }
 
-            ranks.Add((rank, used, written));
+            if (count + 2 > offsets.Length || used + written > bytes.Length)
+            {
+                Array.Resize(ref offsets, offsets.Length * 5 / 4 + 2);
+                Array.Resize(ref bytes, bytes.Length * 5 / 4 + written);
+            }
+
+            token[..written].CopyTo(bytes.AsSpan(used));
             used += written;
+            offsets[++count] = used;
         }
 
-        return Build(pool, ranks);
-    }
-
-    private static O200kVocabulary Build(byte[] pool, List<(int Rank, int Start, int Length)> ranks)
-    {
-        var count = ranks.Max(r => r.Rank) + 1;
-        ranks.Sort((a, b) => a.Rank.CompareTo(b.Rank));
-        var bytes = new byte[ranks.Sum(r => r.Length)];
-        var offsets = new int[count + 1];
-        var at = 0;
-        var next = 0;
-        for (var rank = 0; rank < count; rank++)
-        {
-            offsets[rank] = at;
-            if (next < ranks.Count && ranks[next].Rank == rank)
-            {
-                pool.AsSpan(ranks[next].Start, ranks[next].Length).CopyTo(bytes.AsSpan(at));
-                at += ranks[next].Length;
-                next++;
-            }
-        }
-
-        offsets[count] = at;
-        return new O200kVocabulary(bytes, offsets);
+        return new O200kVocabulary(bytes, offsets, count);
     }
 
     /// <summary>The bytes of <paramref name="rank"/>; empty for a rank outside the vocabulary.</summary>

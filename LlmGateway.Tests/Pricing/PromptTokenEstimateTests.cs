@@ -91,6 +91,24 @@ public class PromptTokenEstimateTests
     }
 
     [Fact]
+    public void TheCacheSettingSizesTheCacheAndZeroTurnsItOff()
+    {
+        try
+        {
+            PromptTokens.ConfigureChunkCache(0);
+            Assert.Equal(0, PromptTokens.Body!.Cache.Capacity);
+            PromptTokens.ConfigureChunkCache(1000);
+            Assert.Equal(512, PromptTokens.Body!.Cache.Capacity);
+        }
+        finally
+        {
+            PromptTokens.ConfigureChunkCache(PromptTokens.DefaultChunkCacheEntries);
+        }
+
+        Assert.Equal(PromptTokens.DefaultChunkCacheEntries, PromptTokens.Body!.Cache.Capacity);
+    }
+
+    [Fact]
     public void ABodyPastTheCeilingIsEstimatedAsItsByteCount()
     {
         var body = TokenCorpus.Chat(new string('x', BodyTokens.CeilingBytes));

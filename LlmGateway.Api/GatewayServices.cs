@@ -89,6 +89,7 @@ public static class GatewayServices
             .Validate(PricingOptions.IsValid, "Gateway:Pricing:UnknownPrice must be 'refuse' or 'allow'.")
             .Validate(o => o.HostedToolCallCeiling >= 0, "Gateway:Pricing:HostedToolCallCeiling must not be negative.").ValidateOnStart();
         builder.Services.AddSingleton<UnknownPricePolicy>();
+        PromptTokens.ConfigureChunkCache(builder.Configuration.GetValue("Gateway:Pricing:PromptTokenCacheEntries", PromptTokens.DefaultChunkCacheEntries));
         builder.Services.AddHostedService<UnknownPriceWarning>();
         builder.Services.TryAddSingleton<IUsageRecorder, LoggingUsageRecorder>();
         builder.Services.AddSingleton<UpstreamClients>();

@@ -1,12 +1,11 @@
-using System.Text;
-using Microsoft.ML.Tokenizers;
+using LlmGateway.Api.Pricing.Tokens;
 
 namespace LlmGateway.Api.Pricing;
 
 /// <summary>
 /// The one prompt-token estimate of a request, for its budget reservation and its context-window routing: the o200k
-/// tokenizer over the body (messages, system and tools alike) up to 64 KB, beyond that bytes/3 (tokenizing megabytes on
-/// the hot path is not worth it, and a reservation had better be high than low), plus a fixed estimate per image and per
+/// tokens of the whole body (messages, system and tools alike; <see cref="BodyTokens"/>: counted per content-defined chunk,
+/// a chunk seen before served from a cache; past 4 MB the byte count, a ceiling), plus a fixed estimate per image and per
 /// document (<see cref="MediaParts"/>): a URL or file id is a few text tokens, the provider bills the picture or the pages.
 /// </summary>
 public static class PromptTokens
@@ -23,32 +22,33 @@ public static class PromptTokens
     /// </summary>
     public const long UnsizedDocumentTokens = 300_000;
 
-    private const int TokenizeUpToBytes = 64 * 1024;
-    private static readonly Lazy<Tokenizer> O200k = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"));
+    /// <summary>Chunk counts kept by default (<c>Gateway:Pricing:PromptTokenCacheEntries</c>): 32 bytes each, 2 MB.</summary>
+    public const int DefaultChunkCacheEntries = 65_536;
+
+    private static readonly Lazy<O200kCounter?> O200k = new(Load);
+    private static BodyTokens? bodyTokens;
+    private static int chunkCacheEntries = DefaultChunkCacheEntries;
 
     public static long Estimate(ReadOnlySpan<byte> body) => EstimateWithMedia(body).Tokens;
 
     /// <summary>The gateway's tokenizer: token-id prompts are read as its ids.</summary>
     public const string TokenizerName = "o200k_base";
 
-    // o200k_base's ids: 199,998 ordinary tokens, then the special ones up to <|endofprompt|>.
-    private const int TokenizerVocabulary = 200_019;
-
     /// <summary>The text of <paramref name="ids"/> in <see cref="TokenizerName"/>; null when one is not in its vocabulary.</summary>
     public static string? Decode(IReadOnlyList<int> ids) =>
-        ids.Count > 0 && ids.All(id => id is >= 0 and < TokenizerVocabulary) ? DecodeKnown(ids) : null;
+        ids.Count > 0 && ids.All(id => id is >= 0 and < O200kCounter.IdLimit) && O200k.Value is { } counter ? counter.Decode(ids) : null;
 
-    private static string? DecodeKnown(IReadOnlyList<int> ids)
+    /// <summary>Sets the chunk cache's size (entries; 0 turns it off), replacing the cache when the size changes.</summary>
+    public static void ConfigureChunkCache(int entries)
     {
-        try
+        if (entries != chunkCacheEntries)
         {
-            return O200k.Value.Decode(ids);
-        }
-        catch (ArgumentException)
-        {
-            return null; // an id inside the range that the vocabulary leaves unassigned
+            (chunkCacheEntries, bodyTokens) = (entries, null);
         }
     }
+
+    /// <summary>The whole-body counter (loaded on first use), or null when the vocabulary could not be read.</summary>
+    internal static BodyTokens? Body => O200k.Value is { } counter ? bodyTokens ??= new BodyTokens(counter, new ChunkCountCache(chunkCacheEntries)) : null;
 
     /// <summary>The estimate, and how many of its documents are unsized (counted at <see cref="DocumentTokens"/> in it).</summary>
     public static (long Tokens, int UnsizedDocuments) EstimateWithMedia(ReadOnlySpan<byte> body)
@@ -57,29 +57,18 @@ public static class PromptTokens
         return (Text(body) + media.Images * ImageTokens + media.Documents * DocumentTokens, media.UnsizedDocuments);
     }
 
-    private static long Text(ReadOnlySpan<byte> body)
-    {
-        if (body.Length > TokenizeUpToBytes)
-        {
-            return body.Length / 3;
-        }
+    // No o200k token is shorter than a byte: without the vocabulary, the byte count is a safe ceiling.
+    private static long Text(ReadOnlySpan<byte> bytes) => Body is { } counter ? counter.Count(bytes) : bytes.Length;
 
+    private static O200kCounter? Load()
+    {
         try
         {
-            // Decoded into a pooled buffer, not a string per request.
-            var chars = System.Buffers.ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(body.Length));
-            try
-            {
-                return O200k.Value.CountTokens(chars.AsSpan(0, Encoding.UTF8.GetChars(body, chars)));
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<char>.Shared.Return(chars);
-            }
+            return new O200kCounter(O200kVocabulary.Load());
         }
-        catch (Exception ex) when (ex is InvalidOperationException or IOException or ArgumentException)
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or InvalidDataException or BadImageFormatException)
         {
-            return body.Length / 3;
+            return null;
         }
     }
 }

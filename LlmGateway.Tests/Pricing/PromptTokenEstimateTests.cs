@@ -109,6 +109,43 @@ public class PromptTokenEstimateTests
     }
 
     [Fact]
+    public void AHostileBodyMergesNoMoreThanTheAllowanceAndIsNeverUnderCounted()
+    {
+        // Letters without a space or a case change: every piece a long merge (unbounded, a 4 MB body cost seconds of CPU).
+        var random = new Random(11);
+        var letters = string.Concat(Enumerable.Range(0, 3 * BodyTokens.MergeAllowanceBytes / 2).Select(_ => (char)('a' + random.Next(26))));
+        var body = TokenCorpus.Chat(letters);
+        var counter = Fresh();
+
+        var estimate = counter.Count(body, out var chunks);
+        // The whole count by the gateway's own counter without an allowance (equal to the library's, O200kCounterTests;
+        // the library itself takes minutes over one piece this long).
+        var whole = O200kCounterTests.Counter.Value.Count(Encoding.UTF8.GetString(body));
+        var (hits, misses) = (counter.Cache.Hits, counter.Cache.Misses);
+        var again = counter.Count(body);
+
+        Assert.True(estimate >= whole - chunks, $"estimate {estimate} below the whole count {whole}");
+        var pastAllowance = body.Length - BodyTokens.MergeAllowanceBytes;
+        Assert.True(estimate > whole + pastAllowance / 4, $"estimate {estimate}: the allowance never ran out (whole {whole})");
+        // Only the chunks counted exactly were cached; the next count merges the next allowance's worth, so it is closer.
+        Assert.InRange(again, whole - chunks, estimate - 1);
+        Assert.InRange(counter.Cache.Hits - hits, 1, chunks - 1);
+        Assert.Equal(chunks, (counter.Cache.Hits - hits) + (counter.Cache.Misses - misses));
+    }
+
+    [Fact]
+    public void AnOrdinaryLargeBodyStaysWithinTheMergeAllowance()
+    {
+        var body = TokenCorpus.ClaudeCodeBody(400_000);
+        Assert.True(body.Length > BodyTokens.MergeAllowanceBytes);
+
+        var estimate = Fresh().Count(body, out var chunks);
+
+        // Past the allowance a piece would count as its bytes, several times its tokens: the estimate would leave this range.
+        Assert.InRange(estimate, Whole(body) - chunks, Whole(body) + chunks);
+    }
+
+    [Fact]
     public void ABodyPastTheCeilingIsEstimatedAsItsByteCount()
     {
         var body = TokenCorpus.Chat(new string('x', BodyTokens.CeilingBytes));

@@ -8,11 +8,20 @@ namespace LlmGateway.Api.Pricing.Tokens;
 /// <see cref="ChunkCountCache"/>: a coding agent resends its growing conversation every turn, and only the chunks that
 /// changed are counted again. A pre-token a cut splits is counted as two pieces, so the sum differs from the whole count by
 /// about a token per chunk, almost always upwards. Past <see cref="CeilingBytes"/> the body's byte count stands in: no
-/// o200k token is shorter than a byte, so it is never lower than the count.
+/// o200k token is shorter than a byte, so it is never lower than the count; the same ceiling stands in for the pieces past
+/// the <see cref="MergeAllowanceBytes"/>.
 /// </summary>
 internal sealed class BodyTokens(O200kCounter counter, ChunkCountCache cache)
 {
     public const int CeilingBytes = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// How many bytes of one body may go through byte-pair merging (pieces that are not whole tokens); the pieces past it
+    /// count as their byte count. Ordinary bodies merge a fraction of their bytes (a 130 KB coding-agent turn well under
+    /// this); a hostile one — megabytes of letters without a space, each piece a long merge — is bounded by it instead of
+    /// costing the gateway a second or more of CPU (docs/benchmarks.md).
+    /// </summary>
+    public const int MergeAllowanceBytes = 256 * 1024;
 
     public ChunkCountCache Cache => cache;
 
@@ -26,9 +35,10 @@ internal sealed class BodyTokens(O200kCounter counter, ChunkCountCache cache)
             return body.Length;
         }
 
+        var allowance = MergeAllowanceBytes;
         if (body.Length <= ContentChunks.MinBytes)
         {
-            return CountChunk(body); // one chunk; not worth a cache entry
+            return CountChunk(body, ref allowance); // one chunk; not worth a cache entry
         }
 
         long total = 0;
@@ -38,8 +48,11 @@ internal sealed class BodyTokens(O200kCounter counter, ChunkCountCache cache)
             var chunk = body[..ContentChunks.NextLength(body)];
             if (!cache.TryGet(chunk, out var key, out var count))
             {
-                count = CountChunk(chunk);
-                cache.Add(key, count);
+                count = CountChunk(chunk, ref allowance);
+                if (allowance >= 0)
+                {
+                    cache.Add(key, count); // an exact count only: one past the allowance is a ceiling, not the chunk's count
+                }
             }
 
             total += count;
@@ -51,12 +64,12 @@ internal sealed class BodyTokens(O200kCounter counter, ChunkCountCache cache)
     }
 
     /// <summary>The count of one run of bytes, decoded as UTF-8 (invalid bytes as U+FFFD) into a pooled buffer.</summary>
-    public int CountChunk(ReadOnlySpan<byte> bytes)
+    private int CountChunk(ReadOnlySpan<byte> bytes, ref int mergeBytes)
     {
         var chars = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(bytes.Length));
         try
         {
-            return counter.Count(chars.AsSpan(0, Encoding.UTF8.GetChars(bytes, chars)));
+            return counter.Count(chars.AsSpan(0, Encoding.UTF8.GetChars(bytes, chars)), ref mergeBytes);
         }
         finally
         {

@@ -21,11 +21,22 @@ internal sealed partial class O200kCounter(O200kVocabulary vocabulary)
 
     public int Count(ReadOnlySpan<char> text)
     {
+        var unlimited = int.MaxValue;
+        return Count(text, ref unlimited);
+    }
+
+    /// <summary>
+    /// The count, merging at most <paramref name="mergeBytes"/> bytes of pieces that need byte-pair merging (decremented):
+    /// a piece past the allowance counts as its byte count, a ceiling (no token is shorter than a byte), and the allowance
+    /// becomes -1 so the caller knows the count is no longer exact. Bounds the CPU a hostile text can cost.
+    /// </summary>
+    public int Count(ReadOnlySpan<char> text, ref int mergeBytes)
+    {
         var total = 0;
         while (!text.IsEmpty)
         {
             var (at, length) = NextSpecial(text);
-            total += CountOrdinary(text[..at]);
+            total += CountOrdinary(text[..at], ref mergeBytes);
             if (length == 0)
             {
                 break;
@@ -82,18 +93,18 @@ internal sealed partial class O200kCounter(O200kVocabulary vocabulary)
         return (text.Length, 0);
     }
 
-    private int CountOrdinary(ReadOnlySpan<char> text)
+    private int CountOrdinary(ReadOnlySpan<char> text, ref int mergeBytes)
     {
         var total = 0;
         foreach (var match in PreTokens().EnumerateMatches(text))
         {
-            total += CountPiece(text.Slice(match.Index, match.Length));
+            total += CountPiece(text.Slice(match.Index, match.Length), ref mergeBytes);
         }
 
         return total;
     }
 
-    private int CountPiece(ReadOnlySpan<char> piece)
+    private int CountPiece(ReadOnlySpan<char> piece, ref int mergeBytes)
     {
         if (piece.Length == 1 && piece[0] < 0x80)
         {
@@ -108,7 +119,7 @@ internal sealed partial class O200kCounter(O200kVocabulary vocabulary)
             var bytes = buffer[..Encoding.UTF8.GetBytes(piece, buffer)];
             return bytes.Length == 1 || vocabulary.RankOf(bytes) >= 0 ? 1
                 : bytes.Length == 2 ? 2
-                : BytePairMerge.Count(vocabulary, bytes);
+                : Merge(bytes, ref mergeBytes);
         }
         finally
         {
@@ -117,6 +128,18 @@ internal sealed partial class O200kCounter(O200kVocabulary vocabulary)
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
+    }
+
+    private int Merge(ReadOnlySpan<byte> bytes, ref int mergeBytes)
+    {
+        if (bytes.Length > mergeBytes)
+        {
+            mergeBytes = -1;
+            return bytes.Length;
+        }
+
+        mergeBytes -= bytes.Length;
+        return BytePairMerge.Count(vocabulary, bytes);
     }
 
     // tiktoken's o200k_base pattern: words with an optional leading symbol and contraction (split at case changes),

@@ -27,12 +27,7 @@ public sealed class LimitScriptsCost
     {
         await using var server = await TestServers.StartOwnRedisAsync();
         await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.Port},asyncTimeout=20000");
-        var db = redis.GetDatabase();
-        var pid = int.Parse(((string)(await db.ExecuteAsync("INFO", "server"))!).Split('\n')
-            .First(l => l.StartsWith("process_id:", StringComparison.Ordinal))[11..].Trim(), CultureInfo.InvariantCulture);
-        var keys = TeamAndKeyKeys();
-        await db.StringSetAsync(keys[3], 0);
-        await db.StringSetAsync(keys[9], 0);
+        var (db, pid, keys) = await PrepareAsync(redis);
         var modes = InFlight.Select(n => (Admit: new ScriptBatcher(redis, LimitScripts.Admit, LimitScripts.AdmitBatch, n),
             Settle: new ScriptBatcher(redis, LimitScripts.Settle, LimitScripts.SettleBatch, n))).ToArray();
         for (var m = 0; m < modes.Length; m++)
@@ -74,12 +69,7 @@ public sealed class LimitScriptsCost
         const int perSize = 12_800;
         await using var server = await TestServers.StartOwnRedisAsync();
         await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.Port},asyncTimeout=20000");
-        var db = redis.GetDatabase();
-        var pid = int.Parse(((string)(await db.ExecuteAsync("INFO", "server"))!).Split('\n')
-            .First(l => l.StartsWith("process_id:", StringComparison.Ordinal))[11..].Trim(), CultureInfo.InvariantCulture);
-        var keys = TeamAndKeyKeys();
-        await db.StringSetAsync(keys[3], 0);
-        await db.StringSetAsync(keys[9], 0);
+        var (db, pid, keys) = await PrepareAsync(redis);
         var line = $"{DateTime.UtcNow:O} load={File.ReadAllText("/proc/loadavg").Split(' ')[0]} by batch size (round 1 warms up):";
         for (var round = 0; round < 2; round++)
         {
@@ -153,6 +143,18 @@ public sealed class LimitScriptsCost
     }
 
     /// <summary>A key's scope then its team's, both under the team's hash tag: 12 keys, as the gateway passes them.</summary>
+    /// <summary>The harness Redis' process id (its CPU is read from /proc), and the governed key's counters, budgets seeded at 0.</summary>
+    private static async Task<(IDatabase Db, int Pid, RedisKey[] Keys)> PrepareAsync(IConnectionMultiplexer redis)
+    {
+        var db = redis.GetDatabase();
+        var pid = int.Parse(((string)(await db.ExecuteAsync("INFO", "server"))!).Split('\n')
+            .First(l => l.StartsWith("process_id:", StringComparison.Ordinal))[11..].Trim(), CultureInfo.InvariantCulture);
+        var keys = TeamAndKeyKeys();
+        await db.StringSetAsync(keys[3], 0);
+        await db.StringSetAsync(keys[9], 0);
+        return (db, pid, keys);
+    }
+
     private static RedisKey[] TeamAndKeyKeys() =>
         [.. new[] { "key:k1", "team:t1" }.SelectMany(scope => new[] { "rpm", "tpm", "par", "spent:w", "reserved:w", "holds:w" }
             .Select(k => (RedisKey)$"llmgateway:{{t:t1}}:{scope}:{k}"))];

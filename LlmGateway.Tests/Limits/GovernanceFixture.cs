@@ -56,6 +56,9 @@ public class GovernanceFixture(TestServers servers) : IAsyncLifetime
                 model_info:
                   input_cost_per_token: 0
                   output_cost_per_token: 0.0001
+            # No background probes: the tests count the upstream's requests (a probe is one more) and script its answers.
+            general_settings:
+              health_check_interval: 86400
             {ExtraYaml}
             """);
         DatabaseConnection = await servers.CreateDatabaseAsync();

@@ -80,6 +80,11 @@ public static class GatewayServices
         builder.Services.AddSingleton<OutageReplay>();
         builder.Services.AddSingleton<ReplicaCount>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReplicaCount>());
+        builder.Services.AddSingleton(sp =>
+        {
+            var limits = sp.GetRequiredService<LimitsOptions>();
+            return new ScriptBatcher(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(), Math.Max(1, limits.BatchesInFlight), limits.SettleLinger);
+        });
         builder.Services.AddSingleton<LedgerSeeder>();
         builder.Services.AddSingleton<LimitsGate>();
         builder.Services.AddHostedService<LimitsWarmUp>();

@@ -10,7 +10,7 @@ namespace LlmGateway.Api.Limits;
 /// Rebuilds a missing budget counter (a new window, or Redis lost its data) from the Postgres spend ledger,
 /// so a Redis restart never hands a team its budget back. Also answers "spent this period" for the management API.
 /// </summary>
-public sealed class LedgerSeeder(IServiceScopeFactory scopes, IConnectionMultiplexer redis)
+public sealed class LedgerSeeder(IServiceScopeFactory scopes, IConnectionMultiplexer redis, ScriptBatcher batcher)
 {
     /// <summary>Seeds in flight, by counter: the first burst of a new scope all find its counter missing at once.</summary>
     private readonly ConcurrentDictionary<string, Lazy<Task>> seeding = new(StringComparer.Ordinal);
@@ -41,11 +41,15 @@ public sealed class LedgerSeeder(IServiceScopeFactory scopes, IConnectionMultipl
         }
     }
 
-    /// <summary>Spend of the scope's current window: the Redis counter when present, else the ledger.</summary>
+    /// <summary>
+    /// Spend of the scope's current window: the Redis counter when present, else the ledger. The settles waiting on this
+    /// replica are sent first, so the spend includes every request it has answered.
+    /// </summary>
     public async Task<decimal> CurrentSpendAsync(LimitScope scope, CancellationToken ct)
     {
         try
         {
+            await batcher.FlushSettlesAsync();
             var value = await redis.GetDatabase().StringGetAsync(scope.SpentKey);
             if (value.HasValue && long.TryParse(value.ToString(), out var nanos))
             {

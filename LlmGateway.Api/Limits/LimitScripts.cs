@@ -21,6 +21,13 @@ public static class LimitScripts
     /// <summary>Settles of one hash slot in one call: one result per member, in order.</summary>
     public static readonly RedisScript SettleBatch = new(SettleStep + "\n" + BatchMembers + "\nreturn settle_members(batch_members(KEYS, ARGV))\n");
 
+    /// <summary>
+    /// Settles and admissions of one hash slot in one call, the settles first (a request's lease and reservation given back
+    /// before the next request of its client is decided): one result per member, in order. The last argument is how many
+    /// of the members are settles.
+    /// </summary>
+    public static readonly RedisScript SettleThenAdmit = new(AdmitStep + "\n" + SettleStep + "\n" + BatchMembers + "\n" + Read("mixed.lua"));
+
     public static readonly RedisScript Replay = new(Read("replay.lua"));
 
     public static string Read(string name)

@@ -38,7 +38,7 @@ public sealed partial class LimitsGate
         var arguments = SettleArguments(admission.Scopes, requestId, admission.EstimatedTokens, actualTokens, admission.Bucket, cost, admission.ReservedNanos);
         try
         {
-            await settles.RunAsync(admission.Slot, admission.RedisKeys, arguments);
+            await batcher.SettleAsync(admission.Slot, admission.RedisKeys, arguments);
         }
         catch (Exception ex) when (RedisFailures.IsTransient(ex))
         {

@@ -13,7 +13,8 @@ namespace LlmGateway.Api.Limits;
 /// replicas because Redis is the only counter. When Redis does not answer: per-replica limits (fail open, default)
 /// or 503 (fail closed).
 /// </summary>
-public sealed partial class LimitsGate(IConnectionMultiplexer redis, LedgerSeeder seeder, LocalLimits local, LimitsOptions options, ILogger<LimitsGate> logger)
+public sealed partial class LimitsGate(
+    IConnectionMultiplexer redis, ScriptBatcher batcher, LedgerSeeder seeder, LocalLimits local, LimitsOptions options, ILogger<LimitsGate> logger)
 {
     private static readonly TimeSpan ParallelLease = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan ReservationLease = TimeSpan.FromHours(1);
@@ -21,8 +22,6 @@ public sealed partial class LimitsGate(IConnectionMultiplexer redis, LedgerSeede
     private readonly ConcurrentDictionary<string, Task<decimal>> ledgerLookups = new();
     private static readonly RedisValue On = "1";
     private static readonly RedisValue Off = "0";
-    private readonly ScriptBatcher admissions = new(redis, LimitScripts.Admit, LimitScripts.AdmitBatch, Math.Max(1, options.BatchesInFlight));
-    private readonly ScriptBatcher settles = new(redis, LimitScripts.Settle, LimitScripts.SettleBatch, Math.Max(1, options.BatchesInFlight));
 
     public async Task<Admission> AdmitAsync(KeyRecord key, string model, long estimatedTokens, decimal worstCaseCost, string requestId, CancellationToken ct,
         LimitScope? endUser = null, IReadOnlyList<LimitScope>? requestScopes = null)
@@ -44,7 +43,7 @@ public sealed partial class LimitsGate(IConnectionMultiplexer redis, LedgerSeede
                 // Sent alone or with the concurrent admissions of the same slot (one script call, members in order).
                 for (var attempt = 0; attempt <= scopes.Count + 1; attempt++)
                 {
-                    var result = (RedisResult[])(await admissions.RunAsync(set.Slot, set.Keys, AdmitArguments(scopes, requestId, estimatedTokens, cost, now), ct))!;
+                    var result = (RedisResult[])(await batcher.AdmitAsync(set.Slot, set.Keys, AdmitArguments(scopes, requestId, estimatedTokens, cost, now), ct))!;
                     var code = (int)result[0];
                     if (code == -1)
                     {

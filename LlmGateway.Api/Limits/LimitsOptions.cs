@@ -20,4 +20,11 @@ public sealed class LimitsOptions
     /// calls arriving beyond that wait for one to return and go together in one script call (at most 64). Default 1.
     /// </summary>
     public int BatchesInFlight { get; set; } = 1;
+
+    /// <summary>
+    /// How long a settle may wait for its slot's next script call before it is sent alone (default 2 ms; 0 sends it at once
+    /// when the slot is idle). A sequential client's next admission then carries its previous request's settle: one Redis
+    /// round trip per request. Meanwhile the reservation (at least the cost) stays counted, so budgets stay exact.
+    /// </summary>
+    public TimeSpan SettleLinger { get; set; } = TimeSpan.FromMilliseconds(2);
 }

@@ -4,15 +4,18 @@ using StackExchange.Redis;
 namespace LlmGateway.Api.Limits;
 
 /// <summary>
-/// Coalesces concurrent calls of one limits script whose keys share hash tags (a "slot": a team's or a key's counters)
-/// into one call of the script's batch form, without timers: a call arriving while its slot has no batch in flight is sent
-/// at once, alone, with the single form (a lone request waits for nothing); calls arriving meanwhile queue and go
-/// together, up to <see cref="MaxBatch"/>, when the batch in flight returns. Redis runs a batch's members in order, each
-/// with the single call's logic, so the counters end exactly as after those calls one by one (docs/governance.md).
+/// Coalesces the admissions and settles of one hash slot (a "slot": a team's or a key's counters) into as few script calls
+/// as exactness allows, without delaying an admission: an admission arriving while its slot has no call in flight is sent at
+/// once (a lone request waits for nothing), with the settles waiting in its slot; calls arriving meanwhile go together,
+/// up to <see cref="MaxBatch"/> of each kind, when the call in flight returns. A settle waits for the slot's next call,
+/// at most <see cref="LimitsOptions.SettleLinger"/>, then goes alone: a sequential client's next admission carries its
+/// previous request's settle (one Redis round trip per request instead of two). A call's settles run before its
+/// admissions, each kind in order with the single call's logic, so the counters end as after those calls one by one
+/// (docs/governance.md). Until its settle runs, a request's reservation (at least its cost) stays counted: budgets hold.
 /// </summary>
-public sealed class ScriptBatcher(IConnectionMultiplexer redis, RedisScript single, RedisScript batch, int inFlightPerSlot = 1)
+public sealed class ScriptBatcher(IConnectionMultiplexer redis, int inFlightPerSlot = 1, TimeSpan settleLinger = default)
 {
-    /// <summary>The most calls in one batch: bounds the script's run time, during which Redis serves nobody else.</summary>
+    /// <summary>The most calls of one kind in one batch: bounds the script's run time, during which Redis serves nobody else.</summary>
     public const int MaxBatch = 64;
 
     private readonly ConcurrentDictionary<string, Lane> lanes = new(StringComparer.Ordinal);
@@ -22,16 +25,17 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, RedisScript sing
     public long ScriptCalls => Interlocked.Read(ref scriptCalls);
 
     /// <summary>
-    /// Runs the script for these keys and arguments, alone or in its slot's next batch; the result is the single call's.
+    /// Runs <c>admit.lua</c> for these keys and arguments, alone or in its slot's next batch; the result is the single call's.
     /// Cancelled while queued, the call is never sent (the task is cancelled); once sent, it completes with the result.
     /// A Redis failure fails every call of the batch, and those queued behind it, with the same exception.
     /// </summary>
-    public Task<RedisResult> RunAsync(string slot, RedisKey[] keys, RedisValue[] values, CancellationToken ct = default)
+    public Task<RedisResult> AdmitAsync(string slot, RedisKey[] keys, RedisValue[] values, CancellationToken ct = default)
     {
-        var call = new Call(keys, values);
+        var call = new ScriptCall(keys, values, settle: false);
         while (true)
         {
-            var lane = lanes.GetOrAdd(slot, static _ => new Lane());
+            var lane = lanes.GetOrAdd(slot, static (slot, owner) => new Lane(slot, owner), this);
+            List<ScriptCall> batch;
             lock (lane)
             {
                 if (lane.Retired)
@@ -39,32 +43,123 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, RedisScript sing
                     continue; // removed from the map as it went idle: use (or make) the current one
                 }
 
-                if (lane.InFlight < inFlightPerSlot && lane.Queue.Count == 0)
+                if (lane.InFlight >= inFlightPerSlot || lane.Admissions.Count > 0)
                 {
-                    lane.InFlight++;
-                }
-                else
-                {
-                    lane.Queue.Enqueue(call);
+                    lane.Admissions.Enqueue(call);
                     call.Watch(ct);
                     return call.Result.Task;
                 }
+
+                lane.InFlight++;
+                batch = TakeSettles(lane);
+                batch.Add(call);
             }
 
-            call.State = Call.Sent;
-            _ = SendAsync(slot, lane, [call]);
+            _ = SendAsync(lane, batch);
             return call.Result.Task;
         }
     }
 
-    private async Task SendAsync(string slot, Lane lane, List<Call> calls)
+    /// <summary>
+    /// Runs <c>settle.lua</c> with the slot's next call, or alone after <see cref="LimitsOptions.SettleLinger"/> (at once when
+    /// that is zero and the slot is idle). Completes when Redis has settled it; fails like an admission.
+    /// </summary>
+    public Task<RedisResult> SettleAsync(string slot, RedisKey[] keys, RedisValue[] values)
+    {
+        var call = new ScriptCall(keys, values, settle: true);
+        while (true)
+        {
+            var lane = lanes.GetOrAdd(slot, static (slot, owner) => new Lane(slot, owner), this);
+            lock (lane)
+            {
+                if (lane.Retired)
+                {
+                    continue;
+                }
+
+                if (settleLinger > TimeSpan.Zero || lane.InFlight >= inFlightPerSlot || lane.Admissions.Count > 0)
+                {
+                    lane.Settles.Enqueue(call);
+                    if (lane.InFlight == 0)
+                    {
+                        lane.ArmFlush(settleLinger); // nothing in flight would take it along when it returns
+                    }
+
+                    return call.Result.Task;
+                }
+
+                lane.InFlight++;
+            }
+
+            _ = SendAsync(lane, [call]);
+            return call.Result.Task;
+        }
+    }
+
+    /// <summary>
+    /// Sends every waiting settle of this replica now and waits for them: what reads a budget's spend (the management API,
+    /// the budget alerts) sees every request this replica has answered. Failures are the settles' own to handle.
+    /// </summary>
+    public async Task FlushSettlesAsync()
+    {
+        List<Task>? waits = null;
+        foreach (var lane in lanes.Values)
+        {
+            List<ScriptCall>? batch = null;
+            lock (lane)
+            {
+                if (lane.Retired || lane.Settles.Count == 0)
+                {
+                    continue;
+                }
+
+                (waits ??= []).AddRange(lane.Settles.Select(settle => (Task)settle.Result.Task));
+                if (lane.InFlight < inFlightPerSlot)
+                {
+                    lane.InFlight++;
+                    batch = TakeSettles(lane);
+                }
+            }
+
+            if (batch is not null)
+            {
+                _ = SendAsync(lane, batch);
+            }
+        }
+
+        if (waits is not null)
+        {
+            await Task.WhenAll(waits).ContinueWith(static _ => { }, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>The linger ran out with settles still waiting and nothing in flight: they go alone.</summary>
+    private void Flush(Lane lane)
+    {
+        List<ScriptCall> batch;
+        lock (lane)
+        {
+            if (lane.Retired || lane.Settles.Count == 0 || lane.InFlight >= inFlightPerSlot)
+            {
+                return;
+            }
+
+            lane.InFlight++;
+            batch = TakeSettles(lane);
+        }
+
+        _ = SendAsync(lane, batch);
+    }
+
+    private async Task SendAsync(Lane lane, List<ScriptCall> calls)
     {
         while (true)
         {
             Exception? failure = null;
             try
             {
-                await RunBatchAsync(calls);
+                Interlocked.Increment(ref scriptCalls);
+                await ScriptCall.RunAsync(redis.GetDatabase(), calls);
             }
             catch (Exception ex)
             {
@@ -77,11 +172,13 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, RedisScript sing
 
             lock (lane)
             {
-                calls = lane.Queue.Count == 0 ? [] : Drain(lane, MaxBatch);
+                calls = TakeSettles(lane);
+                calls.AddRange(TakeAdmissions(lane, MaxBatch));
                 if (failure is not null && RedisFailures.IsTransient(failure))
                 {
                     // The queued calls fail too: sent concurrently instead, they would have failed alike (and not one timeout later).
-                    calls.AddRange(Drain(lane, int.MaxValue));
+                    calls.AddRange(TakeSettles(lane, int.MaxValue));
+                    calls.AddRange(TakeAdmissions(lane, int.MaxValue));
                     foreach (var call in calls)
                     {
                         call.Result.TrySetException(failure);
@@ -92,10 +189,10 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, RedisScript sing
 
                 if (calls.Count == 0)
                 {
-                    if (--lane.InFlight == 0 && lane.Queue.Count == 0)
+                    if (--lane.InFlight == 0 && lane.Admissions.Count == 0 && lane.Settles.Count == 0)
                     {
-                        lane.Retired = true;
-                        lanes.TryRemove(new KeyValuePair<string, Lane>(slot, lane));
+                        lane.Retire();
+                        lanes.TryRemove(new KeyValuePair<string, Lane>(lane.Slot, lane));
                     }
 
                     return;
@@ -104,13 +201,27 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, RedisScript sing
         }
     }
 
-    /// <summary>Up to <paramref name="max"/> queued calls still wanted (a cancelled one is dropped), now marked sent.</summary>
-    private static List<Call> Drain(Lane lane, int max)
+    /// <summary>The waiting settles, up to <paramref name="max"/>, in order (the caller holds the lane's lock).</summary>
+    private static List<ScriptCall> TakeSettles(Lane lane, int max = MaxBatch)
     {
-        var calls = new List<Call>(Math.Min(lane.Queue.Count, MaxBatch));
-        while (calls.Count < max && lane.Queue.TryDequeue(out var call))
+        var calls = new List<ScriptCall>(Math.Min(lane.Settles.Count, MaxBatch) + 1);
+        while (calls.Count < max && lane.Settles.TryDequeue(out var call))
         {
-            if (Interlocked.CompareExchange(ref call.State, Call.Sent, Call.Queued) == Call.Queued)
+            call.State = ScriptCall.Sent;
+            calls.Add(call);
+        }
+
+        lane.DisarmFlush();
+        return calls;
+    }
+
+    /// <summary>Up to <paramref name="max"/> queued admissions still wanted (a cancelled one is dropped), now marked sent.</summary>
+    private static List<ScriptCall> TakeAdmissions(Lane lane, int max)
+    {
+        var calls = new List<ScriptCall>(Math.Min(lane.Admissions.Count, MaxBatch));
+        while (calls.Count < max && lane.Admissions.TryDequeue(out var call))
+        {
+            if (Interlocked.CompareExchange(ref call.State, ScriptCall.Sent, ScriptCall.Queued) == ScriptCall.Queued)
             {
                 call.Unwatch();
                 calls.Add(call);
@@ -120,89 +231,52 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, RedisScript sing
         return calls;
     }
 
-    private async Task RunBatchAsync(List<Call> calls)
-    {
-        Interlocked.Increment(ref scriptCalls);
-        var db = redis.GetDatabase();
-        if (calls.Count == 1)
-        {
-            calls[0].Result.TrySetResult(await single.EvaluateAsync(db, calls[0].Keys, calls[0].Values));
-            return;
-        }
-
-        var (keys, values) = Pack(calls);
-        var results = (RedisResult[])(await batch.EvaluateAsync(db, keys, values))!;
-        for (var i = 0; i < calls.Count; i++)
-        {
-            calls[i].Result.TrySetResult(results[i]);
-        }
-    }
-
-    /// <summary>The batch script's keys and arguments: members, then per member its key count, argument count and arguments.</summary>
-    private static (RedisKey[] Keys, RedisValue[] Values) Pack(List<Call> calls)
-    {
-        int keyCount = 0, valueCount = 1;
-        foreach (var call in calls)
-        {
-            keyCount += call.Keys.Length;
-            valueCount += 2 + call.Values.Length;
-        }
-
-        var keys = new RedisKey[keyCount];
-        var values = new RedisValue[valueCount];
-        values[0] = calls.Count;
-        int k = 0, v = 1;
-        foreach (var call in calls)
-        {
-            call.Keys.CopyTo(keys, k);
-            k += call.Keys.Length;
-            values[v] = call.Keys.Length;
-            values[v + 1] = call.Values.Length;
-            call.Values.CopyTo(values, v + 2);
-            v += 2 + call.Values.Length;
-        }
-
-        return (keys, values);
-    }
-
-    /// <summary>A slot's calls: how many batches are in flight, and the calls waiting for the next.</summary>
-    private sealed class Lane
+    /// <summary>A slot's calls: how many are in flight, the admissions and settles waiting for the next, the settles' linger.</summary>
+    private sealed class Lane(string slot, ScriptBatcher owner)
     {
         public int InFlight;
         public bool Retired;
-        public readonly Queue<Call> Queue = new();
-    }
+        public readonly Queue<ScriptCall> Admissions = new();
+        public readonly Queue<ScriptCall> Settles = new();
+        private Timer? flush;
+        private bool armed;
 
-    private sealed class Call(RedisKey[] keys, RedisValue[] values)
-    {
-        public const int Queued = 0;
-        public const int Sent = 1;
-        private const int Cancelled = 2;
+        public string Slot => slot;
 
-        public int State;
-        private CancellationTokenRegistration registration;
-
-        public RedisKey[] Keys => keys;
-        public RedisValue[] Values => values;
-
-        // Completed off the batch's thread: a batch's callers go on in parallel, not one after the other on this thread.
-        public TaskCompletionSource<RedisResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public void Watch(CancellationToken ct)
+        public void ArmFlush(TimeSpan linger)
         {
-            if (ct.CanBeCanceled)
+            if (!armed)
             {
-                registration = ct.UnsafeRegister(static (state, token) =>
-                {
-                    var call = (Call)state!;
-                    if (Interlocked.CompareExchange(ref call.State, Cancelled, Queued) == Queued)
-                    {
-                        call.Result.TrySetCanceled(token);
-                    }
-                }, this);
+                armed = true;
+                flush ??= new Timer(static state => ((Lane)state!).Fire(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                flush.Change(linger, Timeout.InfiniteTimeSpan);
             }
         }
 
-        public void Unwatch() => registration.Dispose();
+        /// <summary>The settles were taken by a call: no timer wake-up for nothing.</summary>
+        public void DisarmFlush()
+        {
+            if (armed)
+            {
+                armed = false;
+                flush!.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        public void Retire()
+        {
+            Retired = true;
+            flush?.Dispose();
+        }
+
+        private void Fire()
+        {
+            lock (this)
+            {
+                armed = false;
+            }
+
+            owner.Flush(this);
+        }
     }
 }

@@ -8,7 +8,7 @@ namespace LlmGateway.Tests.Limits;
 /// The batch forms of admit.lua and settle.lua against a real Redis: a batch leaves every counter exactly where the same
 /// calls one by one leave them, and answers each member what its single call answers.
 /// </summary>
-public sealed class LimitBatchScriptsTests(TestServers servers) : IAsyncLifetime
+public sealed partial class LimitBatchScriptsTests(TestServers servers) : IAsyncLifetime
 {
     private ConnectionMultiplexer redis = null!;
     private IDatabase Db => redis.GetDatabase();
@@ -38,8 +38,11 @@ public sealed class LimitBatchScriptsTests(TestServers servers) : IAsyncLifetime
         }
     }
 
-    /// <summary>The batch script's layout (batch.lua): members, then per member its key count, argument count and arguments.</summary>
-    private async Task<RedisResult[]> BatchAsync(RedisScript script, IReadOnlyList<(RedisKey[] Keys, RedisValue[] Values)> members)
+    /// <summary>
+    /// The batch script's layout (batch.lua): members, then per member its key count, argument count and arguments; for the
+    /// mixed form, last, how many members are settles.
+    /// </summary>
+    private async Task<RedisResult[]> BatchAsync(RedisScript script, IReadOnlyList<(RedisKey[] Keys, RedisValue[] Values)> members, int? settles = null)
     {
         var values = new List<RedisValue> { members.Count };
         foreach (var (keys, arguments) in members)
@@ -47,6 +50,11 @@ public sealed class LimitBatchScriptsTests(TestServers servers) : IAsyncLifetime
             values.Add(keys.Length);
             values.Add(arguments.Length);
             values.AddRange(arguments);
+        }
+
+        if (settles is { } count)
+        {
+            values.Add(count);
         }
 
         return (RedisResult[])(await script.EvaluateAsync(Db, [.. members.SelectMany(m => m.Keys)], [.. values]))!;

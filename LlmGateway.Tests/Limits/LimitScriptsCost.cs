@@ -28,8 +28,8 @@ public sealed class LimitScriptsCost
         await using var server = await TestServers.StartOwnRedisAsync();
         await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.Port},asyncTimeout=20000");
         var (db, pid, keys) = await PrepareAsync(redis);
-        var modes = InFlight.Select(n => (Admit: new ScriptBatcher(redis, LimitScripts.Admit, LimitScripts.AdmitBatch, n),
-            Settle: new ScriptBatcher(redis, LimitScripts.Settle, LimitScripts.SettleBatch, n))).ToArray();
+        // Never coalesced: a settle is sent at once too.
+        var modes = InFlight.Select(n => new ScriptBatcher(redis, n, n == int.MaxValue ? TimeSpan.Zero : TimeSpan.FromMilliseconds(2))).ToArray();
         for (var m = 0; m < modes.Length; m++)
         {
             await RunAsync(modes[m], keys, $"warm-{m}", 2_000);
@@ -41,11 +41,11 @@ public sealed class LimitScriptsCost
         {
             var mode = phase % modes.Length;
             var (redisBefore, ownBefore) = (RedisTicks(pid), Process.GetCurrentProcess().TotalProcessorTime);
-            var callsBefore = modes[mode].Admit.ScriptCalls + modes[mode].Settle.ScriptCalls;
+            var callsBefore = modes[mode].ScriptCalls;
             await RunAsync(modes[mode], keys, $"p{phase}", Requests / Phases);
             redisCpu[mode] += (RedisTicks(pid) - redisBefore) * 1_000_000.0 / TicksPerSecond;
             ownCpu[mode] += (Process.GetCurrentProcess().TotalProcessorTime - ownBefore).TotalMicroseconds;
-            calls[mode] += modes[mode].Admit.ScriptCalls + modes[mode].Settle.ScriptCalls - callsBefore;
+            calls[mode] += modes[mode].ScriptCalls - callsBefore;
         }
 
         var perMode = Requests / (double)Phases * (Phases / modes.Length);
@@ -159,7 +159,7 @@ public sealed class LimitScriptsCost
         [.. new[] { "key:k1", "team:t1" }.SelectMany(scope => new[] { "rpm", "tpm", "par", "spent:w", "reserved:w", "holds:w" }
             .Select(k => (RedisKey)$"llmgateway:{{t:t1}}:{scope}:{k}"))];
 
-    private static async Task RunAsync((ScriptBatcher Admit, ScriptBatcher Settle) mode, RedisKey[] keys, string prefix, int requests)
+    private static async Task RunAsync(ScriptBatcher mode, RedisKey[] keys, string prefix, int requests)
     {
         var next = -1;
         var ct = TestContext.Current.CancellationToken;
@@ -168,11 +168,11 @@ public sealed class LimitScriptsCost
             while (Interlocked.Increment(ref next) is var i && i < requests)
             {
                 var id = $"{prefix}-{i}";
-                var admitted = (RedisResult[])(await mode.Admit.RunAsync("t:t1", keys,
+                var admitted = (RedisResult[])(await mode.AdmitAsync("t:t1", keys,
                     [id, 2, 100, 1_000, 600_000, 3_600_000, 1_000_000_000, 1_000_000_000, -1, 1_000_000_000_000_000, 3_600_000,
                         1_000_000_000, 1_000_000_000, -1, 1_000_000_000_000_000, 3_600_000], ct))!;
                 Assert.Equal(1, (int)admitted[0]);
-                await mode.Settle.RunAsync("t:t1", keys, [id, 2, 100, 80, (long)admitted[1], 700, 1_000, "1", "0", "1", "1", "0", "1"], ct);
+                await mode.SettleAsync("t:t1", keys, [id, 2, 100, 80, (long)admitted[1], 700, 1_000, "1", "0", "1", "1", "0", "1"]);
             }
         }, ct)));
     }

@@ -22,8 +22,8 @@ public sealed partial class ScriptBatcherTests : IAsyncLifetime
         server = await TestServers.StartOwnRedisAsync();
         // A frozen Redis times calls out after asyncTimeout: long here, so the tests decide when it answers.
         redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.Port},asyncTimeout=20000,syncTimeout=20000");
-        batcher = new ScriptBatcher(redis, LimitScripts.Admit, LimitScripts.AdmitBatch);
-        foreach (var script in new[] { LimitScripts.Admit, LimitScripts.AdmitBatch })
+        batcher = new ScriptBatcher(redis);
+        foreach (var script in new[] { LimitScripts.Admit, LimitScripts.AdmitBatch, LimitScripts.Settle, LimitScripts.SettleThenAdmit })
         {
             await Db.ExecuteAsync("SCRIPT", "LOAD", script.Text);
         }
@@ -43,7 +43,7 @@ public sealed partial class ScriptBatcherTests : IAsyncLifetime
 
     /// <summary>One admission of $10 (in nanos, scaled down) against the team's budget of 300 and its rpm of 1000.</summary>
     private Task<RedisResult> AdmitAsync(string id, CancellationTokenSource? cancel = null) =>
-        batcher.RunAsync("t:team", TeamKeys, [id, 1, 1, 10, 60_000, 60_000, 1000, -1, -1, 300, 3_600_000], cancel?.Token ?? TestContext.Current.CancellationToken);
+        batcher.AdmitAsync("t:team", TeamKeys, [id, 1, 1, 10, 60_000, 60_000, 1000, -1, -1, 300, 3_600_000], cancel?.Token ?? TestContext.Current.CancellationToken);
 
     private static int Code(RedisResult result) => (int)((RedisResult[])result!)[0];
 
@@ -112,10 +112,10 @@ public sealed partial class ScriptBatcherTests : IAsyncLifetime
     public async Task ARedisFailureFailsTheBatchInFlightAndTheAdmissionsQueuedBehindIt()
     {
         await using var impatient = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.Port},asyncTimeout=500,syncTimeout=500");
-        var failing = new ScriptBatcher(impatient, LimitScripts.Admit, LimitScripts.AdmitBatch);
+        var failing = new ScriptBatcher(impatient);
         await server.FreezeAsync();
-        var first = failing.RunAsync("t:team", TeamKeys, ["f1", 1, 1, 10, 60_000, 60_000, 1000, -1, -1, 300, 3_600_000], TestContext.Current.CancellationToken);
-        var queued = failing.RunAsync("t:team", TeamKeys, ["f2", 1, 1, 10, 60_000, 60_000, 1000, -1, -1, 300, 3_600_000], TestContext.Current.CancellationToken);
+        var first = failing.AdmitAsync("t:team", TeamKeys, ["f1", 1, 1, 10, 60_000, 60_000, 1000, -1, -1, 300, 3_600_000], TestContext.Current.CancellationToken);
+        var queued = failing.AdmitAsync("t:team", TeamKeys, ["f2", 1, 1, 10, 60_000, 60_000, 1000, -1, -1, 300, 3_600_000], TestContext.Current.CancellationToken);
 
         var failure = await Assert.ThrowsAnyAsync<Exception>(() => first);
         var queuedFailure = await Assert.ThrowsAnyAsync<Exception>(() => queued);

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using LlmGateway.Api.Limits;
+using LlmGateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LlmGateway.Tests.Limits;
+
+/// <summary>
+/// A settle waits for its slot's next admission (<c>Gateway:Limits:SettleLinger</c>, here an hour so that nothing else
+/// sends it): a sequential client's request costs one limits script call, the next admission sees the previous request
+/// settled, and a spend read counts every request answered.
+/// </summary>
+public sealed class SettleCarriedTests(SettleCarriedTests.LingeringFixture fixture) : IClassFixture<SettleCarriedTests.LingeringFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ASequentialClientsNextAdmissionCarriesItsPreviousSettleAndStaysExact()
+    {
+        // One request at a time on the key, $0.06 on the team, $0.01 a call.
+        var (teamId, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "carried-team", max_budget = 0.06 }, new { max_parallel_requests = 1 });
+        using var client = fixture.Api.CreateLoopbackClient();
+        using (var warm = await client.SendAsync(GovernanceFixture.Chat(key), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode); // seeds the team's counter
+        }
+
+        var batcher = fixture.Api.Services.GetRequiredService<ScriptBatcher>();
+        var callsBefore = batcher.ScriptCalls;
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await client.SendAsync(GovernanceFixture.Chat(key), Ct);
+            statuses.Add(response.StatusCode);
+        }
+
+        // Each admission gave back the previous request's parallel slot and settled its cost before deciding: never refused
+        // for max_parallel_requests, refused for the budget from the sixth on.
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.OK, 5).Concat(Enumerable.Repeat(HttpStatusCode.TooManyRequests, 5)), statuses);
+        Assert.Equal(10, batcher.ScriptCalls - callsBefore); // one script call per request: no settle was sent alone
+        Assert.Equal(0.06m, await TeamSpendAsync(teamId));
+    }
+
+    [Fact]
+    public async Task AWaitingSettleIsCountedWhenTheSpendIsRead()
+    {
+        var (teamId, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "read-team", max_budget = 1.00 });
+        using var client = fixture.Api.CreateLoopbackClient();
+        using (var response = await client.SendAsync(GovernanceFixture.Chat(key), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // Its settle waits for an admission that does not come; reading the spend sends it.
+        Assert.Equal(GovernanceFixture.CallCost, await TeamSpendAsync(teamId));
+    }
+
+    private async Task<decimal> TeamSpendAsync(string teamId)
+    {
+        using var admin = fixture.Api.CreateLoopbackClient(GatewayApiHost.MasterKey);
+        var info = await admin.GetFromJsonAsync<JsonElement>($"/team/info?team_id={teamId}", Ct);
+        return info.GetProperty("team_info").GetProperty("spend").GetDecimal();
+    }
+
+    /// <summary>The governance fixture whose first replica lets a settle wait an hour for its slot's next call.</summary>
+    public sealed class LingeringFixture(TestServers servers) : GovernanceFixture(servers)
+    {
+        protected override Action<IServiceCollection> ApiServices => services =>
+            services.AddSingleton(new LimitsOptions { SettleLinger = TimeSpan.FromHours(1) });
+    }
+}

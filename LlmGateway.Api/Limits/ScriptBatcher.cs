@@ -62,14 +62,17 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, int inFlightPerS
 
     /// <summary>
     /// Runs <c>settle.lua</c> with the slot's next call, or alone after <see cref="LimitsOptions.SettleLinger"/> (at once when
-    /// that is zero and the slot is idle). Completes when Redis has settled it; fails like an admission.
+    /// that is zero, or the settle <paramref name="mayWait"/> not, and the slot is idle). Completes when Redis has settled it;
+    /// fails like an admission.
     /// </summary>
-    public Task<RedisResult> SettleAsync(string slot, RedisKey[] keys, RedisValue[] values)
+    public Task<RedisResult> SettleAsync(string slot, RedisKey[] keys, RedisValue[] values, bool mayWait = true)
     {
+        var linger = mayWait ? settleLinger : TimeSpan.Zero;
         var call = new ScriptCall(keys, values, settle: true);
         while (true)
         {
             var lane = lanes.GetOrAdd(slot, static (slot, owner) => new Lane(slot, owner), this);
+            List<ScriptCall> batch;
             lock (lane)
             {
                 if (lane.Retired)
@@ -77,21 +80,23 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, int inFlightPerS
                     continue;
                 }
 
-                if (settleLinger > TimeSpan.Zero || lane.InFlight >= inFlightPerSlot || lane.Admissions.Count > 0)
+                if (linger > TimeSpan.Zero || lane.InFlight >= inFlightPerSlot || lane.Admissions.Count > 0)
                 {
                     lane.Settles.Enqueue(call);
                     if (lane.InFlight == 0)
                     {
-                        lane.ArmFlush(settleLinger); // nothing in flight would take it along when it returns
+                        lane.ArmFlush(linger); // nothing in flight would take it along when it returns
                     }
 
                     return call.Result.Task;
                 }
 
                 lane.InFlight++;
+                batch = TakeSettles(lane);
+                batch.Add(call);
             }
 
-            _ = SendAsync(lane, [call]);
+            _ = SendAsync(lane, batch);
             return call.Result.Task;
         }
     }

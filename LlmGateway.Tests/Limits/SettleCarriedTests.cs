@@ -19,8 +19,8 @@ public sealed class SettleCarriedTests(SettleCarriedTests.LingeringFixture fixtu
     [Fact]
     public async Task ASequentialClientsNextAdmissionCarriesItsPreviousSettleAndStaysExact()
     {
-        // One request at a time on the key, $0.06 on the team, $0.01 a call.
-        var (teamId, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "carried-team", max_budget = 0.06 }, new { max_parallel_requests = 1 });
+        // $0.06 on the team, $0.01 a call.
+        var (teamId, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "carried-team", max_budget = 0.06 });
         using var client = fixture.Api.CreateLoopbackClient();
         using (var warm = await client.SendAsync(GovernanceFixture.Chat(key), Ct))
         {
@@ -36,11 +36,26 @@ public sealed class SettleCarriedTests(SettleCarriedTests.LingeringFixture fixtu
             statuses.Add(response.StatusCode);
         }
 
-        // Each admission gave back the previous request's parallel slot and settled its cost before deciding: never refused
-        // for max_parallel_requests, refused for the budget from the sixth on.
+        // Each admission settled the previous request's cost before deciding: refused for the budget from the sixth on.
         Assert.Equal(Enumerable.Repeat(HttpStatusCode.OK, 5).Concat(Enumerable.Repeat(HttpStatusCode.TooManyRequests, 5)), statuses);
         Assert.Equal(10, batcher.ScriptCalls - callsBefore); // one script call per request: no settle was sent alone
         Assert.Equal(0.06m, await TeamSpendAsync(teamId));
+    }
+
+    [Fact]
+    public async Task AParallelLeaseIsGivenBackAtOnceForTheNextRequestOnTheOtherReplica()
+    {
+        // One request at a time; the other replica cannot carry this one's settle, so it must not wait.
+        var (_, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "parallel-carried-team" }, new { max_parallel_requests = 1 });
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            using var client = (i % 2 == 0 ? fixture.Api : fixture.Replica).CreateLoopbackClient();
+            using var response = await client.SendAsync(GovernanceFixture.Chat(key), Ct);
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
     }
 
     [Fact]

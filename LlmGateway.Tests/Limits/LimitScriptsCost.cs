@@ -10,7 +10,8 @@ namespace LlmGateway.Tests.Limits;
 /// The Redis CPU one admitted and settled request costs, coalesced per slot or not (docs/benchmarks.md, "Coalesced
 /// admissions and settles"): 64 concurrent callers each admit and settle requests of a key in a team (rpm, tpm and a
 /// budget on both, as bench/run.sh's governed key), through a <see cref="ScriptBatcher"/> that coalesces (one call in
-/// flight per slot) and one that never does, and one with two calls in flight per slot, in interleaved phases; Redis' CPU (utime + stime from /proc) and this
+/// flight per slot, settles waiting for the next call: the default), one whose settles go at once, and one that never
+/// coalesces, in interleaved phases; Redis' CPU (utime + stime from /proc) and this
 /// process's CPU are read around each phase. Explicit: run it alone on an idle machine with
 /// <c>-class 'LlmGateway.Tests.Limits.LimitScriptsCost' -explicit only</c>; the figures go to <c>$TMPDIR/limit-scripts-cost.txt</c>.
 /// </summary>
@@ -18,7 +19,9 @@ public sealed class LimitScriptsCost
 {
     private const int Requests = 72_000;
     private const int Phases = 9;
-    private static readonly int[] InFlight = [1, 2, int.MaxValue]; // int.MaxValue: never coalesced
+    /// <summary>Calls in flight per slot and the settles' linger: coalesced (the default), settles sent at once, never coalesced.</summary>
+    private static readonly (int InFlight, TimeSpan Linger)[] Modes =
+        [(1, TimeSpan.FromMilliseconds(2)), (1, TimeSpan.Zero), (int.MaxValue, TimeSpan.Zero)];
     private const int Callers = 64;
     private const long TicksPerSecond = 100; // USER_HZ on Linux
 
@@ -28,8 +31,7 @@ public sealed class LimitScriptsCost
         await using var server = await TestServers.StartOwnRedisAsync();
         await using var redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{server.Port},asyncTimeout=20000");
         var (db, pid, keys) = await PrepareAsync(redis);
-        // Never coalesced: a settle is sent at once too.
-        var modes = InFlight.Select(n => new ScriptBatcher(redis, n, n == int.MaxValue ? TimeSpan.Zero : TimeSpan.FromMilliseconds(2))).ToArray();
+        var modes = Modes.Select(m => new ScriptBatcher(redis, m.InFlight, m.Linger)).ToArray();
         for (var m = 0; m < modes.Length; m++)
         {
             await RunAsync(modes[m], keys, $"warm-{m}", 2_000);
@@ -49,8 +51,8 @@ public sealed class LimitScriptsCost
         }
 
         var perMode = Requests / (double)Phases * (Phases / modes.Length);
-        var line = $"{DateTime.UtcNow:O} load={File.ReadAllText("/proc/loadavg").Split(' ')[0]} " + string.Join("  ", InFlight.Select((n, m) => string.Create(CultureInfo.InvariantCulture,
-            $"in-flight {(n == int.MaxValue ? "unbounded" : n)}: redis={redisCpu[m] / perMode:F1}us/req client={ownCpu[m] / perMode:F1}us/req calls={calls[m] / perMode:F3}/req")));
+        var line = $"{DateTime.UtcNow:O} load={File.ReadAllText("/proc/loadavg").Split(' ')[0]} " + string.Join("  ", Modes.Select((mode, m) => string.Create(CultureInfo.InvariantCulture,
+            $"in-flight {(mode.InFlight == int.MaxValue ? "unbounded" : mode.InFlight)} linger {mode.Linger.TotalMilliseconds}ms: redis={redisCpu[m] / perMode:F1}us/req client={ownCpu[m] / perMode:F1}us/req calls={calls[m] / perMode:F3}/req")));
         line += "\n  where Redis' time goes (INFO commandstats, µs per request, all modes): " + await CommandTimesAsync(db, Requests + 2_000 * modes.Length);
         TestContext.Current.TestOutputHelper?.WriteLine(line);
         await File.AppendAllTextAsync(Path.Combine(Path.GetTempPath(), "limit-scripts-cost.txt"), line + "\n", TestContext.Current.CancellationToken);

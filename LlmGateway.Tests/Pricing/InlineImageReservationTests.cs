@@ -14,47 +14,32 @@ public sealed class InlineImageReservationTests(TestServers servers) : Adversari
 {
     private static readonly string Screenshot = InlineImageEstimateTests.Png(1_500_000);
 
+    [Fact]
+    public Task AChatRequestWithAScreenshotInlineIsRoutedAndReservedAsItsTextAndOneImage() =>
+        RoutedAndReservedAsync("openai/vision", "/v1/chat/completions", $$$"""
+            {"model":"chat","max_tokens":100,"messages":[{"role":"user","content":[{"type":"text","text":"What is in this screenshot?"},
+              {"type":"image_url","image_url":{"url":"data:image/png;base64,{{{Screenshot}}}"}}]}]}
+            """);
+
+    [Fact]
+    public Task AMessagesRequestWithAScreenshotInlineIsRoutedAndReservedAsItsTextAndOneImage() =>
+        RoutedAndReservedAsync("anthropic/claude-sonnet-4-5", "/v1/messages", $$$"""
+            {"model":"chat","max_tokens":100,"messages":[{"role":"user","content":[{"type":"text","text":"What is in this screenshot?"},
+              {"type":"image","source":{"type":"base64","media_type":"image/png","data":"{{{Screenshot}}}"}}]}]}
+            """);
+
     /// <summary>Keys without a limit (only the context window applies), with room for the image, and without.</summary>
-    private async Task<(GatewayApiHost Host, string Unlimited, string Roomy, string Tight)> StartAsync(string providerModel)
+    private async Task RoutedAndReservedAsync(string providerModel, string path, string body)
     {
         var host = await StartApiAsync(Config(Model("chat", providerModel, Primary,
             "input_cost_per_token: 0", "output_cost_per_token: 0", "max_output_tokens: 100", "max_input_tokens: 128000")));
         var (_, unlimited) = await TeamAndKeyAsync(host, new { team_alias = "screenshot-unlimited" });
         var (_, roomy) = await TeamAndKeyAsync(host, new { team_alias = "screenshot" }, new { tpm_limit = 2_500 });
         var (_, tight) = await TeamAndKeyAsync(host, new { team_alias = "screenshot-tight" }, new { tpm_limit = 1_600 });
-        return (host, unlimited, roomy, tight);
-    }
 
-    [Fact]
-    public async Task AChatRequestWithAScreenshotInlineIsRoutedAndReservedAsItsTextAndOneImage()
-    {
-        var (host, unlimited, roomy, tight) = await StartAsync("openai/vision");
-        var content = $$$"""
-            [{"type":"text","text":"What is in this screenshot?"},{"type":"image_url","image_url":{"url":"data:image/png;base64,{{{Screenshot}}}"}}]
-            """;
-
-        using var routed = await ChatAsync(host, unlimited, "\"max_tokens\":100", content);
-        using var answered = await ChatAsync(host, roomy, "\"max_tokens\":100", content);
-        using var refused = await ChatAsync(host, tight, "\"max_tokens\":100", content);
-
-        Assert.Equal(HttpStatusCode.OK, routed.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
-        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
-        Assert.Equal(2, Primary.RequestCount);
-    }
-
-    [Fact]
-    public async Task AMessagesRequestWithAScreenshotInlineIsRoutedAndReservedAsItsTextAndOneImage()
-    {
-        var (host, unlimited, roomy, tight) = await StartAsync("anthropic/claude-sonnet-4-5");
-        var body = $$$"""
-            {"model":"chat","max_tokens":100,"messages":[{"role":"user","content":[{"type":"text","text":"What is in this screenshot?"},
-              {"type":"image","source":{"type":"base64","media_type":"image/png","data":"{{{Screenshot}}}"}}]}]}
-            """;
-
-        using var routed = await PostAsync(host, unlimited, "/v1/messages", body);
-        using var answered = await PostAsync(host, roomy, "/v1/messages", body);
-        using var refused = await PostAsync(host, tight, "/v1/messages", body);
+        using var routed = await PostAsync(host, unlimited, path, body);
+        using var answered = await PostAsync(host, roomy, path, body);
+        using var refused = await PostAsync(host, tight, path, body);
 
         Assert.Equal(HttpStatusCode.OK, routed.StatusCode);
         Assert.Equal(HttpStatusCode.OK, answered.StatusCode);

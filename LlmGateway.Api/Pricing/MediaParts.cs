@@ -11,7 +11,6 @@ namespace LlmGateway.Api.Pricing;
 /// provider reads it, and whatever order the part's fields come in. While reading, it notes where an image part's inline
 /// data lies (<see cref="InlineImageData"/>): OpenAI's <c>image_url</c> (a string or <c>{"url"}</c>), the Responses API's
 /// <c>image_url</c>, Anthropic's <c>source.data</c> of type <c>base64</c> — also inside a <c>tool_result</c>, the same part.
-/// An escaped value is left as text (the provider's bytes are not the body's).
 /// </summary>
 public static class MediaParts
 {
@@ -75,7 +74,7 @@ public static class MediaParts
                     case JsonTokenType.String when name == Name.Type && open.Count > 0:
                         open.Push(Typed(ref reader, open.Pop()));
                         break;
-                    case JsonTokenType.String when name is Name.ImageUrl or Name.Url or Name.Data && open.Count > 0 && !reader.ValueIsEscaped:
+                    case JsonTokenType.String when name is Name.ImageUrl or Name.Url or Name.Data && open.Count > 0:
                         open.Push(Held(ref reader, name, open.Pop()));
                         break;
                 }
@@ -146,7 +145,7 @@ public static class MediaParts
     /// </summary>
     private static Frame Held(ref Utf8JsonReader reader, Name name, Frame current)
     {
-        var at = checked((int)reader.TokenStartIndex + 1); // past the opening quote; unescaped, so the value is the body's bytes
+        var at = checked((int)reader.TokenStartIndex + 1); // past the opening quote: the value as the body spells it
         var data = (name, current.Holder) switch
         {
             (Name.ImageUrl, Name.Other) or (Name.Url, Name.ImageUrl) => InlineImageData.OfDataUrl(reader.ValueSpan, at),

@@ -52,6 +52,23 @@ public class InlineImageEstimateTests
         Assert.InRange(estimate, expected - 3, expected + 3);
     }
 
+    [Theory]
+    [InlineData("+", "\\u002B")]
+    [InlineData("+", "\\u002b")]
+    [InlineData("/", "\\/")]
+    [InlineData("/", "\\u002F")]
+    [InlineData("=", "\\u003D")]
+    public void BaseSixtyFourSymbolsEscapedAsSerializersWriteThemAreStillTheImage(string symbol, string escape)
+    {
+        // System.Text.Json's default encoder writes every "+" as \u002B; PHP's json_encode every "/" as \/.
+        const string part = """{"type":"image_url","image_url":{"url":"data:image\/png;base64,{0}"}}""";
+        var data = Png(300_001).Replace(symbol, escape, StringComparison.Ordinal);
+        Assert.Contains(escape, data, StringComparison.Ordinal);
+
+        var expected = WithoutData(part);
+        Assert.InRange(Estimate(part, data), expected - 3, expected + 3);
+    }
+
     [Fact]
     public void SeveralImagesEachCountTheirImageTokens()
     {
@@ -70,7 +87,9 @@ public class InlineImageEstimateTests
         { "not base64", """{"type":"image_url","image_url":{"url":"data:image/svg+xml,{0}"}}""", Png(40_000) },
         { "not only base64", """{"type":"input_image","image_url":"data:image/png;base64,{0}"}""", Png(40_000) + " Ignore the image; write a 5,000 word essay." },
         { "base64 of no image", """{"type":"image_url","image_url":"data:image/png;base64,{0}"}""", Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("Write a long essay about anything at all. ", 800)))) },
-        { "escaped", """{"type":"image_url","image_url":{"url":"data:image/png;base64,{0}"}}""", Png(40_000).Replace("/", "\\/", StringComparison.Ordinal) },
+        { "another escape", """{"type":"image_url","image_url":{"url":"data:image/png;base64,{0}"}}""", Png(40_000).Replace("A", "\\u0041", StringComparison.Ordinal) },
+        { "an escaped quote", """{"type":"image","source":{"type":"base64","media_type":"image/png","data":"{0}"}}""", Png(40_000) + "\\\" and a prompt" },
+        { "data after padding", """{"type":"image_url","image_url":"data:image/png;base64,{0}"}""", Png(40_000 + 1) + "QUFB" },
         { "a text part", """{"type":"text","text":"x","image_url":"data:image/png;base64,{0}"}""", Png(40_000) },
         { "an anthropic url source", """{"type":"image","source":{"type":"url","url":"https://x/a.png","data":"{0}"}}""", Png(40_000) },
         { "data outside the source", """{"type":"image","source":{"type":"base64","media_type":"image/png","data":""},"data":"{0}"}""", Png(40_000) },

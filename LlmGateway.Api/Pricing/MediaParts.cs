@@ -65,7 +65,7 @@ public static class MediaParts
                         break;
                     case JsonTokenType.PropertyName when open.Count > 0:
                         next = Named(ref reader);
-                        if (reader.ValueTextEquals("file_id"u8) || reader.ValueTextEquals("file_url"u8))
+                        if (next == Name.FileReference)
                         {
                             open.Push(open.Pop() with { Reference = true });
                         }
@@ -88,14 +88,14 @@ public static class MediaParts
         return (new Counts(images, documents, unsized), imageData);
     }
 
-    private enum Part
+    private enum Part : byte
     {
         None,
         Image,
         Document,
     }
 
-    private enum Name
+    private enum Name : byte
     {
         Other,
         Type,
@@ -103,6 +103,7 @@ public static class MediaParts
         ImageUrl,
         Url,
         Data,
+        FileReference,
     }
 
     /// <param name="Holder">The property this object is the value of, when it is a <c>source</c> or an <c>image_url</c>.</param>
@@ -110,13 +111,38 @@ public static class MediaParts
     /// <param name="Data">The inline image data this object holds, if it is an image part (or its source or image_url).</param>
     private readonly record struct Frame(Part Kind, bool Reference, Name Holder, bool Base64, Range? Data);
 
-    private static Name Named(ref Utf8JsonReader reader) =>
-        reader.ValueTextEquals("type"u8) ? Name.Type
-        : reader.ValueTextEquals("source"u8) ? Name.Source
-        : reader.ValueTextEquals("image_url"u8) ? Name.ImageUrl
-        : reader.ValueTextEquals("url"u8) ? Name.Url
-        : reader.ValueTextEquals("data"u8) ? Name.Data
-        : Name.Other;
+    /// <summary>The property name the reader is on; by length first, the hot path of a large text body (most names are none of these).</summary>
+    private static Name Named(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped)
+        {
+            return Named(reader.ValueSpan);
+        }
+
+        // An escaped name ("\u0074ype") is rare: compared as the provider reads it.
+        ReadOnlySpan<string> names = ["url", "type", "data", "source", "file_id", "file_url", "image_url"];
+        foreach (var name in names)
+        {
+            if (reader.ValueTextEquals(name))
+            {
+                return Named(System.Text.Encoding.UTF8.GetBytes(name));
+            }
+        }
+
+        return Name.Other;
+    }
+
+    private static Name Named(ReadOnlySpan<byte> name) => name.Length switch
+    {
+        3 when name.SequenceEqual("url"u8) => Name.Url,
+        4 when name.SequenceEqual("type"u8) => Name.Type,
+        4 when name.SequenceEqual("data"u8) => Name.Data,
+        6 when name.SequenceEqual("source"u8) => Name.Source,
+        7 when name.SequenceEqual("file_id"u8) => Name.FileReference,
+        8 when name.SequenceEqual("file_url"u8) => Name.FileReference,
+        9 when name.SequenceEqual("image_url"u8) => Name.ImageUrl,
+        _ => Name.Other,
+    };
 
     /// <summary>The object whose <c>"type"</c> string the reader is on.</summary>
     private static Frame Typed(ref Utf8JsonReader reader, Frame current)

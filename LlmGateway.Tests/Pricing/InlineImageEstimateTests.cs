@@ -38,6 +38,7 @@ public class InlineImageEstimateTests
         { "responses input_image", """{"type":"input_image","image_url":"data:image/png;base64,{0}","detail":"auto"}""" },
         { "anthropic image", """{"type":"image","source":{"type":"base64","media_type":"image/png","data":"{0}"}}""" },
         { "anthropic, fields reversed", """{"source":{"data":"{0}","media_type":"image/png","type":"base64"},"type":"image"}""" },
+        { "escaped names", """{"\u0074ype":"image","\u0073ource":{"\u0074ype":"base64","media_type":"image/png","\u0064ata":"{0}"}}""" },
         { "anthropic tool_result", """{"type":"tool_result","tool_use_id":"toolu_1","content":[{"type":"text","text":"shot"},{"type":"image","source":{"type":"base64","media_type":"image/png","data":"{0}"}}]}""" },
     };
 

@@ -58,7 +58,7 @@ public static class MediaParts
                         if (frame.Kind == Part.None && open.TryPop(out var parent))
                         {
                             // A part's source, file or image_url object: what it refers to or holds is the part's.
-                            var held = frame.Holder == Name.ImageUrl || frame.Base64 ? frame.Data : null;
+                            var held = (frame.Holder == Name.ImageUrl || frame.Base64) && parent.Holder == Name.Other ? frame.Data : null;
                             open.Push(parent with { Reference = parent.Reference || frame.Reference, Data = held ?? parent.Data });
                         }
 
@@ -85,6 +85,9 @@ public static class MediaParts
             // The body was parsed before this point; a reader limit here only ends the count early.
         }
 
+        // A part closes after the parts inside it: an image part holding another (hostile, or a provider's future shape)
+        // would list its own data after the inner one's although it may come first in the body.
+        imageData?.Sort((a, b) => a.Start.Value.CompareTo(b.Start.Value));
         return (new Counts(images, documents, unsized), imageData);
     }
 

@@ -82,6 +82,18 @@ public class InlineImageEstimateTests
         Assert.InRange(estimate, text + 3 * PromptTokens.ImageTokens, text + 3 * PromptTokens.ImageTokens + 60);
     }
 
+    [Fact]
+    public void AnImagePartInsideAnotherIsCountedInBodyOrder()
+    {
+        const string image = """{"type":"image","source":{"type":"base64","media_type":"image/png","data":"{0}"}""";
+        var outer = image.Replace("{0}", Png(30_000, 1), StringComparison.Ordinal) + ",\"content\":[" + image.Replace("{0}", Png(30_000, 2), StringComparison.Ordinal) + "}]}";
+
+        var estimate = PromptTokens.Estimate(Body(Text + "," + outer));
+
+        var text = PromptTokens.Estimate(Body(Text));
+        Assert.InRange(estimate, text + 2 * PromptTokens.ImageTokens, text + 2 * PromptTokens.ImageTokens + 80);
+    }
+
     public static TheoryData<string, string, string> NotImageData => new()
     {
         { "not an image media type", """{"type":"image_url","image_url":{"url":"data:text/plain;base64,{0}"}}""", Png(40_000) },
@@ -94,6 +106,7 @@ public class InlineImageEstimateTests
         { "a text part", """{"type":"text","text":"x","image_url":"data:image/png;base64,{0}"}""", Png(40_000) },
         { "an anthropic url source", """{"type":"image","source":{"type":"url","url":"https://x/a.png","data":"{0}"}}""", Png(40_000) },
         { "data outside the source", """{"type":"image","source":{"type":"base64","media_type":"image/png","data":""},"data":"{0}"}""", Png(40_000) },
+        { "data in image_url's source", """{"type":"image_url","image_url":{"url":"","source":{"type":"base64","data":"{0}"}}}""", Png(40_000) },
         { "url outside image_url", """{"type":"image_url","image_url":{"url":""},"extra":{"url":"data:image/png;base64,{0}"}}""", Png(40_000) },
         { "an anthropic document", """{"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"{0}"}}""", Png(40_000) },
         { "an openai file", """{"type":"file","file":{"filename":"a.pdf","file_data":"data:application/pdf;base64,{0}"}}""", Png(40_000) },

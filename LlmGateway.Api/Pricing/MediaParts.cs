@@ -8,13 +8,18 @@ namespace LlmGateway.Api.Pricing;
 /// (documents). A document is <em>unsized</em> when the body only refers to it — a URL or a file id (Anthropic's
 /// <c>source</c> of type <c>url</c> or <c>file</c>, OpenAI's <c>file_id</c>, the Responses API's <c>file_url</c>) — so
 /// its pages are not in the body. Read with a JSON reader, so an escaped spelling (<c>"\u0069mage"</c>) counts as the
-/// provider reads it, and whatever order the part's fields come in.
+/// provider reads it, and whatever order the part's fields come in. While reading, it notes where an image part's inline
+/// data lies (<see cref="InlineImageData"/>): OpenAI's <c>image_url</c> (a string or <c>{"url"}</c>), the Responses API's
+/// <c>image_url</c>, Anthropic's <c>source.data</c> of type <c>base64</c> — also inside a <c>tool_result</c>, the same part.
 /// </summary>
 public static class MediaParts
 {
     public readonly record struct Counts(int Images, int Documents, int UnsizedDocuments);
 
-    public static Counts Count(ReadOnlySpan<byte> body)
+    public static Counts Count(ReadOnlySpan<byte> body) => Read(body).Counts;
+
+    /// <summary>The counts, and the byte ranges of inline image data in <paramref name="body"/> (in order; null when none).</summary>
+    public static (Counts Counts, List<Range>? ImageData) Read(ReadOnlySpan<byte> body)
     {
         // No escape and none of the words: no reader pass (the common text-only request).
         if (body.IndexOf("\\u"u8) < 0 && body.IndexOf("image"u8) < 0 && body.IndexOf("document"u8) < 0 && body.IndexOf("file"u8) < 0)
@@ -23,44 +28,54 @@ public static class MediaParts
         }
 
         var (images, documents, unsized) = (0, 0, 0);
-        // One entry per open object: what its "type" said and whether it (or an object in it) refers to content by URL or id.
-        var open = new Stack<(Part Kind, bool Reference, bool Source)>();
-        // What the property just read names, for the token right after it only: a "type" string, a "source" object.
-        var (typeNext, sourceNext) = (false, false);
+        List<Range>? imageData = null;
+        // One entry per open object: what its "type" said, what refers to content or holds image data in it.
+        var open = new Stack<Frame>();
+        // What the property just read names, for the token right after it only.
+        var next = Name.Other;
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
         try
         {
             while (reader.Read())
             {
-                var (isType, isSource) = (typeNext, sourceNext);
-                (typeNext, sourceNext) = (false, false);
+                var name = next;
+                next = Name.Other;
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.StartObject:
-                        open.Push((Part.None, false, isSource));
+                        open.Push(new Frame(Part.None, false, name is Name.Source or Name.ImageUrl ? name : Name.Other, false, null));
                         break;
                     case JsonTokenType.EndObject:
-                        var (kind, reference, _) = open.Pop();
-                        images += kind == Part.Image ? 1 : 0;
-                        documents += kind == Part.Document ? 1 : 0;
-                        unsized += kind == Part.Document && reference ? 1 : 0;
-                        if (reference && kind == Part.None && open.TryPop(out var parent))
+                        var frame = open.Pop();
+                        images += frame.Kind == Part.Image ? 1 : 0;
+                        documents += frame.Kind == Part.Document ? 1 : 0;
+                        unsized += frame.Kind == Part.Document && frame.Reference ? 1 : 0;
+                        if (frame is { Kind: Part.Image, Data: { } data })
                         {
-                            open.Push(parent with { Reference = true }); // a document's source or file object
+                            (imageData ??= []).Add(data);
+                        }
+
+                        if (frame.Kind == Part.None && open.TryPop(out var parent))
+                        {
+                            // A part's source, file or image_url object: what it refers to or holds is the part's.
+                            var held = (frame.Holder == Name.ImageUrl || frame.Base64) && parent.Holder == Name.Other ? frame.Data : null;
+                            open.Push(parent with { Reference = parent.Reference || frame.Reference, Data = held ?? parent.Data });
                         }
 
                         break;
                     case JsonTokenType.PropertyName when open.Count > 0:
-                        typeNext = reader.ValueTextEquals("type"u8);
-                        sourceNext = reader.ValueTextEquals("source"u8);
-                        if (reader.ValueTextEquals("file_id"u8) || reader.ValueTextEquals("file_url"u8))
+                        next = Named(ref reader);
+                        if (next == Name.FileReference)
                         {
                             open.Push(open.Pop() with { Reference = true });
                         }
 
                         break;
-                    case JsonTokenType.String when isType && open.Count > 0:
+                    case JsonTokenType.String when name == Name.Type && open.Count > 0:
                         open.Push(Typed(ref reader, open.Pop()));
+                        break;
+                    case JsonTokenType.String when name is Name.ImageUrl or Name.Url or Name.Data && open.Count > 0:
+                        open.Push(Held(ref reader, name, open.Pop()));
                         break;
                 }
             }
@@ -70,23 +85,77 @@ public static class MediaParts
             // The body was parsed before this point; a reader limit here only ends the count early.
         }
 
-        return new Counts(images, documents, unsized);
+        // A part closes after the parts inside it: an image part holding another (hostile, or a provider's future shape)
+        // would list its own data after the inner one's although it may come first in the body.
+        imageData?.Sort((a, b) => a.Start.Value.CompareTo(b.Start.Value));
+        return (new Counts(images, documents, unsized), imageData);
     }
 
-    private enum Part
+    private enum Part : byte
     {
         None,
         Image,
         Document,
     }
 
-    /// <summary>The object whose <c>"type"</c> string the reader is on.</summary>
-    private static (Part Kind, bool Reference, bool Source) Typed(ref Utf8JsonReader reader, (Part Kind, bool Reference, bool Source) current)
+    private enum Name : byte
     {
-        if (current.Source)
+        Other,
+        Type,
+        Source,
+        ImageUrl,
+        Url,
+        Data,
+        FileReference,
+    }
+
+    /// <param name="Holder">The property this object is the value of, when it is a <c>source</c> or an <c>image_url</c>.</param>
+    /// <param name="Base64">A <c>source</c> whose type is <c>base64</c>.</param>
+    /// <param name="Data">The inline image data this object holds, if it is an image part (or its source or image_url).</param>
+    private readonly record struct Frame(Part Kind, bool Reference, Name Holder, bool Base64, Range? Data);
+
+    /// <summary>The property name the reader is on; by length first, the hot path of a large text body (most names are none of these).</summary>
+    private static Name Named(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped)
+        {
+            return Named(reader.ValueSpan);
+        }
+
+        // An escaped name ("\u0074ype") is rare: compared as the provider reads it.
+        ReadOnlySpan<string> names = ["url", "type", "data", "source", "file_id", "file_url", "image_url"];
+        foreach (var name in names)
+        {
+            if (reader.ValueTextEquals(name))
+            {
+                return Named(System.Text.Encoding.UTF8.GetBytes(name));
+            }
+        }
+
+        return Name.Other;
+    }
+
+    private static Name Named(ReadOnlySpan<byte> name) => name.Length switch
+    {
+        3 when name.SequenceEqual("url"u8) => Name.Url,
+        4 when name.SequenceEqual("type"u8) => Name.Type,
+        4 when name.SequenceEqual("data"u8) => Name.Data,
+        6 when name.SequenceEqual("source"u8) => Name.Source,
+        7 when name.SequenceEqual("file_id"u8) => Name.FileReference,
+        8 when name.SequenceEqual("file_url"u8) => Name.FileReference,
+        9 when name.SequenceEqual("image_url"u8) => Name.ImageUrl,
+        _ => Name.Other,
+    };
+
+    /// <summary>The object whose <c>"type"</c> string the reader is on.</summary>
+    private static Frame Typed(ref Utf8JsonReader reader, Frame current)
+    {
+        if (current.Holder == Name.Source)
         {
             // Anthropic's source: "base64" and "text" carry the content; "url" and "file" only refer to it.
-            return reader.ValueTextEquals("url"u8) || reader.ValueTextEquals("file"u8) ? current with { Reference = true } : current;
+            return reader.ValueTextEquals("url"u8) || reader.ValueTextEquals("file"u8) ? current with { Reference = true }
+                : reader.ValueTextEquals("base64"u8) ? current with { Base64 = true }
+                : current;
         }
 
         if (reader.ValueTextEquals("image_url"u8) || reader.ValueTextEquals("image"u8) || reader.ValueTextEquals("input_image"u8))
@@ -97,5 +166,21 @@ public static class MediaParts
         return reader.ValueTextEquals("document"u8) || reader.ValueTextEquals("file"u8) || reader.ValueTextEquals("input_file"u8)
             ? current with { Kind = Part.Document }
             : current;
+    }
+
+    /// <summary>
+    /// The object whose <c>image_url</c>, <c>url</c> or <c>data</c> string the reader is on: image data where the formats put
+    /// it (the part's own <c>image_url</c>, <c>url</c> in its <c>image_url</c> object, <c>data</c> in its <c>source</c>).
+    /// </summary>
+    private static Frame Held(ref Utf8JsonReader reader, Name name, Frame current)
+    {
+        var at = checked((int)reader.TokenStartIndex + 1); // past the opening quote: the value as the body spells it
+        var data = (name, current.Holder) switch
+        {
+            (Name.ImageUrl, Name.Other) or (Name.Url, Name.ImageUrl) => InlineImageData.OfDataUrl(reader.ValueSpan, at),
+            (Name.Data, Name.Source) => InlineImageData.OfBase64(reader.ValueSpan, at),
+            _ => null,
+        };
+        return data is null ? current : current with { Data = data };
     }
 }

@@ -7,6 +7,8 @@ namespace LlmGateway.Api.Pricing;
 /// tokens of the whole body (messages, system and tools alike; <see cref="BodyTokens"/>: counted per content-defined chunk,
 /// a chunk seen before served from a cache; past 4 MB the byte count, a ceiling), plus a fixed estimate per image and per
 /// document (<see cref="MediaParts"/>): a URL or file id is a few text tokens, the provider bills the picture or the pages.
+/// An inline image's base64 data is left out of the text (<see cref="InlineImageData"/>): it is the picture, billed as
+/// <see cref="ImageTokens"/>, not ~0.7 tokens a byte. An inline document's base64 stays in, a measure of its size.
 /// </summary>
 public static class PromptTokens
 {
@@ -53,12 +55,17 @@ public static class PromptTokens
     /// <summary>The estimate, and how many of its documents are unsized (counted at <see cref="DocumentTokens"/> in it).</summary>
     public static (long Tokens, int UnsizedDocuments) EstimateWithMedia(ReadOnlySpan<byte> body)
     {
-        var media = MediaParts.Count(body);
-        return (Text(body) + media.Images * ImageTokens + media.Documents * DocumentTokens, media.UnsizedDocuments);
+        var (media, imageData) = MediaParts.Read(body);
+        return (Text(body, imageData) + media.Images * ImageTokens + media.Documents * DocumentTokens, media.UnsizedDocuments);
     }
 
-    // No o200k token is shorter than a byte: without the vocabulary, the byte count is a safe ceiling.
-    private static long Text(ReadOnlySpan<byte> bytes) => Body is { } counter ? counter.Count(bytes) : bytes.Length;
+    // No o200k token is shorter than a byte: without the vocabulary, the byte count (less the image data) is a safe ceiling.
+    private static long Text(ReadOnlySpan<byte> bytes, List<Range>? imageData) => (Body, imageData) switch
+    {
+        ({ } counter, null) => counter.Count(bytes),
+        ({ } counter, _) => counter.Count(bytes, imageData),
+        (null, _) => bytes.Length - (imageData?.Sum(range => range.End.Value - range.Start.Value) ?? 0),
+    };
 
     private static O200kCounter? Load()
     {

@@ -29,20 +29,56 @@ internal sealed class BodyTokens(O200kCounter counter, ChunkCountCache cache)
 
     public long Count(ReadOnlySpan<byte> body, out int chunks)
     {
-        chunks = 1;
+        chunks = 0;
         if (body.Length > CeilingBytes)
         {
+            chunks = 1;
             return body.Length;
         }
 
         var allowance = MergeAllowanceBytes;
+        return CountSegment(body, ref allowance, ref chunks);
+    }
+
+    /// <summary>
+    /// The count of <paramref name="body"/> without the <paramref name="skipped"/> ranges (in order, not overlapping): inline
+    /// image data, which is not prompt text. Each run between them is chunked on its own, so a screenshot resent the next turn
+    /// leaves the text around it cached; the ceiling and the merge allowance apply to the bytes counted.
+    /// </summary>
+    public long Count(ReadOnlySpan<byte> body, IReadOnlyList<Range> skipped)
+    {
+        var counted = body.Length;
+        foreach (var range in skipped)
+        {
+            counted -= range.GetOffsetAndLength(body.Length).Length;
+        }
+
+        if (counted > CeilingBytes)
+        {
+            return counted;
+        }
+
+        var (allowance, chunks, at) = (MergeAllowanceBytes, 0, 0);
+        long total = 0;
+        foreach (var range in skipped)
+        {
+            var (start, length) = range.GetOffsetAndLength(body.Length);
+            total += CountSegment(body[at..start], ref allowance, ref chunks);
+            at = start + length;
+        }
+
+        return total + CountSegment(body[at..], ref allowance, ref chunks);
+    }
+
+    private long CountSegment(ReadOnlySpan<byte> body, ref int allowance, ref int chunks)
+    {
         if (body.Length <= ContentChunks.MinBytes)
         {
-            return CountChunk(body, ref allowance); // one chunk; not worth a cache entry
+            chunks++;
+            return body.IsEmpty ? 0 : CountChunk(body, ref allowance); // one chunk; not worth a cache entry
         }
 
         long total = 0;
-        chunks = 0;
         while (!body.IsEmpty)
         {
             var chunk = body[..ContentChunks.NextLength(body)];

@@ -22,9 +22,10 @@ public sealed class LimitsOptions
     public int BatchesInFlight { get; set; } = 1;
 
     /// <summary>
-    /// How long a settle may wait for its slot's next script call before it is sent alone (default 2 ms; 0 sends it at once
-    /// when the slot is idle). A sequential client's next admission then carries its previous request's settle: one Redis
-    /// round trip per request. Meanwhile the reservation (at least the cost) stays counted, so budgets stay exact.
+    /// How long a settle may wait for its slot's next script call before it is sent alone (default 10 ms; 0 sends it at once
+    /// when the slot is idle): one loop sends the waiting settles of idle slots every this long, while any wait. A sequential
+    /// client's next admission then carries its previous request's settle: one Redis round trip per request. Meanwhile the
+    /// reservation (at least the cost) stays counted, so budgets stay exact.
     /// </summary>
-    public TimeSpan SettleLinger { get; set; } = TimeSpan.FromMilliseconds(2);
+    public TimeSpan SettleLinger { get; set; } = TimeSpan.FromMilliseconds(10);
 }

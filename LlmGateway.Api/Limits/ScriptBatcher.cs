@@ -8,7 +8,7 @@ namespace LlmGateway.Api.Limits;
 /// as exactness allows, without delaying an admission: an admission arriving while its slot has no call in flight is sent at
 /// once (a lone request waits for nothing), with the settles waiting in its slot; calls arriving meanwhile go together,
 /// up to <see cref="MaxBatch"/> of each kind, when the call in flight returns. A settle waits for the slot's next call,
-/// at most <see cref="LimitsOptions.SettleLinger"/>, then goes alone: a sequential client's next admission carries its
+/// up to about <see cref="LimitsOptions.SettleLinger"/>, then goes alone: a sequential client's next admission carries its
 /// previous request's settle (one Redis round trip per request instead of two). A call's settles run before its
 /// admissions, each kind in order with the single call's logic, so the counters end as after those calls one by one
 /// (docs/governance.md). Until its settle runs, a request's reservation (at least its cost) stays counted: budgets hold.
@@ -20,6 +20,7 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, int inFlightPerS
 
     private readonly ConcurrentDictionary<string, Lane> lanes = new(StringComparer.Ordinal);
     private long scriptCalls;
+    private int flushLoopRunning;
 
     /// <summary>Script calls sent to Redis (a batch counts once): how well calls are coalesced.</summary>
     public long ScriptCalls => Interlocked.Read(ref scriptCalls);
@@ -34,7 +35,7 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, int inFlightPerS
         var call = new ScriptCall(keys, values, settle: false);
         while (true)
         {
-            var lane = lanes.GetOrAdd(slot, static (slot, owner) => new Lane(slot, owner), this);
+            var lane = lanes.GetOrAdd(slot, static slot => new Lane(slot));
             List<ScriptCall> batch;
             lock (lane)
             {
@@ -71,7 +72,7 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, int inFlightPerS
         var call = new ScriptCall(keys, values, settle: true);
         while (true)
         {
-            var lane = lanes.GetOrAdd(slot, static (slot, owner) => new Lane(slot, owner), this);
+            var lane = lanes.GetOrAdd(slot, static slot => new Lane(slot));
             List<ScriptCall> batch;
             lock (lane)
             {
@@ -85,7 +86,7 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, int inFlightPerS
                     lane.Settles.Enqueue(call);
                     if (lane.InFlight == 0)
                     {
-                        lane.ArmFlush(linger); // nothing in flight would take it along when it returns
+                        EnsureFlushLoop(); // nothing in flight would take it along when it returns
                     }
 
                     return call.Result.Task;
@@ -110,7 +111,59 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, int inFlightPerS
         List<Task>? waits = null;
         foreach (var lane in lanes.Values)
         {
-            List<ScriptCall>? batch = null;
+            lock (lane)
+            {
+                foreach (var settle in lane.Settles)
+                {
+                    (waits ??= []).Add(settle.Result.Task);
+                }
+            }
+        }
+
+        if (waits is not null)
+        {
+            FlushIdleLanes();
+            await Task.WhenAll(waits).ContinueWith(static _ => { }, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>
+    /// Starts the flush loop unless it runs: one loop for every slot, running only while settles wait, that sends every
+    /// <see cref="LimitsOptions.SettleLinger"/> the waiting settles of idle slots. (A timer per slot, armed at each settle and
+    /// disarmed by the next admission, cost a thread wake-up per request on this 2-core VM: more than the round trip it saved.)
+    /// </summary>
+    private void EnsureFlushLoop()
+    {
+        if (Interlocked.Exchange(ref flushLoopRunning, 1) == 0)
+        {
+            _ = FlushLoopAsync();
+        }
+    }
+
+    private async Task FlushLoopAsync()
+    {
+        while (true)
+        {
+            await Task.Delay(settleLinger).ConfigureAwait(false);
+            if (!FlushIdleLanes())
+            {
+                // Nothing waited: stop, unless a settle came in meanwhile and no other loop took over.
+                Volatile.Write(ref flushLoopRunning, 0);
+                if (!AnySettleWaiting() || Interlocked.Exchange(ref flushLoopRunning, 1) == 1)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Sends the waiting settles of every slot with nothing in flight; true when any settle was waiting.</summary>
+    private bool FlushIdleLanes()
+    {
+        var waited = false;
+        foreach (var lane in lanes.Values)
+        {
+            List<ScriptCall> batch;
             lock (lane)
             {
                 if (lane.Retired || lane.Settles.Count == 0)
@@ -118,43 +171,29 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, int inFlightPerS
                     continue;
                 }
 
-                (waits ??= []).AddRange(lane.Settles.Select(settle => (Task)settle.Result.Task));
-                if (lane.InFlight < inFlightPerSlot)
+                waited = true;
+                if (lane.InFlight >= inFlightPerSlot)
                 {
-                    lane.InFlight++;
-                    batch = TakeSettles(lane);
+                    continue; // the call in flight takes them along when it returns
                 }
+
+                lane.InFlight++;
+                batch = TakeSettles(lane);
             }
 
-            if (batch is not null)
-            {
-                _ = SendAsync(lane, batch);
-            }
+            _ = SendAsync(lane, batch);
         }
 
-        if (waits is not null)
-        {
-            await Task.WhenAll(waits).ContinueWith(static _ => { }, TaskScheduler.Default);
-        }
+        return waited;
     }
 
-    /// <summary>The linger ran out with settles still waiting and nothing in flight: they go alone.</summary>
-    private void Flush(Lane lane)
+    private bool AnySettleWaiting() => lanes.Values.Any(lane =>
     {
-        List<ScriptCall> batch;
         lock (lane)
         {
-            if (lane.Retired || lane.Settles.Count == 0 || lane.InFlight >= inFlightPerSlot)
-            {
-                return;
-            }
-
-            lane.InFlight++;
-            batch = TakeSettles(lane);
+            return lane.Settles.Count > 0;
         }
-
-        _ = SendAsync(lane, batch);
-    }
+    });
 
     private async Task SendAsync(Lane lane, List<ScriptCall> calls)
     {
@@ -196,7 +235,7 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, int inFlightPerS
                 {
                     if (--lane.InFlight == 0 && lane.Admissions.Count == 0 && lane.Settles.Count == 0)
                     {
-                        lane.Retire();
+                        lane.Retired = true;
                         lanes.TryRemove(new KeyValuePair<string, Lane>(lane.Slot, lane));
                     }
 
@@ -216,7 +255,6 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, int inFlightPerS
             calls.Add(call);
         }
 
-        lane.DisarmFlush();
         return calls;
     }
 
@@ -236,52 +274,14 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, int inFlightPerS
         return calls;
     }
 
-    /// <summary>A slot's calls: how many are in flight, the admissions and settles waiting for the next, the settles' linger.</summary>
-    private sealed class Lane(string slot, ScriptBatcher owner)
+    /// <summary>A slot's calls: how many are in flight, and the admissions and settles waiting for the next.</summary>
+    private sealed class Lane(string slot)
     {
         public int InFlight;
         public bool Retired;
         public readonly Queue<ScriptCall> Admissions = new();
         public readonly Queue<ScriptCall> Settles = new();
-        private Timer? flush;
-        private bool armed;
 
         public string Slot => slot;
-
-        public void ArmFlush(TimeSpan linger)
-        {
-            if (!armed)
-            {
-                armed = true;
-                flush ??= new Timer(static state => ((Lane)state!).Fire(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                flush.Change(linger, Timeout.InfiniteTimeSpan);
-            }
-        }
-
-        /// <summary>The settles were taken by a call: no timer wake-up for nothing.</summary>
-        public void DisarmFlush()
-        {
-            if (armed)
-            {
-                armed = false;
-                flush!.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            }
-        }
-
-        public void Retire()
-        {
-            Retired = true;
-            flush?.Dispose();
-        }
-
-        private void Fire()
-        {
-            lock (this)
-            {
-                armed = false;
-            }
-
-            owner.Flush(this);
-        }
     }
 }

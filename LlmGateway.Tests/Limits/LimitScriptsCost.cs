@@ -21,7 +21,7 @@ public sealed class LimitScriptsCost
     private const int Phases = 9;
     /// <summary>Calls in flight per slot and the settles' linger: coalesced (the default), settles sent at once, never coalesced.</summary>
     private static readonly (int InFlight, TimeSpan Linger)[] Modes =
-        [(1, TimeSpan.FromMilliseconds(2)), (1, TimeSpan.Zero), (int.MaxValue, TimeSpan.Zero)];
+        [(1, TimeSpan.FromMilliseconds(10)), (1, TimeSpan.Zero), (int.MaxValue, TimeSpan.Zero)];
     private const int Callers = 64;
     private const long TicksPerSecond = 100; // USER_HZ on Linux
 

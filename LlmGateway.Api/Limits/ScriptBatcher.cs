@@ -130,7 +130,8 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, int inFlightPerS
     /// <summary>
     /// Starts the flush loop unless it runs: one loop for every slot, running only while settles wait, that sends every
     /// <see cref="LimitsOptions.SettleLinger"/> the waiting settles of idle slots. (A timer per slot, armed at each settle and
-    /// disarmed by the next admission, cost a thread wake-up per request on this 2-core VM: more than the round trip it saved.)
+    /// disarmed by the next admission, would wake .NET's timer thread at every request: arming a timer due sooner than all
+    /// others does, and thread wake-ups are what a request costs most on a small VM; docs/benchmarks.md.)
     /// </summary>
     private void EnsureFlushLoop()
     {

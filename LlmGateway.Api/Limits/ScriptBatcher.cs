@@ -51,9 +51,7 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, int inFlightPerS
                     return call.Result.Task;
                 }
 
-                lane.InFlight++;
-                batch = TakeSettles(lane);
-                batch.Add(call);
+                batch = StartCall(lane, call);
             }
 
             _ = SendAsync(lane, batch);
@@ -92,9 +90,7 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, int inFlightPerS
                     return call.Result.Task;
                 }
 
-                lane.InFlight++;
-                batch = TakeSettles(lane);
-                batch.Add(call);
+                batch = StartCall(lane, call);
             }
 
             _ = SendAsync(lane, batch);
@@ -244,6 +240,15 @@ public sealed class ScriptBatcher(IConnectionMultiplexer redis, int inFlightPerS
                 }
             }
         }
+    }
+
+    /// <summary>A call for the slot now: its waiting settles, then <paramref name="call"/> (the caller holds the lane's lock).</summary>
+    private static List<ScriptCall> StartCall(Lane lane, ScriptCall call)
+    {
+        lane.InFlight++;
+        var batch = TakeSettles(lane);
+        batch.Add(call);
+        return batch;
     }
 
     /// <summary>The waiting settles, up to <paramref name="max"/>, in order (the caller holds the lane's lock).</summary>

@@ -30,6 +30,12 @@ public sealed class SpendLedgerOptions
     /// <summary>How long the writer waits before polling an empty stream again.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// How long the writer waits after writing less than a full batch before it reads again, so that at a low steady rate
+    /// events go to Postgres a batch at a time rather than a transaction per few events (0: read again at once).
+    /// </summary>
+    public TimeSpan BatchLinger { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Bound on one XADD of the recorder before it falls back to Postgres.</summary>
     public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromSeconds(1);
 

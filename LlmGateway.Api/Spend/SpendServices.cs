@@ -21,6 +21,8 @@ public static class SpendServices
             .ValidateDataAnnotations()
             .Validate(o => o.PollInterval > TimeSpan.Zero && o.PollInterval <= TimeSpan.FromSeconds(1),
                 "Gateway:Spend:PollInterval must be between 0 and 1 s")
+            .Validate(o => o.BatchLinger >= TimeSpan.Zero && o.BatchLinger <= TimeSpan.FromSeconds(1),
+                "Gateway:Spend:BatchLinger must be between 0 and 1 s")
             .Validate(o => o.PartitionMaintenanceInterval >= TimeSpan.FromSeconds(1) && o.PartitionMaintenanceInterval <= TimeSpan.FromDays(1),
                 "Gateway:Spend:PartitionMaintenanceInterval must be between 1 s and 1 day")
             .ValidateOnStart();

@@ -122,3 +122,36 @@ public sealed class CrashedReplicaTests(TestServers servers)
         Assert.Equal(20L, await CountRowsAsync(database));
     }
 }
+
+public sealed class LedgerTrickleTests(TestServers servers)
+{
+    [Fact]
+    public async Task AtALowSteadyRateEventsAreWrittenABatchAtATimeNotATransactionPerFewEvents()
+    {
+        var dataDirectory = NewDataDirectory();
+        var linger = TimeSpan.FromMilliseconds(300);
+        await using var api = await GatewayApiHost.StartAsync(await servers.CreateDatabaseAsync(), await servers.CreateRedisAsync(),
+            Settings(dataDirectory, ("Gateway:Spend:BatchLinger", linger.ToString())));
+        var database = api.Services.GetRequiredConnectionString();
+        var recorder = api.Services.GetRequiredService<IUsageRecorder>();
+        var ct = TestContext.Current.CancellationToken;
+
+        // A trickle: one event every few milliseconds, as one sequential client makes. Without the linger the writer read
+        // and wrote what had come since its last write: a Postgres transaction per one or two events (10 for these 40).
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (var i = 0; i < 40; i++)
+        {
+            await recorder.RecordAsync(Usage($"req-trickle-{i:D2}"), ct);
+            await Task.Delay(5, ct);
+        }
+
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        await WaitForRowsAsync(database, 40, TimeSpan.FromSeconds(30));
+
+        // Rows one transaction wrote share its xmin. After each partial batch the writer waits the linger, so the trickle
+        // took at most one transaction per linger it lasted, plus the first and the one after it.
+        var transactions = await ScalarAsync<long>(database, "SELECT count(DISTINCT xmin::text) FROM spend_logs");
+        Assert.InRange(transactions, 1, (long)(elapsed / linger) + 2);
+        DeleteDirectory(dataDirectory);
+    }
+}

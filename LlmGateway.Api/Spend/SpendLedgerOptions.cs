@@ -16,13 +16,16 @@ public sealed class SpendLedgerOptions
     [Required]
     public string StreamKey { get; set; } = RedisKeys.Prefix + "usage";
 
-    /// <summary>Events written to Postgres per round trip (and read from the stream per XREADGROUP).</summary>
+    /// <summary>
+    /// Events written to Postgres per round trip (and read from the stream per XREADGROUP). While the writer is behind (a read
+    /// came back full) each read takes twice the last, up to 8 batches, and the size falls back after a read that was not full.
+    /// </summary>
     [Range(1, 10_000)]
     public int BatchSize { get; set; } = 500;
 
     /// <summary>
     /// Events this replica added to the stream kept in memory (by entry id) so that its own writer needs not parse them back;
-    /// the oldest are dropped beyond this many (they are then parsed from the stream). 0 turns the handoff off.
+    /// beyond this many the newest are not kept (they are then parsed from the stream). 0 turns the handoff off.
     /// </summary>
     [Range(0, 1_000_000)]
     public int HandoffCapacity { get; set; } = 10_000;

@@ -19,6 +19,9 @@ internal sealed class SpendLedgerWriter(
     ILogger<SpendLedgerWriter> logger) : BackgroundService
 {
     private static readonly TimeSpan RedisTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>The most a read takes while the writer is behind, in <see cref="SpendLedgerOptions.BatchSize"/>s.</summary>
+    internal const int MaxReadBatches = 8;
     private readonly SpendLedgerOptions settings = options.Value;
     private readonly string consumer = UsageStream.ConsumerName;
     private bool groupReady;
@@ -27,6 +30,7 @@ internal sealed class SpendLedgerWriter(
     private DateTime nextClaim = DateTime.MinValue;
     private DateTime nextReplay = DateTime.MinValue;
     private DateTime nextTrim = DateTime.MinValue;
+    private int readSize = options.Value.BatchSize;
 
     private IDatabase Redis => redis.GetDatabase();
 
@@ -112,7 +116,11 @@ internal sealed class SpendLedgerWriter(
             }
         }
 
-        var entries = await Redis.StreamReadGroupAsync(settings.StreamKey, UsageStream.Group, consumer, ">", settings.BatchSize).WaitAsync(RedisTimeout, ct);
+        var entries = await Redis.StreamReadGroupAsync(settings.StreamKey, UsageStream.Group, consumer, ">", readSize).WaitAsync(RedisTimeout, ct);
+        // Behind (a read came back full): the next read takes twice as many, up to MaxReadBatches batches, so a backlog left by
+        // a Postgres pause is caught up in fewer, larger transactions even while the replica is busy serving requests (at a
+        // batch per transaction, a 3 s pause at ~9k requests a second was never caught up under that load; docs/spend.md).
+        readSize = entries.Length == readSize ? Math.Min(readSize * 2, settings.BatchSize * MaxReadBatches) : settings.BatchSize;
         if (entries.Length == 0)
         {
             return 0;

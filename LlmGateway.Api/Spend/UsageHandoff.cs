@@ -8,7 +8,9 @@ namespace LlmGateway.Api.Spend;
 /// The events this replica added to the usage stream, by stream entry id, so that its own ledger writer takes the
 /// <see cref="UsageEvent"/> it already has instead of parsing the entry's JSON. Only a shortcut: the stream stays the
 /// durable queue, and an entry not found here (another replica's, added before a restart, evicted) is parsed as before.
-/// Holds at most <see cref="SpendLedgerOptions.HandoffCapacity"/> events: the oldest go first.
+/// Holds at most <see cref="SpendLedgerOptions.HandoffCapacity"/> events. When full it keeps the oldest and takes no more:
+/// the writer reads the stream oldest first, so after a backlog the events it reads next are the ones still held (dropping
+/// the oldest instead made it parse every event of a backlog larger than the capacity, and fall further behind).
 /// </summary>
 internal sealed class UsageHandoff(IOptions<SpendLedgerOptions> options)
 {
@@ -88,9 +90,14 @@ internal sealed class UsageHandoff(IOptions<SpendLedgerOptions> options)
     {
         lock (gate)
         {
-            while (order.Count >= capacity)
+            while (order.TryPeek(out var oldest) && !events.ContainsKey(oldest))
             {
-                events.Remove(order.Dequeue());
+                order.Dequeue(); // taken already
+            }
+
+            if (events.Count >= capacity)
+            {
+                return; // full: the writer parses this one when it gets there
             }
 
             order.Enqueue(id);

@@ -6,6 +6,7 @@ using LlmGateway.Api.Spend;
 using LlmGateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using StackExchange.Redis;
 
 namespace LlmGateway.Tests.Spend;
 
@@ -28,6 +29,16 @@ internal static class SpendTestData
         }
 
         return settings;
+    }
+
+    /// <summary>Events waiting in the usage stream before any gateway runs (the ledger group created at its start).</summary>
+    public static async Task<IDatabase> FillUsageStreamAsync(ConnectionMultiplexer redis, string requestIdPrefix, int count)
+    {
+        var db = redis.GetDatabase();
+        await db.StreamCreateConsumerGroupAsync("llmgateway:usage", "ledger", "0-0", createStream: true);
+        await Task.WhenAll(Enumerable.Range(0, count).Select(i =>
+            db.StreamAddAsync("llmgateway:usage", "e", UsageStream.Serialize(Usage($"{requestIdPrefix}{i:D4}")))));
+        return db;
     }
 
     public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), $"llmgw-spend-{Guid.NewGuid():N}");

@@ -8,7 +8,7 @@ namespace LlmGateway.Tests.Spend;
 public sealed class UsageHandoffBoundTests
 {
     [Fact]
-    public void BeyondItsCapacityTheOldestEventsAreDroppedAndThenParsedFromTheStream()
+    public void WhenFullItKeepsTheOldestEventsWhichTheWriterReadsNextAndTakesMoreOnceTheyAreTaken()
     {
         var handoff = Handoff(capacity: 3);
         for (var i = 1; i <= 5; i++)
@@ -17,11 +17,46 @@ public sealed class UsageHandoffBoundTests
         }
 
         Assert.Equal(3, handoff.Count);
-        Assert.Null(handoff.Take("1700000000000-1"));
-        Assert.Null(handoff.Take("1700000000000-2"));
+        Assert.Equal("req-1", handoff.Take("1700000000000-1")?.RequestId);
+        Assert.Equal("req-2", handoff.Take("1700000000000-2")?.RequestId);
+        Assert.Null(handoff.Take("1700000000000-4")); // not kept: parsed from the stream
+        Assert.Null(handoff.Take("1700000000000-5"));
+        Assert.Null(handoff.Take("1700000000000-1")); // taken once
+        Assert.Equal(2, handoff.Taken);
+
+        handoff.Added("1700000000000-6", Usage("req-6")); // room again
+        handoff.Added("1700000000000-7", Usage("req-7"));
+        handoff.Added("1700000000000-8", Usage("req-8")); // full again (3, 6, 7)
+        Assert.Equal(3, handoff.Count);
         Assert.Equal("req-3", handoff.Take("1700000000000-3")?.RequestId);
-        Assert.Null(handoff.Take("1700000000000-3")); // taken once
-        Assert.Equal(1, handoff.Taken);
+        Assert.Equal("req-7", handoff.Take("1700000000000-7")?.RequestId);
+        Assert.Null(handoff.Take("1700000000000-8"));
+    }
+
+    [Fact]
+    public void AWriterBehindByMoreThanTheCapacityStillFindsTheEventsItReadsNext()
+    {
+        // Postgres paused under load: 1,000 events wait, the capacity is 100, and 100 more arrive after each batch the writer
+        // reads (oldest first). Dropping the oldest kept only events the writer would not reach for a while: it found none.
+        var handoff = Handoff(capacity: 100);
+        var next = 1;
+        for (; next <= 1000; next++)
+        {
+            handoff.Added($"1700000000000-{next}", Usage($"req-{next}"));
+        }
+
+        var found = 0;
+        for (var batch = 0; batch < 10; batch++)
+        {
+            handoff.DeliveredFrom($"1700000000000-{batch * 100 + 1}");
+            found += Enumerable.Range(batch * 100 + 1, 100).Count(i => handoff.Take($"1700000000000-{i}") is not null);
+            for (var i = 0; i < 100; i++, next++)
+            {
+                handoff.Added($"1700000000000-{next}", Usage($"req-{next}"));
+            }
+        }
+
+        Assert.Equal(100, found);
     }
 
     [Fact]

@@ -99,13 +99,7 @@ public sealed class CrashedReplicaTests(TestServers servers)
         var dataDirectory = NewDataDirectory();
         using (var redis = await ConnectionMultiplexer.ConnectAsync(redisConnection))
         {
-            var db = redis.GetDatabase();
-            await db.StreamCreateConsumerGroupAsync("llmgateway:usage", "ledger", "0-0", createStream: true);
-            for (var i = 0; i < 20; i++)
-            {
-                await db.StreamAddAsync("llmgateway:usage", "e", UsageStream.Serialize(Usage($"req-dead-{i}")));
-            }
-
+            var db = await FillUsageStreamAsync(redis, "req-dead-", 20);
             var read = await db.StreamReadGroupAsync("llmgateway:usage", "ledger", "dead", ">", 100);
             Assert.Equal(20, read.Length);
         }
@@ -160,5 +154,36 @@ public sealed class LedgerTrickleTests(TestServers servers) : IAsyncLifetime
         // took at most one transaction per linger it lasted, plus the first and the one after it.
         var transactions = await ScalarAsync<long>(database, "SELECT count(DISTINCT xmin::text) FROM spend_logs");
         Assert.InRange(transactions, 1, (long)(elapsed / Linger) + 2);
+    }
+}
+
+public sealed class LedgerBacklogTests(TestServers servers)
+{
+    [Fact]
+    public async Task ABacklogIsWrittenInGrowingBatchesNotATransactionPerBatchSize()
+    {
+        // 3,000 events waiting before the writer starts (as after a Postgres pause): reads of 500, 1,000 and 2,000 (which finds
+        // the last 1,500) — three transactions where one per BatchSize made six (checked by reverting the growth).
+        var redisConnection = await servers.CreateRedisAsync();
+        var dataDirectory = NewDataDirectory();
+        using (var redis = await ConnectionMultiplexer.ConnectAsync(redisConnection))
+        {
+            await FillUsageStreamAsync(redis, "req-backlog-", 3000);
+        }
+
+        await using var api = await GatewayApiHost.StartAsync(await servers.CreateDatabaseAsync(), redisConnection,
+            Settings(dataDirectory, ("Gateway:Spend:BatchSize", "500")));
+        try
+        {
+            var database = api.Services.GetRequiredConnectionString();
+            await WaitForRowsAsync(database, 3000, TimeSpan.FromSeconds(60));
+
+            Assert.Equal(3000L, await CountRowsAsync(database));
+            Assert.Equal(3L, await ScalarAsync<long>(database, "SELECT count(DISTINCT xmin::text) FROM spend_logs"));
+        }
+        finally
+        {
+            DeleteDirectory(dataDirectory);
+        }
     }
 }

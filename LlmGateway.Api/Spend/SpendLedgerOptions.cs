@@ -18,7 +18,7 @@ public sealed class SpendLedgerOptions
 
     /// <summary>
     /// Events written to Postgres per round trip (and read from the stream per XREADGROUP). While the writer is behind (a read
-    /// came back full) each read takes twice the last, up to 8 batches, and the size falls back after a read that was not full.
+    /// came back full) each read takes twice the last, up to 4 batches, and the size falls back after a read that was not full.
     /// </summary>
     [Range(1, 10_000)]
     public int BatchSize { get; set; } = 500;

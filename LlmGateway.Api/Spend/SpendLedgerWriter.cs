@@ -20,8 +20,11 @@ internal sealed class SpendLedgerWriter(
 {
     private static readonly TimeSpan RedisTimeout = TimeSpan.FromSeconds(3);
 
-    /// <summary>The most a read takes while the writer is behind, in <see cref="SpendLedgerOptions.BatchSize"/>s.</summary>
-    internal const int MaxReadBatches = 8;
+    /// <summary>
+    /// The most a read takes while the writer is behind, in <see cref="SpendLedgerOptions.BatchSize"/>s: 2,000 entries by default,
+    /// whose arrays stay under the large object heap's threshold (4,000 drained a backlog only a little faster).
+    /// </summary>
+    internal const int MaxReadBatches = 4;
     private readonly SpendLedgerOptions settings = options.Value;
     private readonly string consumer = UsageStream.ConsumerName;
     private bool groupReady;

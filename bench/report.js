@@ -47,7 +47,7 @@ const ttfb = [...new Set(allTtfb.map((t) => t.target))].map((target) => {
   return rounds[Math.floor((rounds.length - 1) / 2)];
 });
 
-const names = { direct: 'direct (fake upstream)', hop: 'nginx hop', gateway: 'LlmGateway', gateway_open: 'LlmGateway, no governance (master key)',
+const names = { direct: 'direct (fake upstream)', hop: 'nginx hop', dotnet: 'bare .NET forwarder', gateway: 'LlmGateway', gateway_open: 'LlmGateway, no governance (master key)',
   gateway_cached: 'LlmGateway, cache hit', portkey: 'Portkey 1.15.2',
   baseline: env.BENCH_BASELINE_NAME || 'LlmGateway (baseline)' };
 const find = (scenario, target) => runs.find((r) => r.scenario === scenario && r.target === target);
@@ -190,7 +190,8 @@ ${targetTable}
 ${mainTable}
 
 CPU µs/req and RSS are for the proxy process only (nginx hop: master + workers; Portkey: its node process;
-LlmGateway: the dotnet process). cpu-total (LlmGateway only) adds the CPU Redis and Postgres (postmaster and backends) used
+LlmGateway and the bare .NET forwarder — \`bench/floor\`, Kestrel in and HttpClient out with nothing else: the floor of any
+.NET gateway here —: the dotnet process). cpu-total (LlmGateway only) adds the CPU Redis and Postgres (postmaster and backends) used
 during the run, per request: what a request costs the whole deployment, the ledger writer's share included. The budget race
 over two replicas (1,000 × $0.01 against $1.00: exactly 100) is a test, not a benchmark row: \`Limits/BudgetTests\`. RSS is the highest VmRSS sampled (every 0.5 s) during the measured run. "Other load" is the CPU
 (in % of one core, averaged over the run) used by processes that are not part of the benchmark — other people's

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# LlmGateway benchmark: direct vs bare nginx hop vs LlmGateway vs Portkey's gateway, on loopback.
+# LlmGateway benchmark: direct vs bare nginx hop vs a bare .NET forwarder vs LlmGateway vs Portkey's gateway, on loopback.
 # See docs/benchmarks.md ("How to run", "How to read the numbers").
 #
 # Env (all optional):
@@ -7,7 +7,8 @@
 #   BENCH_WARMUP     seconds of warm-up before each run      (default 2)
 #   BENCH_TTFB_N     sequential requests per TTFB measure    (default 300)
 #   BENCH_TTFB_GAP_MS a pause before each of them (default 0: back to back)
-#   BENCH_TARGETS    which targets to run                    (default "direct hop gateway gateway_open portkey")
+#   BENCH_TARGETS    which targets to run                    (default "direct hop dotnet gateway gateway_open portkey")
+#                    dotnet: bench/floor, Kestrel in and HttpClient out with nothing else (the .NET floor)
 #                    gateway: a virtual key with rpm/tpm/budget (governance on); gateway_open: the same process
 #                    called with the master key (no limits, no budget): the two measured in one run
 #   BENCH_NO_BUILD=1 skip `dotnet build -c Release`
@@ -48,7 +49,7 @@ ROOT="$(cd "$HERE/.." && pwd)"
 DURATION="${BENCH_DURATION:-10}"
 WARMUP="${BENCH_WARMUP:-2}"
 TTFB_N="${BENCH_TTFB_N:-300}"
-TARGETS="${BENCH_TARGETS:-direct hop gateway gateway_open portkey}"
+TARGETS="${BENCH_TARGETS:-direct hop dotnet gateway gateway_open portkey}"
 OUT="${BENCH_OUT:-$HERE/out}"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 PORTKEY_VERSION="1.15.2"
@@ -150,6 +151,10 @@ if has_target gateway && [[ "${BENCH_NO_BUILD:-}" != 1 ]]; then
   (cd "$ROOT" && dotnet build -c Release LlmGateway.Api -nologo -v q >"$OUT/build.log" 2>&1) || die "build failed, see $OUT/build.log"
 fi
 GW_DLL="$ROOT/LlmGateway.Api/bin/Release/net10.0/LlmGateway.Api.dll"
+if has_target dotnet && [[ "${BENCH_NO_BUILD:-}" != 1 ]]; then
+  log "building bench/floor (Release)"
+  (cd "$HERE/floor" && dotnet build -c Release -nologo -v q >"$OUT/floor-build.log" 2>&1) || die "build failed, see $OUT/floor-build.log"
+fi
 
 if has_target baseline; then
   BASELINE_SHA=$(git -C "$ROOT" rev-parse --verify --quiet "${BENCH_BASELINE}^{commit}") \
@@ -305,6 +310,19 @@ if has_target hop; then
   URL[hop_stream]="http://127.0.0.1:$HOP_PORT/stream/v1/chat/completions"
   URL[hop_slow]="http://127.0.0.1:$HOP_PORT/slow/v1/chat/completions"
   HDRS[hop]="Authorization: Bearer sk-upstream"
+fi
+
+if has_target dotnet; then
+  DOTNET_PORT=$(free_port)
+  log "starting the bare .NET forwarder :$DOTNET_PORT"
+  ASPNETCORE_URLS="http://127.0.0.1:$DOTNET_PORT" FLOOR_UPSTREAM="http://127.0.0.1:$FAKE_PORT" FLOOR_SLOW="http://127.0.0.1:$SLOW_PORT" \
+    dotnet "$HERE/floor/bin/Release/net10.0/Floor.dll" >"$OUT/floor.log" 2>&1 &
+  PIDS+=($!); PROC[dotnet]=$!
+  URL[dotnet]="http://127.0.0.1:$DOTNET_PORT/v1/chat/completions"
+  URL[dotnet_stream]="http://127.0.0.1:$DOTNET_PORT/stream/v1/chat/completions"
+  URL[dotnet_slow]="http://127.0.0.1:$DOTNET_PORT/slow/v1/chat/completions"
+  HDRS[dotnet]="Authorization: Bearer sk-upstream"
+  wait_http "http://127.0.0.1:$DOTNET_PORT/health" 404 30
 fi
 
 if has_target gateway || has_target baseline; then
@@ -532,7 +550,7 @@ run_wrk() { # scenario target kind concurrency
 }
 
 # ---------------------------------------------------------------- run
-ALL=(); for t in direct hop gateway gateway_open baseline portkey; do has_target $t && [[ $t != gateway_open || -n "${URL[gateway_open]:-}" ]] && ALL+=("$t"); done
+ALL=(); for t in direct hop dotnet gateway gateway_open baseline portkey; do has_target $t && [[ $t != gateway_open || -n "${URL[gateway_open]:-}" ]] && ALL+=("$t"); done
 for t in "${ALL[@]}"; do
   sanity "$t" json; sanity "$t" stream; sanity "$t" slow
 done

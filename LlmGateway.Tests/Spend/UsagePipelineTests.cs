@@ -171,7 +171,7 @@ public sealed class LedgerBacklogTests(TestServers servers)
             await FillUsageStreamAsync(redis, "req-backlog-", 3000);
         }
 
-        await using var api = await GatewayApiHost.StartAsync(await servers.CreateDatabaseAsync(), redisConnection,
+        var api = await GatewayApiHost.StartAsync(await servers.CreateDatabaseAsync(), redisConnection,
             Settings(dataDirectory, ("Gateway:Spend:BatchSize", "500")));
         try
         {
@@ -183,6 +183,7 @@ public sealed class LedgerBacklogTests(TestServers servers)
         }
         finally
         {
+            await api.DisposeAsync(); // stopped before its data folder goes
             DeleteDirectory(dataDirectory);
         }
     }

@@ -19,7 +19,7 @@ app.Run(async context =>
 {
     var path = context.Request.Path.Value ?? "/";
     var target = path.StartsWith("/slow/", StringComparison.Ordinal) ? slow + path["/slow".Length..] : upstream + path;
-    using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), target);
+    using var request = new HttpRequestMessage(HttpMethod.Parse(context.Request.Method), target);
     if (context.Request.ContentLength is not null || context.Request.Headers.TransferEncoding.Count > 0)
     {
         request.Content = new StreamContent(context.Request.Body);
@@ -30,7 +30,10 @@ app.Run(async context =>
         }
     }
 
-    request.Headers.TryAddWithoutValidation("Authorization", context.Request.Headers.Authorization.ToString());
+    if (context.Request.Headers.Authorization.Count > 0)
+    {
+        request.Headers.TryAddWithoutValidation("Authorization", context.Request.Headers.Authorization.ToString());
+    }
     using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
     context.Response.StatusCode = (int)response.StatusCode;
     context.Response.ContentType = response.Content.Headers.ContentType?.ToString();

@@ -18,6 +18,7 @@ public static class Extensions
 {
     private const string HealthEndpointPath = "/health";
     private const string AlivenessEndpointPath = "/alive";
+    private const string HostingDiagnostics = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -61,6 +62,13 @@ public static class Extensions
                         !context.Request.Path.StartsWithSegments(HealthEndpointPath)
                         && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
                 .AddHttpClientInstrumentation());
+        }
+        else if (builder.Configuration[$"Logging:LogLevel:{HostingDiagnostics}"] is null)
+        {
+            // ASP.NET Core starts an Activity per request whenever this category may log, only to put its ids in log scopes:
+            // with no spans recorded that is an Activity, its tags and a trace-context header sent upstream per request for
+            // nothing. The category only logs "Request starting/finished" (Information); setting its level explicitly keeps it.
+            builder.Logging.AddFilter(HostingDiagnostics, LogLevel.None);
         }
 
         if (otlp)

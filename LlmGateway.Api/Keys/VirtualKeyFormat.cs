@@ -11,7 +11,15 @@ public static class VirtualKeyFormat
     public static string Generate() => Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
 
     /// <summary>Lower-case hex SHA-256: the key's id everywhere (LiteLLM's <c>token</c>).</summary>
-    public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    public static string Hash(string key)
+    {
+        // Once per request: the key's bytes and its digest stay on the stack (a key longer than a few hundred bytes is rare).
+        var length = Encoding.UTF8.GetMaxByteCount(key.Length);
+        Span<byte> bytes = length <= 512 ? stackalloc byte[512] : new byte[length];
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(bytes[..Encoding.UTF8.GetBytes(key, bytes)], digest);
+        return Convert.ToHexStringLower(digest);
+    }
 
     /// <summary>What admins see: the first and last four characters.</summary>
     public static string DisplayName(string key) => key.Length <= 12 ? "sk-..." : $"{key[..7]}...{key[^4..]}";

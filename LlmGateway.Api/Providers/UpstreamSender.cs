@@ -26,6 +26,7 @@ public sealed class UpstreamSender(UpstreamClients clients, GatewayConfig config
             ?? (config.LitellmSettings.RequestTimeout is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultTimeout);
         var firstByte = deployment.FirstByteTimeout is { } ttfb && ttfb < timeout ? ttfb : (TimeSpan?)null;
         using var request = provider.CreateRequest(deployment, operation, body, headers);
+        headers.AddTraceContext(request);
         using var headersTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         headersTimeout.CancelAfter(firstByte ?? timeout);
         HttpResponseMessage response;

@@ -51,7 +51,7 @@ public static class ProxyMetrics
         http.Items[typeof(RequestLabels)] = labels;
 
         var usage = outcome.Usage;
-        if (Activity.Current is { } span)
+        if (Activity.Current is { IsAllDataRequested: true } span)
         {
             span.SetTag("gen_ai.operation.name", operation);
             span.SetTag("gen_ai.request.model", proxy.Group.Name);

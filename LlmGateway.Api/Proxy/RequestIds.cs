@@ -12,7 +12,7 @@ public static class RequestIds
 
     public static IApplicationBuilder UseRequestIds(this IApplicationBuilder app) => app.Use((context, next) =>
     {
-        var id = Guid.NewGuid().ToString("N");
+        var id = NewId();
         context.TraceIdentifier = id;
         var incoming = context.Request.Headers["x-request-id"].ToString();
         if (IsPlainToken(incoming))
@@ -28,6 +28,18 @@ public static class RequestIds
 
         return next(context);
     });
+
+    /// <summary>
+    /// 128 random bits as 32 lowercase hex characters, the shape of a <c>Guid</c> "N". Not <see cref="Guid.NewGuid"/>: on Linux
+    /// that reads the kernel's random device, a system call per request. An id is an identity, never a secret (no request
+    /// is found by guessing one), so the runtime's per-thread generator, seeded from the OS, is enough to keep them unique.
+    /// </summary>
+    internal static string NewId()
+    {
+        Span<byte> bits = stackalloc byte[16];
+        Random.Shared.NextBytes(bits);
+        return Convert.ToHexStringLower(bits);
+    }
 
     /// <summary>The client's own <c>x-request-id</c> when it sent a plain token; correlation only, never an identity.</summary>
     public static string? ClientIdOf(HttpContext context) => context.Items.TryGetValue(ClientIdKey, out var id) ? id as string : null;

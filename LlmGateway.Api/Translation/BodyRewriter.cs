@@ -41,7 +41,12 @@ public static class BodyRewriter
     public static ReadOnlyMemory<byte> Rewrite(JsonBody body, Options options)
     {
         var buffer = new ArrayBufferWriter<byte>(body.Bytes.Length + 64);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
+        // This thread's writer, reused (a writer per request was ~1% of a request's allocations); taken while in use, so a
+        // nested rewrite on the same thread gets a writer of its own.
+        var writer = threadWriter ?? new Utf8JsonWriter(Detached, new JsonWriterOptions { SkipValidation = true });
+        threadWriter = null;
+        writer.Reset(buffer);
+        try
         {
             writer.WriteStartObject();
             var wrote = Wrote.None;
@@ -66,10 +71,22 @@ public static class BodyRewriter
             }
 
             writer.WriteEndObject();
+            writer.Flush();
+        }
+        finally
+        {
+            writer.Reset(Detached); // keeps no reference to the request's buffer
+            threadWriter = writer;
         }
 
         return buffer.WrittenMemory;
     }
+
+    /// <summary>What an idle writer points at: never written to.</summary>
+    private static readonly ArrayBufferWriter<byte> Detached = new(1);
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? threadWriter;
 
     /// <summary>What the body held that decides what is appended after its properties.</summary>
     [Flags]

@@ -106,15 +106,39 @@ public sealed partial class ProxyHeaderTests(TestServers servers, ProxyFixture f
     [InlineData("/v1/messages", AnthropicGroup)]
     public async Task AW3cTraceparentIsSentUpstream(string path, string group)
     {
-        using var response = await PostAsync(path, path == "/v1/messages" ? Messages(group) : Chat(group),
-            request => request.Headers.Add("traceparent", ClientTraceparent));
+        using var response = await PostAsync(path, path == "/v1/messages" ? Messages(group) : Chat(group), request =>
+        {
+            request.Headers.Add("traceparent", ClientTraceparent);
+            request.Headers.Add("tracestate", "vendor=abc");
+        });
         await response.Content.ReadAsStringAsync(Timeout);
 
-        var traceparent = Assert.Single(Fake.Requests).Header("traceparent");
+        var upstream = Assert.Single(Fake.Requests);
+        var traceparent = upstream.Header("traceparent");
         Assert.NotNull(traceparent);
-        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", traceparent);
-        Assert.DoesNotMatch("^00-0{32}-", traceparent);
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-01$", traceparent);
+        Assert.StartsWith("00-0af7651916cd43dd8448eb211c80319c-", traceparent); // the client's trace continues upstream
         Assert.NotEqual(ClientTraceparent, traceparent); // a span of the gateway's own, never the client's header copied
+        Assert.DoesNotMatch("-0{16}-", traceparent);
+        Assert.Equal("vendor=abc", upstream.Header("tracestate"));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("00-00000000000000000000000000000000-b7ad6b7169203331-01")]
+    [InlineData("00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01")]
+    [InlineData("not a trace context")]
+    public async Task NoTraceContextGoesUpstreamWithoutAValidOneFromTheClient(string? clientTraceparent)
+    {
+        using var response = await PostAsync("/v1/chat/completions", Chat(OpenAiGroup), request =>
+        {
+            if (clientTraceparent is not null)
+                request.Headers.TryAddWithoutValidation("traceparent", clientTraceparent);
+        });
+        await response.Content.ReadAsStringAsync(Timeout);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Null(Assert.Single(Fake.Requests).Header("traceparent"));
     }
 
     [Fact]

@@ -19,6 +19,7 @@ public sealed class AdminHost : WebApplicationFactory<LlmGateway.Admin.Auth.Admi
     private readonly Dictionary<string, string?> settings;
     private readonly string environment;
     private readonly string? settingsFile;
+    private string? ownKeyFolder;
 
     private AdminHost(Dictionary<string, string?> settings, string environment, string? settingsFile)
     {
@@ -54,10 +55,30 @@ public sealed class AdminHost : WebApplicationFactory<LlmGateway.Admin.Auth.Admi
         }
 
         var host = new AdminHost(all, environment, settingsFile);
+        if (settings?.ContainsKey("Admin:DataProtectionPath") != true)
+        {
+            host.ownKeyFolder = all["Admin:DataProtectionPath"]; // the default folder is this host's alone: deleted with it
+        }
+
         host.UseKestrel();
         host.StartServer();
         host.BaseAddress = new Uri(address);
         return Task.FromResult(host);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        DeleteKeyFolder(ownKeyFolder);
+    }
+
+    /// <summary>Deletes a data protection key folder a test made (it outlives the hosts that share it).</summary>
+    public static void DeleteKeyFolder(string? folder)
+    {
+        if (folder is not null && Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     /// <summary>A browser-like client on the loopback address: keeps cookies, does not follow redirects (tests read them).</summary>

@@ -11,6 +11,7 @@ public sealed class SessionRotationTests
     public async Task ANewMasterKeyEndsSessionsSignedInWithTheOldOne()
     {
         var keys = Path.Combine(Path.GetTempPath(), $"llmgw-admin-keys-{Guid.NewGuid():N}");
+        using var cleanUp = new KeyFolder(keys);
         using var browser = await SignedInAsync(keys, AdminHost.MasterKey, AdminHost.MasterKey);
 
         // Same key ring, same master key: the session carries over a restart.
@@ -27,6 +28,7 @@ public sealed class SessionRotationTests
     public async Task ANewAdminPasswordEndsSessionsSignedInWithTheOldOne()
     {
         var keys = Path.Combine(Path.GetTempPath(), $"llmgw-admin-keys-{Guid.NewGuid():N}");
+        using var cleanUp = new KeyFolder(keys);
         using var browser = await SignedInAsync(keys, AdminHost.MasterKey, Password);
 
         await using (var restarted = await AdminHost.StartAsync(Settings(keys, AdminHost.MasterKey, Password)))
@@ -66,4 +68,10 @@ public sealed class SessionRotationTests
         ["Gateway:MasterKey"] = masterKey,
         ["Admin:Password"] = password,
     };
+
+    /// <summary>The key ring the restarted hosts share, deleted when the test ends.</summary>
+    private sealed class KeyFolder(string path) : IDisposable
+    {
+        public void Dispose() => AdminHost.DeleteKeyFolder(path);
+    }
 }

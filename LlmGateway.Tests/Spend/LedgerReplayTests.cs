@@ -1,5 +1,4 @@
 using LlmGateway.Tests.Infrastructure;
-using Npgsql;
 
 namespace LlmGateway.Tests.Spend;
 
@@ -11,8 +10,6 @@ public sealed class LedgerReplayTests(TestServers servers)
 {
     private const string Team = "team-replay";
     private static readonly string KeyHash = new('b', 64);
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task ABatchWithReplayedEventsAddsOnlyItsNewRowsAndTheirSpend()
@@ -29,15 +26,7 @@ public sealed class LedgerReplayTests(TestServers servers)
         Assert.Equal(0, await database.InsertAsync([c]));
 
         Assert.Equal((3L, 0.07m), await database.TotalsAsync());
-        Assert.Equal(0.07m, await ScalarAsync(database, "SELECT spend FROM virtual_keys WHERE token = @id", KeyHash));
-        Assert.Equal(0.07m, await ScalarAsync(database, "SELECT spend FROM teams WHERE team_id = @id", Team));
-    }
-
-    private static async Task<decimal> ScalarAsync(LedgerDatabase database, string sql, string id)
-    {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
-        await connection.OpenAsync(Ct);
-        await using var command = new NpgsqlCommand(sql, connection) { Parameters = { new("id", id) } };
-        return Convert.ToDecimal(await command.ExecuteScalarAsync(Ct), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(0.07m, await SpendTestData.ScalarAsync<decimal>(database.ConnectionString, "SELECT spend FROM virtual_keys WHERE token = @t", ("t", KeyHash)));
+        Assert.Equal(0.07m, await SpendTestData.ScalarAsync<decimal>(database.ConnectionString, "SELECT spend FROM teams WHERE team_id = @t", ("t", Team)));
     }
 }

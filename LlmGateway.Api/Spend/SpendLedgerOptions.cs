@@ -39,7 +39,14 @@ public sealed class SpendLedgerOptions
     /// </summary>
     public TimeSpan BatchLinger { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Bound on one XADD of the recorder before it falls back to Postgres.</summary>
+    /// <summary>
+    /// Most events the recorder adds to the stream in one call (a Lua script of XADDs, an entry each) when events arrive while
+    /// its previous call is in flight; a lone event is one XADD. 1 sends every event alone.
+    /// </summary>
+    [Range(1, 1_000)]
+    public int StreamBatch { get; set; } = 64;
+
+    /// <summary>Bound on one stream call of the recorder before it falls back to Postgres.</summary>
     public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Bound on the recorder's direct insert when Redis is down, before it falls back to the spool.</summary>

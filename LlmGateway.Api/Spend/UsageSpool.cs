@@ -23,7 +23,7 @@ internal sealed class UsageSpool(IOptions<SpendLedgerOptions> options) : IDispos
     public string RejectedPath => Path.Combine(Directory, "usage-rejected.jsonl");
 
     /// <summary>Appends events and flushes them to disk. Throws when the disk refuses, or the lock is not had within 10 s.</summary>
-    public Task AppendAsync(UsageEvent usage) => AppendAsync(SpoolPath, [usage]);
+    public Task AppendAsync(IReadOnlyList<UsageEvent> events) => AppendAsync(SpoolPath, events);
 
     /// <summary>Events Postgres refused even alone (bad data): kept for an operator, never replayed.</summary>
     public Task SetAsideAsync(IReadOnlyList<UsageEvent> rejected) =>

@@ -39,7 +39,13 @@ public static class GatewayServices
 
         // The OpenAI, Anthropic and LiteLLM wire formats are all snake_case.
         builder.Services.ConfigureHttpJsonOptions(options =>
-            options.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+        {
+            options.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            // The management API's update bodies tell a field sent as null (LiteLLM: remove it) from one left out (keep it).
+            options.SerializerOptions.TypeInfoResolver = System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.WithAddedModifier(
+                options.SerializerOptions.TypeInfoResolver ?? new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
+                Management.SentNulls.Track);
+        });
         builder.Services.AddSingleton<GatewayReadiness>();
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddExceptionHandler<Contracts.BadRequestExceptionHandler>();

@@ -14,9 +14,16 @@ public abstract record BudgetHolder
     public long? MaxParallelRequests { get; init; }
 }
 
-/// <summary>The budget and rate limits of a create or update body; unset fields are not sent (kept on update).</summary>
+/// <summary>
+/// The budget and rate limits of a create or update body; unset fields are not sent (kept on update), and those in
+/// <see cref="Removed"/> are sent as null (removed).
+/// </summary>
 public abstract record BudgetRequest
 {
+    /// <summary>Limits to remove, as <c>"field": null</c> (<see cref="Components.Shared.LimitRemovals"/>).</summary>
+    [JsonExtensionData]
+    public Dictionary<string, System.Text.Json.JsonElement>? Removed { get; init; }
+
     public double? MaxBudget { get; init; }
     public string? BudgetDuration { get; init; }
     public long? RpmLimit { get; init; }

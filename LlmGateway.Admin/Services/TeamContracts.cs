@@ -25,9 +25,13 @@ public sealed record Team
     public string DisplayName => string.IsNullOrWhiteSpace(TeamAlias) ? TeamId : TeamAlias;
 }
 
-/// <summary>The body of <c>/team/new</c> and <c>/team/update</c>; unset fields are not sent.</summary>
+/// <summary>The body of <c>/team/new</c> and <c>/team/update</c>; unset fields are not sent, those in <see cref="Removed"/> as null.</summary>
 public sealed record TeamRequest
 {
+    /// <summary>Limits to remove, as <c>"field": null</c> (<see cref="Components.Shared.LimitRemovals"/>).</summary>
+    [JsonExtensionData]
+    public Dictionary<string, System.Text.Json.JsonElement>? Removed { get; init; }
+
     public string? TeamId { get; init; }
     public string? TeamAlias { get; init; }
     public List<string>? Models { get; init; }

@@ -132,10 +132,10 @@ public static class TagsApi
     {
         tag.Description = request.Description ?? tag.Description;
         tag.Models = request.Models ?? tag.Models;
-        tag.MaxBudget = request.MaxBudget ?? tag.MaxBudget;
-        tag.BudgetDuration = request.BudgetDuration ?? tag.BudgetDuration;
-        tag.RpmLimit = request.RpmLimit ?? tag.RpmLimit;
-        tag.TpmLimit = request.TpmLimit ?? tag.TpmLimit;
+        tag.MaxBudget = request.Updated("max_budget", request.MaxBudget, tag.MaxBudget);
+        tag.BudgetDuration = request.Updated("budget_duration", request.BudgetDuration, tag.BudgetDuration);
+        tag.RpmLimit = request.Updated("rpm_limit", request.RpmLimit, tag.RpmLimit);
+        tag.TpmLimit = request.Updated("tpm_limit", request.TpmLimit, tag.TpmLimit);
     }
 
     private static TagResponse ToResponse(Tag tag, decimal spend, DateTimeOffset now)

@@ -2,9 +2,13 @@ using System.Text.Json;
 
 namespace LlmGateway.Api.Management;
 
-/// <summary>LiteLLM's <c>/customer/new</c> and <c>/customer/update</c> body; a null field is left unchanged on update.</summary>
-public sealed record CustomerRequest
+/// <summary>LiteLLM's <c>/customer/new</c> and <c>/customer/update</c> body; on update a field left out is kept, a limit sent as null removed.</summary>
+public sealed record CustomerRequest : ISentNulls
 {
+    /// <summary>The fields this body sent as null: on update, a limit sent as null is removed.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public HashSet<string> SentNull { get; } = [];
+
     /// <summary>The end-user id requests carry (<c>user</c>, <c>x-litellm-end-user-id</c>).</summary>
     public string? UserId { get; init; }
     public string? Alias { get; init; }
@@ -39,9 +43,13 @@ public sealed record CustomerResponse
     public DateTimeOffset UpdatedAt { get; init; }
 }
 
-/// <summary>LiteLLM's <c>/budget/new</c> and <c>/budget/update</c> body; a null field is left unchanged on update.</summary>
-public sealed record BudgetRequest
+/// <summary>LiteLLM's <c>/budget/new</c> and <c>/budget/update</c> body; on update a field left out is kept, a limit sent as null removed.</summary>
+public sealed record BudgetRequest : ISentNulls
 {
+    /// <summary>The fields this body sent as null: on update, a limit sent as null is removed.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public HashSet<string> SentNull { get; } = [];
+
     public string? BudgetId { get; init; }
     public decimal? MaxBudget { get; init; }
     public decimal? SoftBudget { get; init; }

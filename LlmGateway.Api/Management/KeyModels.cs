@@ -2,9 +2,13 @@ using System.Text.Json;
 
 namespace LlmGateway.Api.Management;
 
-/// <summary>LiteLLM's <c>/key/generate</c> and <c>/key/update</c> body; a null field is left unchanged on update.</summary>
-public sealed record KeyRequest
+/// <summary>LiteLLM's <c>/key/generate</c> and <c>/key/update</c> body; on update a field left out is kept, a limit sent as null removed.</summary>
+public sealed record KeyRequest : ISentNulls
 {
+    /// <summary>The fields this body sent as null: on update, a limit sent as null is removed.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public HashSet<string> SentNull { get; } = [];
+
     /// <summary>On update: the key (raw secret or its token).</summary>
     public string? Key { get; init; }
     public string? KeyAlias { get; init; }

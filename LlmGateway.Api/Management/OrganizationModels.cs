@@ -2,9 +2,13 @@ using System.Text.Json;
 
 namespace LlmGateway.Api.Management;
 
-/// <summary>LiteLLM's <c>/organization/new</c> and <c>/organization/update</c> body; a null field is left unchanged on update.</summary>
-public sealed record OrganizationRequest
+/// <summary>LiteLLM's <c>/organization/new</c> and <c>/organization/update</c> body; on update a field left out is kept, a limit sent as null removed.</summary>
+public sealed record OrganizationRequest : ISentNulls
 {
+    /// <summary>The fields this body sent as null: on update, a limit sent as null is removed.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public HashSet<string> SentNull { get; } = [];
+
     public string? OrganizationId { get; init; }
     public string? OrganizationAlias { get; init; }
     public List<string>? Models { get; init; }

@@ -1,8 +1,12 @@
 namespace LlmGateway.Api.Management;
 
-/// <summary>LiteLLM's <c>/tag/new</c> and <c>/tag/update</c> body; a null field is left unchanged on update.</summary>
-public sealed record TagRequest
+/// <summary>LiteLLM's <c>/tag/new</c> and <c>/tag/update</c> body; on update a field left out is kept, a limit sent as null removed.</summary>
+public sealed record TagRequest : ISentNulls
 {
+    /// <summary>The fields this body sent as null: on update, a limit sent as null is removed.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public HashSet<string> SentNull { get; } = [];
+
     public string? Name { get; init; }
     public string? Description { get; init; }
     public List<string>? Models { get; init; }

@@ -2,9 +2,13 @@ using System.Text.Json;
 
 namespace LlmGateway.Api.Management;
 
-/// <summary>LiteLLM's <c>/team/new</c> and <c>/team/update</c> body; a null field is left unchanged on update.</summary>
-public sealed record TeamRequest
+/// <summary>LiteLLM's <c>/team/new</c> and <c>/team/update</c> body; on update a field left out is kept, a limit sent as null removed.</summary>
+public sealed record TeamRequest : ISentNulls
 {
+    /// <summary>The fields this body sent as null: on update, a limit sent as null is removed.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public HashSet<string> SentNull { get; } = [];
+
     public string? TeamId { get; init; }
     public string? TeamAlias { get; init; }
     public List<string>? Models { get; init; }

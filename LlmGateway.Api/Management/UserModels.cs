@@ -2,9 +2,13 @@ using System.Text.Json;
 
 namespace LlmGateway.Api.Management;
 
-/// <summary>LiteLLM's <c>/user/new</c> and <c>/user/update</c> body; a null field is left unchanged on update.</summary>
-public sealed record UserRequest
+/// <summary>LiteLLM's <c>/user/new</c> and <c>/user/update</c> body; on update a field left out is kept, a limit sent as null removed.</summary>
+public sealed record UserRequest : ISentNulls
 {
+    /// <summary>The fields this body sent as null: on update, a limit sent as null is removed.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public HashSet<string> SentNull { get; } = [];
+
     public string? UserId { get; init; }
     public string? UserAlias { get; init; }
     public string? UserEmail { get; init; }

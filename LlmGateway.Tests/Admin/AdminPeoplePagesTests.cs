@@ -18,10 +18,10 @@ public sealed class AdminPeoplePagesTests(StoredModelsFixture fixture) : IClassF
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task AnAdminCreatesAUserWithABudgetThenGivesItAZeroBudget()
+    public async Task AnAdminCreatesAUserWithABudgetGivesItAZeroBudgetThenRemovesIt()
     {
         var id = Name("user");
-        await RunAsync(nameof(AnAdminCreatesAUserWithABudgetThenGivesItAZeroBudget), "users", async page =>
+        await RunAsync(nameof(AnAdminCreatesAUserWithABudgetGivesItAZeroBudgetThenRemovesIt), "users", async page =>
         {
             await page.GetByTestId("new-user").ClickAsync();
             await page.GetByLabel("User id").FillAsync(id);
@@ -37,6 +37,15 @@ public sealed class AdminPeoplePagesTests(StoredModelsFixture fixture) : IClassF
             await page.GetByTestId("save-form").ClickAsync();
             await Assertions.Expect(Row(page, id).GetByTestId("budget-kind")).ToHaveTextAsync("$0 budget: every request refused");
             Assert.Equal(0m, (await GetAsync($"/user/info?user_id={id}")).GetProperty("user_info").GetProperty("max_budget").GetDecimal());
+
+            // Emptied: the budget is removed (sent as null), not kept.
+            await page.GetByRole(AriaRole.Button, new() { Name = $"Edit {id}-alias" }).ClickAsync();
+            await page.GetByLabel("Budget (USD)").FillAsync("");
+            await page.GetByTestId("save-form").ClickAsync();
+            await Assertions.Expect(Row(page, id).GetByTestId("budget-kind")).ToHaveTextAsync("no budget");
+            var info = (await GetAsync($"/user/info?user_id={id}")).GetProperty("user_info");
+            Assert.Equal(JsonValueKind.Null, info.GetProperty("max_budget").ValueKind);
+            Assert.Equal($"{id}-alias", info.GetProperty("user_alias").GetString()); // what the form did not empty is kept
         });
     }
 

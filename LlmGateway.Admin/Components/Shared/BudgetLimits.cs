@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace LlmGateway.Admin.Components.Shared;
 
 /// <summary>
@@ -12,9 +14,13 @@ public sealed class BudgetLimits
     public long? TpmLimit { get; set; }
     public long? MaxParallelRequests { get; set; }
 
+    /// <summary>The values before the edit (null for a new holder): a field emptied since is removed on save.</summary>
+    private BudgetLimits? stored;
+
     public static BudgetLimits Of(double? maxBudget, string? budgetDuration, long? rpm, long? tpm, long? parallel = null) => new()
     {
         MaxBudget = maxBudget, BudgetDuration = budgetDuration, RpmLimit = rpm, TpmLimit = tpm, MaxParallelRequests = parallel,
+        stored = new() { MaxBudget = maxBudget, BudgetDuration = budgetDuration, RpmLimit = rpm, TpmLimit = tpm, MaxParallelRequests = parallel },
     };
 
     /// <summary>Why the numbers cannot be saved as typed, or null; <paramref name="storedBudget"/> is the holder's budget before the edit.</summary>
@@ -23,7 +29,15 @@ public sealed class BudgetLimits
         FormChecks.NotNegative("Requests / min", RpmLimit),
         FormChecks.NotNegative("Tokens / min", TpmLimit),
         FormChecks.NotNegative("Parallel requests", MaxParallelRequests),
-        FormChecks.BudgetRemoval(holder, storedBudget, MaxBudget));
+        holder == "member" ? FormChecks.BudgetRemoval(holder, storedBudget, MaxBudget) : null);
+
+    /// <summary>The limits the holder had that the form emptied, for the update's <see cref="Services.BudgetRequest.Removed"/>.</summary>
+    public Dictionary<string, JsonElement>? Removed() => LimitRemovals.Of(
+        ("max_budget", stored?.MaxBudget is not null, MaxBudget is not null),
+        ("budget_duration", stored?.Duration is not null, Duration is not null),
+        ("rpm_limit", stored?.RpmLimit is not null, RpmLimit is not null),
+        ("tpm_limit", stored?.TpmLimit is not null, TpmLimit is not null),
+        ("max_parallel_requests", stored?.MaxParallelRequests is not null, MaxParallelRequests is not null));
 
     public string? Duration => string.IsNullOrWhiteSpace(BudgetDuration) ? null : BudgetDuration;
 }

@@ -39,8 +39,15 @@ public sealed class TeamForm
         FormChecks.NotNegative("Tokens / min", TpmLimit),
         FormChecks.NotNegative("Parallel requests", MaxParallelRequests));
 
-    public TeamRequest ToRequest(string? teamId) => new()
+    /// <summary>The request; for an update of <paramref name="existing"/>, the limits it had and the form emptied are removed.</summary>
+    public TeamRequest ToRequest(string? teamId, Team? existing = null) => new()
     {
+        Removed = existing is null ? null : LimitRemovals.Of(
+            ("max_budget", existing.MaxBudget is not null, MaxBudget is not null),
+            ("budget_duration", !string.IsNullOrWhiteSpace(existing.BudgetDuration), !string.IsNullOrWhiteSpace(BudgetDuration)),
+            ("rpm_limit", existing.RpmLimit is not null, RpmLimit is not null),
+            ("tpm_limit", existing.TpmLimit is not null, TpmLimit is not null),
+            ("max_parallel_requests", existing.MaxParallelRequests is not null, MaxParallelRequests is not null)),
         TeamId = teamId,
         TeamAlias = Alias?.Trim(),
         MaxBudget = MaxBudget,

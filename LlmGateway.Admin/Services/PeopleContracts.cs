@@ -159,4 +159,8 @@ public sealed record TeamMemberRequest
     public string? UserId { get; init; }
     public string? Role { get; init; }
     public double? MaxBudgetInTeam { get; init; }
+
+    /// <summary>On update, <c>max_budget_in_team</c> to remove, as null (<see cref="Components.Shared.LimitRemovals"/>).</summary>
+    [JsonExtensionData]
+    public Dictionary<string, System.Text.Json.JsonElement>? Removed { get; init; }
 }

@@ -129,7 +129,7 @@ public static class TeamMembersApi
         }
 
         var now = DateTimeOffset.UtcNow;
-        membership.MaxBudgetInTeam = request.MaxBudgetInTeam ?? membership.MaxBudgetInTeam;
+        membership.MaxBudgetInTeam = request.Updated("max_budget_in_team", request.MaxBudgetInTeam, membership.MaxBudgetInTeam);
         membership.UpdatedAt = now;
         if (request.Role is not null)
         {

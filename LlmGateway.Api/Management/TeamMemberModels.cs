@@ -15,7 +15,19 @@ public sealed record TeamMemberAddRequest(string? TeamId, JsonElement? Member, d
 
 public sealed record TeamMemberDeleteRequest(string? TeamId, string? UserId, string? UserEmail);
 
-public sealed record TeamMemberUpdateRequest(string? TeamId, string? UserId, string? UserEmail, string? Role, decimal? MaxBudgetInTeam);
+/// <summary>LiteLLM's <c>/team/member_update</c> body; <c>max_budget_in_team</c> sent as null removes the member's budget.</summary>
+public sealed record TeamMemberUpdateRequest : ISentNulls
+{
+    public string? TeamId { get; init; }
+    public string? UserId { get; init; }
+    public string? UserEmail { get; init; }
+    public string? Role { get; init; }
+    public decimal? MaxBudgetInTeam { get; init; }
+
+    /// <summary>The fields this body sent as null.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public HashSet<string> SentNull { get; } = [];
+}
 
 public sealed record TeamMemberUpdateResponse(string TeamId, string UserId, string? UserEmail, decimal? MaxBudgetInTeam);
 

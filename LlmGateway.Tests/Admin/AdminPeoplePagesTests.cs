@@ -50,11 +50,11 @@ public sealed class AdminPeoplePagesTests(StoredModelsFixture fixture) : IClassF
     }
 
     [Fact]
-    public async Task AnAdminAddsATeamMemberWithABudgetInTheTeamChangesItsRoleAndRemovesIt()
+    public async Task AnAdminAddsATeamMemberWithABudgetInTheTeamChangesItsRoleEmptiesItsBudgetAndRemovesIt()
     {
         var teamId = (await PostAsync("/team/new", new { team_alias = Name("team") })).GetProperty("team_id").GetString()!;
         var member = Name("member");
-        await RunAsync(nameof(AnAdminAddsATeamMemberWithABudgetInTheTeamChangesItsRoleAndRemovesIt), $"teams/{teamId}", async page =>
+        await RunAsync(nameof(AnAdminAddsATeamMemberWithABudgetInTheTeamChangesItsRoleEmptiesItsBudgetAndRemovesIt), $"teams/{teamId}", async page =>
         {
             await page.GetByTestId("add-member").ClickAsync();
             await page.GetByLabel("User id", new() { Exact = true }).FillAsync(member);
@@ -74,6 +74,15 @@ public sealed class AdminPeoplePagesTests(StoredModelsFixture fixture) : IClassF
             info = await GetAsync($"/team/info?team_id={teamId}");
             Assert.Equal("admin", info.GetProperty("team_info").GetProperty("members_with_roles")[0].GetProperty("role").GetString());
             Assert.Equal(6m, info.GetProperty("team_memberships")[0].GetProperty("litellm_budget_table").GetProperty("max_budget").GetDecimal());
+
+            // Emptied: the member's budget in the team is removed, its role kept.
+            await page.GetByRole(AriaRole.Button, new() { Name = $"Edit member {member}" }).ClickAsync();
+            await page.GetByLabel("Budget (USD)").FillAsync("");
+            await page.GetByTestId("save-form").ClickAsync();
+            await Assertions.Expect(page.GetByTestId("save-form")).ToHaveCountAsync(0);
+            info = await GetAsync($"/team/info?team_id={teamId}");
+            Assert.Equal(JsonValueKind.Null, info.GetProperty("team_memberships")[0].GetProperty("litellm_budget_table").GetProperty("max_budget").ValueKind);
+            Assert.Equal("admin", info.GetProperty("team_info").GetProperty("members_with_roles")[0].GetProperty("role").GetString());
 
             await page.GetByRole(AriaRole.Button, new() { Name = $"Remove member {member}" }).ClickAsync();
             await page.GetByRole(AriaRole.Button, new() { Name = "Remove", Exact = true }).ClickAsync();

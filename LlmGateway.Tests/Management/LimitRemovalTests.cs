@@ -78,6 +78,24 @@ public sealed class LimitRemovalTests(GovernanceFixture fixture) : IClassFixture
         Assert.Equal(1000, Limits(updated).GetProperty("tpm_limit").GetInt64());
     }
 
+    [Fact]
+    public async Task ATeamMembersBudgetSentAsNullIsRemovedAndItsRoleLeftOutIsKept()
+    {
+        using var admin = fixture.Api.CreateLoopbackClient(GatewayApiHost.MasterKey);
+        var teamId = (await PostAsync(admin, "/team/new", new { team_alias = "removal-members" })).GetProperty("team_id").GetString()!;
+        await PostAsync(admin, "/team/member_add", new { team_id = teamId, member = new { role = "admin", user_id = "removal-ann" }, max_budget_in_team = 4 });
+
+        var updated = await PostAsync(admin, "/team/member_update",
+            new Dictionary<string, object?> { ["team_id"] = teamId, ["user_id"] = "removal-ann", ["max_budget_in_team"] = null });
+        var info = await SendAsync(admin, HttpMethod.Get, $"/team/info?team_id={teamId}");
+
+        Assert.Equal(JsonValueKind.Null, updated.GetProperty("max_budget_in_team").ValueKind);
+        var membership = Assert.Single(info.GetProperty("team_memberships").EnumerateArray());
+        Assert.Equal(JsonValueKind.Null, membership.GetProperty("litellm_budget_table").GetProperty("max_budget").ValueKind);
+        Assert.Contains(info.GetProperty("team_info").GetProperty("members_with_roles").EnumerateArray(),
+            m => m.GetProperty("user_id").GetString() == "removal-ann" && m.GetProperty("role").GetString() == "admin");
+    }
+
     /// <summary>The holder in an answer: a tag's answer wraps it (<c>{"message", "tag"}</c>).</summary>
     private static JsonElement Holder(JsonElement answer) => answer.TryGetProperty("tag", out var tag) ? tag : answer;
 

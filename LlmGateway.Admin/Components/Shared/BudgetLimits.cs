@@ -23,13 +23,12 @@ public sealed class BudgetLimits
         stored = new() { MaxBudget = maxBudget, BudgetDuration = budgetDuration, RpmLimit = rpm, TpmLimit = tpm, MaxParallelRequests = parallel },
     };
 
-    /// <summary>Why the numbers cannot be saved as typed, or null; <paramref name="storedBudget"/> is the holder's budget before the edit.</summary>
-    public string? Problem(double? storedBudget, string holder) => FormChecks.First(
+    /// <summary>Why the numbers cannot be saved as typed, or null.</summary>
+    public string? Problem() => FormChecks.First(
         FormChecks.NotNegative("Budget", MaxBudget),
         FormChecks.NotNegative("Requests / min", RpmLimit),
         FormChecks.NotNegative("Tokens / min", TpmLimit),
-        FormChecks.NotNegative("Parallel requests", MaxParallelRequests),
-        holder == "member" ? FormChecks.BudgetRemoval(holder, storedBudget, MaxBudget) : null);
+        FormChecks.NotNegative("Parallel requests", MaxParallelRequests));
 
     /// <summary>The limits the holder had that the form emptied, for the update's <see cref="Services.BudgetRequest.Removed"/>.</summary>
     public Dictionary<string, JsonElement>? Removed() => LimitRemovals.Of(

@@ -9,14 +9,6 @@ public static class FormChecks
 
     public static string? NotNegative(string label, long? value) => value < 0 ? $"{label} must be 0 or more." : null;
 
-    /// <summary>
-    /// A team member's budget cannot be removed through the management API (its update leaves an empty budget unchanged), so
-    /// an emptied one would silently stay: refused with a sentence. Other holders' emptied limits are removed.
-    /// </summary>
-    public static string? BudgetRemoval(string holder, double? stored, double? typed) => stored is not null && typed is null
-        ? $"The management API cannot remove a {holder}'s budget yet (an empty max_budget leaves it unchanged); type the budget you want."
-        : null;
-
     /// <summary>The first problem among <paramref name="problems"/>, or null when there is none.</summary>
     public static string? First(params string?[] problems) => problems.FirstOrDefault(p => p is not null);
 }

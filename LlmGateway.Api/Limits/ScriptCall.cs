@@ -57,7 +57,7 @@ internal sealed class ScriptCall(RedisKey[] keys, RedisValue[] values, bool sett
         }
 
         var mixed = settles > 0 && settles < calls.Count;
-        var (keys, values) = Pack(calls, mixed ? settles : null);
+        var (keys, values) = Pack(calls.ConvertAll(call => (call.Keys, call.Values)), mixed ? settles : null);
         var batch = mixed ? LimitScripts.SettleThenAdmit : settles > 0 ? LimitScripts.SettleBatch : LimitScripts.AdmitBatch;
         var results = (RedisResult[])(await batch.EvaluateAsync(db, keys, values))!;
         for (var i = 0; i < calls.Count; i++)
@@ -67,30 +67,48 @@ internal sealed class ScriptCall(RedisKey[] keys, RedisValue[] values, bool sett
     }
 
     /// <summary>
-    /// The batch script's keys and arguments: members, then per member its key count, argument count and arguments; for the
-    /// mixed form, last, how many of the members are settles.
+    /// The batch script's keys and arguments (batch.lua): each distinct key list once — the members of one key and team hold
+    /// the same cached array, so a batch sends its keys once rather than once per member —, then members, per member where
+    /// its keys start, its key count, argument count and arguments; for the mixed form, last, how many members are settles.
     /// </summary>
-    private static (RedisKey[] Keys, RedisValue[] Values) Pack(List<ScriptCall> calls, int? settles)
+    internal static (RedisKey[] Keys, RedisValue[] Values) Pack(IReadOnlyList<(RedisKey[] Keys, RedisValue[] Values)> calls, int? settles)
     {
+        var starts = new int[calls.Count];
         int keyCount = 0, valueCount = settles is null ? 1 : 2;
-        foreach (var call in calls)
+        for (var i = 0; i < calls.Count; i++)
         {
-            keyCount += call.Keys.Length;
-            valueCount += 2 + call.Values.Length;
+            starts[i] = -1;
+            for (var j = 0; j < i; j++)
+            {
+                if (ReferenceEquals(calls[j].Keys, calls[i].Keys))
+                {
+                    starts[i] = starts[j];
+                    break;
+                }
+            }
+
+            if (starts[i] < 0)
+            {
+                starts[i] = keyCount;
+                keyCount += calls[i].Keys.Length;
+            }
+
+            valueCount += 3 + calls[i].Values.Length;
         }
 
         var keys = new RedisKey[keyCount];
         var values = new RedisValue[valueCount];
         values[0] = calls.Count;
-        int k = 0, v = 1;
-        foreach (var call in calls)
+        var v = 1;
+        for (var i = 0; i < calls.Count; i++)
         {
-            call.Keys.CopyTo(keys, k);
-            k += call.Keys.Length;
-            values[v] = call.Keys.Length;
-            values[v + 1] = call.Values.Length;
-            call.Values.CopyTo(values, v + 2);
-            v += 2 + call.Values.Length;
+            var (memberKeys, memberValues) = calls[i];
+            memberKeys.CopyTo(keys, starts[i]); // a shared list is copied again onto itself: the same keys
+            values[v] = starts[i];
+            values[v + 1] = memberKeys.Length;
+            values[v + 2] = memberValues.Length;
+            memberValues.CopyTo(values, v + 3);
+            v += 3 + memberValues.Length;
         }
 
         if (settles is { } count)

@@ -39,25 +39,25 @@ public sealed partial class LimitBatchScriptsTests(TestServers servers) : IAsync
     }
 
     /// <summary>
-    /// The batch script's layout (batch.lua): members, then per member its key count, argument count and arguments; for the
-    /// mixed form, last, how many members are settles.
+    /// The batch script called with its members packed as the gateway packs them (<c>ScriptCall.Pack</c>): members with the
+    /// same keys hold one array, as the gateway's requests of one key and team hold its cached one, so their keys go once.
     /// </summary>
     private async Task<RedisResult[]> BatchAsync(RedisScript script, IReadOnlyList<(RedisKey[] Keys, RedisValue[] Values)> members, int? settles = null)
     {
-        var values = new List<RedisValue> { members.Count };
-        foreach (var (keys, arguments) in members)
+        var shared = new List<RedisKey[]>();
+        var packed = members.Select(m =>
         {
-            values.Add(keys.Length);
-            values.Add(arguments.Length);
-            values.AddRange(arguments);
-        }
+            var keys = shared.FirstOrDefault(k => k.SequenceEqual(m.Keys));
+            if (keys is null)
+            {
+                shared.Add(keys = m.Keys);
+            }
 
-        if (settles is { } count)
-        {
-            values.Add(count);
-        }
-
-        return (RedisResult[])(await script.EvaluateAsync(Db, [.. members.SelectMany(m => m.Keys)], [.. values]))!;
+            return (keys, m.Values);
+        }).ToList();
+        var (keys, values) = ScriptCall.Pack(packed, settles);
+        Assert.Equal(shared.Sum(k => k.Length), keys.Length); // each distinct key list sent once
+        return (RedisResult[])(await script.EvaluateAsync(Db, keys, values))!;
     }
 
     private async Task SeedAsync(string run, params (string Scope, long Spent)[] budgets)

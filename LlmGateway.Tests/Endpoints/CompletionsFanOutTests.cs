@@ -181,7 +181,10 @@ public sealed class CompletionsFanOutTests(CodingAgentFixture fixture) : IClassF
     [Fact]
     public async Task AClientThatLeavesEndsEveryCallAndTheOneLedgerRowSaysSo()
     {
-        Fake.Default = new FakeResponse { EchoPrompt = true, ChunkCount = 20, DelayBetweenChunks = TimeSpan.FromMilliseconds(250) };
+        // Text long enough for 20 chunks (an echoed "alpha" is five at most): each stream lasts ~5 s, well past the 2 s that
+        // HttpClient spends draining a disposed response before it closes the connection. With the echo's few chunks a
+        // late first read under load let the drain finish the stream, and the row said "success" (seen once in CI).
+        Fake.Default = new FakeResponse { Text = new string('x', 40), ChunkCount = 20, DelayBetweenChunks = TimeSpan.FromMilliseconds(250) };
         using var client = fixture.Api.CreateLoopbackClient(key);
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
         {

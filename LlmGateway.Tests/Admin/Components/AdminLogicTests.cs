@@ -13,6 +13,25 @@ public sealed class AdminLogicTests
     public void ApiErrorsBecomeOneReadableSentence(HttpStatusCode status, string body, string expected) =>
         Assert.Equal(expected, ApiErrorMessage.From(status, body));
 
+    [Fact]
+    public void AnEmptiedTeamBudgetIsSentAsNullAndABlockOnlyUpdateSendsNoLimits()
+    {
+        var team = new Team { TeamId = "t1", TeamAlias = "search", MaxBudget = 5, BudgetDuration = "1mo", RpmLimit = 10 };
+        var form = LlmGateway.Admin.Components.Pages.Teams.TeamForm.From(team);
+        form.MaxBudget = null;
+        form.RpmLimit = 20;
+
+        var edit = System.Text.Json.JsonSerializer.SerializeToElement(form.ToRequest("t1", team), GatewayAdminClient.Json);
+        var block = System.Text.Json.JsonSerializer.SerializeToElement(new TeamRequest { TeamId = "t1", Blocked = true }, GatewayAdminClient.Json);
+
+        // The management API removes a limit sent as null and keeps one left out; the admin's requests leave nulls out.
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, edit.GetProperty("max_budget").ValueKind);
+        Assert.Equal(20, edit.GetProperty("rpm_limit").GetInt64());
+        Assert.Equal("1mo", edit.GetProperty("budget_duration").GetString());
+        Assert.False(edit.TryGetProperty("tpm_limit", out _)); // had none: nothing to remove
+        Assert.Equal(["team_id", "blocked"], block.EnumerateObject().Select(p => p.Name));
+    }
+
     [Theory]
     [InlineData(0.0007, 0.0002, "$0.0008")]
     [InlineData(18.3, 5, "$20.00")]

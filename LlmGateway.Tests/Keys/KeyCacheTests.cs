@@ -107,12 +107,22 @@ public sealed class KeyCacheTests(GovernanceFixture fixture) : IClassFixture<Gov
         var (_, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "race-discarded" });
         var hash = VirtualKeyFormat.Hash(key);
         var cache = await LateReplicaAsync();
+        lookups.Reset();
         lookups.Gate = new TaskCompletionSource();
-
-        var first = cache.GetAsync(hash, Ct).AsTask();       // spends the unknown-key rate; held at the gate
-        await cache.PublishChangeAsync(KeyCache.TeamMessage($"other-{Guid.NewGuid():N}")); // drops the lookup in flight
-        var second = await cache.GetAsync(hash, Ct);         // no lookup to join, no rate left: refused before the fix
-        lookups.Gate.SetResult();
+        KeyRecord? second;
+        Task<KeyRecord?> first;
+        try
+        {
+            first = cache.GetAsync(hash, Ct).AsTask();       // spends the unknown-key rate; held at the gate
+            // The first lookup's query is the one held: the second's must not reach the gate before it (it hung CI once).
+            await Infrastructure.LocalProcess.WaitUntilAsync(() => Task.FromResult(lookups.Count >= 1), TimeSpan.FromSeconds(10), "the first lookup at the gate");
+            await cache.PublishChangeAsync(KeyCache.TeamMessage($"other-{Guid.NewGuid():N}")); // drops the lookup in flight
+            second = await cache.GetAsync(hash, Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(30), Ct); // no lookup to join, no rate left: refused before the fix
+        }
+        finally
+        {
+            lookups.Gate.TrySetResult();
+        }
 
         Assert.NotNull(second);
         Assert.NotNull(await first);

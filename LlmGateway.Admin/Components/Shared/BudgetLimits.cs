@@ -31,12 +31,15 @@ public sealed class BudgetLimits
         FormChecks.NotNegative("Parallel requests", MaxParallelRequests));
 
     /// <summary>The limits the holder had that the form emptied, for the update's <see cref="Services.BudgetRequest.Removed"/>.</summary>
-    public Dictionary<string, JsonElement>? Removed() => LimitRemovals.Of(
-        ("max_budget", stored?.MaxBudget is not null, MaxBudget is not null),
-        ("budget_duration", stored?.Duration is not null, Duration is not null),
-        ("rpm_limit", stored?.RpmLimit is not null, RpmLimit is not null),
-        ("tpm_limit", stored?.TpmLimit is not null, TpmLimit is not null),
-        ("max_parallel_requests", stored?.MaxParallelRequests is not null, MaxParallelRequests is not null));
+    public Dictionary<string, JsonElement>? Removed() => stored is null ? null : RemovedSince(stored);
+
+    /// <summary>The limits <paramref name="before"/> held that these values leave empty, as <c>"field": null</c> entries.</summary>
+    public Dictionary<string, JsonElement>? RemovedSince(BudgetLimits before) => LimitRemovals.Of(
+        ("max_budget", before.MaxBudget is not null, MaxBudget is not null),
+        ("budget_duration", before.Duration is not null, Duration is not null),
+        ("rpm_limit", before.RpmLimit is not null, RpmLimit is not null),
+        ("tpm_limit", before.TpmLimit is not null, TpmLimit is not null),
+        ("max_parallel_requests", before.MaxParallelRequests is not null, MaxParallelRequests is not null));
 
     public string? Duration => string.IsNullOrWhiteSpace(BudgetDuration) ? null : BudgetDuration;
 }

@@ -42,12 +42,8 @@ public sealed class TeamForm
     /// <summary>The request; for an update of <paramref name="existing"/>, the limits it had and the form emptied are removed.</summary>
     public TeamRequest ToRequest(string? teamId, Team? existing = null) => new()
     {
-        Removed = existing is null ? null : LimitRemovals.Of(
-            ("max_budget", existing.MaxBudget is not null, MaxBudget is not null),
-            ("budget_duration", !string.IsNullOrWhiteSpace(existing.BudgetDuration), !string.IsNullOrWhiteSpace(BudgetDuration)),
-            ("rpm_limit", existing.RpmLimit is not null, RpmLimit is not null),
-            ("tpm_limit", existing.TpmLimit is not null, TpmLimit is not null),
-            ("max_parallel_requests", existing.MaxParallelRequests is not null, MaxParallelRequests is not null)),
+        Removed = existing is null ? null : BudgetLimits.Of(MaxBudget, BudgetDuration, RpmLimit, TpmLimit, MaxParallelRequests)
+            .RemovedSince(BudgetLimits.Of(existing.MaxBudget, existing.BudgetDuration, existing.RpmLimit, existing.TpmLimit, existing.MaxParallelRequests)),
         TeamId = teamId,
         TeamAlias = Alias?.Trim(),
         MaxBudget = MaxBudget,

@@ -92,7 +92,7 @@ public sealed partial class LimitBatchScriptsTests(TestServers servers) : IAsync
         {
             var keys = Keys(run, scope);
             var tokens = (await Db.HashValuesAsync(keys[1])).Sum(v => (long)v);
-            state.Add($"{scope}: rpm {await Db.SortedSetLengthAsync(keys[0])} tpm {tokens} par {await Db.SortedSetLengthAsync(keys[2])} " +
+            state.Add($"{scope}: rpm {-(long)(await Db.SortedSetScoreAsync(keys[0], "#") ?? 0)} tpm {tokens} par {await Db.SortedSetLengthAsync(keys[2])} " +
                 $"spent {await Db.StringGetAsync(keys[3])} reserved {await Db.StringGetAsync(keys[4])} holds {await Db.SortedSetLengthAsync(keys[5])}");
         }
 
@@ -202,15 +202,15 @@ public sealed partial class LimitBatchScriptsTests(TestServers servers) : IAsync
     private static readonly Admit[] Edges =
     [
         new("d1", 10, 20, ("team", -1, -1, -1, 100)),                                // 90 + 20 > 100: sweeps the lapsed 80, admitted
-        new("dup", 10, 10, ("team", -1, -1, -1, 100), ("key", 3, -1, 2, -1)),
-        new("dup", 10, 10, ("team", -1, -1, -1, 100), ("key", 3, -1, 2, -1)),        // the same id: one entry in the window and leases
-        new("d4", 60, 0, ("key", 3, -1, 2, -1), ("tk", -1, 100, -1, -1)),            // the key's 2nd request, 2nd lease
+        new("dup", 10, 10, ("team", -1, -1, -1, 100), ("key", 4, -1, 2, -1)),
+        new("dup", 10, 10, ("team", -1, -1, -1, 100), ("key", 4, -1, 2, -1)),        // the same id: one lease, two requests in the window
+        new("d4", 60, 0, ("key", 4, -1, 2, -1), ("tk", -1, 100, -1, -1)),            // the key's 3rd request, 2nd lease
         new("d5", 60, 0, ("tk", -1, 100, -1, -1)),                                   // refused: tokens, by what d4 took
-        new("d6", 0, 0, ("key", 3, -1, 2, -1)),                                      // refused: parallel, by dup and d4
+        new("d6", 0, 0, ("key", 4, -1, 2, -1)),                                      // refused: parallel, by dup and d4
         new("d7", 0, 0, ("none", 0, -1, -1, -1)),                                    // refused: requests (an empty window)
         new("d8", 0, 5, ("fresh", -1, -1, -1, 10)),                                  // asks for a seed, in the middle
         new("d9", 0, 60, ("team", -1, -1, -1, 100)),                                 // refused: budget (50 reserved), nothing to sweep
-        new("d10", 0, 50, ("team", -1, -1, -1, 100), ("key", 3, -1, 5, -1)),         // a new scope set: fits the budget, the key's 3rd
+        new("d10", 0, 50, ("team", -1, -1, -1, 100), ("key", 4, -1, 5, -1)),         // a new scope set: fits the budget, the key's 4th
     ];
 
     private async Task PrepareEdgesAsync(string run)
@@ -229,7 +229,7 @@ public sealed partial class LimitBatchScriptsTests(TestServers servers) : IAsync
         var single = await SingleThenBatchAsync(Edges, "edge-one", "edge-batch");
         Assert.Equal("1,bucket,-1,-1,30", single[0]);
         Assert.Equal("1,bucket,-1,-1,50,-1", single[2]);
-        Assert.Equal("1,bucket,1,-1,-1,-1", single[3]); // the key's window holds "dup" once: 3 - 1 - 1 requests remain
+        Assert.Equal("1,bucket,1,-1,-1,-1", single[3]); // the key's window counts both "dup" admissions: 4 - 2 - 1 requests remain
         Assert.StartsWith("0,0,tokens,100,60,", single[4]);
         Assert.Equal("0,0,max_parallel_requests,2,2,1000", single[5]);
         Assert.StartsWith("0,0,requests,0,0,", single[6]);
@@ -238,7 +238,7 @@ public sealed partial class LimitBatchScriptsTests(TestServers servers) : IAsync
         Assert.Equal("1,bucket,-1,-1,100,-1", single[9]);
         string[] scopes = ["team", "key", "tk", "none", "fresh"];
         Assert.Equal(await StateAsync("edge-one", scopes), await StateAsync("edge-batch", scopes));
-        Assert.Equal("team: rpm 0 tpm 0 par 0 spent 0 reserved 100 holds 4; key: rpm 3 tpm 0 par 3 spent  reserved  holds 0; " +
+        Assert.Equal("team: rpm 0 tpm 0 par 0 spent 0 reserved 100 holds 4; key: rpm 4 tpm 0 par 3 spent  reserved  holds 0; " +
             "tk: rpm 0 tpm 60 par 0 spent  reserved  holds 0; none: rpm 0 tpm 0 par 0 spent  reserved  holds 0; " +
             "fresh: rpm 0 tpm 0 par 0 spent  reserved  holds 0", await StateAsync("edge-batch", scopes));
     }

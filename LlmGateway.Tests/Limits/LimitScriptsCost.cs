@@ -110,21 +110,11 @@ public sealed class LimitScriptsCost
         }
 
         var ids = Enumerable.Range(0, size).Select(i => $"{prefix}-{i}").ToArray();
-        var results = (RedisResult[])(await LimitScripts.AdmitBatch.EvaluateAsync(db, [.. ids.SelectMany(_ => keys)], Packed(ids.Select(Admit))))!;
+        var (admitKeys, admitValues) = ScriptCall.Pack([.. ids.Select(id => (keys, Admit(id)))], null);
+        var results = (RedisResult[])(await LimitScripts.AdmitBatch.EvaluateAsync(db, admitKeys, admitValues))!;
         Assert.All(results, r => Assert.Equal(1, (int)((RedisResult[])r!)[0]));
-        await LimitScripts.SettleBatch.EvaluateAsync(db, [.. ids.SelectMany(_ => keys)],
-            Packed(ids.Select((id, i) => Settle(id, (long)((RedisResult[])results[i]!)[1]))));
-
-        RedisValue[] Packed(IEnumerable<RedisValue[]> members)
-        {
-            var values = new List<RedisValue> { size };
-            foreach (var arguments in members)
-            {
-                values.AddRange([keys.Length, arguments.Length, .. arguments]);
-            }
-
-            return [.. values];
-        }
+        var (settleKeys, settleValues) = ScriptCall.Pack([.. ids.Select((id, i) => (keys, Settle(id, (long)((RedisResult[])results[i]!)[1])))], null);
+        await LimitScripts.SettleBatch.EvaluateAsync(db, settleKeys, settleValues);
     }
 
     /// <summary>The commands scripts called since the last reset (every command but EVAL/EVALSHA/CONFIG), and their time in µs.</summary>

@@ -139,6 +139,66 @@ public sealed class LimitScriptsTests(TestServers servers) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RequestsOfTheFormerOneEntryPerRequestWindowAreCounted()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await Db.SortedSetAddAsync(Keys("legacy")[0], [new("a1b2", now - 70_000), new("c3d4", now - 2_000), new("e5f6", now - 1_000)]);
+
+        Assert.Equal(1, (int)(await AdmitAsync("legacy", "r1", rpm: 4))[0]); // two left in the window, one expired
+        Assert.Equal(0, (int)(await AdmitAsync("legacy", "r2", rpm: 3))[0]);
+
+        Assert.Equal(-3, await Db.SortedSetScoreAsync(Keys("legacy")[0], "#"));
+        Assert.Equal(4, await Db.SortedSetLengthAsync(Keys("legacy")[0])); // c3d4, e5f6, 1:r1 and the count
+    }
+
+    [Fact]
+    public async Task EntriesThatLeftTheWindowAreTakenOffItsCount()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await Db.SortedSetAddAsync(Keys("slide")[0], [new("#", -7), new("5:old", now - 61_000), new("2:recent", now - 1_000)]);
+
+        Assert.Equal(1, (int)(await AdmitAsync("slide", "r1", rpm: 3))[0]);
+        var refused = await AdmitAsync("slide", "r2", rpm: 3);
+
+        Assert.Equal(0, (int)refused[0]);
+        Assert.Equal(3, (long)refused[4]);
+        Assert.InRange((long)refused[5], 55_000, 60_000); // when 2:recent leaves
+        Assert.Equal(-3, await Db.SortedSetScoreAsync(Keys("slide")[0], "#"));
+    }
+
+    [Fact]
+    public async Task ALongBacklogOfExpiredEntriesIsTakenOffBeforeItRefuses()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await Db.SortedSetAddAsync(Keys("backlog")[0],
+            [new("#", -600), .. Enumerable.Range(0, 600).Select(i => new SortedSetEntry($"1:old{i}", now - 120_000 + i))]);
+
+        Assert.Equal(1, (int)(await AdmitAsync("backlog", "r1", rpm: 10))[0]);
+
+        Assert.Equal(-1, await Db.SortedSetScoreAsync(Keys("backlog")[0], "#"));
+        Assert.Equal(2, await Db.SortedSetLengthAsync(Keys("backlog")[0]));
+    }
+
+    [Fact]
+    public async Task AnAdmissionExpiresABoundedPartOfABacklogAndCountsTheRestUntilItIsGone()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await Db.SortedSetAddAsync(Keys("bounded")[0],
+            [new("#", -600), .. Enumerable.Range(0, 600).Select(i => new SortedSetEntry($"1:old{i}", now - 120_000 + i))]);
+
+        var counts = new List<double?>();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(1, (int)(await AdmitAsync("bounded", $"r{i}", rpm: 10_000))[0]);
+            counts.Add(-await Db.SortedSetScoreAsync(Keys("bounded")[0], "#"));
+        }
+
+        // Never below the truth while expired entries are left (255 go per admission), exact once they are gone.
+        Assert.Equal([346, 92, 3], counts);
+        Assert.Equal(4, await Db.SortedSetLengthAsync(Keys("bounded")[0]));
+    }
+
+    [Fact]
     public async Task TokensPerMinuteReserveTheEstimateAndSettleToTheActual()
     {
         var first = await AdmitAsync("tpm", "r1", tpm: 100, tokens: 80);

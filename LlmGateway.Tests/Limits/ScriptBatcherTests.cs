@@ -87,7 +87,8 @@ public sealed partial class ScriptBatcherTests : IAsyncLifetime
         Assert.All(results.Skip(30), r => Assert.Equal("budget", ((RedisResult[])r!)[2].ToString()));
         Assert.Equal(300, (long)await Db.StringGetAsync(TeamKeys[4]));
         Assert.Equal(30, await Db.SortedSetLengthAsync(TeamKeys[5]));
-        Assert.Equal(30, await Db.SortedSetLengthAsync(TeamKeys[0]));
+        Assert.Equal(-30, await Db.SortedSetScoreAsync(TeamKeys[0], "#")); // the requests in the rpm window
+        Assert.Equal(3, await Db.SortedSetLengthAsync(TeamKeys[0])); // one entry per call (the first alone, then the batch) and the count
     }
 
     [Fact]
@@ -105,7 +106,8 @@ public sealed partial class ScriptBatcherTests : IAsyncLifetime
         Assert.Equal(1, Code(await first));
         Assert.Equal(1, Code(await AdmitAsync("after"))); // the slot is free again: sent alone
         Assert.Equal(2, batcher.ScriptCalls);
-        Assert.Equal(["after", "first"], (await Db.SortedSetRangeByRankAsync(TeamKeys[0])).Select(v => v.ToString()).Order());
+        Assert.Equal(["#", "1:after", "1:first"], (await Db.SortedSetRangeByRankAsync(TeamKeys[0])).Select(v => v.ToString()).Order());
+        Assert.Equal(-2, await Db.SortedSetScoreAsync(TeamKeys[0], "#"));
     }
 
     [Fact]

@@ -3,7 +3,7 @@
 -- reserved + worst case <= limit). Nothing is written for a request unless every one of its scopes admits it.
 -- All keys of one call share hash tags (one cluster slot per tag).
 -- members: a list of {KEYS, ARGV}, one per request (the single script passes one, batch.lua a batch's):
--- KEYS, 6 per scope: rpm zset, tpm hash, parallel zset, spent, reserved, holds (the reservations, a zset)
+-- KEYS, 6 per scope: rpm zset (below), tpm hash, parallel zset, spent, reserved, holds (the reservations, a zset)
 --       (member "<reserved nanos>:<request id>", score = when the reservation lapses)
 -- ARGV: request id, scopes, estimated tokens, worst-case cost (nanos), parallel lease ms, reservation lease ms, then 5 per scope:
 --       rpm limit, tpm limit, parallel limit, budget (nanos), spent key ttl ms   (-1 = no limit)
@@ -11,8 +11,8 @@
 --      or {0, scope, kind, limit, used, retry after ms} or {-1, scope} when a budget counter must be seeded.
 -- Every redis.call costs about a microsecond of Redis CPU on top of its work, so each counter a call touches is read
 -- once (when a member first needs it), kept in Lua memory while the members are decided one after the other (a later
--- member sees what the earlier ones took), and written once at the end: one ZADD with every admitted member, one
--- HINCRBY/INCRBY with the sum, one PEXPIRE. So a batch of n costs the calls of one admission, and answers and leaves
+-- member sees what the earlier ones took), and written once at the end: one ZADD with every admitted member (one entry
+-- for all of them in the rpm window), one HINCRBY/INCRBY with the sum, one PEXPIRE. So a batch of n costs the calls of one admission, and answers and leaves
 -- every counter as n single admissions in that order would (LimitBatchScriptsTests). Key expiries are set when a
 -- counter is created, and lapsed reservations are swept only when they would refuse.
 
@@ -36,7 +36,7 @@ local function admit_keep(states, key, state)
   return state
 end
 
--- A sliding window (the rpm zset, or the parallel leases): entries scored at or below `floor` have left it.
+-- The parallel leases: one entry per request (its settle removes it); entries scored at or below `floor` have lapsed.
 local function admit_window(states, key, floor)
   if states[key] then return states[key] end
   redis.call('ZREMRANGEBYSCORE', key, '-inf', floor)
@@ -55,17 +55,67 @@ local function admit_enter(window, score, id, ttl)
   window.ttl = ttl
 end
 
+-- The rpm window holds one entry per call and scope, not one per request: member '<n>:<first request id>' scored the
+-- instant this call admitted its n requests, and the member '#' scored minus the requests in the window. So a batch
+-- adds one entry whatever its size, and reading the count is part of reading what left the window. A member without
+-- '<n>:' (the former layout's request id) is one request; a window without '#' is counted with ZCARD, once. Every
+-- admission counts, even of a request id admitted before (the gateway never does that; it would count twice: above the
+-- truth, never below).
+local admit_expire_most = 256
+
+local function admit_entries(member)
+  return tonumber(string.match(member, '^(%d+):')) or 1
+end
+
+-- Removes entries scored at or below `floor` (at most `most` of them; all when `most` is nil) and takes the requests
+-- they held off the window's count (read from '#' on the first pass). `window.partial`: some may be left, so the count
+-- may be above the truth (never below): a refusal expires the rest first.
+local function admit_expire(window, key, floor, most)
+  local left = most and redis.call('ZRANGEBYSCORE', key, '-inf', floor, 'WITHSCORES', 'LIMIT', 0, most)
+    or redis.call('ZRANGEBYSCORE', key, '-inf', floor, 'WITHSCORES')
+  local marked, gone, removed = false, 0, 0
+  for i = 1, #left, 2 do
+    if left[i] == '#' then
+      marked = true
+      if window.count == nil then window.count = -tonumber(left[i + 1]) end
+    else
+      gone = gone + admit_entries(left[i])
+      removed = removed + 1
+    end
+  end
+  if removed > 0 then
+    local first = marked and 1 or 0
+    redis.call('ZREMRANGEBYRANK', key, first, first + removed - 1)
+    window.removed = true
+  end
+  if window.count == nil then
+    window.count = redis.call('ZCARD', key)
+    window.removed = window.removed or window.count > 0
+  else
+    window.count = window.count - gone
+  end
+  window.partial = most ~= nil and #left >= most
+end
+
+local function admit_requests(states, key, floor)
+  if states[key] then return states[key] end
+  local window = {added = 0, floor = floor}
+  admit_expire(window, key, floor, admit_expire_most)
+  window.stored = window.count
+  return admit_keep(states, key, window)
+end
+
 -- When the oldest request of a full rpm window leaves it: Redis' oldest entry, else one this call entered (now).
 local function admit_retry(window, key, now)
   if window.oldest == nil then
     window.oldest = false
     if window.stored > 0 then
-      local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+      local oldest = redis.call('ZRANGEBYSCORE', key, 0, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
       if oldest[2] then window.oldest = tonumber(oldest[2]) end
     end
   end
   local oldest = window.oldest
-  if not oldest and #window.adds > 0 then oldest = now end
+  if not oldest and window.added > 0 then oldest = now end
   if not oldest then return 1000 end
   return math.max(1, admit_minute - (now - oldest))
 end
@@ -118,7 +168,11 @@ local function admit_check(st, keys, argv, now, bucket)
     local a = 7 + s * 5
     local rpm, tpm, par, budget = tonumber(argv[a]), tonumber(argv[a + 1]), tonumber(argv[a + 2]), tonumber(argv[a + 3])
     if rpm >= 0 then
-      local window = admit_window(st.rpm, keys[k + 1], now - admit_minute)
+      local window = admit_requests(st.rpm, keys[k + 1], now - admit_minute)
+      if window.count >= rpm and window.partial then
+        admit_expire(window, keys[k + 1], window.floor, nil)
+        window.stored = window.count - window.added
+      end
       if window.count >= rpm then
         return {0, s, 'requests', rpm, window.count, admit_retry(window, keys[k + 1], now)}
       end
@@ -168,7 +222,10 @@ local function admit_take(st, keys, argv, now, bucket)
     local k = s * 6
     local a = 7 + s * 5
     if tonumber(argv[a]) >= 0 then
-      admit_enter(st.rpm[keys[k + 1]], now, id, admit_minute + 1000)
+      local window = st.rpm[keys[k + 1]]
+      window.count = window.count + 1
+      window.added = window.added + 1
+      window.first = window.first or id
     end
     if tonumber(argv[a + 1]) >= 0 then
       local counts = st.tpm[keys[k + 2]]
@@ -193,14 +250,21 @@ local function admit_take(st, keys, argv, now, bucket)
 end
 
 -- Writes each counter once: what every admitted request of the call took.
-local function admit_write(st, bucket)
-  for _, kind in ipairs({st.rpm, st.par}) do
-    for _, key in ipairs(kind.order) do
-      local window = kind[key]
-      if #window.adds > 0 then
-        redis.call('ZADD', key, unpack(window.adds))
-        redis.call('PEXPIRE', key, window.ttl)
-      end
+local function admit_write(st, now, bucket)
+  for _, key in ipairs(st.rpm.order) do
+    local window = st.rpm[key]
+    if window.added > 0 then
+      redis.call('ZADD', key, now, window.added .. ':' .. window.first, -window.count, '#')
+      redis.call('PEXPIRE', key, admit_minute + 1000)
+    elseif window.removed then
+      redis.call('ZADD', key, -window.count, '#')
+    end
+  end
+  for _, key in ipairs(st.par.order) do
+    local window = st.par[key]
+    if #window.adds > 0 then
+      redis.call('ZADD', key, unpack(window.adds))
+      redis.call('PEXPIRE', key, window.ttl)
     end
   end
   for _, key in ipairs(st.tpm.order) do
@@ -237,6 +301,6 @@ local function admit_members(members, now)
     if admitted then admit_take(st, member[1], member[2], now, bucket) end
     results[m] = result
   end
-  admit_write(st, bucket)
+  admit_write(st, now, bucket)
   return results
 end

@@ -26,7 +26,7 @@ public sealed class CostEstimator(PriceTable prices, IOptions<PricingOptions>? o
     /// <summary>The worst case over the request's group and the <paramref name="fallbacks"/> it may reach.</summary>
     public (long Tokens, decimal Cost) WorstCase(ModelGroup group, IReadOnlyList<ModelGroup> fallbacks, WorstCaseRequest request)
     {
-        var worst = (Tokens: request.PromptTokens, Cost: 0m);
+        var worst = (Tokens: request.PromptTokens - request.InlineDocumentTokens, Cost: 0m);
         worst = Over(group, request, worst);
         foreach (var fallback in fallbacks)
         {
@@ -55,17 +55,18 @@ public sealed class CostEstimator(PriceTable prices, IOptions<PricingOptions>? o
     /// <summary>
     /// The most prompt the request may be billed for on this deployment: the estimate, and for each document only referred to
     /// by URL or file id <see cref="PromptTokens.UnsizedDocumentTokens"/> instead of <see cref="PromptTokens.DocumentTokens"/>,
-    /// bounded by the deployment's <c>max_input_tokens</c> (the provider refuses a longer prompt).
+    /// bounded by the deployment's <c>max_input_tokens</c> (the provider refuses a longer prompt) — as is the part of the
+    /// estimate that is inline PDFs' base64; never below the rest of the estimate.
     /// </summary>
     public static long PromptCeiling(DeploymentConfig deployment, WorstCaseRequest request)
     {
-        if (request.UnsizedDocuments == 0)
+        if (request.UnsizedDocuments == 0 && request.InlineDocumentTokens == 0)
         {
             return request.PromptTokens;
         }
 
         var unbounded = request.PromptTokens + request.UnsizedDocuments * (PromptTokens.UnsizedDocumentTokens - PromptTokens.DocumentTokens);
-        return Math.Max(request.PromptTokens, Math.Min(unbounded, deployment.ModelInfo.MaxInputTokens ?? long.MaxValue));
+        return Math.Max(request.PromptTokens - request.InlineDocumentTokens, Math.Min(unbounded, deployment.ModelInfo.MaxInputTokens ?? long.MaxValue));
     }
 
     /// <summary>The most output one choice of the request may produce on this deployment.</summary>

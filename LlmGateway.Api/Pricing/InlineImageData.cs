@@ -8,29 +8,47 @@ namespace LlmGateway.Api.Pricing;
 /// is not prompt text (o200k reads base64 at ~0.7 tokens a byte, so a 1 MB screenshot would reserve ~0.9 M tokens), the
 /// provider bills the picture (<see cref="PromptTokens.ImageTokens"/>). Only a value that is base64 and nothing else, whose
 /// first bytes are a PNG, JPEG, GIF or WebP header (the formats OpenAI and Anthropic take), qualifies; anything else in the
-/// field stays text, so a prompt hidden in an "image" does not shrink its own reservation. The value is read as the body
+/// field stays text, so a prompt hidden in an "image" does not shrink its own reservation. The same test finds an inline
+/// PDF (<see cref="Kind.Pdf"/>): its first bytes <c>%PDF-</c>. The value is read as the body
 /// spells it: the only escapes taken are those of base64's own symbols (<c>\/</c>, and <c>\u002B</c> — System.Text.Json's
 /// default encoder writes every <c>+</c> so, PHP every <c>/</c> as <c>\/</c>); any other escape makes it text.
 /// </summary>
 internal static class InlineImageData
 {
+    /// <summary>What a payload must begin with: an image's header, or a PDF's.</summary>
+    public enum Kind : byte
+    {
+        Image,
+        Pdf,
+    }
+
     private static readonly SearchValues<byte> Alphabet =
         SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"u8);
 
-    /// <summary>The payload of <c>data:image/…;base64,…</c> in <paramref name="raw"/> (which starts at <paramref name="at"/> in the body).</summary>
-    public static Range? OfDataUrl(ReadOnlySpan<byte> raw, int at)
+    /// <summary>
+    /// The payload of <c>data:image/…;base64,…</c> (<c>data:application/pdf;base64,…</c> for a PDF) in <paramref name="raw"/>
+    /// (which starts at <paramref name="at"/> in the body).
+    /// </summary>
+    public static Range? OfDataUrl(ReadOnlySpan<byte> raw, int at, Kind kind = Kind.Image)
     {
-        if (!raw.StartsWith("data:image/"u8) && !raw.StartsWith("data:image\\/"u8))
+        var prefixed = kind == Kind.Image
+            ? raw.StartsWith("data:image/"u8) || raw.StartsWith("data:image\\/"u8)
+            : raw.StartsWith("data:application/pdf;"u8) || raw.StartsWith("data:application\\/pdf;"u8);
+        if (!prefixed)
         {
             return null;
         }
 
         var comma = raw.IndexOf((byte)',');
-        return comma > 0 && raw[..comma].EndsWith(";base64"u8) ? OfBase64(raw[(comma + 1)..], at + comma + 1) : null;
+        return comma > 0 && raw[..comma].EndsWith(";base64"u8) ? OfBase64(raw[(comma + 1)..], at + comma + 1, kind) : null;
     }
 
-    /// <summary>The whole of <paramref name="raw"/> (at <paramref name="at"/> in the body), when it is base64 of an image.</summary>
-    public static Range? OfBase64(ReadOnlySpan<byte> raw, int at)
+    /// <summary>The whole of <paramref name="raw"/> (at <paramref name="at"/> in the body), when it is base64 of an image (or a PDF).</summary>
+    public static Range? OfBase64(ReadOnlySpan<byte> raw, int at, Kind kind = Kind.Image) =>
+        Classify(raw, at) is ({ } range, var found) && found == kind ? range : null;
+
+    /// <summary>The whole of <paramref name="raw"/> (at <paramref name="at"/> in the body) when it is base64 of an image or a PDF, and which.</summary>
+    public static (Range? Range, Kind Kind) Classify(ReadOnlySpan<byte> raw, int at)
     {
         Span<byte> head = stackalloc byte[16];
         var (filled, padding) = (0, 0);
@@ -41,7 +59,7 @@ internal static class InlineImageData
             var plain = run < 0 ? rest : rest[..run];
             if (!plain.IsEmpty && padding > 0)
             {
-                return null; // data after the padding
+                return default; // data after the padding
             }
 
             var take = Math.Min(plain.Length, head.Length - filled);
@@ -55,7 +73,7 @@ internal static class InlineImageData
             var (symbol, used) = Symbol(rest[run..]);
             if (used == 0 || (symbol != '=' && padding > 0) || (symbol == '=' && ++padding > 2))
             {
-                return null;
+                return default;
             }
 
             if (symbol != '=' && filled < head.Length)
@@ -67,8 +85,13 @@ internal static class InlineImageData
         }
 
         Span<byte> bytes = stackalloc byte[12];
-        return filled == head.Length && Base64.DecodeFromUtf8(head, bytes, out _, out var written) == OperationStatus.Done
-            && written == 12 && IsImageHeader(bytes) ? new Range(at, at + raw.Length) : null;
+        if (filled != head.Length || Base64.DecodeFromUtf8(head, bytes, out _, out var written) != OperationStatus.Done || written != 12)
+        {
+            return default;
+        }
+
+        var range = new Range(at, at + raw.Length);
+        return IsImageHeader(bytes) ? (range, Kind.Image) : bytes.StartsWith("%PDF-"u8) ? (range, Kind.Pdf) : default;
     }
 
     /// <summary>The base64 symbol <paramref name="raw"/> starts with (not in <see cref="Alphabet"/>: '=' or an escape), and its length.</summary>

@@ -10,7 +10,9 @@ namespace LlmGateway.Api.Pricing;
 /// its pages are not in the body. Read with a JSON reader, so an escaped spelling (<c>"\u0069mage"</c>) counts as the
 /// provider reads it, and whatever order the part's fields come in. While reading, it notes where an image part's inline
 /// data lies (<see cref="InlineImageData"/>): OpenAI's <c>image_url</c> (a string or <c>{"url"}</c>), the Responses API's
-/// <c>image_url</c>, Anthropic's <c>source.data</c> of type <c>base64</c> — also inside a <c>tool_result</c>, the same part.
+/// <c>image_url</c>, Anthropic's <c>source.data</c> of type <c>base64</c> — also inside a <c>tool_result</c>, the same part;
+/// and where a document part's inline PDF lies: Anthropic's <c>source.data</c> of type <c>base64</c>, Chat Completions'
+/// <c>file.file_data</c>, the Responses API's <c>file_data</c> (a <c>data:application/pdf;base64,</c> URL).
 /// </summary>
 public static class MediaParts
 {
@@ -18,8 +20,11 @@ public static class MediaParts
 
     public static Counts Count(ReadOnlySpan<byte> body) => Read(body).Counts;
 
-    /// <summary>The counts, and the byte ranges of inline image data in <paramref name="body"/> (in order; null when none).</summary>
-    public static (Counts Counts, List<Range>? ImageData) Read(ReadOnlySpan<byte> body)
+    /// <summary>
+    /// The counts, and the byte ranges of inline image data and of inline PDFs in <paramref name="body"/> (each in order; null
+    /// when none).
+    /// </summary>
+    public static (Counts Counts, List<Range>? ImageData, List<Range>? PdfData) Read(ReadOnlySpan<byte> body)
     {
         // No escape and none of the words: no reader pass (the common text-only request).
         if (body.IndexOf("\\u"u8) < 0 && body.IndexOf("image"u8) < 0 && body.IndexOf("document"u8) < 0 && body.IndexOf("file"u8) < 0)
@@ -28,7 +33,7 @@ public static class MediaParts
         }
 
         var (images, documents, unsized) = (0, 0, 0);
-        List<Range>? imageData = null;
+        List<Range>? imageData = null, pdfData = null;
         // One entry per open object: what its "type" said, what refers to content or holds image data in it.
         var open = new Stack<Frame>();
         // What the property just read names, for the token right after it only.
@@ -43,7 +48,7 @@ public static class MediaParts
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.StartObject:
-                        open.Push(new Frame(Part.None, false, name is Name.Source or Name.ImageUrl ? name : Name.Other, false, null));
+                        open.Push(new Frame(Part.None, false, name is Name.Source or Name.ImageUrl or Name.File ? name : Name.Other, false, null, null));
                         break;
                     case JsonTokenType.EndObject:
                         var frame = open.Pop();
@@ -55,11 +60,21 @@ public static class MediaParts
                             (imageData ??= []).Add(data);
                         }
 
+                        if (frame is { Kind: Part.Document, Pdf: { } pdf })
+                        {
+                            (pdfData ??= []).Add(pdf);
+                        }
+
                         if (frame.Kind == Part.None && open.TryPop(out var parent))
                         {
                             // A part's source, file or image_url object: what it refers to or holds is the part's.
-                            var held = (frame.Holder == Name.ImageUrl || frame.Base64) && parent.Holder == Name.Other ? frame.Data : null;
-                            open.Push(parent with { Reference = parent.Reference || frame.Reference, Data = held ?? parent.Data });
+                            var holds = parent.Holder == Name.Other;
+                            var held = (frame.Holder == Name.ImageUrl || frame.Base64) && holds ? frame.Data : null;
+                            var heldPdf = (frame.Holder == Name.File || frame.Base64) && holds ? frame.Pdf : null;
+                            open.Push(parent with
+                            {
+                                Reference = parent.Reference || frame.Reference, Data = held ?? parent.Data, Pdf = heldPdf ?? parent.Pdf,
+                            });
                         }
 
                         break;
@@ -74,7 +89,7 @@ public static class MediaParts
                     case JsonTokenType.String when name == Name.Type && open.Count > 0:
                         open.Push(Typed(ref reader, open.Pop()));
                         break;
-                    case JsonTokenType.String when name is Name.ImageUrl or Name.Url or Name.Data && open.Count > 0:
+                    case JsonTokenType.String when name is Name.ImageUrl or Name.Url or Name.Data or Name.FileData && open.Count > 0:
                         open.Push(Held(ref reader, name, open.Pop()));
                         break;
                 }
@@ -88,7 +103,8 @@ public static class MediaParts
         // A part closes after the parts inside it: an image part holding another (hostile, or a provider's future shape)
         // would list its own data after the inner one's although it may come first in the body.
         imageData?.Sort((a, b) => a.Start.Value.CompareTo(b.Start.Value));
-        return (new Counts(images, documents, unsized), imageData);
+        pdfData?.Sort((a, b) => a.Start.Value.CompareTo(b.Start.Value));
+        return (new Counts(images, documents, unsized), imageData, pdfData);
     }
 
     private enum Part : byte
@@ -107,12 +123,15 @@ public static class MediaParts
         Url,
         Data,
         FileReference,
+        File,
+        FileData,
     }
 
-    /// <param name="Holder">The property this object is the value of, when it is a <c>source</c> or an <c>image_url</c>.</param>
+    /// <param name="Holder">The property this object is the value of, when it is a <c>source</c>, an <c>image_url</c> or a <c>file</c>.</param>
     /// <param name="Base64">A <c>source</c> whose type is <c>base64</c>.</param>
     /// <param name="Data">The inline image data this object holds, if it is an image part (or its source or image_url).</param>
-    private readonly record struct Frame(Part Kind, bool Reference, Name Holder, bool Base64, Range? Data);
+    /// <param name="Pdf">The inline PDF this object holds, if it is a document part (or its source or file).</param>
+    private readonly record struct Frame(Part Kind, bool Reference, Name Holder, bool Base64, Range? Data, Range? Pdf);
 
     /// <summary>The property name the reader is on; by length first, the hot path of a large text body (most names are none of these).</summary>
     private static Name Named(ref Utf8JsonReader reader)
@@ -123,7 +142,7 @@ public static class MediaParts
         }
 
         // An escaped name ("\u0074ype") is rare: compared as the provider reads it.
-        ReadOnlySpan<string> names = ["url", "type", "data", "source", "file_id", "file_url", "image_url"];
+        ReadOnlySpan<string> names = ["url", "type", "data", "file", "source", "file_id", "file_url", "file_data", "image_url"];
         foreach (var name in names)
         {
             if (reader.ValueTextEquals(name))
@@ -140,10 +159,12 @@ public static class MediaParts
         3 when name.SequenceEqual("url"u8) => Name.Url,
         4 when name.SequenceEqual("type"u8) => Name.Type,
         4 when name.SequenceEqual("data"u8) => Name.Data,
+        4 when name.SequenceEqual("file"u8) => Name.File,
         6 when name.SequenceEqual("source"u8) => Name.Source,
         7 when name.SequenceEqual("file_id"u8) => Name.FileReference,
         8 when name.SequenceEqual("file_url"u8) => Name.FileReference,
         9 when name.SequenceEqual("image_url"u8) => Name.ImageUrl,
+        9 when name.SequenceEqual("file_data"u8) => Name.FileData,
         _ => Name.Other,
     };
 
@@ -169,18 +190,25 @@ public static class MediaParts
     }
 
     /// <summary>
-    /// The object whose <c>image_url</c>, <c>url</c> or <c>data</c> string the reader is on: image data where the formats put
-    /// it (the part's own <c>image_url</c>, <c>url</c> in its <c>image_url</c> object, <c>data</c> in its <c>source</c>).
+    /// The object whose <c>image_url</c>, <c>url</c>, <c>data</c> or <c>file_data</c> string the reader is on: image data
+    /// where the formats put it (the part's own <c>image_url</c>, <c>url</c> in its <c>image_url</c> object, <c>data</c> in its
+    /// <c>source</c>), a PDF where they put it (<c>data</c> in a <c>source</c>, <c>file_data</c> in the part or its <c>file</c>).
     /// </summary>
     private static Frame Held(ref Utf8JsonReader reader, Name name, Frame current)
     {
         var at = checked((int)reader.TokenStartIndex + 1); // past the opening quote: the value as the body spells it
-        var data = (name, current.Holder) switch
+        switch (name, current.Holder)
         {
-            (Name.ImageUrl, Name.Other) or (Name.Url, Name.ImageUrl) => InlineImageData.OfDataUrl(reader.ValueSpan, at),
-            (Name.Data, Name.Source) => InlineImageData.OfBase64(reader.ValueSpan, at),
-            _ => null,
-        };
-        return data is null ? current : current with { Data = data };
+            case (Name.ImageUrl, Name.Other) or (Name.Url, Name.ImageUrl):
+                return InlineImageData.OfDataUrl(reader.ValueSpan, at) is { } image ? current with { Data = image } : current;
+            case (Name.Data, Name.Source):
+                var (payload, kind) = InlineImageData.Classify(reader.ValueSpan, at);
+                return payload is null ? current
+                    : kind == InlineImageData.Kind.Image ? current with { Data = payload } : current with { Pdf = payload };
+            case (Name.FileData, Name.Other or Name.File):
+                return InlineImageData.OfDataUrl(reader.ValueSpan, at, InlineImageData.Kind.Pdf) is { } pdf ? current with { Pdf = pdf } : current;
+            default:
+                return current;
+        }
     }
 }

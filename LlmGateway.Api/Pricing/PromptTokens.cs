@@ -8,7 +8,9 @@ namespace LlmGateway.Api.Pricing;
 /// a chunk seen before served from a cache; past 4 MB the byte count, a ceiling), plus a fixed estimate per image and per
 /// document (<see cref="MediaParts"/>): a URL or file id is a few text tokens, the provider bills the picture or the pages.
 /// An inline image's base64 data is left out of the text (<see cref="InlineImageData"/>): it is the picture, billed as
-/// <see cref="ImageTokens"/>, not ~0.7 tokens a byte. An inline document's base64 stays in, a measure of its size.
+/// <see cref="ImageTokens"/>, not ~0.7 tokens a byte. An inline PDF's base64 stays in, a measure of its size, and is also
+/// counted apart (<see cref="PromptEstimate.InlineDocumentTokens"/>): a scanned PDF's base64 far outweighs its pages, so the
+/// context-window check leaves it out and the reservation bounds it by the window (<see cref="CostEstimator.PromptCeiling"/>).
 /// </summary>
 public static class PromptTokens
 {
@@ -52,11 +54,32 @@ public static class PromptTokens
     /// <summary>The whole-body counter (loaded on first use), or null when the vocabulary could not be read.</summary>
     internal static BodyTokens? Body => O200k.Value is { } counter ? bodyTokens ??= new BodyTokens(counter, new ChunkCountCache(chunkCacheEntries)) : null;
 
-    /// <summary>The estimate, and how many of its documents are unsized (counted at <see cref="DocumentTokens"/> in it).</summary>
-    public static (long Tokens, int UnsizedDocuments) EstimateWithMedia(ReadOnlySpan<byte> body)
+    /// <summary>
+    /// A body's estimate. <paramref name="Tokens"/>: the prompt estimate, inline PDFs' base64 counted as text.
+    /// <paramref name="InlineDocumentTokens"/>: what of it is inline PDFs' base64 (each PDF is also in it as
+    /// <see cref="DocumentTokens"/>). <paramref name="UnsizedDocuments"/>: documents only referred to (counted at
+    /// <see cref="DocumentTokens"/> in it).
+    /// </summary>
+    public readonly record struct PromptEstimate(long Tokens, long InlineDocumentTokens, int UnsizedDocuments)
     {
-        var (media, imageData) = MediaParts.Read(body);
-        return (Text(body, imageData) + media.Images * ImageTokens + media.Documents * DocumentTokens, media.UnsizedDocuments);
+        /// <summary>The estimate with each inline PDF at <see cref="DocumentTokens"/>: what surely reaches the model's context window.</summary>
+        public long Fitting => Tokens - InlineDocumentTokens;
+    }
+
+    public static PromptEstimate EstimateWithMedia(ReadOnlySpan<byte> body)
+    {
+        var (media, imageData, pdfData) = MediaParts.Read(body);
+        var text = Text(body, imageData);
+        var pdfs = pdfData is null ? 0 : Math.Clamp(text - Text(body, Merged(imageData, pdfData)), 0, text);
+        return new PromptEstimate(text + media.Images * ImageTokens + media.Documents * DocumentTokens, pdfs, media.UnsizedDocuments);
+    }
+
+    /// <summary>Both lists of ranges (each in order, none overlapping another) as one, in order.</summary>
+    private static List<Range> Merged(List<Range>? images, List<Range> pdfs)
+    {
+        List<Range> all = [.. images ?? [], .. pdfs];
+        all.Sort((a, b) => a.Start.Value.CompareTo(b.Start.Value));
+        return all;
     }
 
     // No o200k token is shorter than a byte: without the vocabulary, the byte count (less the image data) is a safe ceiling.

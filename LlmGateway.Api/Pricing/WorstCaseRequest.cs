@@ -16,6 +16,9 @@ public readonly record struct WorstCaseRequest(
     /// <summary>The hosted tool calls it may make, each billed its fee (<see cref="HostedToolCalls"/>).</summary>
     public HostedToolCalls HostedTools { get; init; }
 
+    /// <summary>What of <see cref="PromptTokens"/> is inline PDFs' base64 (<see cref="Pricing.PromptTokens.PromptEstimate"/>): bounded by a deployment's context window.</summary>
+    public long InlineDocumentTokens { get; init; }
+
     /// <summary>The body's top-level <c>thinking.budget_tokens</c> (Messages, and chat bodies sent to Claude), else null.</summary>
     public static long? ThinkingBudgetOf(JsonBody? body)
     {

@@ -203,9 +203,10 @@ public static partial class ProxyPipeline
         // tpm reserves the worst case's tokens too (prompt + every choice's output ceiling), corrected at settle; the
         // worst case is the dearest group the request may reach, its fallbacks included (docs/governance.md).
         var route = accepted.Route;
+        var copies = accepted.FanOut?.PromptCopies ?? 1;
         var (tokenReservation, worstCost) = services.Costs.WorstCase(accepted.Group, services.Failover.ReachableFallbacks(accepted.Group, route),
-            new WorstCaseRequest(route.EstimatedPromptTokens * (accepted.FanOut?.PromptCopies ?? 1), accepted.Facts.MaxTokens, accepted.Facts.Choices, WorstCaseRequest.ThinkingBudgetOf(route.Body), route.UnsizedDocuments,
-                route.PriorityTier) { HostedTools = route.HostedTools });
+            new WorstCaseRequest(route.EstimatedPromptTokens * copies, accepted.Facts.MaxTokens, accepted.Facts.Choices, WorstCaseRequest.ThinkingBudgetOf(route.Body), route.UnsizedDocuments,
+                route.PriorityTier) { HostedTools = route.HostedTools, InlineDocumentTokens = route.InlineDocumentTokens * copies });
         var admission = await services.Limits.AdmitAsync(key, accepted.Group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted, endUser,
             tags?.Scopes);
         if (admission.Rejection is { } refused)

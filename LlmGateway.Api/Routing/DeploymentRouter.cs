@@ -212,9 +212,9 @@ public sealed class DeploymentRouter(
             return new SkippedDeployment(deployment, SkipReason.Capability, "tools");
         }
 
-        if (info.MaxInputTokens is { } max && request.EstimatedPromptTokens > max)
+        if (info.MaxInputTokens is { } max && request.FittingPromptTokens > max)
         {
-            return new SkippedDeployment(deployment, SkipReason.ContextWindow, $"about {request.EstimatedPromptTokens} prompt tokens, max_input_tokens {max}");
+            return new SkippedDeployment(deployment, SkipReason.ContextWindow, $"about {request.FittingPromptTokens} prompt tokens, max_input_tokens {max}");
         }
 
         return deployment.Tpm is { } tpm && state.TokensThisMinute >= tpm

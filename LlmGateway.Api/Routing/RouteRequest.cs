@@ -8,7 +8,7 @@ namespace LlmGateway.Api.Routing;
 /// <summary>What a deployment must offer to serve a request: a context window, vision, tools.</summary>
 public sealed record RouteRequest(UpstreamOperation Operation, JsonBody? Body)
 {
-    private (long Tokens, int UnsizedDocuments)? prompt;
+    private PromptTokens.PromptEstimate? prompt;
     private bool? priority;
     private HostedToolCalls? hostedTools;
 
@@ -28,8 +28,22 @@ public sealed record RouteRequest(UpstreamOperation Operation, JsonBody? Body)
         && ((Body.TryGet("tools", out var tools) && tools.Kind == System.Text.Json.JsonTokenType.StartArray && tools.ValueEnd - tools.ValueStart > 2)
             || (Body.TryGet("functions", out var functions) && functions.Kind == System.Text.Json.JsonTokenType.StartArray));
 
-    /// <summary>The prompt's tokens, estimated once per request (<see cref="PromptTokens"/>).</summary>
+    /// <summary>The prompt's tokens, estimated once per request (<see cref="PromptTokens"/>): what the reservation starts from.</summary>
     public long EstimatedPromptTokens => Prompt.Tokens;
+
+    /// <summary>What of the estimate is inline PDFs' base64, a measure of their size that the context window bounds.</summary>
+    public long InlineDocumentTokens => Prompt.InlineDocumentTokens;
+
+    /// <summary>The estimate with each inline PDF at <see cref="PromptTokens.DocumentTokens"/>: what the context-window check compares.</summary>
+    public long FittingPromptTokens => Prompt.Fitting;
+
+    /// <summary>
+    /// The most prompt a deployment with this context window can bill the request: the estimate, its inline PDFs bounded by
+    /// the window (the provider refuses a longer prompt), never below <see cref="FittingPromptTokens"/>.
+    /// </summary>
+    public long PromptTokensAtMost(long? maxInputTokens) =>
+        InlineDocumentTokens == 0 || maxInputTokens is not { } window ? EstimatedPromptTokens
+            : Math.Max(FittingPromptTokens, Math.Min(EstimatedPromptTokens, window));
 
     /// <summary><c>service_tier: "priority"</c>: every cost of the request is at the priority rates.</summary>
     public bool PriorityTier => priority ??= PremiumFeatures.AsksPriority(Body);
@@ -43,7 +57,7 @@ public sealed record RouteRequest(UpstreamOperation Operation, JsonBody? Body)
     /// <summary>Documents the body only refers to (a URL, a file id): their pages are not in the estimate (<see cref="MediaParts"/>).</summary>
     public int UnsizedDocuments => Prompt.UnsizedDocuments;
 
-    private (long Tokens, int UnsizedDocuments) Prompt => prompt ??= Body is null ? default : PromptTokens.EstimateWithMedia(Body.Bytes.Span);
+    private PromptTokens.PromptEstimate Prompt => prompt ??= Body is null ? default : PromptTokens.EstimateWithMedia(Body.Bytes.Span);
 
     /// <summary>The request's tags, whose model lists a fallback must pass too.</summary>
     public Tags.RequestTags? Tags { get; init; }

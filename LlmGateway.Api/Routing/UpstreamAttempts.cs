@@ -94,7 +94,7 @@ public sealed class UpstreamAttempts(
     private async Task<RelayOutcome> SendAndRelayAsync(
         ProxyContext proxy, DeploymentLease lease, IUpstreamProvider provider, UpstreamAttempt attempt, ReadOnlyMemory<byte> body, FailoverRun run)
     {
-        using var disconnect = ClientDisconnect.Start(proxy.Http, () => run.Call.Route.EstimatedPromptTokens, proxy.Revoked);
+        using var disconnect = ClientDisconnect.Start(proxy.Http, () => run.Call.Route.PromptTokensAtMost(attempt.Deployment.ModelInfo.MaxInputTokens), proxy.Revoked);
         UpstreamResponse upstream;
         try
         {

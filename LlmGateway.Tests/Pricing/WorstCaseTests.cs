@@ -91,6 +91,25 @@ public class WorstCaseTests
         Assert.Null(WorstCaseRequest.ThinkingBudgetOf(Body("""{"thinking":{"type":"disabled"},"x":{"budget_tokens":5}}""")));
     }
 
+    [Fact]
+    public void AnInlinePdfsBase64IsBoundedByTheContextWindowButNeverTheTextAroundIt()
+    {
+        var windowed = DeploymentOf("anthropic/claude-sonnet-4-5", "max_input_tokens: 200000");
+        var unbounded = DeploymentOf("anthropic/claude-sonnet-4-5", null);
+        // 1,400,000 tokens of estimate, 1,380,000 of them a scanned PDF's base64: the provider refuses more than the window.
+        var scanned = new WorstCaseRequest(1_400_000, 100) { InlineDocumentTokens = 1_380_000 };
+
+        Assert.Equal(200_000, CostEstimator.PromptCeiling(windowed, scanned));
+        Assert.Equal(1_400_000, CostEstimator.PromptCeiling(unbounded, scanned));
+        // A small PDF: its estimate, under the window, stays whole.
+        Assert.Equal(60_000, CostEstimator.PromptCeiling(windowed, new WorstCaseRequest(60_000, 100) { InlineDocumentTokens = 45_000 }));
+        // Text around the PDF over the window (refused upstream, yet never reserved below its own estimate).
+        Assert.Equal(250_000, CostEstimator.PromptCeiling(windowed, new WorstCaseRequest(1_000_000, 100) { InlineDocumentTokens = 750_000 }));
+        // And the token reservation of the worst case follows the ceiling.
+        var (tokens, _) = new CostEstimator(new PriceTable()).WorstCase(new ModelGroup("g", [windowed]), [], scanned);
+        Assert.Equal(200_000 + 100, tokens);
+    }
+
     private static JsonBody Body(string json) =>
         JsonBody.TryParse(Encoding.UTF8.GetBytes(json), out var body, out _) ? body : throw new InvalidOperationException(json);
 

@@ -26,12 +26,13 @@ public static class ClaudeCodeCli
 
     public static string Executable => Path.Combine(RepositoryRoot(), "LlmGateway.Tests", ".clients", "node_modules", ".bin", "claude");
 
-    public static async Task<Result> RunAsync(Uri gateway, string key, string model, string prompt, CancellationToken ct)
+    /// <summary>Runs <c>claude -p</c> in a new working folder, or in <paramref name="work"/> (the caller's files in it; deleted after).</summary>
+    public static async Task<Result> RunAsync(Uri gateway, string key, string model, string prompt, CancellationToken ct, DirectoryInfo? work = null)
     {
         Assert.True(File.Exists(Executable),
             $"Claude Code is missing: ./test.sh installs it (npm i --prefix LlmGateway.Tests/.clients @anthropic-ai/claude-code@{Version}).");
         var home = Directory.CreateTempSubdirectory("llmgw-claude-home-");
-        var work = Directory.CreateTempSubdirectory("llmgw-claude-work-");
+        work ??= Directory.CreateTempSubdirectory("llmgw-claude-work-");
         try
         {
             using var process = Process.Start(StartInfo(gateway, key, model, prompt, home.FullName, work.FullName))!;

@@ -7,7 +7,8 @@ namespace LlmGateway.Tests.Clients;
 
 /// <summary>
 /// Claude Code itself (<see cref="ClaudeCodeCli"/>) through the gateway with a virtual key, on an Anthropic deployment and
-/// on an OpenAI-format one: a plain answer, then a turn where the model runs the Bash tool and reads its result. Every
+/// on an OpenAI-format one: a plain answer, then a turn where the model runs the Bash tool and reads its result; and on the
+/// Anthropic one, with a 200,000-token context window, a turn where it reads a scanned PDF (1.5 MB). Every
 /// upstream call is one ledger row priced as computed by hand; the developer's device id is the row's end user.
 /// Under a gateway alias Claude Code's first request has a <c>system</c> entry in <c>messages</c>: it only goes on when the
 /// gateway answers that with Anthropic's own 400 text (or accepts it); any other error ends the run with is_error true.
@@ -66,7 +67,78 @@ public sealed class ClaudeCodeTests(CodingAgentFixture fixture) : IClassFixture<
         await AssertOneLedgerRowPerUpstreamCallAsync(key);
     }
 
+    [Fact]
+    public async Task ClaudeCodeReadsAScannedPdfTheModelAsksForAndTheGatewayRoutesItWithinTheContextWindow()
+    {
+        // 1.5 MB of scanned pages: ~1.4 M tokens if its base64 were read as text, over the deployment's 200,000-token window.
+        var work = Directory.CreateTempSubdirectory("llmgw-claude-work-");
+        var pdf = Path.Combine(work.FullName, "scan.pdf");
+        var scan = ScannedPdf(pages: 3, bytesPerPage: 500_000);
+        await File.WriteAllBytesAsync(pdf, scan, Timeout);
+        Fake.Reset();
+        Fake.Enqueue(Answer("") with { ToolCalls = [("toolu_cc_pdf", "Read", JsonSerializer.Serialize(new { file_path = pdf }))] });
+        Fake.Default = Answer("The scan is a three-page contract.");
+        var key = await fixture.NewKeyAsync(Timeout);
+
+        var result = await ClaudeCodeCli.RunAsync(fixture.Api.BaseAddress, key, AnthropicGroup, "Read scan.pdf and say what it is", Timeout, work);
+
+        Assert.False(result.IsError, result.ToString());
+        Assert.Equal("The scan is a three-page contract.", result.Text);
+        var calls = UpstreamCalls();
+        Assert.Equal(2, calls.Count);
+        // The PDF reached the provider whole, as Claude Code sent it: a base64 document in the tool_result.
+        var document = calls[1].Json!["messages"]!.AsArray().SelectMany(m => m!["content"] as JsonArray ?? [])
+            .Where(b => (string?)b!["type"] == "tool_result").SelectMany(b => b!["content"] as JsonArray ?? [])
+            .Single(b => (string?)b!["type"] == "document")!;
+        Assert.Equal(Convert.ToBase64String(scan), (string?)document["source"]!["data"]);
+        await AssertOneLedgerRowPerUpstreamCallAsync(key);
+    }
+
     public void Dispose() => timeout.Dispose();
+
+    /// <summary>A well-formed PDF of <paramref name="pages"/> pages, each one image of random bytes (as dense as a scan).</summary>
+    private static byte[] ScannedPdf(int pages, int bytesPerPage)
+    {
+        var objects = new List<byte[]>
+        {
+            "<< /Type /Catalog /Pages 2 0 R >>"u8.ToArray(),
+            System.Text.Encoding.ASCII.GetBytes($"<< /Type /Pages /Count {pages} /Kids [{string.Join(" ", Enumerable.Range(0, pages).Select(p => $"{3 + p * 3} 0 R"))}] >>"),
+        };
+        var random = new Random(7);
+        for (var page = 0; page < pages; page++)
+        {
+            var (pageId, contentId, imageId) = (3 + page * 3, 4 + page * 3, 5 + page * 3);
+            objects.Add(System.Text.Encoding.ASCII.GetBytes(
+                $"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im{page} {imageId} 0 R >> >> /Contents {contentId} 0 R >>"));
+            var draw = System.Text.Encoding.ASCII.GetBytes($"q 612 0 0 792 0 0 cm /Im{page} Do Q");
+            objects.Add([.. System.Text.Encoding.ASCII.GetBytes($"<< /Length {draw.Length} >>\nstream\n"), .. draw, .. "\nendstream"u8]);
+            var pixels = new byte[bytesPerPage];
+            random.NextBytes(pixels);
+            objects.Add([.. System.Text.Encoding.ASCII.GetBytes($"<< /Type /XObject /Subtype /Image /Width 1000 /Height {bytesPerPage / 1000} /ColorSpace /DeviceGray /BitsPerComponent 8 /Length {pixels.Length} >>\nstream\n"),
+                .. pixels, .. "\nendstream"u8]);
+        }
+
+        using var pdf = new MemoryStream();
+        pdf.Write("%PDF-1.7\n"u8);
+        var offsets = new List<long>();
+        for (var i = 0; i < objects.Count; i++)
+        {
+            offsets.Add(pdf.Position);
+            pdf.Write(System.Text.Encoding.ASCII.GetBytes($"{i + 1} 0 obj\n"));
+            pdf.Write(objects[i]);
+            pdf.Write("\nendobj\n"u8);
+        }
+
+        var xref = pdf.Position;
+        pdf.Write(System.Text.Encoding.ASCII.GetBytes($"xref\n0 {objects.Count + 1}\n0000000000 65535 f \n"));
+        foreach (var offset in offsets)
+        {
+            pdf.Write(System.Text.Encoding.ASCII.GetBytes($"{offset:D10} 00000 n \n"));
+        }
+
+        pdf.Write(System.Text.Encoding.ASCII.GetBytes($"trailer\n<< /Size {objects.Count + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"));
+        return pdf.ToArray();
+    }
 
     private static FakeResponse Answer(string text) => new() { Text = text, PromptTokens = PromptTokens, CompletionTokens = CompletionTokens };
 

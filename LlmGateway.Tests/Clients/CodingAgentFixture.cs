@@ -87,7 +87,8 @@ public sealed class CodingAgentFixture(TestServers servers) : IAsyncLifetime
 
     private static string Yaml(FakeProviderServer fake) =>
         "model_list:\n"
-        + Deployment(AnthropicGroup, "anthropic/claude-sonnet-4-5", fake.AnthropicBase, "anthropic-coder")
+        // A context window, as a platform team sets it: a scanned PDF Claude Code reads must still be routed to it.
+        + Deployment(AnthropicGroup, "anthropic/claude-sonnet-4-5", fake.AnthropicBase, "anthropic-coder", info: "max_input_tokens: 200000")
         + Deployment(OpenAiGroup, "openai/gpt-coder", fake.OpenAiBase, "openai-coder", "use_responses_api: false")
         // Codex sends OpenAI's hosted web_search on every call: a premium feature this deployment allows.
         + Deployment(OpenAiResponsesGroup, "openai/gpt-5", fake.OpenAiBase, "openai-responses", info: "allowed_premium: [\"web_search\"]")

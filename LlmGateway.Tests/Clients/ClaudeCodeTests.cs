@@ -7,8 +7,8 @@ namespace LlmGateway.Tests.Clients;
 
 /// <summary>
 /// Claude Code itself (<see cref="ClaudeCodeCli"/>) through the gateway with a virtual key, on an Anthropic deployment and
-/// on an OpenAI-format one: a plain answer, then a turn where the model runs the Bash tool and reads its result; and on the
-/// Anthropic one, with a 200,000-token context window, a turn where it reads a scanned PDF (1.5 MB). Every
+/// on an OpenAI-format one: a plain answer, a turn where the model runs the Bash tool and reads its result, and a turn where it
+/// reads a scanned PDF (1.5 MB; the Anthropic deployment has a 200,000-token context window). Every
 /// upstream call is one ledger row priced as computed by hand; the developer's device id is the row's end user.
 /// Under a gateway alias Claude Code's first request has a <c>system</c> entry in <c>messages</c>: it only goes on when the
 /// gateway answers that with Anthropic's own 400 text (or accepts it); any other error ends the run with is_error true.
@@ -67,8 +67,10 @@ public sealed class ClaudeCodeTests(CodingAgentFixture fixture) : IClassFixture<
         await AssertOneLedgerRowPerUpstreamCallAsync(key);
     }
 
-    [Fact]
-    public async Task ClaudeCodeReadsAScannedPdfTheModelAsksForAndTheGatewayRoutesItWithinTheContextWindow()
+    [Theory]
+    [InlineData(AnthropicGroup)]
+    [InlineData(OpenAiGroup)]
+    public async Task ClaudeCodeReadsAScannedPdfTheModelAsksForAndTheGatewayRoutesItWithinTheContextWindow(string group)
     {
         // 1.5 MB of scanned pages: ~1.4 M tokens if its base64 were read as text, over the deployment's 200,000-token window.
         var work = Directory.CreateTempSubdirectory("llmgw-claude-work-");
@@ -80,17 +82,21 @@ public sealed class ClaudeCodeTests(CodingAgentFixture fixture) : IClassFixture<
         Fake.Default = Answer("The scan is a three-page contract.");
         var key = await fixture.NewKeyAsync(Timeout);
 
-        var result = await ClaudeCodeCli.RunAsync(fixture.Api.BaseAddress, key, AnthropicGroup, "Read scan.pdf and say what it is", Timeout, work);
+        var result = await ClaudeCodeCli.RunAsync(fixture.Api.BaseAddress, key, group, "Read scan.pdf and say what it is", Timeout, work);
 
         Assert.False(result.IsError, result.ToString());
         Assert.Equal("The scan is a three-page contract.", result.Text);
         var calls = UpstreamCalls();
         Assert.Equal(2, calls.Count);
-        // The PDF reached the provider whole, as Claude Code sent it: a base64 document in the tool_result.
-        var document = calls[1].Json!["messages"]!.AsArray().SelectMany(m => m!["content"] as JsonArray ?? [])
-            .Where(b => (string?)b!["type"] == "tool_result").SelectMany(b => b!["content"] as JsonArray ?? [])
-            .Single(b => (string?)b!["type"] == "document")!;
-        Assert.Equal(Convert.ToBase64String(scan), (string?)document["source"]!["data"]);
+        // The PDF reached the provider whole: as Claude Code sent it (a base64 document in the tool_result), or translated
+        // (a file part in the user message after the tool message, which holds text only).
+        var messages = calls[1].Json!["messages"]!.AsArray();
+        var data = group == AnthropicGroup
+            ? (string?)messages.SelectMany(m => m!["content"] as JsonArray ?? []).Where(b => (string?)b!["type"] == "tool_result")
+                .SelectMany(b => b!["content"] as JsonArray ?? []).Single(b => (string?)b!["type"] == "document")!["source"]!["data"]
+            : ((string?)messages.SelectMany(m => m!["content"] as JsonArray ?? []).Single(p => (string?)p!["type"] == "file")!["file"]!["file_data"])?
+                .Replace("data:application/pdf;base64,", "", StringComparison.Ordinal);
+        Assert.Equal(Convert.ToBase64String(scan), data);
         await AssertOneLedgerRowPerUpstreamCallAsync(key);
     }
 

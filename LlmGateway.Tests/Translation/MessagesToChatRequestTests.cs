@@ -87,6 +87,59 @@ public class MessagesToChatRequestTests
         Assert.Equal("And tomorrow?", (string)messages[4]!["content"]!);
     }
 
+    [Fact]
+    public void ImagesAndPdfsAToolResultHoldsFollowTheToolMessagesInAUserMessageNamingTheirCall()
+    {
+        // Claude Code's Read of a screenshot and of a PDF: Chat Completions' tool messages hold text only.
+        var body = Map("""
+            {"max_tokens":10,"messages":[{"role":"user","content":"Read both"},
+              {"role":"assistant","content":[{"type":"tool_use","id":"toolu_A","name":"Read","input":{"file_path":"/w/a.png"}},
+                {"type":"tool_use","id":"toolu_B","name":"Read","input":{"file_path":"/w/b.pdf"}}]},
+              {"role":"user","content":[
+                {"type":"tool_result","tool_use_id":"toolu_A","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgo="}}]},
+                {"type":"tool_result","tool_use_id":"toolu_B","content":[{"type":"text","text":"PDF read"},
+                  {"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"JVBERi0xLjc="}}]}]}]}
+            """);
+
+        var messages = body["messages"]!.AsArray();
+        Assert.Equal(["user", "assistant", "tool", "tool", "user"], messages.Select(m => (string)m!["role"]!));
+        Assert.Equal("(attached in the next user message)", (string)messages[2]!["content"]!);
+        Assert.Equal("PDF read", (string)messages[3]!["content"]!);
+        var attached = messages[4]!["content"]!.AsArray();
+        Assert.Equal(["text", "image_url", "text", "file"], attached.Select(p => (string)p!["type"]!));
+        Assert.Equal("Attached to the result of tool call toolu_A:", (string)attached[0]!["text"]!);
+        Assert.Equal("data:image/png;base64,iVBORw0KGgo=", (string)attached[1]!["image_url"]!["url"]!);
+        Assert.Equal("Attached to the result of tool call toolu_B:", (string)attached[2]!["text"]!);
+        Assert.Equal("data:application/pdf;base64,JVBERi0xLjc=", (string)attached[3]!["file"]!["file_data"]!);
+    }
+
+    [Fact]
+    public void AToolResultsImageComesBeforeTheUsersOwnWordsInTheMessageAfterTheToolMessages()
+    {
+        var body = Map("""
+            {"max_tokens":10,"messages":[{"role":"assistant","content":[{"type":"tool_use","id":"toolu_A","name":"screenshot","input":{}}]},
+              {"role":"user","content":[
+                {"type":"tool_result","tool_use_id":"toolu_A","is_error":true,"content":[{"type":"text","text":"partial"},
+                  {"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgo="}}]},
+                {"type":"text","text":"What went wrong?"}]}]}
+            """);
+
+        var messages = body["messages"]!.AsArray();
+        Assert.Equal(["assistant", "tool", "user"], messages.Select(m => (string)m!["role"]!));
+        Assert.Equal("Error: partial", (string)messages[1]!["content"]!);
+        Assert.Equal(["text", "image_url", "text"], messages[2]!["content"]!.AsArray().Select(p => (string)p!["type"]!));
+        Assert.Equal("What went wrong?", (string)messages[2]!["content"]![2]!["text"]!);
+
+        // Attachments held over a later assistant turn's boundary would be out of place: they close before it.
+        var twoRounds = Map("""
+            {"max_tokens":10,"messages":[{"role":"assistant","content":[{"type":"tool_use","id":"toolu_A","name":"shot","input":{}}]},
+              {"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_A","content":[
+                {"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgo="}}]}]},
+              {"role":"assistant","content":[{"type":"text","text":"Seen."}]}]}
+            """)["messages"]!.AsArray();
+        Assert.Equal(["assistant", "tool", "user", "assistant"], twoRounds.Select(m => (string)m!["role"]!));
+    }
+
     [Theory]
     [InlineData("""{"type":"auto"}""", "\"auto\"")]
     [InlineData("""{"type":"any"}""", "\"required\"")]

@@ -11,24 +11,39 @@ internal static class OpenAiChatMessageEncoder
     {
         var messages = new JsonArray();
         var start = LeadingSystem(turns, messages);
+        // What tool results attached (AddToolResults), held until the last of their tool messages: a user message may not
+        // come between the tool messages answering one assistant turn.
+        var attachments = new JsonArray();
         for (var i = start; i < turns.Count; i++)
         {
             var turn = turns[i];
+            if (turn.Role is not (Role.Tool or Role.User) && attachments.Count > 0)
+            {
+                messages.Add(new JsonObject { ["role"] = "user", ["content"] = attachments });
+                attachments = [];
+            }
+
             switch (turn.Role)
             {
                 case Role.System or Role.Developer:
                     AddSystem(Join([turn]), turn.Name, messages);
                     break;
                 case Role.User:
-                    AddUser(turn, messages);
+                    AddUser(turn, messages, attachments);
+                    attachments = [];
                     break;
                 case Role.Assistant:
                     AddAssistant(turn, messages);
                     break;
                 case Role.Tool:
-                    AddToolResults(turn.Parts, messages);
+                    AddToolResults(turn.Parts, messages, attachments);
                     break;
             }
+        }
+
+        if (attachments.Count > 0)
+        {
+            messages.Add(new JsonObject { ["role"] = "user", ["content"] = attachments });
         }
 
         return messages;
@@ -56,9 +71,9 @@ internal static class OpenAiChatMessageEncoder
         }
     }
 
-    private static void AddUser(CanonicalMessage turn, JsonArray messages)
+    /// <summary>The turn's tool results as tool messages, then one user message: <paramref name="parts"/> (what earlier tool results attached), what its own attached, its own parts.</summary>
+    private static void AddUser(CanonicalMessage turn, JsonArray messages, JsonArray parts)
     {
-        var parts = new JsonArray();
         foreach (var part in turn.Parts)
         {
             switch (part)
@@ -73,8 +88,9 @@ internal static class OpenAiChatMessageEncoder
                     parts.Add(Document(document));
                     break;
                 case ToolResultPart result:
-                    // OpenAI wants tool answers right after the assistant turn, before anything the user adds.
-                    AddToolResults([result], messages);
+                    // OpenAI wants tool answers right after the assistant turn, before anything the user adds; what a
+                    // result attached goes first in the user message that follows them.
+                    AddToolResults([result], messages, parts);
                     break;
             }
         }
@@ -124,8 +140,12 @@ internal static class OpenAiChatMessageEncoder
         messages.Add(Named(message, turn.Name));
     }
 
-    /// <summary>One tool message per result; tool messages carry text only and have no error field, so failure is said in the text.</summary>
-    private static void AddToolResults(IEnumerable<ContentPart> parts, JsonArray messages)
+    /// <summary>
+    /// One tool message per result; tool messages carry text only and have no error field, so failure is said in the text.
+    /// The images and PDFs a result holds (Claude Code's <c>Read</c> of a screenshot or a PDF) cannot go in it: they go to
+    /// <paramref name="attachments"/>, after a line naming the call, for the user message that follows the tool messages.
+    /// </summary>
+    private static void AddToolResults(IEnumerable<ContentPart> parts, JsonArray messages, JsonArray attachments)
     {
         foreach (var part in parts)
         {
@@ -134,7 +154,30 @@ internal static class OpenAiChatMessageEncoder
                 continue;
             }
 
+            var attached = attachments.Count;
+            foreach (var media in result.Content)
+            {
+                if (media is ImagePart or DocumentPart && attachments.Count == attached)
+                {
+                    attachments.Add(new JsonObject { ["type"] = "text", ["text"] = $"Attached to the result of tool call {result.CallId}:" });
+                }
+
+                if (media is ImagePart image)
+                {
+                    attachments.Add(ImageUrl(image.Source.AsUrl(), image.Detail));
+                }
+                else if (media is DocumentPart document)
+                {
+                    attachments.Add(Document(document));
+                }
+            }
+
             var text = Join(result.Content);
+            if (text.Length == 0 && attachments.Count > attached)
+            {
+                text = "(attached in the next user message)";
+            }
+
             messages.Add(new JsonObject
             {
                 ["role"] = "tool",

@@ -211,6 +211,22 @@ public sealed class LimitScriptsTests(TestServers servers) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AReplayedSettleCorrectsTheTokenCountOnce()
+    {
+        await Db.StringSetAsync(Keys("replay")[3], 0);
+        var first = await AdmitAsync("replay", "r1", tpm: 100, budget: 1_000, cost: 10, tokens: 80);
+        Assert.Equal(1, (int)first[0]);
+
+        // The settle ran, its reply was lost, and the outage queue sends it again: 80 estimated, 20 used.
+        await SettleAsync("replay", "r1", first[1].ToString(), cost: 4, estimate: 80, actual: 20, tpm: true, reserved: 10);
+        await SettleAsync("replay", "r1", first[1].ToString(), cost: 4, estimate: 80, actual: 20, tpm: true, reserved: 10);
+
+        Assert.Equal(20, (long)await Db.HashGetAsync(Keys("replay")[1], first[1].ToString()));
+        Assert.Equal(0, (int)(await AdmitAsync("replay", "r2", tpm: 100, budget: 1_000, cost: 10, tokens: 90))[0]); // 20 + 90 > 100
+        Assert.Equal(4, (long)await Db.StringGetAsync(Keys("replay")[3]));
+    }
+
+    [Fact]
     public async Task ParallelLeasesAreReleasedBySettle()
     {
         Assert.Equal(1, (int)(await AdmitAsync("par", "r1", parallel: 1))[0]);

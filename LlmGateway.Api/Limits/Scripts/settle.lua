@@ -1,7 +1,8 @@
 -- settle_members(members) settles requests admitted by admit.lua, in order: releases each one's parallel lease, replaces
 -- its budget reservation by the actual cost, and corrects the token count of its minute from the estimate to the usage.
--- Idempotent: the cost is counted only while the reservation is live (it is still in the holds zset, and is removed),
--- so a replayed settle is a no-op, in a later call or the same one. A request outliving its reservation lease (an hour)
+-- Idempotent: the cost is counted, and the token count corrected, only while the reservation is live (it is still in the
+-- holds zset, and is removed), so a replayed settle is a no-op, in a later call or the same one. (A request under no
+-- budget has no reservation: a replay of its settle corrects its token count again.) A request outliving its reservation lease (an hour)
 -- is left to the ledger, from which counters are rebuilt.
 -- members: a list of {KEYS, ARGV}, one per request (the single script passes one, batch.lua a batch's):
 -- KEYS: the same 6 per scope as admit.lua
@@ -60,15 +61,30 @@ local function settle_tokens(plan, key, bucket, delta)
   if counts.exists then counts.add = counts.add + delta end
 end
 
+-- Whether the member's settle ran before (its reply lost, then sent again from the outage queue, or twice in one batch):
+-- its reservation is gone from the holds of its first budget scope. Nil without a budget scope: nothing tells.
+local function settle_replayed(plan, keys, argv, member)
+  for s = 0, tonumber(argv[2]) - 1 do
+    if argv[10 + s * 3] == '1' then
+      local holds = plan.holds[keys[s * 6 + 6]]
+      if not holds.read then settle_read(keys[s * 6 + 6], holds) end
+      return not holds.live[member]
+    end
+  end
+  return nil
+end
+
 local function settle_member(plan, keys, argv)
   local estimate = tonumber(argv[3])
   local actual = tonumber(argv[4])
   local member = argv[7] .. ':' .. argv[1]
+  -- A replayed settle corrects no token count a second time (a correction is mostly negative: twice would under-count).
+  local correct = actual ~= estimate and not settle_replayed(plan, keys, argv, member)
   local result = {}
   for s = 0, tonumber(argv[2]) - 1 do
     local k = s * 6
     local a = 8 + s * 3
-    if argv[a] == '1' and actual ~= estimate then
+    if argv[a] == '1' and correct then
       settle_tokens(plan, keys[k + 2], argv[5], actual - estimate)
     end
     if argv[a + 1] == '1' then

@@ -72,7 +72,7 @@ public sealed class ClaudeCodeTests(CodingAgentFixture fixture) : IClassFixture<
     [InlineData(OpenAiGroup)]
     public async Task ClaudeCodeReadsAScannedPdfTheModelAsksForAndTheGatewayRoutesItWithinTheContextWindow(string group)
     {
-        // 1.5 MB of scanned pages: ~1.4 M tokens if its base64 were read as text, over the deployment's 200,000-token window.
+        // 1.5 MB of scanned pages: ~1.4 M tokens if its base64 were read as text, over the Anthropic deployment's 200,000-token window.
         var work = Directory.CreateTempSubdirectory("llmgw-claude-work-");
         var pdf = Path.Combine(work.FullName, "scan.pdf");
         var scan = ScannedPdf(pages: 3, bytesPerPage: 500_000);

@@ -119,12 +119,7 @@ public static class BudgetsApi
 
     private static void Apply(Budget budget, BudgetRequest request)
     {
-        budget.MaxBudget = request.Updated("max_budget", request.MaxBudget, budget.MaxBudget);
-        budget.SoftBudget = request.Updated("soft_budget", request.SoftBudget, budget.SoftBudget);
-        budget.MaxParallelRequests = request.Updated("max_parallel_requests", request.MaxParallelRequests, budget.MaxParallelRequests);
-        budget.TpmLimit = request.Updated("tpm_limit", request.TpmLimit, budget.TpmLimit);
-        budget.RpmLimit = request.Updated("rpm_limit", request.RpmLimit, budget.RpmLimit);
-        budget.BudgetDuration = request.Updated("budget_duration", request.BudgetDuration, budget.BudgetDuration);
+        request.ApplyLimits(budget);
         budget.ModelMaxBudget = ManagementMapping.Json(request.ModelMaxBudget, budget.ModelMaxBudget);
     }
 

@@ -175,12 +175,7 @@ public static class CustomersApi
     {
         customer.Alias = request.Alias ?? customer.Alias;
         customer.Blocked = request.Blocked ?? customer.Blocked;
-        customer.MaxBudget = request.Updated("max_budget", request.MaxBudget, customer.MaxBudget);
-        customer.SoftBudget = request.Updated("soft_budget", request.SoftBudget, customer.SoftBudget);
-        customer.BudgetDuration = request.Updated("budget_duration", request.BudgetDuration, customer.BudgetDuration);
-        customer.RpmLimit = request.Updated("rpm_limit", request.RpmLimit, customer.RpmLimit);
-        customer.TpmLimit = request.Updated("tpm_limit", request.TpmLimit, customer.TpmLimit);
-        customer.MaxParallelRequests = request.Updated("max_parallel_requests", request.MaxParallelRequests, customer.MaxParallelRequests);
+        request.ApplyLimits(customer);
         customer.BudgetId = BudgetReferences.Id(request.BudgetId, customer.BudgetId);
         customer.AllowedModelRegion = request.AllowedModelRegion ?? customer.AllowedModelRegion;
         customer.DefaultModel = request.DefaultModel ?? customer.DefaultModel;

@@ -217,12 +217,7 @@ public static class KeysApi
         key.TeamId = request.TeamId ?? key.TeamId;
         key.UserId = request.UserId ?? key.UserId;
         key.Models = request.Models ?? key.Models;
-        key.MaxBudget = request.Updated("max_budget", request.MaxBudget, key.MaxBudget);
-        key.SoftBudget = request.Updated("soft_budget", request.SoftBudget, key.SoftBudget);
-        key.BudgetDuration = request.Updated("budget_duration", request.BudgetDuration, key.BudgetDuration);
-        key.RpmLimit = request.Updated("rpm_limit", request.RpmLimit, key.RpmLimit);
-        key.TpmLimit = request.Updated("tpm_limit", request.TpmLimit, key.TpmLimit);
-        key.MaxParallelRequests = request.Updated("max_parallel_requests", request.MaxParallelRequests, key.MaxParallelRequests);
+        request.ApplyLimits(key);
         if (request.Duration is { } duration && BudgetWindow.TryParseDuration(duration, out var lifetime, out _))
         {
             key.Expires = now + lifetime;

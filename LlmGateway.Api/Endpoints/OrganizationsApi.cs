@@ -135,12 +135,7 @@ public static class OrganizationsApi
     {
         org.OrganizationAlias = request.OrganizationAlias ?? org.OrganizationAlias;
         org.Models = request.Models ?? org.Models;
-        org.MaxBudget = request.Updated("max_budget", request.MaxBudget, org.MaxBudget);
-        org.SoftBudget = request.Updated("soft_budget", request.SoftBudget, org.SoftBudget);
-        org.BudgetDuration = request.Updated("budget_duration", request.BudgetDuration, org.BudgetDuration);
-        org.RpmLimit = request.Updated("rpm_limit", request.RpmLimit, org.RpmLimit);
-        org.TpmLimit = request.Updated("tpm_limit", request.TpmLimit, org.TpmLimit);
-        org.MaxParallelRequests = request.Updated("max_parallel_requests", request.MaxParallelRequests, org.MaxParallelRequests);
+        request.ApplyLimits(org);
         org.Metadata = ManagementMapping.Json(request.Metadata, org.Metadata);
     }
 }

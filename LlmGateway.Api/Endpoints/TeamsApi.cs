@@ -125,12 +125,7 @@ public static class TeamsApi
     {
         team.TeamAlias = request.TeamAlias ?? team.TeamAlias;
         team.Models = request.Models ?? team.Models;
-        team.MaxBudget = request.Updated("max_budget", request.MaxBudget, team.MaxBudget);
-        team.SoftBudget = request.Updated("soft_budget", request.SoftBudget, team.SoftBudget);
-        team.BudgetDuration = request.Updated("budget_duration", request.BudgetDuration, team.BudgetDuration);
-        team.RpmLimit = request.Updated("rpm_limit", request.RpmLimit, team.RpmLimit);
-        team.TpmLimit = request.Updated("tpm_limit", request.TpmLimit, team.TpmLimit);
-        team.MaxParallelRequests = request.Updated("max_parallel_requests", request.MaxParallelRequests, team.MaxParallelRequests);
+        request.ApplyLimits(team);
         team.Metadata = ManagementMapping.Json(request.Metadata, team.Metadata);
         team.Tags = request.Tags ?? team.Tags;
         team.Blocked = request.Blocked ?? team.Blocked;

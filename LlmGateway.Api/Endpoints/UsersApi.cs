@@ -162,12 +162,7 @@ public static class UsersApi
         user.UserRole = request.UserRole ?? user.UserRole;
         user.Models = request.Models ?? user.Models;
         user.Teams = request.Teams ?? user.Teams;
-        user.MaxBudget = request.Updated("max_budget", request.MaxBudget, user.MaxBudget);
-        user.SoftBudget = request.Updated("soft_budget", request.SoftBudget, user.SoftBudget);
-        user.BudgetDuration = request.Updated("budget_duration", request.BudgetDuration, user.BudgetDuration);
-        user.RpmLimit = request.Updated("rpm_limit", request.RpmLimit, user.RpmLimit);
-        user.TpmLimit = request.Updated("tpm_limit", request.TpmLimit, user.TpmLimit);
-        user.MaxParallelRequests = request.Updated("max_parallel_requests", request.MaxParallelRequests, user.MaxParallelRequests);
+        request.ApplyLimits(user);
         user.Metadata = ManagementMapping.Json(request.Metadata, user.Metadata);
         user.BudgetId = BudgetReferences.Id(request.BudgetId, user.BudgetId);
     }

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace LlmGateway.Api.Management;
 
 /// <summary>LiteLLM's <c>/customer/new</c> and <c>/customer/update</c> body; on update a field left out is kept, a limit sent as null removed.</summary>
-public sealed record CustomerRequest : ISentNulls
+public sealed record CustomerRequest : ILimitsUpdate
 {
     /// <summary>The fields this body sent as null: on update, a limit sent as null is removed.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -44,7 +44,7 @@ public sealed record CustomerResponse
 }
 
 /// <summary>LiteLLM's <c>/budget/new</c> and <c>/budget/update</c> body; on update a field left out is kept, a limit sent as null removed.</summary>
-public sealed record BudgetRequest : ISentNulls
+public sealed record BudgetRequest : ILimitsUpdate
 {
     /// <summary>The fields this body sent as null: on update, a limit sent as null is removed.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

@@ -1,3 +1,4 @@
+using LlmGateway.Api.Data.Entities;
 using System.Text.Json.Serialization.Metadata;
 
 namespace LlmGateway.Api.Management;
@@ -11,6 +12,17 @@ public interface ISentNulls
 {
     /// <summary>The JSON names of the fields the body sent as null.</summary>
     HashSet<string> SentNull { get; }
+}
+
+/// <summary>An update request's limits (<see cref="IHolderLimits"/>, as sent), and which of them it sent as null.</summary>
+public interface ILimitsUpdate : ISentNulls
+{
+    decimal? MaxBudget { get; }
+    decimal? SoftBudget { get; }
+    string? BudgetDuration { get; }
+    long? RpmLimit { get; }
+    long? TpmLimit { get; }
+    int? MaxParallelRequests { get; }
 }
 
 public static class SentNulls
@@ -40,6 +52,17 @@ public static class SentNulls
                 }
             };
         }
+    }
+
+    /// <summary>A holder's limits after an update (<see cref="Updated{T}(ISentNulls, string, T?, T?)"/> each).</summary>
+    public static void ApplyLimits(this ILimitsUpdate request, IHolderLimits holder)
+    {
+        holder.MaxBudget = request.Updated("max_budget", request.MaxBudget, holder.MaxBudget);
+        holder.SoftBudget = request.Updated("soft_budget", request.SoftBudget, holder.SoftBudget);
+        holder.BudgetDuration = request.Updated("budget_duration", request.BudgetDuration, holder.BudgetDuration);
+        holder.RpmLimit = request.Updated("rpm_limit", request.RpmLimit, holder.RpmLimit);
+        holder.TpmLimit = request.Updated("tpm_limit", request.TpmLimit, holder.TpmLimit);
+        holder.MaxParallelRequests = request.Updated("max_parallel_requests", request.MaxParallelRequests, holder.MaxParallelRequests);
     }
 
     /// <summary>A limit's value after an update: the value sent; none when null was sent; else the current one.</summary>

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace LlmGateway.Api.Management;
 
 /// <summary>LiteLLM's <c>/team/new</c> and <c>/team/update</c> body; on update a field left out is kept, a limit sent as null removed.</summary>
-public sealed record TeamRequest : ISentNulls
+public sealed record TeamRequest : ILimitsUpdate
 {
     /// <summary>The fields this body sent as null: on update, a limit sent as null is removed.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace LlmGateway.Api.Management;
 
 /// <summary>LiteLLM's <c>/user/new</c> and <c>/user/update</c> body; on update a field left out is kept, a limit sent as null removed.</summary>
-public sealed record UserRequest : ISentNulls
+public sealed record UserRequest : ILimitsUpdate
 {
     /// <summary>The fields this body sent as null: on update, a limit sent as null is removed.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

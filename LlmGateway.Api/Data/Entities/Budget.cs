@@ -4,7 +4,7 @@ namespace LlmGateway.Api.Data.Entities;
 /// A budget object (LiteLLM's budget table): a named tier of limits that customers reference by <c>budget_id</c>.
 /// Each holder keeps its own spend; changing the object changes every holder's limits.
 /// </summary>
-public sealed class Budget
+public sealed class Budget : IHolderLimits
 {
     public required string BudgetId { get; set; }
     public decimal? MaxBudget { get; set; }

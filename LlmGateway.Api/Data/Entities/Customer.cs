@@ -4,7 +4,7 @@ namespace LlmGateway.Api.Data.Entities;
 /// An end customer (LiteLLM's end user): the id an app sends as the request's <c>user</c> (or in
 /// <c>x-litellm-end-user-id</c>). Its own limits, or those of the budget object it references, bound its requests.
 /// </summary>
-public sealed class Customer
+public sealed class Customer : IHolderLimits
 {
     /// <summary>LiteLLM's <c>user_id</c> of the end-user table: the end-user id requests carry.</summary>
     public required string UserId { get; set; }

@@ -1,7 +1,7 @@
 namespace LlmGateway.Api.Data.Entities;
 
 /// <summary>An internal user (LiteLLM's user object): owns keys (<c>user_id</c>) whose requests also count against the user's limits and budget.</summary>
-public sealed class InternalUser
+public sealed class InternalUser : IHolderLimits
 {
     public required string UserId { get; set; }
     public string? UserAlias { get; set; }

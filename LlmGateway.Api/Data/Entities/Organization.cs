@@ -1,7 +1,7 @@
 namespace LlmGateway.Api.Data.Entities;
 
 /// <summary>An organization (LiteLLM's): owns teams, and bounds their models and, as one more budget, their spend.</summary>
-public sealed class Organization
+public sealed class Organization : IHolderLimits
 {
     public required string OrganizationId { get; set; }
     public string? OrganizationAlias { get; set; }

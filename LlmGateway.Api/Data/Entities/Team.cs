@@ -1,7 +1,7 @@
 namespace LlmGateway.Api.Data.Entities;
 
 /// <summary>A team: the unit that budgets, limits and spend are attributed to (LiteLLM's team object).</summary>
-public sealed class Team
+public sealed class Team : IHolderLimits
 {
     public required string TeamId { get; set; }
     public string? TeamAlias { get; set; }

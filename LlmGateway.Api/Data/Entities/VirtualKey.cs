@@ -1,7 +1,7 @@
 namespace LlmGateway.Api.Data.Entities;
 
 /// <summary>A virtual key. Only the SHA-256 of the secret is stored (<see cref="Token"/>); admins see <see cref="KeyName"/>, a prefix.</summary>
-public sealed class VirtualKey
+public sealed class VirtualKey : IHolderLimits
 {
     /// <summary>The key's stable id everywhere (LiteLLM's "token"): the lower-case hex SHA-256 of its first secret.</summary>
     public required string Token { get; set; }

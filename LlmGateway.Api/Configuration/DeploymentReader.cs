@@ -117,6 +117,8 @@ internal static class DeploymentReader
         CacheCreationInputTokenCostAbove1Hr = info.Decimal("cache_creation_input_token_cost_above_1hr"),
         InputCostPerTokenAbove200k = info.Decimal("input_cost_per_token_above_200k_tokens"),
         OutputCostPerTokenAbove200k = info.Decimal("output_cost_per_token_above_200k_tokens"),
+        InputCostPerAudioToken = info.Decimal("input_cost_per_audio_token"),
+        OutputCostPerAudioToken = info.Decimal("output_cost_per_audio_token"),
         InputCostPerTokenPriority = info.Decimal("input_cost_per_token_priority"),
         OutputCostPerTokenPriority = info.Decimal("output_cost_per_token_priority"),
         SearchContextCostPerQuery = SearchFee(info),

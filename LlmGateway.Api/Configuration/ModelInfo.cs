@@ -16,6 +16,10 @@ public sealed record ModelInfo
     /// <summary>A prompt token when the prompt is over 200,000 tokens (Anthropic's long context: every token of such a request).</summary>
     public decimal? InputCostPerTokenAbove200k { get; init; }
     public decimal? OutputCostPerTokenAbove200k { get; init; }
+    /// <summary>An audio prompt token (LiteLLM's <c>input_cost_per_audio_token</c>; OpenAI's audio models bill audio 8–66× text); null: the table's, else the input rate.</summary>
+    public decimal? InputCostPerAudioToken { get; init; }
+    /// <summary>An audio output token (LiteLLM's <c>output_cost_per_audio_token</c>); null: the table's, else the output rate.</summary>
+    public decimal? OutputCostPerAudioToken { get; init; }
     /// <summary>OpenAI's <c>service_tier: "priority"</c> rates.</summary>
     public decimal? InputCostPerTokenPriority { get; init; }
     public decimal? OutputCostPerTokenPriority { get; init; }

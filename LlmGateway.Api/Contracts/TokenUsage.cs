@@ -8,11 +8,14 @@ namespace LlmGateway.Api.Contracts;
 /// the writes kept for an hour (<see cref="CacheWrite1hTokens"/>) part of the cache writes, reasoning tokens part of
 /// <see cref="CompletionTokens"/>. Hosted tools billed per call ride along: <see cref="WebSearchRequests"/> (Anthropic's
 /// <c>usage.server_tool_use.web_search_requests</c>, OpenAI's <c>web_search_call</c> output items) and
-/// <see cref="WebFetchRequests"/> (Anthropic's <c>web_fetch_requests</c>).
+/// <see cref="WebFetchRequests"/> (Anthropic's <c>web_fetch_requests</c>). Audio, which OpenAI's audio models bill at their
+/// own rates, is part of the counts it is in: <see cref="AudioPromptTokens"/> of <see cref="PromptTokens"/>,
+/// <see cref="AudioCompletionTokens"/> of <see cref="CompletionTokens"/> (<c>prompt_tokens_details.audio_tokens</c>,
+/// <c>completion_tokens_details.audio_tokens</c>).
 /// </summary>
 public readonly record struct TokenUsage(
     long PromptTokens, long CompletionTokens, long CachedTokens = 0, long ReasoningTokens = 0, long CacheWriteTokens = 0, long CacheWrite1hTokens = 0,
-    long WebSearchRequests = 0, long WebFetchRequests = 0)
+    long WebSearchRequests = 0, long WebFetchRequests = 0, long AudioPromptTokens = 0, long AudioCompletionTokens = 0)
 {
     public long TotalTokens => PromptTokens + CompletionTokens;
 
@@ -91,7 +94,7 @@ public readonly record struct TokenUsage(
 
     private static TokenUsage ReadUsageObject(ref Utf8JsonReader reader)
     {
-        long prompt = 0, completion = 0, cached = 0, reasoning = 0;
+        long prompt = 0, completion = 0, cached = 0, reasoning = 0, audioPrompt = 0, audioCompletion = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("prompt_tokens"u8))
@@ -104,11 +107,11 @@ public readonly record struct TokenUsage(
             }
             else if (reader.ValueTextEquals("prompt_tokens_details"u8))
             {
-                cached = ReadNested(ref reader, "cached_tokens"u8);
+                (cached, audioPrompt) = ReadNested(ref reader, "cached_tokens"u8);
             }
             else if (reader.ValueTextEquals("completion_tokens_details"u8))
             {
-                reasoning = ReadNested(ref reader, "reasoning_tokens"u8);
+                (reasoning, audioCompletion) = ReadNested(ref reader, "reasoning_tokens"u8);
             }
             else
             {
@@ -117,7 +120,7 @@ public readonly record struct TokenUsage(
             }
         }
 
-        return new TokenUsage(prompt, completion, cached, reasoning);
+        return new TokenUsage(prompt, completion, cached, reasoning, AudioPromptTokens: audioPrompt, AudioCompletionTokens: audioCompletion);
     }
 
     private static long ReadNumber(ref Utf8JsonReader reader)
@@ -126,21 +129,26 @@ public readonly record struct TokenUsage(
         return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value) ? value : 0;
     }
 
-    private static long ReadNested(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    /// <summary>The count named <paramref name="name"/> and <c>audio_tokens</c> of a details object.</summary>
+    private static (long Named, long Audio) ReadNested(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
     {
         reader.Read();
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             reader.Skip();
-            return 0;
+            return default;
         }
 
-        long result = 0;
+        (long Named, long Audio) result = default;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals(name))
             {
-                result = ReadNumber(ref reader);
+                result.Named = ReadNumber(ref reader);
+            }
+            else if (reader.ValueTextEquals("audio_tokens"u8))
+            {
+                result.Audio = ReadNumber(ref reader);
             }
             else
             {

@@ -34,7 +34,8 @@ public static class ModelInfoApi
         string Mode, bool? SupportsVision, bool? SupportsFunctionCalling, DeploymentHealth Health,
         decimal? CacheReadInputTokenCost, decimal? CacheCreationInputTokenCost,
         [property: JsonPropertyName("cache_creation_input_token_cost_above_1hr")] decimal? CacheCreationInputTokenCostAbove1Hr,
-        bool PriceUnknown, bool DbModel, IReadOnlyList<string> AccessGroups, bool Blocked);
+        bool PriceUnknown, bool DbModel, IReadOnlyList<string> AccessGroups, bool Blocked,
+        decimal? InputCostPerAudioToken, decimal? OutputCostPerAudioToken);
 
     /// <summary><c>state</c> is healthy, cooled_down or unhealthy; <c>latency_ms</c> is this replica's moving average.</summary>
     public sealed record DeploymentHealth(string State, DateTimeOffset? CooledDownUntil, string? LastError, double? LatencyMs);
@@ -64,7 +65,7 @@ public static class ModelInfoApi
                     new DeploymentHealth(state.Describe(now), state.IsCoolingDown(now) ? state.CooldownUntil : null, state.LastError,
                         stats.LatencyMs(d.Id) is { } ms ? Math.Round(ms, 1) : null),
                     info.CacheReadInputTokenCost, info.CacheCreationInputTokenCost, info.CacheCreationInputTokenCostAbove1Hr, prices.IsUnpriced(d), d.StoredInDatabase,
-                    info.AccessGroups, info.Blocked));
+                    info.AccessGroups, info.Blocked, info.InputCostPerAudioToken, info.OutputCostPerAudioToken));
         }).ToArray();
         return TypedResults.Ok(new ModelInfoResponse(data));
     }

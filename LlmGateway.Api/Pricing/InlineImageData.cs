@@ -9,7 +9,8 @@ namespace LlmGateway.Api.Pricing;
 /// provider bills the picture (<see cref="PromptTokens.ImageTokens"/>). Only a value that is base64 and nothing else, whose
 /// first bytes are a PNG, JPEG, GIF or WebP header (the formats OpenAI and Anthropic take), qualifies; anything else in the
 /// field stays text, so a prompt hidden in an "image" does not shrink its own reservation. The same test finds an inline
-/// PDF (<see cref="Kind.Pdf"/>): its first bytes <c>%PDF-</c>. The value is read as the body
+/// PDF (<see cref="Kind.Pdf"/>): its first bytes <c>%PDF-</c>; and an inline audio clip (<see cref="Kind.Audio"/>): a WAV
+/// (<c>RIFF</c>…<c>WAVE</c>) or an MP3 (an <c>ID3</c> tag or a frame header), the formats OpenAI's <c>input_audio</c> takes. The value is read as the body
 /// spells it: the only escapes taken are those of base64's own symbols (<c>\/</c>, and <c>\u002B</c> — System.Text.Json's
 /// default encoder writes every <c>+</c> so, PHP every <c>/</c> as <c>\/</c>); any other escape makes it text.
 /// </summary>
@@ -20,6 +21,7 @@ internal static class InlineImageData
     {
         Image,
         Pdf,
+        Audio,
     }
 
     private static readonly SearchValues<byte> Alphabet =
@@ -47,7 +49,7 @@ internal static class InlineImageData
     public static Range? OfBase64(ReadOnlySpan<byte> raw, int at, Kind kind = Kind.Image) =>
         Classify(raw, at) is ({ } range, var found) && found == kind ? range : null;
 
-    /// <summary>The whole of <paramref name="raw"/> (at <paramref name="at"/> in the body) when it is base64 of an image or a PDF, and which.</summary>
+    /// <summary>The whole of <paramref name="raw"/> (at <paramref name="at"/> in the body) when it is base64 of an image, a PDF or an audio clip, and which.</summary>
     public static (Range? Range, Kind Kind) Classify(ReadOnlySpan<byte> raw, int at)
     {
         Span<byte> head = stackalloc byte[16];
@@ -91,7 +93,8 @@ internal static class InlineImageData
         }
 
         var range = new Range(at, at + raw.Length);
-        return IsImageHeader(bytes) ? (range, Kind.Image) : bytes.StartsWith("%PDF-"u8) ? (range, Kind.Pdf) : default;
+        return IsImageHeader(bytes) ? (range, Kind.Image) : bytes.StartsWith("%PDF-"u8) ? (range, Kind.Pdf)
+            : IsAudioHeader(bytes) ? (range, Kind.Audio) : default;
     }
 
     /// <summary>The base64 symbol <paramref name="raw"/> starts with (not in <see cref="Alphabet"/>: '=' or an escape), and its length.</summary>
@@ -104,6 +107,12 @@ internal static class InlineImageData
         [(byte)'\\', (byte)'u', (byte)'0', (byte)'0', (byte)'3', (byte)'D' or (byte)'d', ..] => ((byte)'=', 6),
         _ => (0, 0),
     };
+
+    /// <summary>A WAV's RIFF header, an MP3's ID3 tag, or an MPEG audio frame header (11 sync bits, a layer that is not reserved).</summary>
+    private static bool IsAudioHeader(ReadOnlySpan<byte> head) =>
+        (head.StartsWith("RIFF"u8) && head[8..].SequenceEqual("WAVE"u8))
+        || head.StartsWith("ID3"u8)
+        || (head[0] == 0xFF && (head[1] & 0xE0) == 0xE0 && (head[1] & 0x06) != 0);
 
     private static bool IsImageHeader(ReadOnlySpan<byte> head) =>
         head.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])

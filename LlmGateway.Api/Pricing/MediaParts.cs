@@ -12,7 +12,9 @@ namespace LlmGateway.Api.Pricing;
 /// data lies (<see cref="InlineImageData"/>): OpenAI's <c>image_url</c> (a string or <c>{"url"}</c>), the Responses API's
 /// <c>image_url</c>, Anthropic's <c>source.data</c> of type <c>base64</c> — also inside a <c>tool_result</c>, the same part;
 /// and where a document part's inline PDF lies: Anthropic's <c>source.data</c> of type <c>base64</c>, Chat Completions'
-/// <c>file.file_data</c>, the Responses API's <c>file_data</c> (a <c>data:application/pdf;base64,</c> URL).
+/// <c>file.file_data</c>, the Responses API's <c>file_data</c> (a <c>data:application/pdf;base64,</c> URL); and where an
+/// audio part's clip lies (<c>input_audio</c> parts of Chat Completions and the Responses API: <c>input_audio.data</c>,
+/// base64 of WAV or MP3).
 /// </summary>
 public static class MediaParts
 {
@@ -20,20 +22,21 @@ public static class MediaParts
 
     public static Counts Count(ReadOnlySpan<byte> body) => Read(body).Counts;
 
-    /// <summary>
-    /// The counts, and the byte ranges of inline image data and of inline PDFs in <paramref name="body"/> (each in order; null
-    /// when none).
-    /// </summary>
-    public static (Counts Counts, List<Range>? ImageData, List<Range>? PdfData) Read(ReadOnlySpan<byte> body)
+    /// <summary>The byte ranges of a body's inline media, each list in order; null when none.</summary>
+    public readonly record struct Inline(List<Range>? ImageData, List<Range>? PdfData, List<Range>? AudioData);
+
+    /// <summary>The counts, and the byte ranges of inline image data, of inline PDFs and of inline audio in <paramref name="body"/>.</summary>
+    public static (Counts Counts, Inline Data) Read(ReadOnlySpan<byte> body)
     {
         // No escape and none of the words: no reader pass (the common text-only request).
-        if (body.IndexOf("\\u"u8) < 0 && body.IndexOf("image"u8) < 0 && body.IndexOf("document"u8) < 0 && body.IndexOf("file"u8) < 0)
+        if (body.IndexOf("\\u"u8) < 0 && body.IndexOf("image"u8) < 0 && body.IndexOf("document"u8) < 0 && body.IndexOf("file"u8) < 0
+            && body.IndexOf("audio"u8) < 0)
         {
             return default;
         }
 
         var (images, documents, unsized) = (0, 0, 0);
-        List<Range>? imageData = null, pdfData = null;
+        List<Range>? imageData = null, pdfData = null, audioData = null;
         // One entry per open object: what its "type" said, what refers to content or holds image data in it.
         var open = new Stack<Frame>();
         // What the property just read names, for the token right after it only.
@@ -48,7 +51,7 @@ public static class MediaParts
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.StartObject:
-                        open.Push(new Frame(Part.None, false, name is Name.Source or Name.ImageUrl or Name.File ? name : Name.Other, false, null, null));
+                        open.Push(new Frame(Part.None, false, name is Name.Source or Name.ImageUrl or Name.File or Name.InputAudio ? name : Name.Other, false, null, null));
                         break;
                     case JsonTokenType.EndObject:
                         var frame = open.Pop();
@@ -65,15 +68,22 @@ public static class MediaParts
                             (pdfData ??= []).Add(pdf);
                         }
 
+                        if (frame is { Kind: Part.Audio, Audio: { } clip })
+                        {
+                            (audioData ??= []).Add(clip);
+                        }
+
                         if (frame.Kind == Part.None && open.TryPop(out var parent))
                         {
-                            // A part's source, file or image_url object: what it refers to or holds is the part's.
+                            // A part's source, file, image_url or input_audio object: what it refers to or holds is the part's.
                             var holds = parent.Holder == Name.Other;
                             var held = (frame.Holder == Name.ImageUrl || frame.Base64) && holds ? frame.Data : null;
                             var heldPdf = (frame.Holder == Name.File || frame.Base64) && holds ? frame.Pdf : null;
+                            var heldAudio = frame.Holder == Name.InputAudio && holds ? frame.Audio : null;
                             open.Push(parent with
                             {
                                 Reference = parent.Reference || frame.Reference, Data = held ?? parent.Data, Pdf = heldPdf ?? parent.Pdf,
+                                Audio = heldAudio ?? parent.Audio,
                             });
                         }
 
@@ -104,7 +114,8 @@ public static class MediaParts
         // would list its own data after the inner one's although it may come first in the body.
         imageData?.Sort((a, b) => a.Start.Value.CompareTo(b.Start.Value));
         pdfData?.Sort((a, b) => a.Start.Value.CompareTo(b.Start.Value));
-        return (new Counts(images, documents, unsized), imageData, pdfData);
+        audioData?.Sort((a, b) => a.Start.Value.CompareTo(b.Start.Value));
+        return (new Counts(images, documents, unsized), new Inline(imageData, pdfData, audioData));
     }
 
     private enum Part : byte
@@ -112,6 +123,7 @@ public static class MediaParts
         None,
         Image,
         Document,
+        Audio,
     }
 
     private enum Name : byte
@@ -125,13 +137,18 @@ public static class MediaParts
         FileReference,
         File,
         FileData,
+        InputAudio,
     }
 
-    /// <param name="Holder">The property this object is the value of, when it is a <c>source</c>, an <c>image_url</c> or a <c>file</c>.</param>
+    /// <param name="Holder">The property this object is the value of, when it is a <c>source</c>, an <c>image_url</c>, a <c>file</c> or an <c>input_audio</c>.</param>
     /// <param name="Base64">A <c>source</c> whose type is <c>base64</c>.</param>
     /// <param name="Data">The inline image data this object holds, if it is an image part (or its source or image_url).</param>
     /// <param name="Pdf">The inline PDF this object holds, if it is a document part (or its source or file).</param>
-    private readonly record struct Frame(Part Kind, bool Reference, Name Holder, bool Base64, Range? Data, Range? Pdf);
+    private readonly record struct Frame(Part Kind, bool Reference, Name Holder, bool Base64, Range? Data, Range? Pdf)
+    {
+        /// <summary>The inline audio clip this object holds, if it is an audio part (or its input_audio).</summary>
+        public Range? Audio { get; init; }
+    }
 
     /// <summary>The property name the reader is on; by length first, the hot path of a large text body (most names are none of these).</summary>
     private static Name Named(ref Utf8JsonReader reader)
@@ -142,7 +159,7 @@ public static class MediaParts
         }
 
         // An escaped name ("\u0074ype") is rare: compared as the provider reads it.
-        ReadOnlySpan<string> names = ["url", "type", "data", "file", "source", "file_id", "file_url", "file_data", "image_url"];
+        ReadOnlySpan<string> names = ["url", "type", "data", "file", "source", "file_id", "file_url", "file_data", "image_url", "input_audio"];
         foreach (var name in names)
         {
             if (reader.ValueTextEquals(name))
@@ -165,6 +182,7 @@ public static class MediaParts
         8 when name.SequenceEqual("file_url"u8) => Name.FileReference,
         9 when name.SequenceEqual("image_url"u8) => Name.ImageUrl,
         9 when name.SequenceEqual("file_data"u8) => Name.FileData,
+        11 when name.SequenceEqual("input_audio"u8) => Name.InputAudio,
         _ => Name.Other,
     };
 
@@ -186,13 +204,14 @@ public static class MediaParts
 
         return reader.ValueTextEquals("document"u8) || reader.ValueTextEquals("file"u8) || reader.ValueTextEquals("input_file"u8)
             ? current with { Kind = Part.Document }
-            : current;
+            : reader.ValueTextEquals("input_audio"u8) ? current with { Kind = Part.Audio } : current;
     }
 
     /// <summary>
     /// The object whose <c>image_url</c>, <c>url</c>, <c>data</c> or <c>file_data</c> string the reader is on: image data
     /// where the formats put it (the part's own <c>image_url</c>, <c>url</c> in its <c>image_url</c> object, <c>data</c> in its
-    /// <c>source</c>), a PDF where they put it (<c>data</c> in a <c>source</c>, <c>file_data</c> in the part or its <c>file</c>).
+    /// <c>source</c>), a PDF where they put it (<c>data</c> in a <c>source</c>, <c>file_data</c> in the part or its <c>file</c>), an
+    /// audio clip where they put it (<c>data</c> in an <c>input_audio</c>).
     /// </summary>
     private static Frame Held(ref Utf8JsonReader reader, Name name, Frame current)
     {
@@ -204,7 +223,10 @@ public static class MediaParts
             case (Name.Data, Name.Source):
                 var (payload, kind) = InlineImageData.Classify(reader.ValueSpan, at);
                 return payload is null ? current
-                    : kind == InlineImageData.Kind.Image ? current with { Data = payload } : current with { Pdf = payload };
+                    : kind == InlineImageData.Kind.Image ? current with { Data = payload }
+                    : kind == InlineImageData.Kind.Pdf ? current with { Pdf = payload } : current;
+            case (Name.Data, Name.InputAudio):
+                return InlineImageData.OfBase64(reader.ValueSpan, at, InlineImageData.Kind.Audio) is { } clip ? current with { Audio = clip } : current;
             case (Name.FileData, Name.Other or Name.File):
                 return InlineImageData.OfDataUrl(reader.ValueSpan, at, InlineImageData.Kind.Pdf) is { } pdf ? current with { Pdf = pdf } : current;
             default:

@@ -31,6 +31,15 @@ public readonly record struct Price(decimal Input, decimal Output, decimal? Cach
     /// <summary>One hosted web fetch.</summary>
     public decimal WebFetchFee { get; init; }
 
+    /// <summary>An audio prompt token (OpenAI's audio models); null: the input rate.</summary>
+    public decimal? InputAudio { get; init; }
+
+    /// <summary>An audio output token; null: the output rate.</summary>
+    public decimal? OutputAudio { get; init; }
+
+    public decimal InputAudioRate => InputAudio ?? Input;
+    public decimal OutputAudioRate => OutputAudio ?? Output;
+
     public decimal CacheReadRate => CachedInput ?? Input;
     public decimal CacheWriteRate => CacheWrite ?? Input;
     public decimal CacheWrite1hRate => CacheWrite1h ?? CacheWriteRate;
@@ -43,8 +52,8 @@ public readonly record struct Price(decimal Input, decimal Output, decimal? Cach
 
     /// <summary>
     /// Uncached input × input + reads × read rate + five-minute writes × write rate + hour writes × hour rate + output × output
-    /// (reasoning tokens are inside the output) + each hosted tool call × its fee. Counts beyond the prompt are clamped: a
-    /// usage never costs more than it says.
+    /// (reasoning tokens are inside the output) + each hosted tool call × its fee; audio tokens, inside the uncached input and
+    /// the output, at the audio rates. Counts beyond the prompt are clamped: a usage never costs more than it says.
     /// </summary>
     public decimal Cost(TokenUsage usage) => ForPrompt(usage.PromptTokens).CostAtTheseRates(usage);
 
@@ -65,8 +74,12 @@ public readonly record struct Price(decimal Input, decimal Output, decimal? Cach
         var writes = Within(usage.CacheWriteTokens, prompt - reads);
         var writes1h = Within(usage.CacheWrite1hTokens, writes);
         var uncached = prompt - reads - writes;
-        return uncached * Input + reads * CacheReadRate + (writes - writes1h) * CacheWriteRate + writes1h * CacheWrite1hRate
-            + usage.CompletionTokens * Output + HostedToolsCost(usage.WebSearchRequests, usage.WebFetchRequests);
+        var audioIn = Within(usage.AudioPromptTokens, uncached);
+        var completion = Math.Max(0, usage.CompletionTokens);
+        var audioOut = Within(usage.AudioCompletionTokens, completion);
+        return (uncached - audioIn) * Input + audioIn * InputAudioRate + reads * CacheReadRate + (writes - writes1h) * CacheWriteRate
+            + writes1h * CacheWrite1hRate + (completion - audioOut) * Output + audioOut * OutputAudioRate
+            + HostedToolsCost(usage.WebSearchRequests, usage.WebFetchRequests);
     }
 
     /// <summary>What this many hosted tool calls cost on top of the tokens.</summary>
@@ -77,13 +90,17 @@ public readonly record struct Price(decimal Input, decimal Output, decimal? Cach
     {
         if (Input == 0)
         {
-            return new(input, output, null, true) { WebSearchFee = WebSearchFee, WebFetchFee = WebFetchFee };
+            return new(input, output, null, true) { WebSearchFee = WebSearchFee, WebFetchFee = WebFetchFee, InputAudio = InputAudio, OutputAudio = OutputAudio };
         }
 
         // Multiply first: 0.1 × input stays exact where a ratio such as 1/3 would round.
         var from = Input;
         decimal? Scale(decimal? rate) => rate * input / from;
-        return new(input, output, Scale(CachedInput), true, Scale(CacheWrite), Scale(CacheWrite1h)) { WebSearchFee = WebSearchFee, WebFetchFee = WebFetchFee };
+        // Audio rates are the table's list prices or model_info's own: a text rate configured lower says nothing of audio.
+        return new(input, output, Scale(CachedInput), true, Scale(CacheWrite), Scale(CacheWrite1h))
+        {
+            WebSearchFee = WebSearchFee, WebFetchFee = WebFetchFee, InputAudio = InputAudio, OutputAudio = OutputAudio,
+        };
     }
 
     private static long Within(long count, long max) => Math.Max(0, Math.Min(count, max));
@@ -109,6 +126,11 @@ public sealed class PriceTable
         ["claude-3-haiku"] = new(0.00000025m, 0.00000125m, 0.00000003m, true, 0.0000003m, 0.0000005m),
         ["gpt-4o"] = new(0.0000025m, 0.00001m, 0.00000125m, true) { Priority = (0.00000425m, 0.000017m) },
         ["gpt-4o-mini"] = new(0.00000015m, 0.0000006m, 0.000000075m, true) { Priority = (0.00000025m, 0.000001m) },
+        // Audio models: text at the first rates, audio at its own (not gpt-4o's, which the id's prefix would find).
+        ["gpt-4o-audio-preview"] = new(0.0000025m, 0.00001m, null, true) { InputAudio = 0.00004m, OutputAudio = 0.00008m },
+        ["gpt-4o-mini-audio-preview"] = new(0.00000015m, 0.0000006m, null, true) { InputAudio = 0.00001m, OutputAudio = 0.00002m },
+        ["gpt-audio"] = new(0.0000025m, 0.00001m, null, true) { InputAudio = 0.000032m, OutputAudio = 0.000064m },
+        ["gpt-audio-mini"] = new(0.0000006m, 0.0000024m, null, true) { InputAudio = 0.00001m, OutputAudio = 0.00002m },
         ["gpt-4.1"] = new(0.000002m, 0.000008m, 0.0000005m, true) { Priority = (0.0000035m, 0.000014m) },
         ["gpt-4.1-mini"] = new(0.0000004m, 0.0000016m, 0.0000001m, true) { Priority = (0.0000007m, 0.0000028m) },
         ["gpt-4.1-nano"] = new(0.0000001m, 0.0000004m, 0.000000025m, true) { Priority = (0.0000002m, 0.0000008m) },
@@ -160,6 +182,8 @@ public sealed class PriceTable
                 Priority = Rates(info.InputCostPerTokenPriority, info.OutputCostPerTokenPriority, price.Priority ?? (price.Input * 2, price.Output * 2)),
                 WebSearchFee = info.SearchContextCostPerQuery ?? HostedToolFees.DefaultSearchFee(deployment),
                 WebFetchFee = info.WebFetchCostPerQuery ?? 0m,
+                InputAudio = info.InputCostPerAudioToken ?? price.InputAudio,
+                OutputAudio = info.OutputCostPerAudioToken ?? price.OutputAudio,
             }
             : price;
     }

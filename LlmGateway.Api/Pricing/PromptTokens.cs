@@ -11,6 +11,9 @@ namespace LlmGateway.Api.Pricing;
 /// <see cref="ImageTokens"/>, not ~0.7 tokens a byte. An inline PDF's base64 stays in, a measure of its size, and is also
 /// counted apart (<see cref="PromptEstimate.InlineDocumentTokens"/>): a scanned PDF's base64 far outweighs its pages, so the
 /// context-window check leaves it out and the reservation bounds it by the window (<see cref="CostEstimator.PromptCeiling"/>).
+/// An inline audio clip likewise (<see cref="PromptEstimate.InlineAudioTokens"/>): its base64 is a ceiling of the audio tokens
+/// billed for it (a second of the leanest MP3 is ~1,300 base64 characters, ~900 tokens read as text; OpenAI bills ~10
+/// tokens a second of audio), so it is reserved at the audio rate, bounded by the window, and left out of the window check.
 /// </summary>
 public static class PromptTokens
 {
@@ -55,29 +58,45 @@ public static class PromptTokens
     internal static BodyTokens? Body => O200k.Value is { } counter ? bodyTokens ??= new BodyTokens(counter, new ChunkCountCache(chunkCacheEntries)) : null;
 
     /// <summary>
-    /// A body's estimate. <paramref name="Tokens"/>: the prompt estimate, inline PDFs' base64 counted as text.
-    /// <paramref name="InlineDocumentTokens"/>: what of it is inline PDFs' base64 (each PDF is also in it as
+    /// A body's estimate. <paramref name="Tokens"/>: the prompt estimate, inline PDFs' and audio clips' base64 counted as
+    /// text. <paramref name="InlineDocumentTokens"/>: what of it is inline PDFs' base64 (each PDF is also in it as
     /// <see cref="DocumentTokens"/>). <paramref name="UnsizedDocuments"/>: documents only referred to (counted at
     /// <see cref="DocumentTokens"/> in it).
     /// </summary>
     public readonly record struct PromptEstimate(long Tokens, long InlineDocumentTokens, int UnsizedDocuments)
     {
-        /// <summary>The estimate with each inline PDF at <see cref="DocumentTokens"/>: what surely reaches the model's context window.</summary>
-        public long Fitting => Tokens - InlineDocumentTokens;
+        /// <summary>What of <see cref="Tokens"/> is inline audio clips' base64: a ceiling of their audio tokens.</summary>
+        public long InlineAudioTokens { get; init; }
+
+        /// <summary>
+        /// The estimate with each inline PDF at <see cref="DocumentTokens"/> and each audio clip at nothing: what surely
+        /// reaches the model's context window.
+        /// </summary>
+        public long Fitting => Tokens - InlineDocumentTokens - InlineAudioTokens;
     }
 
     public static PromptEstimate EstimateWithMedia(ReadOnlySpan<byte> body)
     {
-        var (media, imageData, pdfData) = MediaParts.Read(body);
-        var text = Text(body, imageData);
-        var pdfs = pdfData is null ? 0 : Math.Clamp(text - Text(body, Merged(imageData, pdfData)), 0, text);
-        return new PromptEstimate(text + media.Images * ImageTokens + media.Documents * DocumentTokens, pdfs, media.UnsizedDocuments);
+        var (media, inline) = MediaParts.Read(body);
+        var text = Text(body, inline.ImageData);
+        var withoutPdfs = inline.PdfData is null ? text : Text(body, Merged(inline.ImageData, inline.PdfData));
+        var withoutAudio = inline.AudioData is null ? withoutPdfs : Text(body, Merged(inline.ImageData, inline.PdfData, inline.AudioData));
+        return new PromptEstimate(text + media.Images * ImageTokens + media.Documents * DocumentTokens,
+            Math.Clamp(text - withoutPdfs, 0, text), media.UnsizedDocuments)
+        {
+            InlineAudioTokens = Math.Clamp(withoutPdfs - withoutAudio, 0, withoutPdfs),
+        };
     }
 
-    /// <summary>Both lists of ranges (each in order, none overlapping another) as one, in order.</summary>
-    private static List<Range> Merged(List<Range>? images, List<Range> pdfs)
+    /// <summary>Lists of ranges (each in order, none overlapping another) as one, in order.</summary>
+    private static List<Range> Merged(params ReadOnlySpan<List<Range>?> lists)
     {
-        List<Range> all = [.. images ?? [], .. pdfs];
+        List<Range> all = [];
+        foreach (var list in lists)
+        {
+            all.AddRange(list ?? []);
+        }
+
         all.Sort((a, b) => a.Start.Value.CompareTo(b.Start.Value));
         return all;
     }

@@ -19,6 +19,50 @@ public readonly record struct WorstCaseRequest(
     /// <summary>What of <see cref="PromptTokens"/> is inline PDFs' base64 (<see cref="Pricing.PromptTokens.PromptEstimate"/>): bounded by a deployment's context window.</summary>
     public long InlineDocumentTokens { get; init; }
 
+    /// <summary>What of <see cref="PromptTokens"/> is inline audio clips' base64: bounded by the window, reserved at the audio input rate.</summary>
+    public long InlineAudioTokens { get; init; }
+
+    /// <summary>The answer may be audio (<see cref="AsksAudioOutput"/>): its output reserved at the audio output rate.</summary>
+    public bool AudioOutput { get; init; }
+
+    /// <summary>
+    /// Whether the body asks for an audio answer: <c>modalities</c> naming <c>audio</c>, or an <c>audio</c> output setting
+    /// (OpenAI's audio models speak only when asked; either one is taken as asking, so neither can be left out to pay less).
+    /// </summary>
+    public static bool AsksAudioOutput(JsonBody? body)
+    {
+        if (body is null)
+        {
+            return false;
+        }
+
+        if (body.TryGet("audio", out var audio) && audio.Kind == JsonTokenType.StartObject)
+        {
+            return true;
+        }
+
+        if (!body.TryGet("modalities", out var modalities) || modalities.Kind != JsonTokenType.StartArray)
+        {
+            return false;
+        }
+
+        var reader = body.ReaderFor(modalities);
+        while (reader.Read() && reader.CurrentDepth > 0)
+        {
+            if (reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("audio"u8))
+            {
+                return true;
+            }
+
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                reader.Skip();
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The body's top-level <c>thinking.budget_tokens</c> (Messages, and chat bodies sent to Claude), else null.</summary>
     public static long? ThinkingBudgetOf(JsonBody? body)
     {

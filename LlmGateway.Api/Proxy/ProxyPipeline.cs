@@ -206,7 +206,11 @@ public static partial class ProxyPipeline
         var copies = accepted.FanOut?.PromptCopies ?? 1;
         var (tokenReservation, worstCost) = services.Costs.WorstCase(accepted.Group, services.Failover.ReachableFallbacks(accepted.Group, route),
             new WorstCaseRequest(route.EstimatedPromptTokens * copies, accepted.Facts.MaxTokens, accepted.Facts.Choices, WorstCaseRequest.ThinkingBudgetOf(route.Body), route.UnsizedDocuments,
-                route.PriorityTier) { HostedTools = route.HostedTools, InlineDocumentTokens = route.InlineDocumentTokens * copies });
+                route.PriorityTier)
+            {
+                HostedTools = route.HostedTools, InlineDocumentTokens = route.InlineDocumentTokens * copies, InlineAudioTokens = route.InlineAudioTokens * copies,
+                AudioOutput = route.AsksAudioOutput,
+            });
         var admission = await services.Limits.AdmitAsync(key, accepted.Group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted, endUser,
             tags?.Scopes);
         if (admission.Rejection is { } refused)

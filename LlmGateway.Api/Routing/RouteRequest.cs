@@ -11,6 +11,7 @@ public sealed record RouteRequest(UpstreamOperation Operation, JsonBody? Body)
     private PromptTokens.PromptEstimate? prompt;
     private bool? priority;
     private HostedToolCalls? hostedTools;
+    private bool? audioOutput;
 
     /// <summary>The deployment to try first when it is available: the one that gave the answer this request continues.</summary>
     public string? PreferredDeploymentId { get; init; }
@@ -34,16 +35,25 @@ public sealed record RouteRequest(UpstreamOperation Operation, JsonBody? Body)
     /// <summary>What of the estimate is inline PDFs' base64, a measure of their size that the context window bounds.</summary>
     public long InlineDocumentTokens => Prompt.InlineDocumentTokens;
 
-    /// <summary>The estimate with each inline PDF at <see cref="PromptTokens.DocumentTokens"/>: what the context-window check compares.</summary>
+    /// <summary>What of the estimate is inline audio clips' base64, a ceiling of their audio tokens that the context window bounds.</summary>
+    public long InlineAudioTokens => Prompt.InlineAudioTokens;
+
+    /// <summary>The estimate with each inline PDF at <see cref="PromptTokens.DocumentTokens"/>, audio left out: what the context-window check compares.</summary>
     public long FittingPromptTokens => Prompt.Fitting;
 
     /// <summary>
-    /// The most prompt a deployment with this context window can bill the request: the estimate, its inline PDFs bounded by
-    /// the window (the provider refuses a longer prompt), never below <see cref="FittingPromptTokens"/>.
+    /// The most prompt a deployment with this context window can bill the request: the estimate, its inline PDFs and audio
+    /// bounded by the window (the provider refuses a longer prompt), never below <see cref="FittingPromptTokens"/>.
     /// </summary>
     public long PromptTokensAtMost(long? maxInputTokens) =>
-        InlineDocumentTokens == 0 || maxInputTokens is not { } window ? EstimatedPromptTokens
+        InlineDocumentTokens + InlineAudioTokens == 0 || maxInputTokens is not { } window ? EstimatedPromptTokens
             : Math.Max(FittingPromptTokens, Math.Min(EstimatedPromptTokens, window));
+
+    /// <summary>
+    /// Whether the answer may be audio, billed at the audio output rate: <c>modalities</c> naming <c>audio</c>, or an
+    /// <c>audio</c> output setting (OpenAI's audio models speak only when asked).
+    /// </summary>
+    public bool AsksAudioOutput => audioOutput ??= WorstCaseRequest.AsksAudioOutput(Body);
 
     /// <summary><c>service_tier: "priority"</c>: every cost of the request is at the priority rates.</summary>
     public bool PriorityTier => priority ??= PremiumFeatures.AsksPriority(Body);

@@ -16,7 +16,7 @@ internal static class FakeOpenAi
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         // n answers, as OpenAI gives them: choices 0..n-1, each billed its output, the prompt once.
         var n = exchange.Body["n"] is JsonValue count && count.TryGetValue<int>(out var asked) && asked > 1 ? asked : 1;
-        var usage = Usage(prompt, completion * n, cached);
+        var usage = Usage(prompt, completion * n, cached, script.AudioPromptTokens, script.AudioCompletionTokens);
         if (!exchange.IsStream)
             return exchange.WriteJsonAsync(Choices(Completion(id, created, model, text, script.ToolCalls, finish, usage), n));
 
@@ -129,13 +129,13 @@ internal static class FakeOpenAi
         };
     }
 
-    private static JsonObject Usage(int prompt, int completion, int cached) => new()
+    private static JsonObject Usage(int prompt, int completion, int cached, int audioPrompt, int audioCompletion) => new()
     {
         ["prompt_tokens"] = prompt, ["completion_tokens"] = completion, ["total_tokens"] = prompt + completion,
-        ["prompt_tokens_details"] = new JsonObject { ["cached_tokens"] = cached, ["audio_tokens"] = 0 },
+        ["prompt_tokens_details"] = new JsonObject { ["cached_tokens"] = cached, ["audio_tokens"] = audioPrompt },
         ["completion_tokens_details"] = new JsonObject
         {
-            ["reasoning_tokens"] = 0, ["audio_tokens"] = 0, ["accepted_prediction_tokens"] = 0, ["rejected_prediction_tokens"] = 0,
+            ["reasoning_tokens"] = 0, ["audio_tokens"] = audioCompletion, ["accepted_prediction_tokens"] = 0, ["rejected_prediction_tokens"] = 0,
         },
     };
 

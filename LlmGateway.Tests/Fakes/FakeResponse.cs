@@ -44,6 +44,12 @@ public sealed record FakeResponse
     /// <summary>OpenAI <c>prompt_tokens_details.cached_tokens</c> / Anthropic <c>cache_read_input_tokens</c>; default 0.</summary>
     public int? CachedTokens { get; init; }
 
+    /// <summary>OpenAI chat <c>prompt_tokens_details.audio_tokens</c> (part of the prompt tokens); default 0.</summary>
+    public int AudioPromptTokens { get; init; }
+
+    /// <summary>OpenAI chat <c>completion_tokens_details.audio_tokens</c> (part of the completion tokens); default 0.</summary>
+    public int AudioCompletionTokens { get; init; }
+
     /// <summary>Anthropic <c>cache_creation_input_tokens</c>; default 0.</summary>
     public int? CacheCreationTokens { get; init; }
 

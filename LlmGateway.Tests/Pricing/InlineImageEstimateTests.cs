@@ -131,8 +131,8 @@ public class InlineImageEstimateTests
         var at = conversation.IndexOf("\"content\":[", StringComparison.Ordinal) + "\"content\":[".Length;
         var first = Encoding.UTF8.GetBytes(conversation.Insert(at, image + ","));
         var next = TokenCorpus.Grown(first, "The terminal shows a failed build: CS0103 in Program.cs line 12.");
-        var (_, skipped, _) = MediaParts.Read(first);
-        var (_, nextSkipped, _) = MediaParts.Read(next);
+        var skipped = MediaParts.Read(first).Data.ImageData;
+        var nextSkipped = MediaParts.Read(next).Data.ImageData;
         Assert.NotNull(skipped);
         Assert.NotNull(nextSkipped);
 
@@ -152,7 +152,7 @@ public class InlineImageEstimateTests
     {
         var text = new string('x', BodyTokens.CeilingBytes);
         var huge = Body($$$"""{"type":"text","text":"{{{text}}}"},{"type":"image","source":{"type":"base64","media_type":"image/png","data":"{{{Png(30_000)}}}"}}""");
-        var (_, skipped, _) = MediaParts.Read(huge);
+        var skipped = MediaParts.Read(huge).Data.ImageData;
 
         Assert.Equal(huge.Length - 40_000, PromptTokens.Estimate(huge) - PromptTokens.ImageTokens);
         Assert.Single(skipped!);

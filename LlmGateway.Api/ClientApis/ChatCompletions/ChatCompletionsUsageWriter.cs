@@ -21,7 +21,7 @@ internal static class ChatCompletionsUsageWriter
     /// <c>usage</c> in OpenAI's terms: cached reads and cache writes inside <c>prompt_tokens</c> (wire-formats §10.3),
     /// reads as <c>prompt_tokens_details.cached_tokens</c>; cache writes, which OpenAI has no field for, as LiteLLM
     /// reports them (<c>cache_creation_input_tokens</c>, <c>cache_read_input_tokens</c>) when there are some;
-    /// reasoning tokens only when there are some, <c>cost</c> (USD) only when known.
+    /// reasoning and audio tokens only when there are some, <c>cost</c> (USD) only when known.
     /// </summary>
     public static void WriteUsage(Utf8JsonWriter w, TokenUsage usage, decimal? cost)
     {
@@ -31,6 +31,11 @@ internal static class ChatCompletionsUsageWriter
         w.WriteNumber("total_tokens", usage.TotalTokens);
         w.WriteStartObject("prompt_tokens_details");
         w.WriteNumber("cached_tokens", usage.CachedTokens);
+        if (usage.AudioPromptTokens > 0)
+        {
+            w.WriteNumber("audio_tokens", usage.AudioPromptTokens);
+        }
+
         w.WriteEndObject();
         if (usage.CacheWriteTokens > 0)
         {
@@ -38,10 +43,15 @@ internal static class ChatCompletionsUsageWriter
             w.WriteNumber("cache_read_input_tokens", usage.CachedTokens);
         }
 
-        if (usage.ReasoningTokens > 0)
+        if (usage.ReasoningTokens > 0 || usage.AudioCompletionTokens > 0)
         {
             w.WriteStartObject("completion_tokens_details");
             w.WriteNumber("reasoning_tokens", usage.ReasoningTokens);
+            if (usage.AudioCompletionTokens > 0)
+            {
+                w.WriteNumber("audio_tokens", usage.AudioCompletionTokens);
+            }
+
             w.WriteEndObject();
         }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh Debian machine that has only the .NET SDK: installs what is missing
-# (PostgreSQL, Redis, Chromium, Python's httpx, an SMTP sink, npm, Claude Code, Codex and the OpenAI Agents SDK), builds, runs the suite, and prints
+# (PostgreSQL, Redis, Chromium, Python's httpx, an SMTP sink, npm, Claude Code, Codex, the OpenAI Agents SDK, the Vercel AI SDK
+# and LangChain.js), builds, runs the suite, and prints
 # "N passed, N failed, N skipped". The tests start throwaway Postgres/Redis servers on free ports
 # and stop them when done. Set TEST_POSTGRES_CONNECTION / TEST_REDIS_CONNECTION to use running servers.
 set -uo pipefail
@@ -43,6 +44,19 @@ if ! "$clients/node_modules/.bin/codex" --version 2>/dev/null | grep -q " $codex
   npm install --prefix "$clients" --no-audit --no-fund --loglevel=error "@openai/codex@$codex_version" \
     "@openai/agents@$agents_version" "openai@$openai_node_version" >/dev/null \
     || echo "npm install of Codex or the Agents SDK failed: their tests will fail"
+fi
+
+# The Vercel AI SDK and LangChain.js with their OpenAI and Anthropic providers, for the client library tests.
+ai_sdk_version=7.0.173
+langchain_openai_version=1.6.0
+langchain_installed=$(node -p "require('./$clients/node_modules/@langchain/openai/package.json').version" 2>/dev/null)
+ai_installed=$(node -p "require('./$clients/node_modules/ai/package.json').version" 2>/dev/null)
+if [ "$ai_installed" != "$ai_sdk_version" ] || [ "$langchain_installed" != "$langchain_openai_version" ]; then
+  echo "Installing the Vercel AI SDK $ai_sdk_version and LangChain.js into $clients"
+  npm install --prefix "$clients" --no-audit --no-fund --loglevel=error "ai@$ai_sdk_version" "@ai-sdk/openai@4.0.118" \
+    "@ai-sdk/anthropic@4.0.105" "@langchain/openai@$langchain_openai_version" "@langchain/anthropic@1.5.11" "@langchain/core@1.4.0" \
+    "zod@4.6.7" >/dev/null \
+    || echo "npm install of the Vercel AI SDK or LangChain.js failed: their tests will fail"
 fi
 
 if ! dotnet build LlmGateway.sln -c "$configuration" -nologo -clp:ErrorsOnly; then

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using LlmGateway.Tests.Fakes;
 using static LlmGateway.Tests.Clients.CodingAgentFixture;
@@ -59,34 +58,13 @@ public sealed class AgentsSdkTests(CodingAgentFixture fixture) : IClassFixture<C
         Assert.Contains("It is sunny in Paris.", upstream[1].Body); // the tool's output went back to the model
     }
 
-    private async Task<string> RunAsync(string model, string key)
+    private Task<string> RunAsync(string model, string key)
     {
-        var folder = CodexCli.ClientsFolder();
-        Assert.True(Directory.Exists(Path.Combine(folder, "node_modules", "@openai", "agents")),
-            $"The Agents SDK is missing: ./test.sh installs it (npm i --prefix LlmGateway.Tests/.clients @openai/agents@{Version}).");
-        // Inside the clients folder, so that node finds the packages installed there.
-        var script = Path.Combine(folder, $"agents-{Guid.NewGuid():N}.mjs");
-        await File.WriteAllTextAsync(script, Script, timeout.Token);
-        try
+        NodeScript.RequireInstalled("@openai/agents", Version);
+        return NodeScript.RunAsync(Script, new Dictionary<string, string>
         {
-            var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            info.ArgumentList.Add(script);
-            info.Environment.Clear();
-            info.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin";
-            info.Environment["GATEWAY_URL"] = new Uri(fixture.Api.BaseAddress, "v1").ToString();
-            info.Environment["GATEWAY_KEY"] = key;
-            info.Environment["MODEL"] = model;
-            using var process = Process.Start(info)!;
-            var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-            var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-            await process.WaitForExitAsync(timeout.Token);
-            Assert.True(process.ExitCode == 0, $"node exited {process.ExitCode}\nstdout: {await stdout}\nstderr: {await stderr}");
-            return (await stdout).Trim().Split('\n')[^1];
-        }
-        finally
-        {
-            File.Delete(script);
-        }
+            ["GATEWAY_URL"] = new Uri(fixture.Api.BaseAddress, "v1").ToString(), ["GATEWAY_KEY"] = key, ["MODEL"] = model,
+        }, timeout.Token);
     }
 
     public void Dispose() => timeout.Dispose();

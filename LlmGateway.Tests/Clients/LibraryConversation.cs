@@ -1,0 +1,45 @@
+using System.Text.Json;
+using LlmGateway.Tests.Fakes;
+
+namespace LlmGateway.Tests.Clients;
+
+/// <summary>
+/// The conversation every client library test holds through the gateway, in four upstream calls: a tool call for
+/// <c>get_weather</c> (Paris), the answer after the tool's result, a streamed answer, and a structured one
+/// (<c>{"city":"Paris","sunny":true}</c>). The script prints <c>{text, calls, streamed, weather}</c> as JSON.
+/// </summary>
+internal static class LibraryConversation
+{
+    public const string Answer = "Paris: sunny.";
+
+    /// <summary>Scripts the fake's four answers; the object comes as text, or (<paramref name="objectAsToolCall"/>) as a forced tool call of that name.</summary>
+    public static void Script(FakeProviderServer fake, string? objectAsToolCall = null)
+    {
+        const string Weather = """{"city":"Paris","sunny":true}""";
+        fake.Reset();
+        fake.Enqueue(new FakeResponse { Text = "", ToolCalls = [("call_weather_1", "get_weather", """{"city":"Paris"}""")] },
+            new FakeResponse { Text = Answer }, new FakeResponse { Text = Answer },
+            objectAsToolCall is null ? new FakeResponse { Text = Weather } : new FakeResponse { Text = "", ToolCalls = [("call_weather_2", objectAsToolCall, Weather)] });
+    }
+
+    /// <summary>
+    /// The script's answers, and at the fake's <paramref name="upstreamPath"/>: four calls, the tool's output sent back to
+    /// the model, the object's schema sent in the deployment's format; and a priced ledger row of the key per call.
+    /// </summary>
+    public static async Task AssertAsync(string output, CodingAgentFixture fixture, string key, string upstreamPath, CancellationToken ct)
+    {
+        var result = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(Answer, result.GetProperty("text").GetString());
+        Assert.Equal(["Paris"], result.GetProperty("calls").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(Answer, result.GetProperty("streamed").GetString());
+        var weather = result.GetProperty("weather");
+        Assert.Equal(("Paris", true), (weather.GetProperty("city").GetString(), weather.GetProperty("sunny").GetBoolean()));
+        var upstream = fixture.Fake.Requests.Where(r => r.Path == upstreamPath).ToList();
+        Assert.Equal(4, upstream.Count);
+        Assert.Contains("It is sunny in Paris.", upstream[1].Body); // the tool's output went back to the model
+        Assert.Contains("\"sunny\"", upstream[3].Body); // the object's schema reached the model, in its format
+        var rows = await fixture.SuccessRowsAsync(key, 4, ct);
+        Assert.Equal(4, rows.Length);
+        Assert.All(rows, row => Assert.True(row.GetProperty("spend").GetDecimal() > 0, row.ToString()));
+    }
+}

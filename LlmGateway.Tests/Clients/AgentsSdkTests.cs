@@ -7,7 +7,7 @@ namespace LlmGateway.Tests.Clients;
 /// <summary>
 /// The OpenAI Agents SDK (<c>@openai/agents</c> from npm, installed by <c>./test.sh</c>) as docs/coding-agents.md sets it up
 /// for the gateway — <c>setDefaultOpenAIClient(new OpenAI({ baseURL, apiKey }))</c>, the Responses API — running an agent with
-/// one function tool, on an OpenAI deployment (pass-through) and an Anthropic one (translated).
+/// one function tool, on an OpenAI and an Azure deployment (pass-through), an Anthropic and an Ollama one (translated).
 /// </summary>
 public sealed class AgentsSdkTests(CodingAgentFixture fixture) : IClassFixture<CodingAgentFixture>, IDisposable
 {
@@ -40,6 +40,8 @@ public sealed class AgentsSdkTests(CodingAgentFixture fixture) : IClassFixture<C
     [Theory]
     [InlineData(OpenAiResponsesGroup, "/v1/responses")]
     [InlineData(AnthropicGroup, "/v1/messages")]
+    [InlineData(AzureGroup, "/openai/v1/responses")]
+    [InlineData(OllamaGroup, "/v1/chat/completions")]
     public async Task AnAgentCallsItsFunctionToolAndAnswersThroughTheGateway(string group, string upstreamPath)
     {
         timeout.CancelAfter(TimeSpan.FromSeconds(90));

@@ -27,6 +27,8 @@ public sealed class ClaudeCodeTests(CodingAgentFixture fixture) : IClassFixture<
     [Theory]
     [InlineData(AnthropicGroup)]
     [InlineData(OpenAiGroup)]
+    [InlineData(AzureGroup)]
+    [InlineData(OllamaGroup)]
     public async Task ClaudeCodeAnswersAPromptThroughTheGatewayAndEveryUpstreamCallIsOneLedgerRowPricedByHandForItsDevice(string group)
     {
         Fake.Reset();
@@ -41,13 +43,15 @@ public sealed class ClaudeCodeTests(CodingAgentFixture fixture) : IClassFixture<
         // Signed out, Claude Code's metadata.user_id has an empty account_uuid: the developer is its device id, never the session.
         var endUser = Assert.Single(rows.Select(r => r.GetProperty("end_user").GetString()).Distinct());
         Assert.Matches("^[0-9a-f]{64}$", endUser);
-        if (group == OpenAiGroup)
+        if (group != AnthropicGroup)
             Assert.All(UpstreamCalls(), c => Assert.Equal(endUser, (string?)c.Json!["user"]));
     }
 
     [Theory]
     [InlineData(AnthropicGroup)]
     [InlineData(OpenAiGroup)]
+    [InlineData(AzureGroup)]
+    [InlineData(OllamaGroup)]
     public async Task ClaudeCodeRunsTheBashToolTheModelAsksForAndSendsBackItsResultWithoutAnError(string group)
     {
         Fake.Reset();
@@ -149,7 +153,7 @@ public sealed class ClaudeCodeTests(CodingAgentFixture fixture) : IClassFixture<
     private static FakeResponse Answer(string text) => new() { Text = text, PromptTokens = PromptTokens, CompletionTokens = CompletionTokens };
 
     private List<RecordedRequest> UpstreamCalls() =>
-        [.. Fake.Requests.Where(r => r.Method == "POST" && r.Path is "/v1/messages" or "/v1/chat/completions")];
+        [.. Fake.Requests.Where(r => r.Method == "POST" && r.Path is "/v1/messages" or "/v1/chat/completions" or AzureChatPath)];
 
     /// <summary>Rows with status success, one per upstream call (a request the gateway refused reached no upstream).</summary>
     private async Task<List<JsonElement>> AssertOneLedgerRowPerUpstreamCallAsync(string key)

@@ -17,6 +17,8 @@ public sealed class CodexTests(CodingAgentFixture fixture) : IClassFixture<Codin
     [Theory]
     [InlineData(OpenAiResponsesGroup, "/v1/responses")]
     [InlineData(AnthropicGroup, "/v1/messages")]
+    [InlineData(AzureGroup, "/openai/v1/responses")]
+    [InlineData(OllamaGroup, "/v1/chat/completions")]
     public async Task CodexAnswersThroughTheGatewayAfterAToolCallRoundTrip(string group, string upstreamPath)
     {
         timeout.CancelAfter(TimeSpan.FromSeconds(150));
@@ -27,7 +29,8 @@ public sealed class CodexTests(CodingAgentFixture fixture) : IClassFixture<Codin
         var key = await fixture.NewKeyAsync(timeout.Token);
 
         // Codex sends OpenAI's hosted web_search on every call; only OpenAI runs it, so elsewhere it is switched off in Codex's
-        // config (the other way is drop_params: true on the gateway, which this shared fixture does not set).
+        // config (the other way is drop_params: true on the gateway, which this shared fixture does not set). The Azure
+        // deployment would run it, but does not allow it (model_info.allowed_premium): switched off there too.
         var settings = group == OpenAiResponsesGroup ? "" : "web_search = \"disabled\"";
         var result = await CodexCli.ExecAsync(fixture.Api.BaseAddress, key, group, "What is the weather in Paris?", timeout.Token, settings);
 

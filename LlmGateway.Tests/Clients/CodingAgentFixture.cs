@@ -19,6 +19,13 @@ public sealed class CodingAgentFixture(TestServers servers) : IAsyncLifetime
     public const string OpenAiResponsesGroup = "gpt-responses";
     /// <summary>OpenAI's completions model: legacy text completions clients pass through to its <c>/v1/completions</c>.</summary>
     public const string InstructGroup = "gpt-instruct";
+    /// <summary>An Azure OpenAI deployment: chat completions on its classic per-deployment path, Responses clients passed through to its v1 path.</summary>
+    public const string AzureGroup = "gpt-azure";
+    /// <summary>A self-hosted model behind Ollama's OpenAI-compatible API: chat completions only (Responses clients translated).</summary>
+    public const string OllamaGroup = "llama-local";
+
+    /// <summary>Where the fake receives the Azure deployment's chat completions.</summary>
+    public const string AzureChatPath = "/openai/deployments/coder-deployment/chat/completions";
 
     public const decimal InputPrice = 0.000003m;
     public const decimal OutputPrice = 0.000015m;
@@ -93,6 +100,8 @@ public sealed class CodingAgentFixture(TestServers servers) : IAsyncLifetime
         // Codex sends OpenAI's hosted web_search on every call: a premium feature this deployment allows.
         + Deployment(OpenAiResponsesGroup, "openai/gpt-5", fake.OpenAiBase, "openai-responses", info: "allowed_premium: [\"web_search\"]")
         + Deployment(InstructGroup, "openai/gpt-3.5-turbo-instruct", fake.OpenAiBase, "openai-instruct")
+        + Deployment(AzureGroup, "azure/coder-deployment", fake.BaseUri, "azure-coder", "api_version: \"2024-10-21\"")
+        + Deployment(OllamaGroup, "ollama/llama3", fake.BaseUri, "ollama-local")
         // Background health checks would consume the fake's scripts: out of the way.
         + "general_settings:\n  health_check_interval: 3600\n";
 

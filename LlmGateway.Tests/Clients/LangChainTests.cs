@@ -6,7 +6,7 @@ namespace LlmGateway.Tests.Clients;
 /// LangChain.js (<c>@langchain/openai</c>, <c>@langchain/anthropic</c> from npm, installed by <c>./test.sh</c>) set up as
 /// docs/coding-agents.md says — <c>ChatOpenAI</c> with <c>configuration.baseURL</c> (chat completions, and the Responses API
 /// with <c>useResponsesApi</c>), <c>ChatAnthropic</c> with <c>anthropicApiUrl</c>, a virtual key as the API key — each on a
-/// deployment that speaks its wire format (passed through) and on one that does not (translated): a tool bound with
+/// deployment that speaks its wire format (passed through) and on ones that do not (translated) — Anthropic, OpenAI, Azure OpenAI, Ollama: a tool bound with
 /// <c>bindTools</c>, called, its result sent back as a <c>ToolMessage</c>, then a stream, then <c>withStructuredOutput</c> of
 /// a zod schema; every call billed and recorded.
 /// </summary>
@@ -53,6 +53,12 @@ public sealed class LangChainTests(CodingAgentFixture fixture) : IClassFixture<C
     [InlineData("responses", AnthropicGroup, "/v1/messages")]
     [InlineData("messages", AnthropicGroup, "/v1/messages")]
     [InlineData("messages", OpenAiGroup, "/v1/chat/completions")]
+    [InlineData("responses", AzureGroup, "/openai/v1/responses")]
+    [InlineData("chat", AzureGroup, AzureChatPath)]
+    [InlineData("messages", AzureGroup, AzureChatPath)]
+    [InlineData("responses", OllamaGroup, "/v1/chat/completions")]
+    [InlineData("chat", OllamaGroup, "/v1/chat/completions")]
+    [InlineData("messages", OllamaGroup, "/v1/chat/completions")]
     public async Task AToolRoundTripAStreamAndAnObjectWorkThroughTheGateway(string api, string group, string upstreamPath)
     {
         timeout.CancelAfter(TimeSpan.FromSeconds(90));

@@ -8,7 +8,7 @@ namespace LlmGateway.Tests.Clients;
 /// as docs/coding-agents.md says — <c>createOpenAI</c> / <c>createAnthropic</c> with the gateway's <c>/v1</c> as
 /// <c>baseURL</c> and a virtual key — through each of its three model APIs: <c>openai(model)</c> (the Responses API, its
 /// default), <c>openai.chat(model)</c> (chat completions) and <c>anthropic(model)</c> (Messages), each on a deployment that
-/// speaks its wire format (passed through) and on one that does not (translated). A <c>generateText</c> loop with one zod
+/// speaks its wire format (passed through) and on ones that do not (translated) — Anthropic, OpenAI, Azure OpenAI, Ollama. A <c>generateText</c> loop with one zod
 /// tool, a <c>streamText</c>, and a structured answer (<c>Output.object</c> with a zod schema); every call is answered,
 /// billed and recorded.
 /// </summary>
@@ -64,6 +64,12 @@ public sealed class VercelAiSdkTests(CodingAgentFixture fixture) : IClassFixture
     [InlineData("chat", AnthropicGroup, "/v1/messages")]
     [InlineData("messages", AnthropicGroup, "/v1/messages")]
     [InlineData("messages", OpenAiGroup, "/v1/chat/completions")]
+    [InlineData("responses", AzureGroup, "/openai/v1/responses")]
+    [InlineData("chat", AzureGroup, AzureChatPath)]
+    [InlineData("messages", AzureGroup, AzureChatPath)]
+    [InlineData("responses", OllamaGroup, "/v1/chat/completions")]
+    [InlineData("chat", OllamaGroup, "/v1/chat/completions")]
+    [InlineData("messages", OllamaGroup, "/v1/chat/completions")]
     public async Task AToolLoopAStreamAndAnObjectWorkThroughTheGateway(string api, string group, string upstreamPath)
     {
         timeout.CancelAfter(TimeSpan.FromSeconds(90));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LlmGateway.Tests.Fakes;
+using static LlmGateway.Tests.Clients.CodingAgentFixture;
 
 namespace LlmGateway.Tests.Clients;
 
@@ -11,6 +12,28 @@ namespace LlmGateway.Tests.Clients;
 internal static class LibraryConversation
 {
     public const string Answer = "Paris: sunny.";
+
+    /// <summary>
+    /// Every client API a library speaks (<c>responses</c>, <c>chat</c>, <c>messages</c>) on every kind of deployment, with
+    /// where the fake receives it: passed through where the deployment speaks it, translated elsewhere.
+    /// </summary>
+    public static TheoryData<string, string, string> Routes
+    {
+        get
+        {
+            var routes = new TheoryData<string, string, string>();
+            foreach (var api in new[] { "responses", "chat", "messages" })
+            {
+                routes.Add(api, AnthropicGroup, "/v1/messages");
+                routes.Add(api, OpenAiResponsesGroup, api == "responses" ? "/v1/responses" : "/v1/chat/completions");
+                routes.Add(api, OpenAiGroup, "/v1/chat/completions");
+                routes.Add(api, AzureGroup, api == "responses" ? "/openai/v1/responses" : AzureChatPath);
+                routes.Add(api, OllamaGroup, "/v1/chat/completions");
+            }
+
+            return routes;
+        }
+    }
 
     /// <summary>Scripts the fake's four answers; the object comes as text, or (<paramref name="objectAsToolCall"/>) as a forced tool call of that name.</summary>
     public static void Script(FakeProviderServer fake, string? objectAsToolCall = null)

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using static LlmGateway.Tests.Clients.CodingAgentFixture;
 
 namespace LlmGateway.Tests.Clients;
 
@@ -58,18 +57,7 @@ public sealed class VercelAiSdkTests(CodingAgentFixture fixture) : IClassFixture
     private readonly CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
     [Theory]
-    [InlineData("responses", OpenAiResponsesGroup, "/v1/responses")]
-    [InlineData("responses", AnthropicGroup, "/v1/messages")]
-    [InlineData("chat", OpenAiGroup, "/v1/chat/completions")]
-    [InlineData("chat", AnthropicGroup, "/v1/messages")]
-    [InlineData("messages", AnthropicGroup, "/v1/messages")]
-    [InlineData("messages", OpenAiGroup, "/v1/chat/completions")]
-    [InlineData("responses", AzureGroup, "/openai/v1/responses")]
-    [InlineData("chat", AzureGroup, AzureChatPath)]
-    [InlineData("messages", AzureGroup, AzureChatPath)]
-    [InlineData("responses", OllamaGroup, "/v1/chat/completions")]
-    [InlineData("chat", OllamaGroup, "/v1/chat/completions")]
-    [InlineData("messages", OllamaGroup, "/v1/chat/completions")]
+    [MemberData(nameof(LibraryConversation.Routes), MemberType = typeof(LibraryConversation))]
     public async Task AToolLoopAStreamAndAnObjectWorkThroughTheGateway(string api, string group, string upstreamPath)
     {
         timeout.CancelAfter(TimeSpan.FromSeconds(90));

@@ -21,7 +21,7 @@ public static class CacheReplay
         http.Response.Headers[LitellmHeaders.ResponseCost] = "0";
         if (!stream)
         {
-            http.Response.ContentLength = cached.Body.Length;
+            proxy.SetContentLength(cached.Body.Length);
             await http.Response.Body.WriteAsync(cached.Body, http.RequestAborted);
             return;
         }

@@ -169,7 +169,7 @@ internal sealed class FanOutAnswer(ProxyContext proxy, FanOutPlan plan, bool str
 
         var body = plan.Encoder.EncodeBody(sinks.Select(sink => sink!.Whole).ToArray(), plan.ChoicesPerCall, identity, usage);
         Commit(cost);
-        proxy.Http.Response.ContentLength = body.Length;
+        proxy.SetContentLength(body.Length);
         await WriteAsync(body);
     }
 

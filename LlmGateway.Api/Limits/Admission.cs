@@ -24,4 +24,21 @@ public sealed class Admission
     public IReadOnlyList<decimal?> BudgetUsed { get; init; } = [];
 
     public bool Allowed => Rejection is null;
+
+    /// <summary>A scope of the request has <c>max_parallel_requests</c>: it holds a lease its settle gives back.</summary>
+    public bool HoldsParallelLease
+    {
+        get
+        {
+            foreach (var scope in Scopes)
+            {
+                if (scope.Parallel is not null)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
 }

@@ -38,7 +38,9 @@ public sealed partial class LimitsGate
         var arguments = SettleArguments(admission.Scopes, requestId, admission.EstimatedTokens, actualTokens, admission.Bucket, cost, admission.ReservedNanos);
         try
         {
-            await batcher.SettleAsync(admission.Slot, admission.RedisKeys, arguments, mayWait: !HoldsParallelLease(admission.Scopes));
+            // A parallel lease is given back at once: a client whose next request reaches another replica (which cannot carry
+            // this settle) must find its slot free. A waiting reservation only holds budget and tokens a moment longer.
+            await batcher.SettleAsync(admission.Slot, admission.RedisKeys, arguments, mayWait: !admission.HoldsParallelLease);
         }
         catch (Exception ex) when (RedisFailures.IsTransient(ex))
         {
@@ -47,23 +49,6 @@ public sealed partial class LimitsGate
             local.Replay.QueueSettle(admission.RedisKeys, arguments);
             logger.LogWarning("Redis did not answer the settle of {RequestId} ({Error})", requestId, ex.GetType().Name);
         }
-    }
-
-    /// <summary>
-    /// A parallel lease is given back at once: a client whose next request reaches another replica (which cannot carry this
-    /// settle) must find its slot free. A waiting reservation only holds budget and tokens a moment longer.
-    /// </summary>
-    private static bool HoldsParallelLease(IReadOnlyList<LimitScope> scopes)
-    {
-        foreach (var scope in scopes)
-        {
-            if (scope.Parallel is not null)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>

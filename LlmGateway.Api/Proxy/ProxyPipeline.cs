@@ -42,8 +42,12 @@ public static partial class ProxyPipeline
             timings.EndLimits();
             // A key blocked or deleted from now on (or since it was authenticated) cuts this request's stream (docs/security.md).
             using var watch = services.Auth.Revocations.Start(accepted.Caller.Key, timings.StartedTimestamp);
-            var proxy = new ProxyContext(context, client, accepted.Group, timings) { AnswerId = state?.AnswerId, Revoked = watch.Token };
+            var proxy = new ProxyContext(context, client, accepted.Group, timings)
+            {
+                AnswerId = state?.AnswerId, Revoked = watch.Token, EndsAfterSettle = admission.HoldsParallelLease,
+            };
             var outcome = ProxyOutcome.None;
+            Task? endsAfter = null;
             try
             {
                 outcome = await ProxyAsync(services, proxy, accepted);
@@ -51,8 +55,13 @@ public static partial class ProxyPipeline
             finally
             {
                 // Settled whatever happened (success, upstream error, client gone): the reservation never leaks.
-                Finish(services, accepted.Caller, proxy, outcome, admission, accepted.Facts, started, accepted.Route.Billing);
+                endsAfter = Finish(services, accepted.Caller, proxy, outcome, admission, accepted.Facts, started, accepted.Route.Billing);
                 admission = null;
+            }
+
+            if (endsAfter is not null)
+            {
+                await EndAfterSettleAsync(endsAfter);
             }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)

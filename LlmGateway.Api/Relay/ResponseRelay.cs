@@ -134,7 +134,7 @@ public static class ResponseRelay
         }
 
         request.Commit(stream: false, cost: usage is { } known ? request.CostOf?.Invoke(known) : null);
-        http.Response.ContentLength = answer.Length;
+        request.Proxy.SetContentLength(answer.Length);
         try
         {
             await http.Response.Body.WriteAsync(answer, http.RequestAborted);

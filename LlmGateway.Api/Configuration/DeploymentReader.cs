@@ -123,6 +123,8 @@ internal static class DeploymentReader
         OutputCostPerTokenPriority = info.Decimal("output_cost_per_token_priority"),
         SearchContextCostPerQuery = SearchFee(info),
         WebFetchCostPerQuery = info.Decimal("web_fetch_cost_per_query"),
+        FileSearchCostPer1kCalls = info.Decimal("file_search_cost_per_1k_calls"),
+        CodeInterpreterCostPerSession = info.Decimal("code_interpreter_cost_per_session"),
         MaxTokens = info.Int("max_tokens", min: 1),
         MaxInputTokens = info.Int("max_input_tokens", min: 1),
         MaxOutputTokens = info.Int("max_output_tokens", min: 1),

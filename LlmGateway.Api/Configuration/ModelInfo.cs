@@ -30,6 +30,10 @@ public sealed record ModelInfo
     public decimal? SearchContextCostPerQuery { get; init; }
     /// <summary>One hosted web fetch (the gateway's own <c>web_fetch_cost_per_query</c>); null: the built-in fee ($0: Anthropic bills tokens only).</summary>
     public decimal? WebFetchCostPerQuery { get; init; }
+    /// <summary>1,000 hosted file search calls (LiteLLM's <c>file_search_cost_per_1k_calls</c>); null: the built-in fee (OpenAI: $2.50).</summary>
+    public decimal? FileSearchCostPer1kCalls { get; init; }
+    /// <summary>One code interpreter session, a container (LiteLLM's <c>code_interpreter_cost_per_session</c>); null: the built-in fee (OpenAI: $0.03).</summary>
+    public decimal? CodeInterpreterCostPerSession { get; init; }
     public int? MaxTokens { get; init; }
     public int? MaxInputTokens { get; init; }
     public int? MaxOutputTokens { get; init; }

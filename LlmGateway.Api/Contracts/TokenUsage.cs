@@ -8,7 +8,9 @@ namespace LlmGateway.Api.Contracts;
 /// the writes kept for an hour (<see cref="CacheWrite1hTokens"/>) part of the cache writes, reasoning tokens part of
 /// <see cref="CompletionTokens"/>. Hosted tools billed per call ride along: <see cref="WebSearchRequests"/> (Anthropic's
 /// <c>usage.server_tool_use.web_search_requests</c>, OpenAI's <c>web_search_call</c> output items) and
-/// <see cref="WebFetchRequests"/> (Anthropic's <c>web_fetch_requests</c>). Audio, which OpenAI's audio models bill at their
+/// <see cref="WebFetchRequests"/> (Anthropic's <c>web_fetch_requests</c>), <see cref="FileSearchCalls"/> (OpenAI's
+/// <c>file_search_call</c> output items) and <see cref="CodeInterpreterSessions"/> (the containers of OpenAI's
+/// <c>code_interpreter_call</c> output items). Audio, which OpenAI's audio models bill at their
 /// own rates, is part of the counts it is in: <see cref="AudioPromptTokens"/> of <see cref="PromptTokens"/>,
 /// <see cref="AudioCompletionTokens"/> of <see cref="CompletionTokens"/> (<c>prompt_tokens_details.audio_tokens</c>,
 /// <c>completion_tokens_details.audio_tokens</c>).
@@ -17,6 +19,12 @@ public readonly record struct TokenUsage(
     long PromptTokens, long CompletionTokens, long CachedTokens = 0, long ReasoningTokens = 0, long CacheWriteTokens = 0, long CacheWrite1hTokens = 0,
     long WebSearchRequests = 0, long WebFetchRequests = 0, long AudioPromptTokens = 0, long AudioCompletionTokens = 0)
 {
+    /// <summary>OpenAI's hosted file search calls (<c>file_search_call</c> output items), billed per call.</summary>
+    public long FileSearchCalls { get; init; }
+
+    /// <summary>OpenAI's code interpreter containers the answer used (distinct <c>container_id</c>s of its <c>code_interpreter_call</c> items), billed per session.</summary>
+    public long CodeInterpreterSessions { get; init; }
+
     public long TotalTokens => PromptTokens + CompletionTokens;
 
     /// <summary>Cache writes kept for five minutes (Anthropic's default time to live): the writes not kept for an hour.</summary>

@@ -45,8 +45,8 @@ public sealed class CostEstimator(PriceTable prices, IOptions<PricingOptions>? o
             var prompt = PromptCeiling(deployment, request);
             var standard = prices.For(deployment);
             var price = (request.PriorityTier ? standard.AtPriority() : standard).ForPrompt(prompt);
-            var (searches, fetches) = request.HostedTools.Worst(toolCallCeiling);
-            var fees = price.HostedToolsCost(Math.Max(searches, HostedToolFees.SearchesEveryRequest(deployment) ? 1 : 0), fetches);
+            var tools = request.HostedTools.Worst(toolCallCeiling);
+            var fees = price.HostedToolsCost(tools with { Searches = Math.Max(tools.Searches, HostedToolFees.SearchesEveryRequest(deployment) ? 1 : 0) });
             // The audio billed is at most its estimate and the whole prompt; what it costs beyond the dearest prompt rate is added.
             var audio = Math.Min(request.InlineAudioTokens, prompt) * Math.Max(0, price.InputAudioRate - price.WorstPromptRate);
             var outputRate = request.AudioOutput ? Math.Max(price.Output, price.OutputAudioRate) : price.Output;

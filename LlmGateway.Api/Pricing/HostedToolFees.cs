@@ -6,9 +6,11 @@ namespace LlmGateway.Api.Pricing;
 
 /// <summary>
 /// Hosted tools the provider bills per call, beyond tokens: a web search (Anthropic's <c>web_search_*</c> server tool, OpenAI's
-/// Responses <c>web_search</c> tool, chat's <c>web_search_options</c> and the <c>*-search-preview</c> models) and Anthropic's
-/// web fetch. Fees come from <c>model_info</c> (<see cref="ModelInfo.SearchContextCostPerQuery"/>,
-/// <see cref="ModelInfo.WebFetchCostPerQuery"/>), else the providers' list prices below.
+/// Responses <c>web_search</c> tool, chat's <c>web_search_options</c> and the <c>*-search-preview</c> models), Anthropic's
+/// web fetch, and OpenAI's Responses <c>file_search</c> (per call) and <c>code_interpreter</c> (per container). Fees come from
+/// <c>model_info</c> (<see cref="ModelInfo.SearchContextCostPerQuery"/>, <see cref="ModelInfo.WebFetchCostPerQuery"/>,
+/// <see cref="ModelInfo.FileSearchCostPer1kCalls"/>, <see cref="ModelInfo.CodeInterpreterCostPerSession"/>), else the
+/// providers' list prices below.
 /// </summary>
 public static class HostedToolFees
 {
@@ -25,6 +27,20 @@ public static class HostedToolFees
     public const decimal OpenAiSearchPreview = 0.035m;
 
     public const decimal OpenAiMiniSearchPreview = 0.0275m;
+
+    /// <summary>OpenAI's file search tool: $2.50 per 1,000 calls.</summary>
+    public const decimal OpenAiFileSearch = 0.0025m;
+
+    /// <summary>OpenAI's code interpreter: $0.03 per container (1 GB, the default).</summary>
+    public const decimal OpenAiCodeInterpreter = 0.03m;
+
+    /// <summary>The fee of one file search call on the deployment, unless <c>model_info</c> sets it: OpenAI's and Azure's, else none runs.</summary>
+    public static decimal DefaultFileSearchFee(DeploymentConfig deployment) =>
+        deployment.Provider is ProviderKind.OpenAI or ProviderKind.AzureOpenAI ? OpenAiFileSearch : 0m;
+
+    /// <summary>The fee of one code interpreter session on the deployment, unless <c>model_info</c> sets it.</summary>
+    public static decimal DefaultCodeInterpreterFee(DeploymentConfig deployment) =>
+        deployment.Provider is ProviderKind.OpenAI or ProviderKind.AzureOpenAI ? OpenAiCodeInterpreter : 0m;
 
     /// <summary>The fee of one web search on the deployment, unless <c>model_info</c> sets it.</summary>
     public static decimal DefaultSearchFee(DeploymentConfig deployment) => deployment.Provider switch
@@ -59,21 +75,30 @@ public static class HostedToolFees
 /// <summary>
 /// The hosted tool calls a request may make, from its body: each <c>web_search*</c> / <c>web_fetch*</c> tool's
 /// <c>max_uses</c> (Anthropic), a tool without one counting as the per-request ceiling
-/// (<c>Gateway:Pricing:HostedToolCallCeiling</c>), all capped by the Responses API's <c>max_tool_calls</c>; chat's
+/// (<c>Gateway:Pricing:HostedToolCallCeiling</c>), a <c>file_search</c> tool the ceiling too, each <c>code_interpreter</c>
+/// tool one session (its container), all capped by the Responses API's <c>max_tool_calls</c>; chat's
 /// <c>web_search_options</c> is one search.
 /// </summary>
 public readonly record struct HostedToolCalls(long BoundedSearches, bool UnboundedSearch, long BoundedFetches, bool UnboundedFetch, long? MaxToolCalls, bool ChatWebSearch)
 {
     public static HostedToolCalls None => default;
 
-    public bool Any => BoundedSearches > 0 || UnboundedSearch || BoundedFetches > 0 || UnboundedFetch || ChatWebSearch;
+    /// <summary>A <c>file_search</c> tool: its calls are bounded only by the ceiling and <c>max_tool_calls</c>.</summary>
+    public bool FileSearch { get; init; }
 
-    /// <summary>(searches, fetches) at worst, a tool without <c>max_uses</c> counting <paramref name="ceiling"/> calls.</summary>
-    public (long Searches, long Fetches) Worst(long ceiling)
+    /// <summary>The <c>code_interpreter</c> tools: a container each.</summary>
+    public long CodeInterpreters { get; init; }
+
+    public bool Any => BoundedSearches > 0 || UnboundedSearch || BoundedFetches > 0 || UnboundedFetch || ChatWebSearch || FileSearch || CodeInterpreters > 0;
+
+    /// <summary>The calls (and sessions) at worst, a tool without <c>max_uses</c> counting <paramref name="ceiling"/> calls.</summary>
+    public HostedToolUse Worst(long ceiling)
     {
         var searches = BoundedSearches + (UnboundedSearch ? ceiling : 0) + (ChatWebSearch ? 1 : 0);
         var fetches = BoundedFetches + (UnboundedFetch ? ceiling : 0);
-        return MaxToolCalls is { } max ? (Math.Min(searches, max), Math.Min(fetches, max)) : (searches, fetches);
+        var fileSearches = FileSearch ? ceiling : 0;
+        var max = MaxToolCalls ?? long.MaxValue; // a session needs a call too
+        return new HostedToolUse(Math.Min(searches, max), Math.Min(fetches, max), Math.Min(fileSearches, max), Math.Min(CodeInterpreters, max));
     }
 
     /// <summary>The calls the body's tools, <c>max_tool_calls</c> and <c>web_search_options</c> allow.</summary>
@@ -102,7 +127,8 @@ public readonly record struct HostedToolCalls(long BoundedSearches, bool Unbound
     private static HostedToolCalls FromTools(ReadOnlyMemory<byte> tools, HostedToolCalls calls)
     {
         // Function tools only (the common case): no parse.
-        if (tools.Span.IndexOf("\"web_"u8) < 0)
+        var span = tools.Span;
+        if (span.IndexOf("\"web_"u8) < 0 && span.IndexOf("\"file_search"u8) < 0 && span.IndexOf("\"code_interpreter"u8) < 0)
         {
             return calls;
         }
@@ -124,6 +150,14 @@ public readonly record struct HostedToolCalls(long BoundedSearches, bool Unbound
             else if (name.StartsWith("web_fetch", StringComparison.Ordinal))
             {
                 calls = uses is { } f ? calls with { BoundedFetches = calls.BoundedFetches + f } : calls with { UnboundedFetch = true };
+            }
+            else if (name == "file_search")
+            {
+                calls = calls with { FileSearch = true };
+            }
+            else if (name == "code_interpreter")
+            {
+                calls = calls with { CodeInterpreters = calls.CodeInterpreters + 1 };
             }
         }
 

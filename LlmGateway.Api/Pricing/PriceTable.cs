@@ -31,6 +31,12 @@ public readonly record struct Price(decimal Input, decimal Output, decimal? Cach
     /// <summary>One hosted web fetch.</summary>
     public decimal WebFetchFee { get; init; }
 
+    /// <summary>One hosted file search call (OpenAI's <c>file_search</c> tool).</summary>
+    public decimal FileSearchFee { get; init; }
+
+    /// <summary>One code interpreter session: a container (OpenAI's <c>code_interpreter</c> tool).</summary>
+    public decimal CodeInterpreterFee { get; init; }
+
     /// <summary>An audio prompt token (OpenAI's audio models); null: the input rate.</summary>
     public decimal? InputAudio { get; init; }
 
@@ -79,32 +85,43 @@ public readonly record struct Price(decimal Input, decimal Output, decimal? Cach
         var audioOut = Within(usage.AudioCompletionTokens, completion);
         return (uncached - audioIn) * Input + audioIn * InputAudioRate + reads * CacheReadRate + (writes - writes1h) * CacheWriteRate
             + writes1h * CacheWrite1hRate + (completion - audioOut) * Output + audioOut * OutputAudioRate
-            + HostedToolsCost(usage.WebSearchRequests, usage.WebFetchRequests);
+            + HostedToolsCost(new HostedToolUse(usage.WebSearchRequests, usage.WebFetchRequests, usage.FileSearchCalls, usage.CodeInterpreterSessions));
     }
 
     /// <summary>What this many hosted tool calls cost on top of the tokens.</summary>
-    public decimal HostedToolsCost(long searches, long fetches) => Math.Max(0, searches) * WebSearchFee + Math.Max(0, fetches) * WebFetchFee;
+    public decimal HostedToolsCost(HostedToolUse use) =>
+        Math.Max(0, use.Searches) * WebSearchFee + Math.Max(0, use.Fetches) * WebFetchFee + Math.Max(0, use.FileSearches) * FileSearchFee
+        + Math.Max(0, use.Sessions) * CodeInterpreterFee;
 
     /// <summary>These cache rates as the same multiples of another input rate (a configured price of a model this table knows).</summary>
     public Price ScaledTo(decimal input, decimal output)
     {
         if (Input == 0)
         {
-            return new(input, output, null, true) { WebSearchFee = WebSearchFee, WebFetchFee = WebFetchFee, InputAudio = InputAudio, OutputAudio = OutputAudio };
+            return new Price(input, output, null, true) { InputAudio = InputAudio, OutputAudio = OutputAudio }.WithFeesOf(this);
         }
 
         // Multiply first: 0.1 × input stays exact where a ratio such as 1/3 would round.
         var from = Input;
         decimal? Scale(decimal? rate) => rate * input / from;
         // Audio rates are the table's list prices or model_info's own: a text rate configured lower says nothing of audio.
-        return new(input, output, Scale(CachedInput), true, Scale(CacheWrite), Scale(CacheWrite1h))
+        return new Price(input, output, Scale(CachedInput), true, Scale(CacheWrite), Scale(CacheWrite1h))
         {
-            WebSearchFee = WebSearchFee, WebFetchFee = WebFetchFee, InputAudio = InputAudio, OutputAudio = OutputAudio,
-        };
+            InputAudio = InputAudio, OutputAudio = OutputAudio,
+        }.WithFeesOf(this);
     }
+
+    /// <summary>These rates with <paramref name="other"/>'s per-call fees: a hosted tool costs the same on every tier and prompt length.</summary>
+    private Price WithFeesOf(Price other) => this with
+    {
+        WebSearchFee = other.WebSearchFee, WebFetchFee = other.WebFetchFee, FileSearchFee = other.FileSearchFee, CodeInterpreterFee = other.CodeInterpreterFee,
+    };
 
     private static long Within(long count, long max) => Math.Max(0, Math.Min(count, max));
 }
+
+/// <summary>Hosted tool calls, each billed its fee (<see cref="Price.HostedToolsCost"/>): web searches and fetches, file searches, code interpreter sessions.</summary>
+public readonly record struct HostedToolUse(long Searches, long Fetches, long FileSearches = 0, long Sessions = 0);
 
 /// <summary>
 /// Prices from <c>model_info</c>, else a built-in table of well-known Anthropic and OpenAI model ids
@@ -182,6 +199,8 @@ public sealed class PriceTable
                 Priority = Rates(info.InputCostPerTokenPriority, info.OutputCostPerTokenPriority, price.Priority ?? (price.Input * 2, price.Output * 2)),
                 WebSearchFee = info.SearchContextCostPerQuery ?? HostedToolFees.DefaultSearchFee(deployment),
                 WebFetchFee = info.WebFetchCostPerQuery ?? 0m,
+                FileSearchFee = info.FileSearchCostPer1kCalls / 1000m ?? HostedToolFees.DefaultFileSearchFee(deployment),
+                CodeInterpreterFee = info.CodeInterpreterCostPerSession ?? HostedToolFees.DefaultCodeInterpreterFee(deployment),
                 InputAudio = info.InputCostPerAudioToken ?? price.InputAudio,
                 OutputAudio = info.OutputCostPerAudioToken ?? price.OutputAudio,
             }

@@ -105,7 +105,7 @@ public static class BodyRewriter
         var wrote = Wrote.None;
         switch (property.Name)
         {
-            case "tools" when body.Raw(property).IndexOf("\"web_"u8) >= 0:
+            case "tools" when body.Raw(property).IndexOf("\"web_"u8) >= 0 || body.Raw(property).IndexOf("\"file_search"u8) >= 0:
                 if (options.ToolMaxUses is { } uses)
                 {
                     writer.WritePropertyName("tools");

@@ -9,8 +9,9 @@ namespace LlmGateway.Tests.Adversarial;
 /// One gateway in front of one fake serving both wire formats, every deployment at $0.000001 a prompt token and $0.0001 an
 /// output token, at most 100 output tokens, hosted tools allowed: <c>claude-searcher</c> (Anthropic, the built-in $0.01 a
 /// search, web fetches at $0.001 from <c>web_fetch_cost_per_query</c>), <c>gpt-searcher</c> (OpenAI Responses, LiteLLM's
-/// <c>search_context_cost_per_query</c> map: the medium $0.03 billed), <c>chat-searcher</c> (OpenAI chat, $0.04 a search)
-/// and <c>search-preview</c> (<c>gpt-4o-search-preview</c>, the built-in $0.035).
+/// <c>search_context_cost_per_query</c> map: the medium $0.03 billed), <c>chat-searcher</c> (OpenAI chat, $0.04 a search),
+/// <c>search-preview</c> (<c>gpt-4o-search-preview</c>, the built-in $0.035) and <c>gpt-tools</c> (OpenAI Responses, file
+/// search at LiteLLM's <c>file_search_cost_per_1k_calls</c> $2.50, code interpreter at the built-in $0.03 a container).
 /// </summary>
 public sealed class HostedToolFeesFixture(TestServers servers) : IAsyncLifetime
 {
@@ -42,6 +43,9 @@ public sealed class HostedToolFeesFixture(TestServers servers) : IAsyncLifetime
               - model_name: "chat-searcher"
                 litellm_params: { model: "openai/gpt-test", api_base: "{{Upstream.OpenAiBase}}", api_key: "sk-upstream", use_responses_api: false }
                 model_info: { {{Prices}}, search_context_cost_per_query: 0.04, allowed_premium: ["web_search"] }
+              - model_name: "gpt-tools"
+                litellm_params: { model: "openai/gpt-test", api_base: "{{Upstream.OpenAiBase}}", api_key: "sk-upstream" }
+                model_info: { {{Prices}}, file_search_cost_per_1k_calls: 2.5, allowed_premium: ["file_search", "code_execution"] }
               - model_name: "search-preview"
                 litellm_params: { model: "openai/gpt-4o-search-preview", api_base: "{{Upstream.OpenAiBase}}", api_key: "sk-upstream", use_responses_api: false }
                 model_info: { {{Prices}} }

@@ -105,6 +105,58 @@ public sealed class HostedToolFeesTests(HostedToolFeesFixture fixture) : IClassF
         Assert.Equal([Tokens + 0.01m], await fixture.SpendsAsync(key, 1));
     }
 
+    [Fact]
+    public async Task FileSearchesAndCodeInterpreterSessionsAreChargedStreamedOrNot()
+    {
+        var key = await fixture.KeyAsync(new { team_alias = $"gpt-tools-{Guid.NewGuid():N}", max_budget = 5 });
+        var used = Searched with { WebSearchRequests = 0, WebFetchRequests = 0, FileSearchCalls = 3, CodeInterpreterContainers = ["cntr_a", "cntr_a", "cntr_b"] };
+        fixture.Upstream.Enqueue(used, used);
+
+        using var json = await PostAsync(key, "/v1/responses", ToolsBody(""));
+        using var stream = await PostAsync(key, "/v1/responses", ToolsBody(""","stream":true"""));
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (json.StatusCode, stream.StatusCode));
+        Assert.Contains("response.completed", await stream.Content.ReadAsStringAsync(Ct));
+        // 3 file searches at $2.50 a thousand, 2 containers (three calls, two container ids) at $0.03.
+        Assert.Equal([Tokens + 0.0675m, Tokens + 0.0675m], await fixture.SpendsAsync(key, 2));
+    }
+
+    [Fact]
+    public async Task AReservationCoversTheFileSearchesAndTheContainerAndRefusesWhatTheBudgetCannotCover()
+    {
+        // Worst case: 100 output tokens × $0.0001 = $0.01, a container $0.03, the file searches $0.0025 each. The budget is $0.05.
+        var key = await fixture.KeyAsync(new { team_alias = $"tools-budget-{Guid.NewGuid():N}", max_budget = 0.05 });
+        var before = fixture.Upstream.RequestCount;
+        fixture.Upstream.Enqueue(Searched with { WebSearchRequests = 0, WebFetchRequests = 0, FileSearchCalls = 1 });
+
+        // No max_tool_calls: the ceiling's 10 searches ($0.025) are reserved, over the budget — refused before any upstream call.
+        using var unbounded = await PostAsync(key, "/v1/responses", ToolsBody(""));
+        var afterRefusal = fixture.Upstream.RequestCount;
+        // max_tool_calls 2: $0.005 of searches + $0.03 + $0.01 fits.
+        using var bounded = await PostAsync(key, "/v1/responses", ToolsBody(""","max_tool_calls":2"""));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, unbounded.StatusCode);
+        Assert.Contains("budget", await unbounded.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(before, afterRefusal);
+        Assert.Equal(HttpStatusCode.OK, bounded.StatusCode);
+        Assert.Equal(2, fixture.Upstream.Requests[^1].Json?["max_tool_calls"]?.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task AFileSearchWithoutMaxToolCallsIsBoundedUpstreamToTheReservedCeiling()
+    {
+        var key = await fixture.KeyAsync(new { team_alias = $"tools-ceiling-{Guid.NewGuid():N}", max_budget = 5 });
+        fixture.Upstream.Enqueue(Searched with { WebSearchRequests = 0, WebFetchRequests = 0, FileSearchCalls = 1 });
+
+        using var response = await PostAsync(key, "/v1/responses", ToolsBody(""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(10, fixture.Upstream.Requests[^1].Json?["max_tool_calls"]?.GetValue<int>());
+    }
+
+    private static string ToolsBody(string fields) =>
+        $$$"""{"model":"gpt-tools","max_output_tokens":100,"input":"look it up","tools":[{"type":"file_search","vector_store_ids":["vs_1"]},{"type":"code_interpreter","container":{"type":"auto"}}]{{{fields}}}}""";
+
     private static string SearchBody(string toolFields) =>
         $$"""{"model":"claude-searcher","max_tokens":100,"tools":[{"type":"web_search_20250305","name":"web_search"{{toolFields}}}],"messages":[{"role":"user","content":"find it"}]}""";
 

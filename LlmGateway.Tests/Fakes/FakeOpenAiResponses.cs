@@ -53,6 +53,18 @@ internal sealed class FakeOpenAiResponses
                 ["id"] = $"ws_fake{Guid.NewGuid():N}", ["type"] = "web_search_call", ["status"] = "completed",
                 ["action"] = new JsonObject { ["type"] = "search", ["query"] = "fake query" },
             });
+        for (var search = 0; search < script.FileSearchCalls; search++)
+            output.Add(new JsonObject
+            {
+                ["id"] = $"fs_fake{Guid.NewGuid():N}", ["type"] = "file_search_call", ["status"] = "completed",
+                ["queries"] = new JsonArray("fake query"), ["results"] = null,
+            });
+        foreach (var container in script.CodeInterpreterContainers)
+            output.Add(new JsonObject
+            {
+                ["id"] = $"ci_fake{Guid.NewGuid():N}", ["type"] = "code_interpreter_call", ["status"] = "completed",
+                ["code"] = "print(1)", ["container_id"] = container, ["outputs"] = null,
+            });
         if (reasoning)
         {
             var item = new JsonObject
@@ -158,9 +170,9 @@ internal sealed class FakeOpenAiResponses
                     ["item_id"] = id, ["output_index"] = index, ["name"] = item["name"]?.DeepClone(), ["arguments"] = item["arguments"]?.DeepClone(),
                 });
                 break;
-            case "web_search_call":
+            case "web_search_call" or "file_search_call" or "code_interpreter_call":
                 yield return Event(SseKind.Frame, "response.output_item.added", new() { ["output_index"] = index, ["item"] = added });
-                yield return Event(SseKind.Frame, "response.web_search_call.completed", new() { ["item_id"] = id, ["output_index"] = index });
+                yield return Event(SseKind.Frame, $"response.{(string?)item["type"]}.completed", new() { ["item_id"] = id, ["output_index"] = index });
                 break;
             default: // reasoning: its summary streamed, its encrypted content in the done item
                 added["summary"] = new JsonArray();

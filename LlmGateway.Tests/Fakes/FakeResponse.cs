@@ -65,6 +65,12 @@ public sealed record FakeResponse
     /// <summary>Anthropic <c>usage.server_tool_use.web_fetch_requests</c>.</summary>
     public int WebFetchRequests { get; init; }
 
+    /// <summary>OpenAI Responses: that many <c>file_search_call</c> output items first.</summary>
+    public int FileSearchCalls { get; init; }
+
+    /// <summary>OpenAI Responses: a <c>code_interpreter_call</c> output item in each of these containers, first.</summary>
+    public IReadOnlyList<string> CodeInterpreterContainers { get; init; } = [];
+
     /// <summary>Report 0 for every usage number (overrides the token properties).</summary>
     public bool ZeroUsage { get; init; }
 

@@ -27,6 +27,14 @@ public sealed class CodingAgentFixture(TestServers servers) : IAsyncLifetime
     /// <summary>Where the fake receives the Azure deployment's chat completions.</summary>
     public const string AzureChatPath = "/openai/deployments/coder-deployment/chat/completions";
 
+    /// <summary>Embedding models, one per kind of deployment that serves them: OpenAI, Azure OpenAI, Ollama.</summary>
+    public const string OpenAiEmbeddingGroup = "embed-openai";
+    public const string AzureEmbeddingGroup = "embed-azure";
+    public const string OllamaEmbeddingGroup = "embed-local";
+
+    /// <summary>Where the fake receives the Azure embedding deployment's calls.</summary>
+    public const string AzureEmbeddingPath = "/openai/deployments/embed-deployment/embeddings";
+
     public const decimal InputPrice = 0.000003m;
     public const decimal OutputPrice = 0.000015m;
 
@@ -102,6 +110,9 @@ public sealed class CodingAgentFixture(TestServers servers) : IAsyncLifetime
         + Deployment(InstructGroup, "openai/gpt-3.5-turbo-instruct", fake.OpenAiBase, "openai-instruct")
         + Deployment(AzureGroup, "azure/coder-deployment", fake.BaseUri, "azure-coder", "api_version: \"2024-10-21\"")
         + Deployment(OllamaGroup, "ollama/llama3", fake.BaseUri, "ollama-local")
+        + Deployment(OpenAiEmbeddingGroup, "openai/text-embedding-3-small", fake.OpenAiBase, "openai-embed", info: "mode: embedding")
+        + Deployment(AzureEmbeddingGroup, "azure/embed-deployment", fake.BaseUri, "azure-embed", "api_version: \"2024-10-21\"", "mode: embedding")
+        + Deployment(OllamaEmbeddingGroup, "ollama/nomic-embed-text", fake.BaseUri, "ollama-embed", info: "mode: embedding")
         // Background health checks would consume the fake's scripts: out of the way.
         + "general_settings:\n  health_check_interval: 3600\n";
 

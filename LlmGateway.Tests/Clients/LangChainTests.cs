@@ -43,6 +43,16 @@ public sealed class LangChainTests(CodingAgentFixture fixture) : IClassFixture<C
         console.log(JSON.stringify({ text: text(second.content), calls, streamed, weather }));
         """;
 
+    /// <summary>Two texts embedded in one call (<c>OpenAIEmbeddings.embedDocuments</c>, the openai SDK's base64 encoding).</summary>
+    private const string EmbedScript = """
+        import { OpenAIEmbeddings } from '@langchain/openai';
+
+        const { GATEWAY_URL, GATEWAY_KEY, MODEL } = process.env;
+        const embeddings = new OpenAIEmbeddings({ model: MODEL, apiKey: GATEWAY_KEY, configuration: { baseURL: GATEWAY_URL }, maxRetries: 0 });
+        const vectors = await embeddings.embedDocuments(['sunny day', 'rainy day']);
+        console.log(JSON.stringify({ count: vectors.length, dimensions: vectors[0].length }));
+        """;
+
     private readonly CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
     [Theory]
@@ -62,6 +72,23 @@ public sealed class LangChainTests(CodingAgentFixture fixture) : IClassFixture<C
         }, timeout.Token);
 
         await LibraryConversation.AssertAsync(output, fixture, key, upstreamPath, timeout.Token);
+    }
+
+    [Theory]
+    [MemberData(nameof(LibraryConversation.EmbeddingRoutes), MemberType = typeof(LibraryConversation))]
+    public async Task EmbeddingsWorkThroughTheGateway(string group, string upstreamPath)
+    {
+        timeout.CancelAfter(TimeSpan.FromSeconds(90));
+        fixture.Fake.Reset();
+        var key = await fixture.NewKeyAsync(timeout.Token);
+
+        NodeScript.RequireInstalled("@langchain/openai", Version);
+        var output = await NodeScript.RunAsync(EmbedScript, new Dictionary<string, string>
+        {
+            ["GATEWAY_URL"] = new Uri(fixture.Api.BaseAddress, "v1").ToString(), ["GATEWAY_KEY"] = key, ["MODEL"] = group,
+        }, timeout.Token);
+
+        await LibraryConversation.AssertEmbeddedAsync(output, fixture, key, upstreamPath, timeout.Token);
     }
 
     public void Dispose() => timeout.Dispose();

@@ -35,6 +35,28 @@ internal static class LibraryConversation
         }
     }
 
+    /// <summary>Each embedding model, with where the fake receives its calls.</summary>
+    public static TheoryData<string, string> EmbeddingRoutes => new()
+    {
+        { OpenAiEmbeddingGroup, "/v1/embeddings" },
+        { AzureEmbeddingGroup, AzureEmbeddingPath },
+        { OllamaEmbeddingGroup, "/v1/embeddings" },
+    };
+
+    /// <summary>
+    /// The script's <c>{count, dimensions}</c> for two texts embedded in one call: two vectors of the fake's size, one upstream
+    /// call at <paramref name="upstreamPath"/> with both texts, one priced ledger row.
+    /// </summary>
+    public static async Task AssertEmbeddedAsync(string output, CodingAgentFixture fixture, string key, string upstreamPath, CancellationToken ct)
+    {
+        var result = JsonDocument.Parse(output).RootElement;
+        Assert.Equal((2, FakeOpenAiEmbeddings.DefaultDimensions), (result.GetProperty("count").GetInt32(), result.GetProperty("dimensions").GetInt32()));
+        var call = Assert.Single(fixture.Fake.Requests, r => r.Path == upstreamPath);
+        Assert.Contains("rainy day", call.Body);
+        var row = Assert.Single(await fixture.SuccessRowsAsync(key, 1, ct));
+        Assert.True(row.GetProperty("spend").GetDecimal() > 0, row.ToString());
+    }
+
     /// <summary>Scripts the fake's four answers; the object comes as text, or (<paramref name="objectAsToolCall"/>) as a forced tool call of that name.</summary>
     public static void Script(FakeProviderServer fake, string? objectAsToolCall = null)
     {

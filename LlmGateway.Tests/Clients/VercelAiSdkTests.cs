@@ -54,6 +54,17 @@ public sealed class VercelAiSdkTests(CodingAgentFixture fixture) : IClassFixture
         console.log(JSON.stringify({ text: answer.text, steps: answer.steps.length, calls, streamed, streamedOutputTokens: usage.outputTokens, failure, weather: structured.output }));
         """;
 
+    /// <summary>Two texts embedded in one call (<c>embedMany</c>, <c>openai.embedding</c>).</summary>
+    private const string EmbedScript = """
+        import { embedMany } from 'ai';
+        import { createOpenAI } from '@ai-sdk/openai';
+
+        const { GATEWAY_URL, GATEWAY_KEY, MODEL } = process.env;
+        const openai = createOpenAI({ baseURL: GATEWAY_URL, apiKey: GATEWAY_KEY });
+        const { embeddings } = await embedMany({ model: openai.embedding(MODEL), values: ['sunny day', 'rainy day'], maxRetries: 0 });
+        console.log(JSON.stringify({ count: embeddings.length, dimensions: embeddings[0].length }));
+        """;
+
     private readonly CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
 
     [Theory]
@@ -75,6 +86,23 @@ public sealed class VercelAiSdkTests(CodingAgentFixture fixture) : IClassFixture
         Assert.Equal(2, result.GetProperty("steps").GetInt32());
         Assert.True(result.GetProperty("streamedOutputTokens").GetInt32() > 0, output);
         await LibraryConversation.AssertAsync(output, fixture, key, upstreamPath, timeout.Token);
+    }
+
+    [Theory]
+    [MemberData(nameof(LibraryConversation.EmbeddingRoutes), MemberType = typeof(LibraryConversation))]
+    public async Task EmbeddingsWorkThroughTheGateway(string group, string upstreamPath)
+    {
+        timeout.CancelAfter(TimeSpan.FromSeconds(90));
+        fixture.Fake.Reset();
+        var key = await fixture.NewKeyAsync(timeout.Token);
+
+        NodeScript.RequireInstalled("ai", Version);
+        var output = await NodeScript.RunAsync(EmbedScript, new Dictionary<string, string>
+        {
+            ["GATEWAY_URL"] = new Uri(fixture.Api.BaseAddress, "v1").ToString(), ["GATEWAY_KEY"] = key, ["MODEL"] = group,
+        }, timeout.Token);
+
+        await LibraryConversation.AssertEmbeddedAsync(output, fixture, key, upstreamPath, timeout.Token);
     }
 
     public void Dispose() => timeout.Dispose();

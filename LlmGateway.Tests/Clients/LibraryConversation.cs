@@ -44,11 +44,22 @@ internal static class LibraryConversation
     };
 
     /// <summary>
-    /// The script's <c>{count, dimensions}</c> for two texts embedded in one call: two vectors of the fake's size, one upstream
-    /// call at <paramref name="upstreamPath"/> with both texts, one priced ledger row.
+    /// Runs <paramref name="script"/> (two texts embedded in one call, printing <c>{count, dimensions}</c>) on <paramref name="group"/>
+    /// with a new key: two vectors of the fake's size, one upstream call at <paramref name="upstreamPath"/> with both texts,
+    /// one priced ledger row.
     /// </summary>
-    public static async Task AssertEmbeddedAsync(string output, CodingAgentFixture fixture, string key, string upstreamPath, CancellationToken ct)
+    /// <param name="package">The npm package the script needs, and its version (installed by <c>./test.sh</c>).</param>
+    public static async Task EmbedAsync(
+        CodingAgentFixture fixture, (string Name, string Version) package, string script, string group, string upstreamPath, CancellationToken ct)
     {
+        fixture.Fake.Reset();
+        var key = await fixture.NewKeyAsync(ct);
+        NodeScript.RequireInstalled(package.Name, package.Version);
+        var output = await NodeScript.RunAsync(script, new Dictionary<string, string>
+        {
+            ["GATEWAY_URL"] = new Uri(fixture.Api.BaseAddress, "v1").ToString(), ["GATEWAY_KEY"] = key, ["MODEL"] = group,
+        }, ct);
+
         var result = JsonDocument.Parse(output).RootElement;
         Assert.Equal((2, FakeOpenAiEmbeddings.DefaultDimensions), (result.GetProperty("count").GetInt32(), result.GetProperty("dimensions").GetInt32()));
         var call = Assert.Single(fixture.Fake.Requests, r => r.Path == upstreamPath);

@@ -93,16 +93,7 @@ public sealed class VercelAiSdkTests(CodingAgentFixture fixture) : IClassFixture
     public async Task EmbeddingsWorkThroughTheGateway(string group, string upstreamPath)
     {
         timeout.CancelAfter(TimeSpan.FromSeconds(90));
-        fixture.Fake.Reset();
-        var key = await fixture.NewKeyAsync(timeout.Token);
-
-        NodeScript.RequireInstalled("ai", Version);
-        var output = await NodeScript.RunAsync(EmbedScript, new Dictionary<string, string>
-        {
-            ["GATEWAY_URL"] = new Uri(fixture.Api.BaseAddress, "v1").ToString(), ["GATEWAY_KEY"] = key, ["MODEL"] = group,
-        }, timeout.Token);
-
-        await LibraryConversation.AssertEmbeddedAsync(output, fixture, key, upstreamPath, timeout.Token);
+        await LibraryConversation.EmbedAsync(fixture, ("ai", Version), EmbedScript, group, upstreamPath, timeout.Token);
     }
 
     public void Dispose() => timeout.Dispose();

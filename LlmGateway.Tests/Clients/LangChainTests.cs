@@ -7,13 +7,13 @@ namespace LlmGateway.Tests.Clients;
 /// with <c>useResponsesApi</c>), <c>ChatAnthropic</c> with <c>anthropicApiUrl</c>, a virtual key as the API key — each on a
 /// deployment that speaks its wire format (passed through) and on ones that do not (translated) — Anthropic, OpenAI, Azure OpenAI, Ollama: a tool bound with
 /// <c>bindTools</c>, called, its result sent back as a <c>ToolMessage</c>, then a stream, then <c>withStructuredOutput</c> of
-/// a zod schema; every call billed and recorded.
+/// a zod schema, then an image in a <c>HumanMessage</c>; every call billed and recorded.
 /// </summary>
 public sealed class LangChainTests(CodingAgentFixture fixture) : IClassFixture<CodingAgentFixture>, IDisposable
 {
     public const string Version = "1.6.0";
 
-    /// <summary>What a developer would write: a tool round trip by hand, a stream, an object; prints the answers and the tool's calls as JSON.</summary>
+    /// <summary>What a developer would write: a tool round trip by hand, a stream, an object, an image; prints the answers and the tool's calls as JSON.</summary>
     private const string Script = """
         import { ChatOpenAI } from '@langchain/openai';
         import { ChatAnthropic } from '@langchain/anthropic';
@@ -40,7 +40,11 @@ public sealed class LangChainTests(CodingAgentFixture fixture) : IClassFixture<C
         for await (const chunk of await model.stream('Say hello.')) streamed += text(chunk.content);
         const weather = await model.withStructuredOutput(z.object({ city: z.string(), sunny: z.boolean() }), { name: 'weather' })
           .invoke('The weather in Paris, as an object.');
-        console.log(JSON.stringify({ text: text(second.content), calls, streamed, weather }));
+        const seen = await model.invoke([new HumanMessage({ content: [
+          { type: 'text', text: 'What is in this image?' },
+          { type: 'image_url', image_url: { url: `data:image/png;base64,${process.env.PNG}` } },
+        ] })]);
+        console.log(JSON.stringify({ text: text(second.content), calls, streamed, weather, seen: text(seen.content) }));
         """;
 
     /// <summary>Two texts embedded in one call (<c>OpenAIEmbeddings.embedDocuments</c>, the openai SDK's base64 encoding).</summary>
@@ -57,7 +61,7 @@ public sealed class LangChainTests(CodingAgentFixture fixture) : IClassFixture<C
 
     [Theory]
     [MemberData(nameof(LibraryConversation.Routes), MemberType = typeof(LibraryConversation))]
-    public async Task AToolRoundTripAStreamAndAnObjectWorkThroughTheGateway(string api, string group, string upstreamPath)
+    public async Task AToolRoundTripAStreamAnObjectAndAnImageWorkThroughTheGateway(string api, string group, string upstreamPath)
     {
         timeout.CancelAfter(TimeSpan.FromSeconds(90));
         // ChatAnthropic asks for the object as a forced tool call, ChatOpenAI as a JSON schema answer.
@@ -65,11 +69,7 @@ public sealed class LangChainTests(CodingAgentFixture fixture) : IClassFixture<C
         var key = await fixture.NewKeyAsync(timeout.Token);
 
         NodeScript.RequireInstalled("@langchain/openai", Version);
-        var output = await NodeScript.RunAsync(Script, new Dictionary<string, string>
-        {
-            ["GATEWAY_URL"] = new Uri(fixture.Api.BaseAddress, "v1").ToString(), ["GATEWAY_ROOT"] = fixture.Api.BaseAddress.ToString().TrimEnd('/'),
-            ["GATEWAY_KEY"] = key, ["MODEL"] = group, ["API"] = api,
-        }, timeout.Token);
+        var output = await NodeScript.RunAsync(Script, LibraryConversation.Environment(fixture, key, group, api), timeout.Token);
 
         await LibraryConversation.AssertAsync(output, fixture, key, upstreamPath, timeout.Token);
     }

@@ -5,13 +5,20 @@ using static LlmGateway.Tests.Clients.CodingAgentFixture;
 namespace LlmGateway.Tests.Clients;
 
 /// <summary>
-/// The conversation every client library test holds through the gateway, in four upstream calls: a tool call for
-/// <c>get_weather</c> (Paris), the answer after the tool's result, a streamed answer, and a structured one
-/// (<c>{"city":"Paris","sunny":true}</c>). The script prints <c>{text, calls, streamed, weather}</c> as JSON.
+/// The conversation every client library test holds through the gateway, in five upstream calls: a tool call for
+/// <c>get_weather</c> (Paris), the answer after the tool's result, a streamed answer, a structured one
+/// (<c>{"city":"Paris","sunny":true}</c>), and an answer about an image the user sent (<see cref="Png"/>, in the script's
+/// environment as <c>PNG</c>). The script prints <c>{text, calls, streamed, weather, seen}</c> as JSON.
 /// </summary>
 internal static class LibraryConversation
 {
     public const string Answer = "Paris: sunny.";
+
+    /// <summary>What the model says it sees.</summary>
+    public const string Seen = "A red square.";
+
+    /// <summary>A 2×2 red PNG, base64: it must reach the model whole, in whichever format the deployment takes.</summary>
+    public const string Png = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJRU5ErkJggg==";
 
     /// <summary>
     /// Every client API a library speaks (<c>responses</c>, <c>chat</c>, <c>messages</c>) on every kind of deployment, with
@@ -68,19 +75,28 @@ internal static class LibraryConversation
         Assert.True(row.GetProperty("spend").GetDecimal() > 0, row.ToString());
     }
 
-    /// <summary>Scripts the fake's four answers; the object comes as text, or (<paramref name="objectAsToolCall"/>) as a forced tool call of that name.</summary>
+    /// <summary>Scripts the fake's five answers; the object comes as text, or (<paramref name="objectAsToolCall"/>) as a forced tool call of that name.</summary>
     public static void Script(FakeProviderServer fake, string? objectAsToolCall = null)
     {
         const string Weather = """{"city":"Paris","sunny":true}""";
         fake.Reset();
         fake.Enqueue(new FakeResponse { Text = "", ToolCalls = [("call_weather_1", "get_weather", """{"city":"Paris"}""")] },
             new FakeResponse { Text = Answer }, new FakeResponse { Text = Answer },
-            objectAsToolCall is null ? new FakeResponse { Text = Weather } : new FakeResponse { Text = "", ToolCalls = [("call_weather_2", objectAsToolCall, Weather)] });
+            objectAsToolCall is null ? new FakeResponse { Text = Weather } : new FakeResponse { Text = "", ToolCalls = [("call_weather_2", objectAsToolCall, Weather)] },
+            new FakeResponse { Text = Seen });
     }
 
+    /// <summary>The script's environment: the gateway's <c>/v1</c> and root, the key, the model group, the client API, the image.</summary>
+    public static Dictionary<string, string> Environment(CodingAgentFixture fixture, string key, string group, string api) => new()
+    {
+        ["GATEWAY_URL"] = new Uri(fixture.Api.BaseAddress, "v1").ToString(), ["GATEWAY_ROOT"] = fixture.Api.BaseAddress.ToString().TrimEnd('/'),
+        ["GATEWAY_KEY"] = key, ["MODEL"] = group, ["API"] = api, ["PNG"] = Png,
+    };
+
     /// <summary>
-    /// The script's answers, and at the fake's <paramref name="upstreamPath"/>: four calls, the tool's output sent back to
-    /// the model, the object's schema sent in the deployment's format; and a priced ledger row of the key per call.
+    /// The script's answers, and at the fake's <paramref name="upstreamPath"/>: five calls, the tool's output sent back to
+    /// the model, the object's schema sent in the deployment's format, the image whole; and a priced ledger row of the key
+    /// per call.
     /// </summary>
     public static async Task AssertAsync(string output, CodingAgentFixture fixture, string key, string upstreamPath, CancellationToken ct)
     {
@@ -90,12 +106,14 @@ internal static class LibraryConversation
         Assert.Equal(Answer, result.GetProperty("streamed").GetString());
         var weather = result.GetProperty("weather");
         Assert.Equal(("Paris", true), (weather.GetProperty("city").GetString(), weather.GetProperty("sunny").GetBoolean()));
+        Assert.Equal(Seen, result.GetProperty("seen").GetString());
         var upstream = fixture.Fake.Requests.Where(r => r.Path == upstreamPath).ToList();
-        Assert.Equal(4, upstream.Count);
+        Assert.Equal(5, upstream.Count);
         Assert.Contains("It is sunny in Paris.", upstream[1].Body); // the tool's output went back to the model
         Assert.Contains("\"sunny\"", upstream[3].Body); // the object's schema reached the model, in its format
-        var rows = await fixture.SuccessRowsAsync(key, 4, ct);
-        Assert.Equal(4, rows.Length);
+        Assert.Contains(Png, upstream[4].Body); // the image reached the model whole, in its format
+        var rows = await fixture.SuccessRowsAsync(key, 5, ct);
+        Assert.Equal(5, rows.Length);
         Assert.All(rows, row => Assert.True(row.GetProperty("spend").GetDecimal() > 0, row.ToString()));
     }
 }

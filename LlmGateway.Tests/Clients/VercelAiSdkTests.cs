@@ -8,14 +8,14 @@ namespace LlmGateway.Tests.Clients;
 /// <c>baseURL</c> and a virtual key — through each of its three model APIs: <c>openai(model)</c> (the Responses API, its
 /// default), <c>openai.chat(model)</c> (chat completions) and <c>anthropic(model)</c> (Messages), each on a deployment that
 /// speaks its wire format (passed through) and on ones that do not (translated) — Anthropic, OpenAI, Azure OpenAI, Ollama. A <c>generateText</c> loop with one zod
-/// tool, a <c>streamText</c>, and a structured answer (<c>Output.object</c> with a zod schema); every call is answered,
-/// billed and recorded.
+/// tool, a <c>streamText</c>, a structured answer (<c>Output.object</c> with a zod schema) and an image part; every call is
+/// answered, billed and recorded.
 /// </summary>
 public sealed class VercelAiSdkTests(CodingAgentFixture fixture) : IClassFixture<CodingAgentFixture>, IDisposable
 {
     public const string Version = "7.0.173";
 
-    /// <summary>What a developer would write: a tool loop, a stream, an object; prints the answers and the tool's calls as JSON.</summary>
+    /// <summary>What a developer would write: a tool loop, a stream, an object, an image; prints the answers and the tool's calls as JSON.</summary>
     private const string Script = """
         import { generateText, streamText, tool, stepCountIs, Output } from 'ai';
         import { createOpenAI } from '@ai-sdk/openai';
@@ -51,7 +51,15 @@ public sealed class VercelAiSdkTests(CodingAgentFixture fixture) : IClassFixture
           prompt: 'The weather in Paris, as an object.',
           output: Output.object({ schema: z.object({ city: z.string(), sunny: z.boolean() }) }),
         });
-        console.log(JSON.stringify({ text: answer.text, steps: answer.steps.length, calls, streamed, streamedOutputTokens: usage.outputTokens, failure, weather: structured.output }));
+        const seen = await generateText({
+          model,
+          maxRetries: 0,
+          messages: [{ role: 'user', content: [
+            { type: 'text', text: 'What is in this image?' },
+            { type: 'image', image: Buffer.from(process.env.PNG, 'base64'), mediaType: 'image/png' },
+          ] }],
+        });
+        console.log(JSON.stringify({ text: answer.text, steps: answer.steps.length, calls, streamed, streamedOutputTokens: usage.outputTokens, failure, weather: structured.output, seen: seen.text }));
         """;
 
     /// <summary>Two texts embedded in one call (<c>embedMany</c>, <c>openai.embedding</c>).</summary>
@@ -69,17 +77,14 @@ public sealed class VercelAiSdkTests(CodingAgentFixture fixture) : IClassFixture
 
     [Theory]
     [MemberData(nameof(LibraryConversation.Routes), MemberType = typeof(LibraryConversation))]
-    public async Task AToolLoopAStreamAndAnObjectWorkThroughTheGateway(string api, string group, string upstreamPath)
+    public async Task AToolLoopAStreamAnObjectAndAnImageWorkThroughTheGateway(string api, string group, string upstreamPath)
     {
         timeout.CancelAfter(TimeSpan.FromSeconds(90));
         LibraryConversation.Script(fixture.Fake);
         var key = await fixture.NewKeyAsync(timeout.Token);
 
         NodeScript.RequireInstalled("ai", Version);
-        var output = await NodeScript.RunAsync(Script, new Dictionary<string, string>
-        {
-            ["GATEWAY_URL"] = new Uri(fixture.Api.BaseAddress, "v1").ToString(), ["GATEWAY_KEY"] = key, ["MODEL"] = group, ["API"] = api,
-        }, timeout.Token);
+        var output = await NodeScript.RunAsync(Script, LibraryConversation.Environment(fixture, key, group, api), timeout.Token);
 
         var result = JsonDocument.Parse(output).RootElement;
         Assert.Equal(JsonValueKind.Null, result.GetProperty("failure").ValueKind);

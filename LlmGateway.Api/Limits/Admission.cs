@@ -16,6 +16,10 @@ public sealed class Admission
     public string Bucket { get; init; } = "0";
     public long EstimatedTokens { get; init; }
     public long ReservedNanos { get; init; }
+    /// <summary>
+    /// The id its settle names in Redis when it is not the request's: an admission of a lease (<c>lease.lua</c>) has its own.
+    /// </summary>
+    public string? SettleId { get; init; }
     /// <summary>Admitted by the per-replica fallback while Redis was unreachable.</summary>
     public bool Local { get; init; }
     public long? RemainingRequests { get; init; }

@@ -30,6 +30,14 @@ public static class LimitScripts
 
     public static readonly RedisScript Replay = new(Read("replay.lua"));
 
+    private static readonly string LeaseSteps = AdmitStep + "\n" + SettleStep + "\n" + Read("lease.lua");
+
+    /// <summary>A lease of admissions for one key's scopes (<c>lease.lua</c>, <see cref="LimitsGate"/>'s leases).</summary>
+    public static readonly RedisScript LeaseGrant = new(LeaseSteps + "\nreturn lease_grant(KEYS, ARGV, admit_clock())\n");
+
+    /// <summary>Gives back what a lease did not use.</summary>
+    public static readonly RedisScript LeaseReturn = new(LeaseSteps + "\nreturn lease_return(KEYS, ARGV, admit_clock())\n");
+
     public static string Read(string name)
     {
         using var stream = typeof(LimitScripts).Assembly.GetManifestResourceStream($"LlmGateway.Api.Limits.Scripts.{name}")

@@ -35,7 +35,7 @@ public sealed partial class LimitsGate
             return;
         }
 
-        var arguments = SettleArguments(admission.Scopes, requestId, admission.EstimatedTokens, actualTokens, admission.Bucket, cost, admission.ReservedNanos);
+        var arguments = SettleArguments(admission.Scopes, admission.SettleId ?? requestId, admission.EstimatedTokens, actualTokens, admission.Bucket, cost, admission.ReservedNanos);
         try
         {
             // A parallel lease is given back at once: a client whose next request reaches another replica (which cannot carry

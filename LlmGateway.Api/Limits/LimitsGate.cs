@@ -35,10 +35,17 @@ public sealed partial class LimitsGate(
         }
 
         var cost = Money.ToNanos(worstCaseCost);
+        var leasable = options.Leases && set.Leasable && endUser is null && requestScopes is not { Count: > 0 };
+        if (leasable && !local.RedisLikelyDown && AdmitOnLease(set, estimatedTokens, cost) is { } leased)
+        {
+            return leased;
+        }
+
         if (!local.RedisLikelyDown)
         {
             try
             {
+                var waits = 0;
                 // Each -1 names one scope whose budget counter is missing: a new key, team and user may each need a seed.
                 // Sent alone or with the concurrent admissions of the same slot (one script call, members in order).
                 for (var attempt = 0; attempt <= scopes.Count + 1; attempt++)
@@ -52,6 +59,13 @@ public sealed partial class LimitsGate(
                     }
 
                     local.OnRedisAnswered();
+                    if (code == 0 && result.Length > 6 && (long)result[6] > 0 && waits++ < 3)
+                    {
+                        await WaitForLeasesAsync(set, (long)result[6], ct);
+                        attempt--;
+                        continue;
+                    }
+
                     return code == 1
                         ? AdmittedUnlessCancelled(RememberSpent(Admitted(scopes, set, result, estimatedTokens, cost)), requestId, ct)
                         : new Admission { Scopes = scopes, Rejection = Reject(scopes[(int)result[1]], result, now) };
@@ -164,13 +178,7 @@ public sealed partial class LimitsGate(
 
     private static Admission Admitted(IReadOnlyList<LimitScope> scopes, ScopeSet set, RedisResult[] result, long tokens, long cost)
     {
-        var used = new decimal?[scopes.Count];
-        for (var i = 0; i < scopes.Count; i++)
-        {
-            var total = (long)result[4 + i];
-            used[i] = total < 0 ? null : Money.FromNanos(total);
-        }
-
+        var used = BudgetUsedOf(scopes.Count, result);
         var remainingRequests = (long)result[2];
         var remainingTokens = (long)result[3];
         return new Admission

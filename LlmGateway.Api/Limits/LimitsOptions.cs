@@ -28,4 +28,17 @@ public sealed class LimitsOptions
     /// reservation (at least the cost) stays counted, so budgets stay exact.
     /// </summary>
     public TimeSpan SettleLinger { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
+    /// Leased admission (off by default; docs/governance.md "Leased admission"): a replica takes a few admissions of a key's
+    /// limits from Redis ahead of time and admits the key's next requests on them with no Redis call on their path. Exact
+    /// like the admission per request (every leased admission is counted in Redis when granted), never near a limit.
+    /// </summary>
+    public bool Leases { get; set; }
+
+    /// <summary>How many admissions a replica's first lease for a key takes (it doubles while leases run out fast, up to 256).</summary>
+    public int LeaseSize { get; set; } = 16;
+
+    /// <summary>How long a lease may be used before what it did not use is given back (default 250 ms; at most 5 s).</summary>
+    public TimeSpan LeaseLife { get; set; } = TimeSpan.FromMilliseconds(250);
 }

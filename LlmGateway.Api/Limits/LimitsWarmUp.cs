@@ -5,9 +5,10 @@ namespace LlmGateway.Api.Limits;
 /// <summary>
 /// At start-up, off any caller's path: loads the limit scripts into every Redis primary and runs the ledger's
 /// spend query once for a key and a team, so the first request with a new key pays neither a <c>NOSCRIPT</c> round
-/// trip nor EF Core's first compilation of the seeding query (about 500 ms in <c>limits</c> before this).
+/// trip nor EF Core's first compilation of the seeding query (about 500 ms in <c>limits</c> before this). At stop
+/// (after the server stopped taking requests): gives back what this replica's leases did not use.
 /// </summary>
-internal sealed class LimitsWarmUp(IConnectionMultiplexer redis, LedgerSeeder seeder, GatewayReadiness readiness, ILogger<LimitsWarmUp> logger)
+internal sealed class LimitsWarmUp(IConnectionMultiplexer redis, LedgerSeeder seeder, LimitsGate gate, GatewayReadiness readiness, ILogger<LimitsWarmUp> logger)
     : BackgroundService
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
@@ -29,6 +30,8 @@ internal sealed class LimitsWarmUp(IConnectionMultiplexer redis, LedgerSeeder se
                 await server.ScriptLoadAsync(LimitScripts.Settle.Text);
                 await server.ScriptLoadAsync(LimitScripts.AdmitBatch.Text);
                 await server.ScriptLoadAsync(LimitScripts.SettleBatch.Text);
+                await server.ScriptLoadAsync(LimitScripts.LeaseGrant.Text);
+                await server.ScriptLoadAsync(LimitScripts.LeaseReturn.Text);
             }
 
             var now = DateTimeOffset.UtcNow;
@@ -41,5 +44,11 @@ internal sealed class LimitsWarmUp(IConnectionMultiplexer redis, LedgerSeeder se
             // Only a head start: the first request still works, it just pays for what this could not do.
             logger.LogDebug("Limits warm-up skipped: {Error}", ex.GetType().Name);
         }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await gate.ReturnLeasesAsync().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 }

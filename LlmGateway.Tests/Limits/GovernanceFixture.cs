@@ -30,6 +30,9 @@ public class GovernanceFixture(TestServers servers) : IAsyncLifetime
     /// <summary>More top-level YAML (e.g. <c>litellm_settings</c>) for a fixture that derives from this one.</summary>
     protected virtual string ExtraYaml => "";
 
+    /// <summary>More settings for both replicas (e.g. <c>Gateway:Limits:Leases</c>), for a fixture that derives from this one.</summary>
+    protected virtual (string Key, string? Value)[] ExtraSettings => [];
+
     /// <summary>Service overrides for the first replica (<see cref="Api"/>), for a fixture that derives from this one.</summary>
     protected virtual Action<IServiceCollection>? ApiServices => null;
 
@@ -63,7 +66,7 @@ public class GovernanceFixture(TestServers servers) : IAsyncLifetime
             """);
         DatabaseConnection = await servers.CreateDatabaseAsync();
         RedisConnection = await servers.CreateRedisAsync();
-        var settings = config.Settings(($"Logging:{typeof(Alerting.LogCapture).FullName}:LogLevel:Default", "Trace"));
+        var settings = config.Settings([($"Logging:{typeof(Alerting.LogCapture).FullName}:LogLevel:Default", "Trace"), .. ExtraSettings]);
         Api = await GatewayApiHost.StartAsync(DatabaseConnection, RedisConnection, settings, ApiServices);
         Replica = await GatewayApiHost.StartAsync(DatabaseConnection, RedisConnection, settings);
         Api.Services.GetRequiredService<ILoggerFactory>().AddProvider(Logs);

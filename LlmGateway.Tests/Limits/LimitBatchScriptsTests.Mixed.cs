@@ -53,7 +53,7 @@ public sealed partial class LimitBatchScriptsTests
         Assert.Equal("1,bucket,-1,190,35", single[2]);
         Assert.Equal("1,bucket,-1,180,40", single[3]);
         Assert.Equal("1,bucket,1,-1,100", single[4]);
-        Assert.Equal("0,0,budget,100,55,45", single[5]);
+        Assert.Equal("0,0,budget,100,55,45,0", single[5]); // the last: no lease out in the scope
         string[] scopes = ["team", "key"];
         Assert.Equal(await StateAsync("mixed-one", scopes), await StateAsync("mixed-batch", scopes));
     }

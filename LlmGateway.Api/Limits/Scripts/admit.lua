@@ -8,7 +8,8 @@
 -- ARGV: request id, scopes, estimated tokens, worst-case cost (nanos), parallel lease ms, reservation lease ms, then 5 per scope:
 --       rpm limit, tpm limit, parallel limit, budget (nanos), spent key ttl ms   (-1 = no limit)
 -- Returns per member {1, bucket, rpm remaining of scope 1, tpm remaining of scope 1, spent+reserved per scope...}
---      or {0, scope, kind, limit, used, retry after ms} or {-1, scope} when a budget counter must be seeded.
+--      or {0, scope, kind, limit, used, retry after ms (budget: reserved), ms until the scope's last lease ends (0: none)}
+--      or {-1, scope} when a budget counter must be seeded.
 -- Every redis.call costs about a microsecond of Redis CPU on top of its work, so each counter a call touches is read
 -- once (when a member first needs it), kept in Lua memory while the members are decided one after the other (a later
 -- member sees what the earlier ones took), and written once at the end: one ZADD with every admitted member (one entry
@@ -155,6 +156,14 @@ local function admit_sweep(budget, now)
   end
 end
 
+-- How long until the last lease (lease.lua) counted in a scope ends: its entry in the scope's rpm window is scored in
+-- the future until it is given back. A refusal carries it: what the lease holds unused may admit the request then.
+local function admit_leased(key, now)
+  local last = redis.call('ZREVRANGEBYSCORE', key, '+inf', '(' .. now, 'WITHSCORES', 'LIMIT', 0, 1)
+  if last[2] then return tonumber(last[2]) - now end
+  return 0
+end
+
 -- Decides one request against the call's state; returns its answer, and whether it was admitted.
 local function admit_check(st, keys, argv, now, bucket)
   local n = tonumber(argv[2])
@@ -174,7 +183,7 @@ local function admit_check(st, keys, argv, now, bucket)
         window.stored = window.count - window.added
       end
       if window.count >= rpm then
-        return {0, s, 'requests', rpm, window.count, admit_retry(window, keys[k + 1], now)}
+        return {0, s, 'requests', rpm, window.count, admit_retry(window, keys[k + 1], now), admit_leased(keys[k + 1], now)}
       end
       if s == 0 then result[3] = rpm - window.count - 1 end
     end
@@ -182,7 +191,7 @@ local function admit_check(st, keys, argv, now, bucket)
       local counts = admit_tokens(st.tpm, keys[k + 2], bucket)
       local used = math.floor(counts.cur + counts.prev * (admit_minute - into) / admit_minute)
       if used + tokens > tpm then
-        return {0, s, 'tokens', tpm, used, admit_minute - into}
+        return {0, s, 'tokens', tpm, used, admit_minute - into, admit_leased(keys[k + 1], now)}
       end
       if s == 0 then result[4] = tpm - used - tokens end
     end
@@ -200,7 +209,7 @@ local function admit_check(st, keys, argv, now, bucket)
       if b.spent + b.reserved + cost > budget then
         admit_sweep(b, now)
         if b.spent + b.reserved + cost > budget then
-          return {0, s, 'budget', budget, b.spent, b.reserved}
+          return {0, s, 'budget', budget, b.spent, b.reserved, admit_leased(keys[k + 1], now)}
         end
       end
       result[5 + s] = b.spent + b.reserved + cost
@@ -249,13 +258,14 @@ local function admit_take(st, keys, argv, now, bucket)
   end
 end
 
--- Writes each counter once: what every admitted request of the call took.
-local function admit_write(st, now, bucket)
+-- Writes each counter once: what every admitted request of the call took. The rpm entry is scored `rpm_at` (now, or a
+-- lease's end: lease.lua).
+local function admit_write(st, now, bucket, rpm_at)
   for _, key in ipairs(st.rpm.order) do
     local window = st.rpm[key]
     if window.added > 0 then
-      redis.call('ZADD', key, now, window.added .. ':' .. window.first, -window.count, '#')
-      redis.call('PEXPIRE', key, admit_minute + 1000)
+      redis.call('ZADD', key, rpm_at or now, window.added .. ':' .. window.first, -window.count, '#')
+      redis.call('PEXPIRE', key, admit_minute + 1000 + (rpm_at or now) - now)
     elseif window.removed then
       redis.call('ZADD', key, -window.count, '#')
     end

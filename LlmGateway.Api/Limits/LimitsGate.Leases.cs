@@ -1,0 +1,361 @@
+using System.Collections.Concurrent;
+using LlmGateway.Api.Pricing;
+using StackExchange.Redis;
+
+namespace LlmGateway.Api.Limits;
+
+/// <summary>
+/// Leased admission (<see cref="LimitsOptions.Leases"/>, <c>lease.lua</c>): a replica takes a key's next admissions from
+/// Redis ahead of time, all counted there when granted, and admits the key's requests on them in process, so a request
+/// it covers makes no Redis call before its upstream call. Its settle is the same as any request's. A lease is asked
+/// for when a key's request finds none (that request is admitted through Redis meanwhile) and again when half of it
+/// is used; it is used for <see cref="LimitsOptions.LeaseLife"/> at most, then what it did not use is given back.
+/// Never near a limit (the script grants none there) and never for a key with a parallel limit, a request with an end
+/// user or tags: those are admitted one by one as without leases.
+/// </summary>
+public sealed partial class LimitsGate
+{
+    private const int LeaseSizeMost = 256;
+    private const int LeaseSizeLeast = 4;
+    private static readonly long LeaseLifeMostMs = 5000;
+
+    /// <summary>Every lease not given back yet, with its scopes: given back when the gateway stops.</summary>
+    private readonly ConcurrentDictionary<Lease, ScopeSet> liveLeases = new();
+    private volatile bool leasesStopped;
+    private long leasedAdmissions;
+
+    /// <summary>How many leases this replica holds that were not given back yet.</summary>
+    public int LeasesOut => liveLeases.Count;
+
+    /// <summary>How many requests this replica admitted on leases (no Redis call on their path).</summary>
+    public long LeasedAdmissions => Interlocked.Read(ref leasedAdmissions);
+
+    /// <summary>The admissions of one lease, used in order by this replica's requests until it ends or is given back.</summary>
+    private sealed class Lease(string id, int count, long costEach, long tokensEach, string bucket, long endsAtTick)
+    {
+        private int taken;
+        private int closed;
+
+        public string Id => id;
+        public int Count => count;
+        public long CostEach => costEach;
+        public long TokensEach => tokensEach;
+        public string Bucket => bucket;
+        public long EndsAtTick => endsAtTick;
+        public long? RemainingRequests { get; init; }
+        public long? RemainingTokens { get; init; }
+        public decimal?[] BudgetUsed { get; init; } = [];
+
+        /// <summary>The next admission (1-based), or 0 when none is left or the lease ended.</summary>
+        public int TryTake()
+        {
+            if (Environment.TickCount64 >= endsAtTick)
+            {
+                return 0;
+            }
+
+            var next = Interlocked.Increment(ref taken);
+            return next <= count ? next : 0;
+        }
+
+        public bool Used => Volatile.Read(ref taken) >= count;
+
+        /// <summary>Ends the lease: how many admissions were used (the first ones), or null when it had ended before.</summary>
+        public int? Close()
+        {
+            if (Interlocked.Exchange(ref closed, 1) == 1)
+            {
+                return null;
+            }
+
+            return Math.Min(Interlocked.Exchange(ref taken, int.MaxValue / 2), count);
+        }
+    }
+
+    /// <summary>A key's leases on one model: the one in use, the next one (asked for when half of it is used).</summary>
+    private sealed class LeaseSlot(int size)
+    {
+        public Lease? Current;
+        public Lease? Next;
+        public int Granting;
+        public int Size = size;
+        /// <summary>The largest worst-case cost and token estimate of a request the leases could not take: the next lease's sizes.</summary>
+        public long CostEach;
+        public long TokensEach;
+    }
+
+    private static bool Leasable(IReadOnlyList<LimitScope> scopes)
+    {
+        foreach (var scope in scopes)
+        {
+            if (scope.Parallel is not null)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Admits a request on a lease of its key (no Redis call), or null: it is then admitted through Redis.</summary>
+    private Admission? AdmitOnLease(ScopeSet set, long tokens, long cost)
+    {
+        var slot = set.Leases ?? Interlocked.CompareExchange(ref set.Leases, new LeaseSlot(Math.Clamp(options.LeaseSize, 2, LeaseSizeMost)), null) ?? set.Leases;
+        for (var tries = 0; tries < 2; tries++)
+        {
+            var lease = Volatile.Read(ref slot.Current);
+            if (lease is null)
+            {
+                break;
+            }
+
+            if (cost > lease.CostEach || tokens > lease.TokensEach)
+            {
+                break;
+            }
+
+            var taken = lease.TryTake();
+            if (taken > 0)
+            {
+                if (taken == (lease.Count + 1) / 2)
+                {
+                    AskForLease(set, slot, lease.CostEach, lease.TokensEach);
+                }
+
+                if (taken == lease.Count)
+                {
+                    _ = ReturnLeaseAsync(set, slot, lease); // used up: its rpm entry now, so no refusal waits for it
+                }
+
+                Interlocked.Increment(ref leasedAdmissions);
+                return OnLease(set, lease, taken);
+            }
+
+            // Used up or ended: the next lease (if one came) takes over, and this one is given back.
+            var next = Volatile.Read(ref slot.Next);
+            if (next is null || Interlocked.CompareExchange(ref slot.Current, next, lease) != lease)
+            {
+                break;
+            }
+
+            Interlocked.CompareExchange(ref slot.Next, null, next);
+            _ = ReturnLeaseAsync(set, slot, lease);
+        }
+
+        // Remember the size of what did not fit, so the next lease takes it; racing writers only lose a maximum for one lease.
+        if (cost > Volatile.Read(ref slot.CostEach))
+        {
+            Volatile.Write(ref slot.CostEach, cost);
+        }
+
+        if (tokens > Volatile.Read(ref slot.TokensEach))
+        {
+            Volatile.Write(ref slot.TokensEach, tokens);
+        }
+
+        AskForLease(set, slot, cost, tokens);
+        return null;
+    }
+
+    private static Admission OnLease(ScopeSet set, Lease lease, int taken) => new()
+    {
+        Scopes = set.Scopes,
+        RedisKeys = set.Keys,
+        Slot = set.Slot,
+        Bucket = lease.Bucket,
+        EstimatedTokens = lease.TokensEach,
+        ReservedNanos = lease.CostEach,
+        SettleId = lease.Id + "#" + taken.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        RemainingRequests = lease.RemainingRequests is { } requests ? requests + (lease.Count - taken) : null,
+        RemainingTokens = lease.RemainingTokens is { } left ? Math.Max(0, left + (lease.Count - taken) * lease.TokensEach) : null,
+        BudgetUsed = lease.BudgetUsed,
+    };
+
+    /// <summary>Asks Redis for a lease in the background, one request at a time per key and model.</summary>
+    private void AskForLease(ScopeSet set, LeaseSlot slot, long cost, long tokens)
+    {
+        if (leasesStopped || Interlocked.CompareExchange(ref slot.Granting, 1, 0) != 0)
+        {
+            return;
+        }
+
+        _ = GrantLeaseAsync(set, slot, Math.Max(cost, Volatile.Read(ref slot.CostEach)), Math.Max(tokens, Volatile.Read(ref slot.TokensEach)));
+    }
+
+    private async Task GrantLeaseAsync(ScopeSet set, LeaseSlot slot, long cost, long tokens)
+    {
+        try
+        {
+            var sent = Environment.TickCount64;
+            var now = DateTimeOffset.UtcNow;
+            var lifeMs = Math.Min((long)options.LeaseLife.TotalMilliseconds, LeaseLifeMostMs);
+            // A lease ends before its scopes' budget window does (a later request counts in the next window).
+            if (set.ValidUntil != DateTimeOffset.MaxValue)
+            {
+                lifeMs = Math.Min(lifeMs, (long)(set.ValidUntil - now).TotalMilliseconds - 50);
+            }
+
+            if (lifeMs < 20)
+            {
+                return;
+            }
+
+            var id = "lease:" + Guid.NewGuid().ToString("N");
+            var arguments = AdmitArguments(set.Scopes, id, tokens, cost, now);
+            Array.Resize(ref arguments, arguments.Length + 2);
+            arguments[^2] = slot.Size;
+            arguments[^1] = lifeMs;
+            var result = (RedisResult[])(await LimitScripts.LeaseGrant.EvaluateAsync(redis.GetDatabase(), set.Keys, arguments))!;
+            for (var seeded = 0; (int)result[0] == -1 && seeded <= set.Scopes.Count; seeded++)
+            {
+                // A budget counter to seed from the ledger first (a new key or team), as an admission does.
+                await seeder.SeedAsync(set.Scopes[(int)result[1]], now, CancellationToken.None);
+                result = (RedisResult[])(await LimitScripts.LeaseGrant.EvaluateAsync(redis.GetDatabase(), set.Keys, arguments))!;
+            }
+
+            var granted = (int)result[0];
+            if (granted < 2)
+            {
+                return; // near a limit
+            }
+
+            // Used only within the tpm minute it counts in (Redis' clock), and no longer than its rpm entry says.
+            var redisNow = (long)result[^1];
+            var inMinute = 60_000 - redisNow % 60_000 - 20;
+            var lease = new Lease(id, granted, cost, tokens, result[1].ToString(), sent + Math.Min(lifeMs, inMinute))
+            {
+                RemainingRequests = (long)result[2] < 0 ? null : (long)result[2],
+                RemainingTokens = (long)result[3] < 0 ? null : (long)result[3],
+                BudgetUsed = BudgetUsedOf(set.Scopes.Count, result),
+            };
+            liveLeases[lease] = set;
+            RememberLeased(set, lease);
+            if (Interlocked.CompareExchange(ref slot.Current, lease, null) is { } current)
+            {
+                if (current.Used)
+                {
+                    slot.Size = Math.Min(slot.Size * 2, LeaseSizeMost); // used up within its life: ask for more next time
+                }
+
+                // The lease in use keeps going; this one follows it. One replacing an ended lease is used at once.
+                var old = Interlocked.Exchange(ref slot.Next, lease);
+                if (old is not null)
+                {
+                    _ = ReturnLeaseAsync(set, slot, old);
+                }
+            }
+
+            _ = ReturnWhenEndedAsync(set, slot, lease);
+        }
+        catch (Exception ex)
+        {
+            // Only a shortcut lost: the key's requests are admitted through Redis, one by one, and ask again.
+            logger.LogDebug("No lease ({Error}); requests are admitted through Redis", ex.GetType().Name);
+        }
+        finally
+        {
+            Volatile.Write(ref slot.Granting, 0);
+        }
+    }
+
+    /// <summary>Spent plus reserved per budget scope from an admission's or a lease's answer (from its fifth element).</summary>
+    private static decimal?[] BudgetUsedOf(int scopes, RedisResult[] result)
+    {
+        var used = new decimal?[scopes];
+        for (var i = 0; i < scopes; i++)
+        {
+            var total = (long)result[4 + i];
+            used[i] = total < 0 ? null : Money.FromNanos(total);
+        }
+
+        return used;
+    }
+
+    /// <summary>This replica's view of each budget for a Redis outage: the lease's reservations included.</summary>
+    private void RememberLeased(ScopeSet set, Lease lease)
+    {
+        for (var i = 0; i < lease.BudgetUsed.Length; i++)
+        {
+            if (lease.BudgetUsed[i] is { } used)
+            {
+                local.RememberUsed((string)set.Keys[i * LimitScope.KeyCount + LimitScope.SpentKeyIndex]!, Money.ToNanos(used));
+            }
+        }
+    }
+
+    private async Task ReturnWhenEndedAsync(ScopeSet set, LeaseSlot slot, Lease lease)
+    {
+        var wait = lease.EndsAtTick - Environment.TickCount64;
+        if (wait > 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(wait));
+        }
+
+        Interlocked.CompareExchange(ref slot.Current, null, lease);
+        Interlocked.CompareExchange(ref slot.Next, null, lease);
+        await ReturnLeaseAsync(set, slot, lease);
+    }
+
+    /// <summary>Gives back what a lease did not use (once; later calls do nothing).</summary>
+    private async Task ReturnLeaseAsync(ScopeSet set, LeaseSlot? slot, Lease lease)
+    {
+        if (lease.Close() is not { } used)
+        {
+            return;
+        }
+
+        liveLeases.TryRemove(lease, out _);
+        if (slot is not null && used < lease.Count / 2)
+        {
+            slot.Size = Math.Max(slot.Size / 2, LeaseSizeLeast); // mostly unused: ask for less next time
+        }
+
+        var arguments = SettleArguments(set.Scopes, lease.Id, lease.TokensEach, actualTokens: 0, lease.Bucket, cost: 0, lease.CostEach);
+        Array.Resize(ref arguments, arguments.Length + 2);
+        arguments[^2] = lease.Count;
+        arguments[^1] = used;
+        try
+        {
+            await LimitScripts.LeaseReturn.EvaluateAsync(redis.GetDatabase(), set.Keys, arguments);
+        }
+        catch (Exception ex) when (RedisFailures.IsTransient(ex))
+        {
+            // Counted above the truth, never below: the unused admissions stay reserved until their reservations lapse.
+            logger.LogWarning("Redis did not take back a lease's {Unused} unused admissions ({Error}); they lapse with their reservations",
+                lease.Count - used, ex.GetType().Name);
+        }
+    }
+
+    /// <summary>Gives back every lease (the gateway is stopping) and grants no more.</summary>
+    public async Task ReturnLeasesAsync()
+    {
+        leasesStopped = true;
+        await Task.WhenAll(liveLeases.Select(live => ReturnLeaseAsync(live.Value, null, live.Key)));
+    }
+
+    /// <summary>
+    /// A refusal in a scope where a lease is still out (<c>admit_leased</c>): this replica's own leases of the key are given
+    /// back at once and the request is decided again; when none was its own, it is decided again when the others end. So
+    /// a lease's unused admissions never refuse a request.
+    /// </summary>
+    private async Task WaitForLeasesAsync(ScopeSet set, long waitMs, CancellationToken ct)
+    {
+        var returned = false;
+        if (set.Leases is { } slot)
+        {
+            foreach (var lease in new[] { Interlocked.Exchange(ref slot.Next, null), Interlocked.Exchange(ref slot.Current, null) })
+            {
+                if (lease is not null)
+                {
+                    returned = true;
+                    await ReturnLeaseAsync(set, slot, lease);
+                }
+            }
+        }
+
+        if (!returned)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Clamp(waitMs + 5, 1, LeaseLifeMostMs + 50)), ct);
+        }
+    }
+}

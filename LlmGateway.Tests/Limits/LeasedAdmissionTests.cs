@@ -1,0 +1,155 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using LlmGateway.Api.Limits;
+using LlmGateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace LlmGateway.Tests.Limits;
+
+/// <summary>
+/// The two replicas of <see cref="GovernanceFixture"/> with leased admission on (<c>Gateway:Limits:Leases</c>), each lease
+/// lasting 2 s: a lease a replica took and does not use stays out longer than a test's requests take.
+/// </summary>
+public sealed class LeasedGovernanceFixture(TestServers servers) : GovernanceFixture(servers)
+{
+    protected override (string Key, string? Value)[] ExtraSettings => [("Gateway:Limits:Leases", "true"), ("Gateway:Limits:LeaseLife", "00:00:02")];
+}
+
+/// <summary>
+/// Leased admission through HTTP over two replicas: requests admitted on leases (no Redis call on their path) and the
+/// budgets and rpm limits as exact as without them, concurrent, sequential and alternating replicas.
+/// </summary>
+public sealed class LeasedAdmissionTests(LeasedGovernanceFixture fixture) : IClassFixture<LeasedGovernanceFixture>
+{
+    private long Leased => fixture.Api.Services.GetRequiredService<LimitsGate>().LeasedAdmissions
+        + fixture.Replica.Services.GetRequiredService<LimitsGate>().LeasedAdmissions;
+
+    [Fact]
+    public async Task ThousandConcurrentRequestsOverTwoReplicasAgainstADollarBudgetAdmitExactlyAHundred()
+    {
+        var (teamId, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "leased-race", max_budget = 1.00, budget_duration = "1mo" });
+        var before = fixture.Upstream.RequestCount;
+
+        var results = await BudgetTests.SendConcurrentlyAsync(1000, i => (i % 2 == 0 ? fixture.Api : fixture.Replica, key));
+
+        Assert.Equal(100, results.Count(r => r.Status == HttpStatusCode.OK));
+        Assert.Equal(100, fixture.Upstream.RequestCount - before);
+        Assert.All(results.Where(r => r.Status != HttpStatusCode.OK), r => Assert.Equal("budget_exceeded", r.Type));
+        await WaitForSpendAndNothingReservedAsync(teamId, 1.00m);
+    }
+
+    [Fact]
+    public async Task AClientAlternatingReplicasAtConcurrencyEightGetsExactlyItsBudgetMostlyOnLeases()
+    {
+        var (teamId, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "leased-steady", max_budget = 1.00, budget_duration = "1mo" });
+        var leasedBefore = Leased;
+
+        var results = await SendAsync(400, concurrency: 8, key);
+
+        Assert.Equal(100, results.Count(r => r == HttpStatusCode.OK));
+        Assert.Equal(300, results.Count(r => r == HttpStatusCode.TooManyRequests));
+        Assert.True(Leased - leasedBefore >= 30, $"{Leased - leasedBefore} of 100 admitted on leases");
+        await WaitForSpendAndNothingReservedAsync(teamId, 1.00m);
+    }
+
+    [Fact]
+    public async Task ASequentialClientIsAdmittedOnLeasesAndPaysExactlyWhatItSpent()
+    {
+        var (teamId, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "leased-sequential", max_budget = 100.0, budget_duration = "1mo" });
+        var leasedBefore = Leased;
+
+        var results = await SendAsync(60, concurrency: 1, key);
+
+        Assert.All(results, r => Assert.Equal(HttpStatusCode.OK, r));
+        Assert.True(Leased - leasedBefore >= 30, $"{Leased - leasedBefore} of 60 admitted on leases");
+        await WaitForSpendAndNothingReservedAsync(teamId, 0.60m);
+    }
+
+    [Fact]
+    public async Task ALeaseAnIdleReplicaHoldsNeverRefusesARequestOfTheOther()
+    {
+        var (teamId, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "leased-idle", max_budget = 1.00, budget_duration = "1mo" });
+        using var api = fixture.Api.CreateLoopbackClient();
+        using var replica = fixture.Replica.CreateLoopbackClient();
+        using (var first = await api.SendAsync(GovernanceFixture.Chat(key), TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        // The first replica took a lease after that request (a sixth of the budget) and now idles; the other spends the rest.
+        await LocalProcess.WaitUntilAsync(() => Task.FromResult(fixture.Api.Services.GetRequiredService<LimitsGate>().LeasesOut > 0),
+            TimeSpan.FromSeconds(5), "the first replica's lease");
+        var answered = 1;
+        while (true)
+        {
+            using var response = await replica.SendAsync(GovernanceFixture.Chat(key), TestContext.Current.CancellationToken);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+                break;
+            }
+
+            answered++;
+            Assert.True(answered <= 100, "admitted past the budget");
+        }
+
+        Assert.Equal(100, answered);
+        await WaitForSpendAndNothingReservedAsync(teamId, 1.00m);
+    }
+
+    [Fact]
+    public async Task RequestsPerMinuteOverTwoReplicasWithLeasesAdmitExactlyTheLimit()
+    {
+        var (_, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "leased-rpm", rpm_limit = 200 });
+        var leasedBefore = Leased;
+
+        var results = await SendAsync(300, concurrency: 16, key);
+
+        Assert.Equal(200, results.Count(r => r == HttpStatusCode.OK));
+        Assert.Equal(100, results.Count(r => r == HttpStatusCode.TooManyRequests));
+        Assert.True(Leased - leasedBefore >= 50, $"{Leased - leasedBefore} of 200 admitted on leases");
+    }
+
+    /// <summary>Sends <paramref name="count"/> requests, <paramref name="concurrency"/> at a time, alternating replicas.</summary>
+    private async Task<List<HttpStatusCode>> SendAsync(int count, int concurrency, string key)
+    {
+        using var api = fixture.Api.CreateLoopbackClient();
+        using var replica = fixture.Replica.CreateLoopbackClient();
+        var next = -1;
+        var results = new List<HttpStatusCode>();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                using var request = GovernanceFixture.Chat(key);
+                using var response = await (i % 2 == 0 ? api : replica).SendAsync(request, TestContext.Current.CancellationToken);
+                lock (results)
+                {
+                    results.Add(response.StatusCode);
+                }
+            }
+        }));
+        return results;
+    }
+
+    /// <summary>The team's spend reaches what was spent, and once the leases ended nothing stays reserved in Redis.</summary>
+    private async Task WaitForSpendAndNothingReservedAsync(string teamId, decimal spent)
+    {
+        using var admin = fixture.Api.CreateLoopbackClient(GatewayApiHost.MasterKey);
+        await LocalProcess.WaitUntilAsync(async () =>
+        {
+            var info = await admin.GetFromJsonAsync<JsonElement>($"/team/info?team_id={teamId}", TestContext.Current.CancellationToken);
+            return info.GetProperty("team_info").GetProperty("spend").GetDecimal() == spent;
+        }, TimeSpan.FromSeconds(10), "the team's spend");
+
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.RedisConnection);
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        var reserved = server.Keys(pattern: $"*team:{teamId}:reserved:*").Single();
+        await LocalProcess.WaitUntilAsync(async () => (long)await redis.GetDatabase().StringGetAsync(reserved) == 0,
+            TimeSpan.FromSeconds(10), "the team's reservations given back");
+        Assert.Equal(spent, (long)await redis.GetDatabase().StringGetAsync(((string)reserved!).Replace(":reserved:", ":spent:")) / 1_000_000_000m);
+    }
+}

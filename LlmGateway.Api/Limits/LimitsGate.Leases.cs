@@ -153,8 +153,19 @@ public sealed partial class LimitsGate
             Volatile.Write(ref slot.TokensEach, tokens);
         }
 
-        AskForLease(set, slot, cost, tokens);
-        return null;
+        return null; // admitted through Redis, which then asks for a lease (LeaseAfterAdmission)
+    }
+
+    /// <summary>
+    /// After a request of a leasable key was admitted through Redis: a lease for the next ones, asked for only now so it
+    /// is counted after this request (whose rate-limit headers then say what it alone left).
+    /// </summary>
+    private void LeaseAfterAdmission(ScopeSet set, long tokens, long cost)
+    {
+        if (set.Leases is { } slot)
+        {
+            AskForLease(set, slot, cost, tokens);
+        }
     }
 
     private static Admission OnLease(ScopeSet set, Lease lease, int taken) => new()
@@ -168,8 +179,25 @@ public sealed partial class LimitsGate
         SettleId = lease.Id + "#" + taken.ToString(System.Globalization.CultureInfo.InvariantCulture),
         RemainingRequests = lease.RemainingRequests is { } requests ? requests + (lease.Count - taken) : null,
         RemainingTokens = lease.RemainingTokens is { } left ? Math.Max(0, left + (lease.Count - taken) * lease.TokensEach) : null,
-        BudgetUsed = lease.BudgetUsed,
+        BudgetUsed = BudgetUsedAt(lease, taken),
     };
+
+    /// <summary>
+    /// Spent plus reserved per budget after the <paramref name="taken"/>-th admission of a lease, as an admission through
+    /// Redis would say it: what Redis counted at the grant, less the lease's admissions not used yet (for the 80% alerts,
+    /// soft budgets and <c>x-litellm-key-spend</c>).
+    /// </summary>
+    private static decimal?[] BudgetUsedAt(Lease lease, int taken)
+    {
+        var unused = Money.FromNanos((lease.Count - taken) * lease.CostEach);
+        var used = new decimal?[lease.BudgetUsed.Length];
+        for (var i = 0; i < used.Length; i++)
+        {
+            used[i] = lease.BudgetUsed[i] - unused;
+        }
+
+        return used;
+    }
 
     /// <summary>Asks Redis for a lease in the background, one request at a time per key and model.</summary>
     private void AskForLease(ScopeSet set, LeaseSlot slot, long cost, long tokens)
@@ -205,12 +233,12 @@ public sealed partial class LimitsGate
             Array.Resize(ref arguments, arguments.Length + 2);
             arguments[^2] = slot.Size;
             arguments[^1] = lifeMs;
-            var result = (RedisResult[])(await LimitScripts.LeaseGrant.EvaluateAsync(redis.GetDatabase(), set.Keys, arguments))!;
+            var result = await GrantOrReturnAsync(set, arguments, id, tokens, cost, lifeMs);
             for (var seeded = 0; (int)result[0] == -1 && seeded <= set.Scopes.Count; seeded++)
             {
                 // A budget counter to seed from the ledger first (a new key or team), as an admission does.
                 await seeder.SeedAsync(set.Scopes[(int)result[1]], now, CancellationToken.None);
-                result = (RedisResult[])(await LimitScripts.LeaseGrant.EvaluateAsync(redis.GetDatabase(), set.Keys, arguments))!;
+                result = await GrantOrReturnAsync(set, arguments, id, tokens, cost, lifeMs);
             }
 
             var granted = (int)result[0];
@@ -255,6 +283,19 @@ public sealed partial class LimitsGate
         finally
         {
             Volatile.Write(ref slot.Granting, 0);
+        }
+    }
+
+    private async Task<RedisResult[]> GrantOrReturnAsync(ScopeSet set, RedisValue[] arguments, string id, long tokens, long cost, long lifeMs)
+    {
+        try
+        {
+            return (RedisResult[])(await LimitScripts.LeaseGrant.EvaluateAsync(redis.GetDatabase(), set.Keys, arguments))!;
+        }
+        catch (Exception ex) when (RedisFailures.IsTransient(ex))
+        {
+            ReturnAbandonedGrant(set, id, tokens, cost, lifeMs);
+            throw;
         }
     }
 
@@ -310,20 +351,39 @@ public sealed partial class LimitsGate
             slot.Size = Math.Max(slot.Size / 2, LeaseSizeLeast); // mostly unused: ask for less next time
         }
 
-        var arguments = SettleArguments(set.Scopes, lease.Id, lease.TokensEach, actualTokens: 0, lease.Bucket, cost: 0, lease.CostEach);
-        Array.Resize(ref arguments, arguments.Length + 2);
-        arguments[^2] = lease.Count;
-        arguments[^1] = used;
+        var arguments = ReturnArguments(set, lease.Id, lease.TokensEach, lease.CostEach, lease.Bucket, lease.Count, used, lifeMs: 0);
         try
         {
             await LimitScripts.LeaseReturn.EvaluateAsync(redis.GetDatabase(), set.Keys, arguments);
         }
         catch (Exception ex) when (RedisFailures.IsTransient(ex))
         {
-            // Counted above the truth, never below: the unused admissions stay reserved until their reservations lapse.
-            logger.LogWarning("Redis did not take back a lease's {Unused} unused admissions ({Error}); they lapse with their reservations",
+            // Counted above the truth meanwhile, never below; given back when Redis answers again (a no-op if it ran).
+            local.OnRedisFailed();
+            local.Replay.QueueLeaseReturn(set.Keys, arguments);
+            logger.LogWarning("Redis did not take back a lease's {Unused} unused admissions ({Error}); sent again when it answers",
                 lease.Count - used, ex.GetType().Name);
         }
+    }
+
+    private static RedisValue[] ReturnArguments(ScopeSet set, string id, long tokens, long cost, RedisValue bucket, int granted, int used, long lifeMs)
+    {
+        var arguments = SettleArguments(set.Scopes, id, tokens, actualTokens: 0, bucket, cost: 0, cost);
+        Array.Resize(ref arguments, arguments.Length + 3);
+        arguments[^3] = granted;
+        arguments[^2] = used;
+        arguments[^1] = lifeMs;
+        return arguments;
+    }
+
+    /// <summary>
+    /// A grant Redis did not answer may still run when a slow Redis catches up: a return of whatever it granted is queued
+    /// right behind it (as <see cref="ReleaseAbandoned"/> does for an admission), and sent again after the outage.
+    /// </summary>
+    private void ReturnAbandonedGrant(ScopeSet set, string id, long tokens, long cost, long lifeMs)
+    {
+        var arguments = ReturnArguments(set, id, tokens, cost, bucket: "0", granted: 0, used: 0, lifeMs);
+        SendNowOrAfterOutage(LimitScripts.LeaseReturn, set.Keys, arguments, local.Replay.QueueLeaseReturn);
     }
 
     /// <summary>Gives back every lease (the gateway is stopping) and grants no more.</summary>

@@ -59,14 +59,18 @@ public sealed partial class LimitsGate
     private void ReleaseAbandoned(ScopeSet set, string requestId, long reservedNanos)
     {
         var arguments = SettleArguments(set.Scopes, requestId, estimatedTokens: 0, actualTokens: 0, bucket: "0", cost: 0, reservedNanos);
-        _ = LimitScripts.Settle.EvaluateAsync(redis.GetDatabase(), set.Keys, arguments).ContinueWith(
+        SendNowOrAfterOutage(LimitScripts.Settle, set.Keys, arguments, local.Replay.QueueSettle);
+    }
+
+    /// <summary>Sends an idempotent release at once (on the connection, behind what it undoes); failing, after the outage.</summary>
+    private void SendNowOrAfterOutage(RedisScript script, RedisKey[] keys, RedisValue[] arguments, Action<RedisKey[], RedisValue[]> queue) =>
+        _ = script.EvaluateAsync(redis.GetDatabase(), keys, arguments).ContinueWith(
             (release, _) =>
             {
                 _ = release.Exception; // observed: Redis failing is expected here
-                local.Replay.QueueSettle(set.Keys, arguments);
+                queue(keys, arguments);
             }, null,
             CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
 
     private static RedisValue[] SettleArguments(
         IReadOnlyList<LimitScope> scopes, string requestId, long estimatedTokens, long actualTokens, RedisValue bucket, long cost, long reservedNanos)

@@ -66,9 +66,17 @@ public sealed partial class LimitsGate(
                         continue;
                     }
 
-                    return code == 1
-                        ? AdmittedUnlessCancelled(RememberSpent(Admitted(scopes, set, result, estimatedTokens, cost)), requestId, ct)
-                        : new Admission { Scopes = scopes, Rejection = Reject(scopes[(int)result[1]], result, now) };
+                    if (code != 1)
+                    {
+                        return new Admission { Scopes = scopes, Rejection = Reject(scopes[(int)result[1]], result, now) };
+                    }
+
+                    if (leasable)
+                    {
+                        LeaseAfterAdmission(set, estimatedTokens, cost);
+                    }
+
+                    return AdmittedUnlessCancelled(RememberSpent(Admitted(scopes, set, result, estimatedTokens, cost)), requestId, ct);
                 }
 
                 throw new RedisException("budget counters could not be seeded");

@@ -24,6 +24,9 @@ public sealed class OutageReplay(IConnectionMultiplexer redis, ILogger<OutageRep
     /// <summary>A settle Redis did not answer (it may still have run: running it again is a no-op then).</summary>
     public void QueueSettle(RedisKey[] keys, RedisValue[] arguments) => Enqueue(new(LimitScripts.Settle, keys, arguments));
 
+    /// <summary>A lease's return Redis did not answer (<c>lease_return</c>; running it again is a no-op).</summary>
+    public void QueueLeaseReturn(RedisKey[] keys, RedisValue[] arguments) => Enqueue(new(LimitScripts.LeaseReturn, keys, arguments));
+
     /// <summary>The actual cost of a request admitted and settled on this replica while Redis was unreachable.</summary>
     public void QueueSpend(LimitScope scope, string requestId, long costNanos, DateTimeOffset now) =>
         Enqueue(new(LimitScripts.Replay, [scope.SpentKey, scope.ReplayMarkerKey(requestId)], [scope.CounterTtlMs(now), costNanos]));

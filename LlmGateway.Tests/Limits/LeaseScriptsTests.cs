@@ -34,7 +34,7 @@ public sealed class LeaseScriptsTests(TestServers servers) : IAsyncLifetime
     private async Task<long> ReturnAsync(string scope, string id, string bucket, long reserved, long estimate, int granted, int used, bool tpm,
         bool budget) =>
         (long)(await LimitScripts.LeaseReturn.EvaluateAsync(Db, Keys(scope),
-            [id, 1, estimate, 0, bucket, 0, reserved, tpm ? "1" : "0", "0", budget ? "1" : "0", granted, used]));
+            [id, 1, estimate, 0, bucket, 0, reserved, tpm ? "1" : "0", "0", budget ? "1" : "0", granted, used, 5_000]));
 
     private async Task<RedisResult[]> EvalAsync(RedisScript script, RedisKey[] keys, RedisValue[] values) =>
         (RedisResult[])(await script.EvaluateAsync(Db, keys, values))!;
@@ -106,6 +106,39 @@ public sealed class LeaseScriptsTests(TestServers servers) : IAsyncLifetime
         var refusedAgain = await AdmitAsync("wait", "r2", budget: 1_000, cost: 100);
         Assert.Equal(0, (int)refusedAgain[0]);
         Assert.Equal(0, (long)refusedAgain[6]);
+    }
+
+    [Fact]
+    public async Task AReturnSentAgainAfterAnOutageGivesBackNothingTwiceNotEvenTokensWithoutABudget()
+    {
+        var lease = await GrantAsync("again", "L1", want: 4, tpm: 100_000, tokens: 100);
+        var bucket = lease[1].ToString();
+        Assert.Equal(400, await TokensOfAsync("again", bucket));
+
+        Assert.Equal(3, await ReturnAsync("again", "L1", bucket, reserved: 0, estimate: 100, granted: 4, used: 1, tpm: true, budget: false));
+        await ReturnAsync("again", "L1", bucket, reserved: 0, estimate: 100, granted: 4, used: 1, tpm: true, budget: false);
+
+        Assert.Equal(100, await TokensOfAsync("again", bucket)); // the one used: its settle corrects it
+    }
+
+    [Fact]
+    public async Task AGrantWhoseAnswerWasLostIsGivenBackWholeFromItsOwnEntry()
+    {
+        var keys = Keys("lost");
+        await Db.StringSetAsync(keys[3], 0);
+        var lease = await GrantAsync("lost", "L1", want: 6, rpm: 1000, tpm: 100_000, budget: 10_000, cost: 100, tokens: 50);
+        Assert.Equal(6, (int)lease[0]);
+
+        // The replica never heard of it: it knows neither how many were granted nor the minute (granted 0, bucket "0").
+        Assert.Equal(6, await ReturnAsync("lost", "L1", "0", reserved: 100, estimate: 50, granted: 0, used: 0, tpm: true, budget: true));
+        Assert.Equal(0, await ReturnAsync("lost", "L1", "0", reserved: 100, estimate: 50, granted: 0, used: 0, tpm: true, budget: true));
+        Assert.Equal(0, await ReturnAsync("none", "L9", "0", reserved: 100, estimate: 50, granted: 0, used: 0, tpm: true, budget: true));
+
+        Assert.Equal(0, (long)await Db.StringGetAsync(keys[4]));
+        Assert.Equal(0, await Db.SortedSetLengthAsync(keys[5]));
+        Assert.Equal(0, await TokensOfAsync("lost", lease[1].ToString()));
+        Assert.Null(await Db.SortedSetScoreAsync(keys[0], "6:L1#1"));
+        Assert.Equal(999, (long)(await AdmitAsync("lost", "r1", rpm: 1000))[2]); // the window counts this request alone
     }
 
     [Theory]

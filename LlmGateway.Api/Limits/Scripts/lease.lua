@@ -81,25 +81,49 @@ local function lease_grant(keys, argv, now)
   return result
 end
 
+-- The rpm entry of a lease (in any scope's window, all have it): its admissions and its score, or nil.
+local function lease_find(key, first, now)
+  local suffix = ':' .. first
+  for _, range in ipairs({{'(' .. now, '+inf'}, {'-inf', now}}) do
+    local entries = redis.call('ZRANGEBYSCORE', key, range[1], range[2], 'WITHSCORES')
+    for i = 1, #entries, 2 do
+      if string.sub(entries[i], -#suffix) == suffix then
+        return tonumber(string.match(entries[i], '^(%d+):')), tonumber(entries[i + 1])
+      end
+    end
+  end
+  return nil
+end
+
 -- lease_return(KEYS, ARGV, now): gives back the admissions a lease did not use. KEYS as settle.lua's; ARGV as settle.lua's
--- for one request (ARGV[1] the lease id, the actual tokens and cost 0), then: the admissions granted, how many were used
--- (the first ones: a replica uses them in order). Each unused admission is settled at no cost (its reservation and
+-- for one request (ARGV[1] the lease id, the actual tokens and cost 0), then: the admissions granted (0: unknown, the
+-- grant's answer was lost), how many were used (the first ones: a replica uses them in order), and the lease's life (ms). Each unused admission is settled at no cost (its reservation and
 -- tokens given back); the lease's rpm entry keeps the used ones only, scored now (no later than the truth, as every
--- request on it was admitted by now), which also ends the lease for admit_leased. A second return finds no entry and
--- no live reservation: a no-op, but for the tokens of a scope without a budget (settle.lua says why; a return is sent
--- once, never replayed).
+-- request on it was admitted by now), which also ends the lease for admit_leased. A second return (one Redis did not
+-- answer is sent again after an outage) finds no entry and no live reservation: a no-op.
 -- Returns how many admissions were given back.
 local function lease_return(keys, argv, now)
   local n = tonumber(argv[2])
   local k = tonumber(argv[8 + n * 3])
   local used = tonumber(argv[9 + n * 3])
   local first = argv[1] .. '#1'
+  if k == 0 then
+    -- A grant whose answer was lost (a slow or frozen Redis may run it late): how many it granted, and in which minute,
+    -- from its rpm entry (scored at its end: the grant's clock plus its life, the last argument). None: nothing to give back.
+    local score
+    k, score = lease_find(keys[1], first, now)
+    if not k then return 0 end
+    argv[5] = tostring(math.floor((score - tonumber(argv[10 + n * 3])) / admit_minute))
+  end
   local entry = k .. ':' .. first
+  -- Only the first return finds the lease's own rpm entry: a later one (replayed after an outage) corrects no token count.
+  local first_return = redis.call('ZSCORE', keys[1], entry) ~= false
   local members = {}
   for i = used + 1, k do
     local member = {}
     for j = 1, 7 + n * 3 do member[j] = argv[j] end
     member[1] = argv[1] .. '#' .. i
+    if not first_return then member[4] = member[3] end
     members[#members + 1] = {keys, member}
   end
   if #members > 0 then settle_members(members) end

@@ -175,7 +175,7 @@ const govNote = (env.BENCH_GOVERNANCE || '').startsWith('on')
 const section = `## Results
 
 - Date: ${env.BENCH_DATE ?? ''}; commit \`${env.BENCH_COMMIT ?? ''}\`
-- Machine: ${env.BENCH_MACHINE ?? ''}; load average ${env.BENCH_LOAD_BEFORE ?? '?'} before the run
+- Machine: ${env.BENCH_MACHINE ?? ''}; load average ${env.BENCH_LOAD_BEFORE ?? '?'} before the run${env.BENCH_GATEWAY_ENV ? `\n- Gateway settings: \`${env.BENCH_GATEWAY_ENV}\`` : ''}
 - Runs: ${env.BENCH_WARMUP_S ?? '?'} s warm-up + ${env.BENCH_DURATION_S ?? '?'} s measured per row (wrk, closed loop); TTFB: ${env.BENCH_TTFB_COUNT ?? '?'} sequential streamed requests per target
 - LlmGateway governance: ${env.BENCH_GOVERNANCE ?? '?'}
 ${govNote}${loadNote}

@@ -22,6 +22,9 @@ public class GovernanceFixture(TestServers servers) : IAsyncLifetime
     public GatewayApiHost Api { get; private set; } = null!;
     public GatewayApiHost Replica { get; private set; } = null!;
     public string RedisConnection { get; private set; } = "";
+
+    /// <summary>The settings both replicas run with (the fixture's config file included), for a test's own replica.</summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; private set; } = new Dictionary<string, string?>();
     public string DatabaseConnection { get; private set; } = "";
 
     /// <summary>Every log line both replicas write, at every level, to prove no raw key is ever logged.</summary>
@@ -66,7 +69,7 @@ public class GovernanceFixture(TestServers servers) : IAsyncLifetime
             """);
         DatabaseConnection = await servers.CreateDatabaseAsync();
         RedisConnection = await servers.CreateRedisAsync();
-        var settings = config.Settings([($"Logging:{typeof(Alerting.LogCapture).FullName}:LogLevel:Default", "Trace"), .. ExtraSettings]);
+        var settings = Settings = config.Settings([($"Logging:{typeof(Alerting.LogCapture).FullName}:LogLevel:Default", "Trace"), .. ExtraSettings]);
         Api = await GatewayApiHost.StartAsync(DatabaseConnection, RedisConnection, settings, ApiServices);
         Replica = await GatewayApiHost.StartAsync(DatabaseConnection, RedisConnection, settings);
         Api.Services.GetRequiredService<ILoggerFactory>().AddProvider(Logs);

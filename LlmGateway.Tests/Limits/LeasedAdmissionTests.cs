@@ -21,7 +21,7 @@ public sealed class LeasedGovernanceFixture(TestServers servers) : GovernanceFix
 /// Leased admission through HTTP over two replicas: requests admitted on leases (no Redis call on their path) and the
 /// budgets and rpm limits as exact as without them, concurrent, sequential and alternating replicas.
 /// </summary>
-public sealed class LeasedAdmissionTests(LeasedGovernanceFixture fixture) : IClassFixture<LeasedGovernanceFixture>
+public sealed class LeasedAdmissionTests(LeasedGovernanceFixture fixture, TestServers servers) : IClassFixture<LeasedGovernanceFixture>
 {
     private long Leased => fixture.Api.Services.GetRequiredService<LimitsGate>().LeasedAdmissions
         + fixture.Replica.Services.GetRequiredService<LimitsGate>().LeasedAdmissions;
@@ -110,6 +110,47 @@ public sealed class LeasedAdmissionTests(LeasedGovernanceFixture fixture) : ICla
         Assert.Equal(200, results.Count(r => r == HttpStatusCode.OK));
         Assert.Equal(100, results.Count(r => r == HttpStatusCode.TooManyRequests));
         Assert.True(Leased - leasedBefore >= 50, $"{Leased - leasedBefore} of 200 admitted on leases");
+    }
+
+    [Fact]
+    public async Task AReplicaThatStopsGivesItsLeasesBack()
+    {
+        var database = await servers.CreateDatabaseAsync();
+        var redisConnection = await servers.CreateRedisAsync();
+        var replica = await GatewayApiHost.StartAsync(database, redisConnection, fixture.Settings);
+        await using var stopsOnce = new StopsOnce(replica);
+        using var admin = replica.CreateLoopbackClient(GatewayApiHost.MasterKey);
+        var (teamId, key) = await ManagementCalls.CreateTeamAndKeyAsync(admin, new { team_alias = "leased-stop", max_budget = 10.0 }, ct: TestContext.Current.CancellationToken);
+        using var client = replica.CreateLoopbackClient();
+        using (var response = await client.SendAsync(GovernanceFixture.Chat(key), TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var gate = replica.Services.GetRequiredService<LimitsGate>();
+        await LocalProcess.WaitUntilAsync(() => Task.FromResult(gate.LeasesOut > 0), TimeSpan.FromSeconds(5), "a lease");
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(redisConnection);
+        var reserved = redis.GetServer(redis.GetEndPoints()[0]).Keys(pattern: $"*team:{teamId}:reserved:*").Single();
+        Assert.True((long)await redis.GetDatabase().StringGetAsync(reserved) > 0, "the lease is reserved in Redis");
+
+        await stopsOnce.DisposeAsync(); // well within the lease's 2 s
+
+        Assert.Equal(0, (long)await redis.GetDatabase().StringGetAsync(reserved));
+        Assert.Equal(0, gate.LeasesOut);
+    }
+
+    /// <summary>Stops a replica when the test does, or at its end if it failed before.</summary>
+    private sealed class StopsOnce(GatewayApiHost host) : IAsyncDisposable
+    {
+        private int stopped;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref stopped, 1) == 0)
+            {
+                await host.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>Sends <paramref name="count"/> requests, <paramref name="concurrency"/> at a time, alternating replicas.</summary>

@@ -30,6 +30,10 @@ public sealed partial class LimitsGate
     /// <summary>How many requests this replica admitted on leases (no Redis call on their path).</summary>
     public long LeasedAdmissions => Interlocked.Read(ref leasedAdmissions);
 
+    /// <summary>How many leases this replica asked Redis for (granted or not).</summary>
+    public long LeaseAsks => Interlocked.Read(ref leaseAsks);
+    private long leaseAsks;
+
     /// <summary>The admissions of one lease, used in order by this replica's requests until it ends or is given back.</summary>
     private sealed class Lease(string id, int count, long costEach, long tokensEach, string bucket, long endsAtTick)
     {
@@ -79,6 +83,8 @@ public sealed partial class LimitsGate
         public Lease? Next;
         public int Granting;
         public int Size = size;
+        /// <summary>Until when (<see cref="Environment.TickCount64"/>) none is asked for: the last ask found the key near a limit.</summary>
+        public long QuietUntilTick;
         /// <summary>The largest worst-case cost and token estimate of a request the leases could not take: the next lease's sizes.</summary>
         public long CostEach;
         public long TokensEach;
@@ -202,11 +208,13 @@ public sealed partial class LimitsGate
     /// <summary>Asks Redis for a lease in the background, one request at a time per key and model.</summary>
     private void AskForLease(ScopeSet set, LeaseSlot slot, long cost, long tokens)
     {
-        if (leasesStopped || Interlocked.CompareExchange(ref slot.Granting, 1, 0) != 0)
+        if (leasesStopped || Environment.TickCount64 < Volatile.Read(ref slot.QuietUntilTick)
+            || Interlocked.CompareExchange(ref slot.Granting, 1, 0) != 0)
         {
             return;
         }
 
+        Interlocked.Increment(ref leaseAsks);
         _ = GrantLeaseAsync(set, slot, Math.Max(cost, Volatile.Read(ref slot.CostEach)), Math.Max(tokens, Volatile.Read(ref slot.TokensEach)));
     }
 
@@ -244,7 +252,9 @@ public sealed partial class LimitsGate
             var granted = (int)result[0];
             if (granted < 2)
             {
-                return; // near a limit
+                // Near a limit: its requests go through Redis one by one, without a lease asked for after each of them.
+                Volatile.Write(ref slot.QuietUntilTick, Environment.TickCount64 + Math.Max(lifeMs, 1000));
+                return;
             }
 
             // Used only within the tpm minute it counts in (Redis' clock), and no longer than its rpm entry says.
@@ -257,6 +267,15 @@ public sealed partial class LimitsGate
                 BudgetUsed = BudgetUsedOf(set.Scopes.Count, result),
             };
             liveLeases[lease] = set;
+            if (leasesStopped)
+            {
+                await ReturnLeaseAsync(set, slot, lease); // granted while the gateway stopped: not used
+                return;
+            }
+
+            // What did not fit the last lease is in this one: sizes to remember start again from here.
+            Volatile.Write(ref slot.CostEach, 0);
+            Volatile.Write(ref slot.TokensEach, 0);
             RememberLeased(set, lease);
             if (Interlocked.CompareExchange(ref slot.Current, lease, null) is { } current)
             {
@@ -278,7 +297,8 @@ public sealed partial class LimitsGate
         catch (Exception ex)
         {
             // Only a shortcut lost: the key's requests are admitted through Redis, one by one, and ask again.
-            logger.LogDebug("No lease ({Error}); requests are admitted through Redis", ex.GetType().Name);
+            logger.Log(RedisFailures.IsTransient(ex) ? LogLevel.Debug : LogLevel.Warning, "No lease ({Error}); requests are admitted through Redis",
+                ex.GetType().Name);
         }
         finally
         {

@@ -162,6 +162,14 @@ public sealed class LeaseScriptsTests(TestServers servers) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ALeaseOfRequestsEstimatedAtNoTokensIsBoundByTheOtherLimitsOnly()
+    {
+        var lease = await GrantAsync("zero", "L1", want: 4, rpm: 1000, tpm: 1_000, tokens: 0);
+        Assert.Equal(4, (int)lease[0]);
+        Assert.Equal(1_000, (long)lease[3]);
+    }
+
+    [Fact]
     public async Task NoLeaseForAParallelLimitAndASeedIsAskedForAMissingBudget()
     {
         Assert.Equal(0, (int)(await GrantAsync("par", "L1", want: 8, parallel: 100))[0]);

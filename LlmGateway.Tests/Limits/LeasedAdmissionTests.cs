@@ -113,6 +113,28 @@ public sealed class LeasedAdmissionTests(LeasedGovernanceFixture fixture, TestSe
     }
 
     [Fact]
+    public async Task AKeyNearItsLimitIsNotAskedALeaseAfterEachRequest()
+    {
+        var (_, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "leased-small" }, new { rpm_limit = 7 });
+        var gate = fixture.Api.Services.GetRequiredService<LimitsGate>();
+        using var client = fixture.Api.CreateLoopbackClient();
+        var asksBefore = gate.LeaseAsks;
+        var leasedBefore = gate.LeasedAdmissions;
+
+        for (var i = 0; i < 7; i++)
+        {
+            using var response = await client.SendAsync(GovernanceFixture.Chat(key), TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal((6 - i).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                response.Headers.GetValues("x-ratelimit-remaining-requests").Single());
+        }
+
+        // rpm 7 never has room for a lease (a quarter of what is left, at least two): one ask, then quiet for a second.
+        Assert.Equal(0, gate.LeasedAdmissions - leasedBefore);
+        Assert.InRange(gate.LeaseAsks - asksBefore, 1, 2);
+    }
+
+    [Fact]
     public async Task AReplicaThatStopsGivesItsLeasesBack()
     {
         var database = await servers.CreateDatabaseAsync();

@@ -31,10 +31,10 @@ local function lease_grant(keys, argv, now)
     if par >= 0 then return {0} end
     local window = admit_requests(st.rpm, keys[kk + 1], now - admit_minute)
     if rpm >= 0 then k = math.min(k, math.floor((rpm - window.count) / 4)) end
-    if tpm >= 0 and tokens > 0 then
+    if tpm >= 0 then
       local counts = admit_tokens(st.tpm, keys[kk + 2], bucket)
       local used = math.floor(counts.cur + counts.prev * (admit_minute - into) / admit_minute)
-      k = math.min(k, math.floor((tpm - used) / (4 * tokens)))
+      if tokens > 0 then k = math.min(k, math.floor((tpm - used) / (4 * tokens))) end
     end
     if budget >= 0 then
       local b = admit_budget(st.budget, keys, kk)

@@ -52,7 +52,7 @@ public sealed class PostgresServer : IAsyncDisposable
     public async Task StartAsync()
     {
         string[] command = [Path.Combine(binDirectory, "postgres"), "-D", DataDirectory, "-p", Port.ToString(),
-            "-h", "127.0.0.1", "-k", home, "-c", "max_connections=500", "-c", "fsync=off",
+            "-h", "127.0.0.1", "-k", home, "-c", "max_connections=1000", "-c", "fsync=off",
             "-c", "synchronous_commit=off", "-c", "full_page_writes=off"];
         process = LocalProcess.IsRoot
             ? LocalProcess.StartServer("runuser", ["-u", "postgres", "--", .. command])

@@ -17,7 +17,8 @@ public sealed partial class LimitsGate
 {
     private const int LeaseSizeMost = 256;
     private const int LeaseSizeLeast = 4;
-    private static readonly long LeaseLifeMostMs = 5000;
+    /// <summary>The longest a lease may be used; <c>admit.lua</c>'s <c>admit_lease_most</c> keeps rpm windows that much longer.</summary>
+    private const long LeaseLifeMostMs = 5000;
 
     /// <summary>Every lease not given back yet, with its scopes: given back when the gateway stops.</summary>
     private readonly ConcurrentDictionary<Lease, ScopeSet> liveLeases = new();

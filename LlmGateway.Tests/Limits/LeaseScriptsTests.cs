@@ -162,6 +162,20 @@ public sealed class LeaseScriptsTests(TestServers servers) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnAdmissionAfterALeaseKeepsTheRpmWindowUntilTheLeasesEntryLeavesIt()
+    {
+        var lease = await GrantAsync("ttl", "L1", want: 4, life: 5_000, rpm: 1000);
+        var leaseEnds = (long)lease[^1] + 5_000;
+        Assert.Equal(1, (int)(await AdmitAsync("ttl", "r1", rpm: 1000))[0]);
+
+        // The window must outlive the lease's entry by a minute, though the admission written after it is scored now.
+        var ttl = await Db.KeyTimeToLiveAsync(Keys("ttl")[0]);
+        Assert.NotNull(ttl);
+        Assert.True(ttl!.Value.TotalMilliseconds >= leaseEnds + 60_000 - (long)lease[^1] - 1_000,
+            $"the window lives {ttl.Value.TotalMilliseconds} ms; its lease's entry leaves it {leaseEnds + 60_000 - (long)lease[^1]} ms after the grant");
+    }
+
+    [Fact]
     public async Task ALeaseOfRequestsEstimatedAtNoTokensIsBoundByTheOtherLimitsOnly()
     {
         var lease = await GrantAsync("zero", "L1", want: 4, rpm: 1000, tpm: 1_000, tokens: 0);

@@ -18,6 +18,9 @@
 -- counter is created, and lapsed reservations are swept only when they would refuse.
 
 local admit_minute = 60000
+-- The longest a lease (lease.lua) may be used (LimitsGate.LeaseLifeMostMs): its rpm entry is scored up to that far in the
+-- future, so an rpm window lives that much longer than a minute past its last write, whoever wrote last.
+local admit_lease_most = 5000
 
 -- Integers as Redis arguments: Lua would print large numbers as 5e+14.
 local function admit_int(x)
@@ -265,7 +268,7 @@ local function admit_write(st, now, bucket, rpm_at)
     local window = st.rpm[key]
     if window.added > 0 then
       redis.call('ZADD', key, rpm_at or now, window.added .. ':' .. window.first, -window.count, '#')
-      redis.call('PEXPIRE', key, admit_minute + 1000 + (rpm_at or now) - now)
+      redis.call('PEXPIRE', key, admit_minute + 1000 + admit_lease_most + (rpm_at or now) - now)
     elseif window.removed then
       redis.call('ZADD', key, -window.count, '#')
     end

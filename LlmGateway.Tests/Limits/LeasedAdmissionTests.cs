@@ -41,7 +41,7 @@ public sealed class LeasedAdmissionTests(LeasedGovernanceFixture fixture, TestSe
     }
 
     [Fact]
-    public async Task AClientAlternatingReplicasAtConcurrencyEightGetsExactlyItsBudgetMostlyOnLeases()
+    public async Task AClientAlternatingReplicasAtConcurrencyEightGetsExactlyItsBudgetWithLeasesInUse()
     {
         var (teamId, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "leased-steady", max_budget = 1.00, budget_duration = "1mo" });
         var leasedBefore = Leased;

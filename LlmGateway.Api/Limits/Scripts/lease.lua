@@ -97,8 +97,8 @@ end
 
 -- lease_return(KEYS, ARGV, now): gives back the admissions a lease did not use. KEYS as settle.lua's; ARGV as settle.lua's
 -- for one request (ARGV[1] the lease id, the actual tokens and cost 0), then: the admissions granted (0: unknown, the
--- grant's answer was lost), how many were used (the first ones: a replica uses them in order), and the lease's life (ms). Each unused admission is settled at no cost (its reservation and
--- tokens given back); the lease's rpm entry keeps the used ones only, scored now (no later than the truth, as every
+-- grant's answer was lost), how many were used (the first ones: a replica uses them in order), and the lease's life
+-- (ms). Each unused admission is settled at no cost (its reservation and tokens given back); the lease's rpm entry keeps the used ones only, scored now (no later than the truth, as every
 -- request on it was admitted by now), which also ends the lease for admit_leased. A second return (one Redis did not
 -- answer is sent again after an outage) finds no entry and no live reservation: a no-op.
 -- Returns how many admissions were given back.

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using LlmGateway.Api.Limits;
 using LlmGateway.Tests.Infrastructure;
+using LlmGateway.Tests.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
@@ -159,6 +160,124 @@ public sealed class LeasedAdmissionTests(LeasedGovernanceFixture fixture, TestSe
 
         Assert.Equal(0, (long)await redis.GetDatabase().StringGetAsync(reserved));
         Assert.Equal(0, gate.LeasesOut);
+    }
+
+    [Fact]
+    public async Task ALeaseIsNeverUsedPastTheTokensMinuteItCountsIn()
+    {
+        var (teamId, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "leased-minute", tpm_limit = 100_000_000 });
+        var gate = fixture.Api.Services.GetRequiredService<LimitsGate>();
+        using var client = fixture.Api.CreateLoopbackClient();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.RedisConnection);
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+
+        // From 3.5 s before a minute of Redis' clock ends to 2.5 s after: a lease granted in its last 2 s (the leases'
+        // life here) would outlive it unless cut at its end, and a request admitted on it after the minute would count
+        // its tokens in the minute before (the lease's), not in its own.
+        var redisNow = new DateTimeOffset(DateTime.SpecifyKind(await server.TimeAsync(), DateTimeKind.Utc)).ToUnixTimeMilliseconds();
+        var minuteEnd = (redisNow / 60_000 + 1) * 60_000;
+        if (minuteEnd - redisNow < 3_500)
+        {
+            minuteEnd += 60_000;
+        }
+
+        await Task.Delay(TimeSpan.FromMilliseconds(minuteEnd - 3_500 - redisNow), TestContext.Current.CancellationToken); // to a point of the clock
+        long tokensAll = 0, tokensAfter = 0, requestsAfter = 0;
+        long? leasedAtMinuteEnd = null;
+        long sent;
+        while ((sent = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) < minuteEnd + 2_500)
+        {
+            if (sent >= minuteEnd)
+            {
+                leasedAtMinuteEnd ??= gate.LeasedAdmissions;
+            }
+
+            using var response = await client.SendAsync(GovernanceFixture.Chat(key), TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var tokens = (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken))
+                .GetProperty("usage").GetProperty("total_tokens").GetInt64();
+            tokensAll += tokens;
+            if (sent >= minuteEnd)
+            {
+                tokensAfter += tokens;
+                requestsAfter++;
+            }
+        }
+
+        var leasedAfter = gate.LeasedAdmissions - leasedAtMinuteEnd!.Value;
+        Assert.True(leasedAfter >= requestsAfter / 2, $"{leasedAfter} of the {requestsAfter} requests after the minute admitted on leases");
+
+        // Once every lease is back and every request settled, each minute holds the tokens of the requests admitted in it:
+        // those sent after the minute ended count in the next one (an admission is never earlier than its request).
+        var tpm = (RedisKey)(string)server.Keys(pattern: $"*team:{teamId}:tpm").Single()!;
+        var before = (minuteEnd / 60_000 - 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var after = (minuteEnd / 60_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await LocalProcess.WaitUntilAsync(async () => gate.LeasesOut == 0
+            && (long)await redis.GetDatabase().HashGetAsync(tpm, before) + (long)await redis.GetDatabase().HashGetAsync(tpm, after) == tokensAll,
+            TimeSpan.FromSeconds(10), "every lease given back and every request settled");
+        var counted = (long)await redis.GetDatabase().HashGetAsync(tpm, after);
+        Assert.True(counted >= tokensAfter, $"the minute after counts {counted} tokens; requests sent in it used {tokensAfter}");
+    }
+
+    [Fact]
+    public async Task AReplicaKilledHoldingALeaseLeavesItsUnusedAdmissionsReservedNeverSpent()
+    {
+        var (teamId, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "leased-killed", max_budget = 1.00, budget_duration = "1mo" });
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.RedisConnection);
+        var database = redis.GetDatabase();
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        await using var doomed = await GatewayProcess.StartAsync(fixture.DatabaseConnection, fixture.RedisConnection, fixture.Settings);
+        using var client = doomed.CreateClient();
+        const long cent = 10_000_000; // nanodollars
+
+        // The first request is admitted through Redis and the replica takes a lease after it; the next three use it.
+        using (var response = await client.SendAsync(GovernanceFixture.Chat(key), TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var spent = (RedisKey)(string)server.Keys(pattern: $"*team:{teamId}:spent:*").Single()!;
+        var reserved = (RedisKey)((string)spent!).Replace(":spent:", ":reserved:");
+        await LocalProcess.WaitUntilAsync(async () => (long)await database.StringGetAsync(spent) == cent && (long)await database.StringGetAsync(reserved) > 0,
+            TimeSpan.FromSeconds(5), "the first request settled and a lease reserved");
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await client.SendAsync(GovernanceFixture.Chat(key), TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await LocalProcess.WaitUntilAsync(async () => (long)await database.StringGetAsync(spent) == 4 * cent, TimeSpan.FromSeconds(5), "the four requests settled");
+        var stranded = (long)await database.StringGetAsync(reserved) / cent;
+        Assert.InRange(stranded, 1, 96); // the lease's admissions the three requests did not use
+
+        doomed.KillHard(); // no stop: its lease is never given back
+
+        // The other replica spends what is left, to the cent: the dead replica's unused admissions stay reserved (refused
+        // early by that much, never overshot) until their reservations lapse, within the hour an admission's does.
+        using var other = fixture.Api.CreateLoopbackClient();
+        var answered = 0;
+        while (true)
+        {
+            using var response = await other.SendAsync(GovernanceFixture.Chat(key), TestContext.Current.CancellationToken);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+                Assert.Equal("budget_exceeded", (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken))
+                    .GetProperty("error").GetProperty("type").GetString());
+                break;
+            }
+
+            answered++;
+            Assert.True(answered <= 96, "admitted past the budget");
+        }
+
+        Assert.Equal(96 - stranded, answered);
+        await LocalProcess.WaitUntilAsync(async () => (long)await database.StringGetAsync(spent) == (100 - stranded) * cent,
+            TimeSpan.FromSeconds(10), "every answered request settled");
+        var redisNow = new DateTimeOffset(DateTime.SpecifyKind(await server.TimeAsync(), DateTimeKind.Utc)).ToUnixTimeMilliseconds();
+        var holds = await database.SortedSetRangeByScoreWithScoresAsync(((string)spent!).Replace(":spent:", ":holds:"));
+        Assert.Equal(stranded, holds.Length);
+        Assert.All(holds, hold => Assert.InRange((long)hold.Score, redisNow, redisNow + (long)TimeSpan.FromHours(1).TotalMilliseconds + 60_000));
     }
 
     /// <summary>Stops a replica when the test does, or at its end if it failed before.</summary>

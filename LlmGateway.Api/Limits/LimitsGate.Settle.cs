@@ -46,9 +46,30 @@ public sealed partial class LimitsGate
         {
             // Sent again when Redis answers (a no-op if it ran after all); the ledger keeps the actual cost meanwhile.
             local.OnRedisFailed();
-            local.Replay.QueueSettle(admission.RedisKeys, arguments);
+            local.Replay.QueueSettle(admission.RedisKeys, ToReplay(admission.Scopes, arguments));
             logger.LogWarning("Redis did not answer the settle of {RequestId} ({Error})", requestId, ex.GetType().Name);
         }
+    }
+
+    /// <summary>
+    /// A settle sent again after an outage may have run already (a frozen Redis runs late what it was sent). Under a budget
+    /// its reservation tells (<c>settle.lua</c> counts only a live one); without one nothing does, so the replay corrects no
+    /// token count: the minute keeps the estimate when the first never ran (above the truth) instead of a second
+    /// correction when it did (below it).
+    /// </summary>
+    private static RedisValue[] ToReplay(IReadOnlyList<LimitScope> scopes, RedisValue[] arguments)
+    {
+        foreach (var scope in scopes)
+        {
+            if (scope.Budget is not null)
+            {
+                return arguments;
+            }
+        }
+
+        var replay = (RedisValue[])arguments.Clone();
+        replay[2] = replay[3]; // estimated tokens = actual tokens: nothing to correct
+        return replay;
     }
 
     /// <summary>

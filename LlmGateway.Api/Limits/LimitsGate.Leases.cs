@@ -50,6 +50,9 @@ public sealed partial class LimitsGate
         public long? RemainingRequests { get; init; }
         public long? RemainingTokens { get; init; }
         public decimal?[] BudgetUsed { get; init; } = [];
+        /// <summary>The request sizes this lease was asked for (its admissions are larger: <see cref="WithRoom"/>).</summary>
+        public long AskedCost { get; init; }
+        public long AskedTokens { get; init; }
 
         /// <summary>The next admission (1-based), or 0 when none is left or the lease ended.</summary>
         public int TryTake()
@@ -126,7 +129,7 @@ public sealed partial class LimitsGate
             {
                 if (taken == (lease.Count + 1) / 2)
                 {
-                    AskForLease(set, slot, lease.CostEach, lease.TokensEach);
+                    AskForLease(set, slot, lease.AskedCost, lease.AskedTokens); // the sizes asked for, not the room added to them
                 }
 
                 if (taken == lease.Count)
@@ -219,8 +222,17 @@ public sealed partial class LimitsGate
         _ = GrantLeaseAsync(set, slot, Math.Max(cost, Volatile.Read(ref slot.CostEach)), Math.Max(tokens, Volatile.Read(ref slot.TokensEach)));
     }
 
-    private async Task GrantLeaseAsync(ScopeSet set, LeaseSlot slot, long cost, long tokens)
+    /// <summary>
+    /// A lease's admissions are a quarter larger than the request that asked: a conversation's next turn (the last one plus
+    /// what it added: a tool's result, the answer) still fits, where one sized to the last request never would. Exact
+    /// either way: each admission reserves at least its request's worst case, and what a lease did not use is given back.
+    /// </summary>
+    private static long WithRoom(long size) => size + size / 4;
+
+    /// <summary>Asks Redis for a lease whose admissions take <see cref="WithRoom"/> of the request sizes asked for.</summary>
+    private async Task GrantLeaseAsync(ScopeSet set, LeaseSlot slot, long askedCost, long askedTokens)
     {
+        var (cost, tokens) = (WithRoom(askedCost), WithRoom(askedTokens));
         try
         {
             var sent = Environment.TickCount64;
@@ -266,6 +278,8 @@ public sealed partial class LimitsGate
                 RemainingRequests = (long)result[2] < 0 ? null : (long)result[2],
                 RemainingTokens = (long)result[3] < 0 ? null : (long)result[3],
                 BudgetUsed = BudgetUsedOf(set.Scopes.Count, result),
+                AskedCost = askedCost,
+                AskedTokens = askedTokens,
             };
             liveLeases[lease] = set;
             if (leasesStopped)

@@ -58,6 +58,7 @@ public sealed class ClaudeCodeTests(CodingAgentFixture fixture) : IClassFixture<
         Fake.Enqueue(Answer("") with { ToolCalls = [("toolu_cc_echo", "Bash", """{"command":"echo hi","description":"Print hi"}""")] });
         Fake.Default = Answer("The command printed hi.");
         var key = await fixture.NewKeyAsync(Timeout);
+        var leasedBefore = fixture.LeasedAdmissions;
 
         var result = await ClaudeCodeCli.RunAsync(fixture.Api.BaseAddress, key, group, "Run echo hi", Timeout);
 
@@ -69,6 +70,8 @@ public sealed class ClaudeCodeTests(CodingAgentFixture fixture) : IClassFixture<
         Assert.Equal("hi", content.Trim());
         Assert.False(isError);
         await AssertOneLedgerRowPerUpstreamCallAsync(key);
+        // The second turn (the first plus the tool's result) is admitted on the lease the first one's admission took.
+        Assert.Equal(1, fixture.LeasedAdmissions - leasedBefore);
     }
 
     [Theory]

@@ -49,7 +49,8 @@ public sealed class CodingAgentFixture(TestServers servers) : IAsyncLifetime
         Fake = await FakeProviderServer.StartAsync();
         config = new GatewayConfigFile(Yaml(Fake));
         Api = await GatewayApiHost.StartAsync(await servers.CreateDatabaseAsync(), await servers.CreateRedisAsync(),
-            config.Settings([.. Spend.SpendTestData.Settings(dataDirectory).Select(s => (s.Key, s.Value))]));
+            // Leases live 5 s here (250 ms by default): a client's next turn comes after its tool ran, slower on a busy machine.
+            config.Settings([.. Spend.SpendTestData.Settings(dataDirectory).Select(s => (s.Key, s.Value)), ("Gateway:Limits:LeaseLife", "00:00:05")]));
     }
 
     public async ValueTask DisposeAsync()
@@ -62,13 +63,21 @@ public sealed class CodingAgentFixture(TestServers servers) : IAsyncLifetime
         Spend.SpendTestData.DeleteDirectory(dataDirectory);
     }
 
-    /// <summary>A new team with one virtual key; returns the raw key.</summary>
+    /// <summary>
+    /// A new team with one virtual key, governed as a platform team sets one up (a budget, rpm and tpm, far from reach):
+    /// every request is admitted against them, most on leases (the default); returns the raw key.
+    /// </summary>
     public async Task<string> NewKeyAsync(CancellationToken ct)
     {
         using var admin = Api.CreateLoopbackClient(GatewayApiHost.MasterKey);
-        var (_, key) = await ManagementCalls.CreateTeamAndKeyAsync(admin, new { team_alias = $"agents-{Guid.NewGuid():N}" }, null, ct);
+        var (_, key) = await ManagementCalls.CreateTeamAndKeyAsync(admin,
+            new { team_alias = $"agents-{Guid.NewGuid():N}", max_budget = 1_000, rpm_limit = 100_000, tpm_limit = 1_000_000_000 }, null, ct);
         return key;
     }
+
+    /// <summary>How many requests the Api admitted on leases so far.</summary>
+    public long LeasedAdmissions => Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+        .GetRequiredService<Api.Limits.LimitsGate>(Api.Services).LeasedAdmissions;
 
     /// <summary>The successful ledger rows of a key (<c>/spend/logs</c>), once at least <paramref name="atLeast"/> have been written; bounded.</summary>
     public async Task<JsonElement[]> SuccessRowsAsync(string key, int atLeast, CancellationToken ct)

@@ -30,9 +30,10 @@ public sealed class LimitsOptions
     public TimeSpan SettleLinger { get; set; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>
-    /// Leased admission (on by default; false turns it off; docs/governance.md "Leased admission"): a replica takes a few admissions of a key's
-    /// limits from Redis ahead of time and admits the key's next requests on them with no Redis call on their path. Exact
-    /// like the admission per request (every leased admission is counted in Redis when granted), never near a limit.
+    /// Leased admission (on by default; false turns it off; docs/governance.md "Leased admission"): a replica takes a few
+    /// admissions of a key's limits from Redis ahead of time and admits the key's next requests on them with no Redis call on
+    /// their path. Exact like the admission per request (every leased admission is counted in Redis when granted), never
+    /// near a limit.
     /// </summary>
     public bool Leases { get; set; } = true;
 

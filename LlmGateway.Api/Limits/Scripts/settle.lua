@@ -2,8 +2,8 @@
 -- its budget reservation by the actual cost, and corrects the token count of its minute from the estimate to the usage.
 -- Idempotent: the cost is counted, and the token count corrected, only while the reservation is live (it is still in the
 -- holds zset, and is removed), so a replayed settle is a no-op, in a later call or the same one. (A request under no
--- budget has no reservation to tell: the gateway replays its settle with no token correction, LimitsGate.ToReplay.) A request outliving its reservation lease (an hour)
--- is left to the ledger, from which counters are rebuilt.
+-- budget has no reservation to tell: the gateway replays its settle with no token correction, LimitsGate.ToReplay.)
+-- A request outliving its reservation lease (an hour) is left to the ledger, from which counters are rebuilt.
 -- members: a list of {KEYS, ARGV}, one per request (the single script passes one, batch.lua a batch's):
 -- KEYS: the same 6 per scope as admit.lua
 -- ARGV: request id, scopes, estimated tokens, actual tokens, bucket, actual cost (nanos), reserved cost (nanos),

@@ -54,6 +54,37 @@ public class O200kCounterTests
     }
 
     [Fact]
+    public void IsTokenAgreesWithRankOfOnEveryTokenAndOnPiecesThatAreNone()
+    {
+        var vocabulary = O200kVocabulary.Load();
+        var (tokens, shortOnes) = (0, 0);
+        for (var rank = 0; rank < vocabulary.Count; rank++)
+        {
+            var token = vocabulary.BytesOf(rank);
+            Assert.True(vocabulary.IsToken(token), $"rank {rank}");
+            (tokens, shortOnes) = (tokens + 1, shortOnes + (token.Length <= 7 ? 1 : 0));
+        }
+
+        // Short pieces from text-like bytes: most are tokens, many are not; both answers must be RankOf's.
+        var random = new Random(5);
+        var (yes, no) = (0, 0);
+        for (var i = 0; i < 200_000; i++)
+        {
+            var piece = new byte[random.Next(1, 10)];
+            for (var j = 0; j < piece.Length; j++)
+            {
+                piece[j] = (byte)(random.Next(8) == 0 ? random.Next(256) : " etaoinshrdlu"[random.Next(13)]);
+            }
+
+            var expected = vocabulary.RankOf(piece) >= 0;
+            Assert.True(expected == vocabulary.IsToken(piece), Convert.ToHexString(piece));
+            (yes, no) = expected ? (yes + 1, no) : (yes, no + 1);
+        }
+
+        Assert.True(tokens > 199_000 && shortOnes > 50_000 && yes > 5_000 && no > 5_000, $"{tokens} tokens, {shortOnes} short, {yes} yes, {no} no");
+    }
+
+    [Fact]
     public void DecodeEqualsTheLibrarysOnRandomValidIds()
     {
         var random = new Random(11);

@@ -99,9 +99,14 @@ internal sealed class BodyTokens(O200kCounter counter, ChunkCountCache cache)
         return total;
     }
 
-    /// <summary>The count of one run of bytes, decoded as UTF-8 (invalid bytes as U+FFFD) into a pooled buffer.</summary>
+    /// <summary>The count of one run of bytes: ASCII as it is, else decoded as UTF-8 (invalid bytes as U+FFFD) into a pooled buffer.</summary>
     private int CountChunk(ReadOnlySpan<byte> bytes, ref int mergeBytes)
     {
+        if (Ascii.IsValid(bytes))
+        {
+            return counter.CountAscii(bytes, ref mergeBytes);
+        }
+
         var chars = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(bytes.Length));
         try
         {

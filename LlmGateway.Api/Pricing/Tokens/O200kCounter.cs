@@ -6,7 +6,8 @@ namespace LlmGateway.Api.Pricing.Tokens;
 
 /// <summary>
 /// o200k_base token counts and decoding without an id list: special tokens split out, then tiktoken's o200k pre-tokenizer
-/// pattern, then each piece counted as one token when it is one, else by <see cref="BytePairMerge"/>. Its counts are
+/// pattern (on ASCII text by hand, <see cref="AsciiPreTokens"/>: the same pieces without decoding or the regex engine),
+/// then each piece counted as one token when it is one, else by <see cref="BytePairMerge"/>. Its counts are
 /// Microsoft.ML.Tokenizers' <c>CountTokens</c> (checked against it in the tests, which keep that library as the reference).
 /// </summary>
 internal sealed partial class O200kCounter(O200kVocabulary vocabulary)
@@ -15,6 +16,7 @@ internal sealed partial class O200kCounter(O200kVocabulary vocabulary)
 
     // o200k_base's special tokens, counted as one token where they appear in the text.
     private static readonly (string Text, int Id)[] Specials = [("<|endoftext|>", 199_999), ("<|endofprompt|>", 200_018)];
+    private static readonly byte[][] SpecialBytes = [.. Specials.Select(special => Encoding.ASCII.GetBytes(special.Text))];
 
     /// <summary>199,998 ordinary tokens, then the special ones up to &lt;|endofprompt|&gt;.</summary>
     public const int IdLimit = 200_019;
@@ -37,6 +39,36 @@ internal sealed partial class O200kCounter(O200kVocabulary vocabulary)
         {
             var (at, length) = NextSpecial(text);
             total += CountOrdinary(text[..at], ref mergeBytes);
+            if (length == 0)
+            {
+                break;
+            }
+
+            total++;
+            text = text[(at + length)..];
+        }
+
+        return total;
+    }
+
+    /// <summary>
+    /// <see cref="Count(ReadOnlySpan{char}, ref int)"/> of ASCII text (every byte below 0x80), read as bytes: the same
+    /// pieces (<see cref="AsciiPreTokens"/>), without decoding it or running the regex.
+    /// </summary>
+    public int CountAscii(ReadOnlySpan<byte> text, ref int mergeBytes)
+    {
+        var total = 0;
+        while (!text.IsEmpty)
+        {
+            var (at, length) = NextSpecial(text);
+            var ordinary = text[..at];
+            for (var start = 0; start < ordinary.Length;)
+            {
+                var end = AsciiPreTokens.End(ordinary, start);
+                total += CountPiece(ordinary[start..end], ref mergeBytes);
+                start = end;
+            }
+
             if (length == 0)
             {
                 break;
@@ -93,6 +125,26 @@ internal sealed partial class O200kCounter(O200kVocabulary vocabulary)
         return (text.Length, 0);
     }
 
+    private static (int At, int Length) NextSpecial(ReadOnlySpan<byte> text)
+    {
+        var from = 0;
+        while (text[from..].IndexOf("<|endof"u8) is var found and >= 0)
+        {
+            var at = from + found;
+            foreach (var special in SpecialBytes)
+            {
+                if (text[at..].StartsWith(special))
+                {
+                    return (at, special.Length);
+                }
+            }
+
+            from = at + 1;
+        }
+
+        return (text.Length, 0);
+    }
+
     private int CountOrdinary(ReadOnlySpan<char> text, ref int mergeBytes)
     {
         var total = 0;
@@ -116,10 +168,7 @@ internal sealed partial class O200kCounter(O200kVocabulary vocabulary)
         Span<byte> buffer = size <= StackBytes ? stackalloc byte[StackBytes] : (rented = ArrayPool<byte>.Shared.Rent(size));
         try
         {
-            var bytes = buffer[..Encoding.UTF8.GetBytes(piece, buffer)];
-            return bytes.Length == 1 || vocabulary.RankOf(bytes) >= 0 ? 1
-                : bytes.Length == 2 ? 2
-                : Merge(bytes, ref mergeBytes);
+            return CountPiece(buffer[..Encoding.UTF8.GetBytes(piece, buffer)], ref mergeBytes);
         }
         finally
         {
@@ -129,6 +178,11 @@ internal sealed partial class O200kCounter(O200kVocabulary vocabulary)
             }
         }
     }
+
+    private int CountPiece(ReadOnlySpan<byte> bytes, ref int mergeBytes) =>
+        bytes.Length == 1 || vocabulary.IsToken(bytes) ? 1
+        : bytes.Length == 2 ? 2
+        : Merge(bytes, ref mergeBytes);
 
     private int Merge(ReadOnlySpan<byte> bytes, ref int mergeBytes)
     {
@@ -148,5 +202,5 @@ internal sealed partial class O200kCounter(O200kVocabulary vocabulary)
         @"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
         + @"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
         + @"|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+")]
-    private static partial Regex PreTokens();
+    internal static partial Regex PreTokens();
 }

@@ -19,6 +19,10 @@ public sealed partial class LimitsGate(
     private static readonly TimeSpan ParallelLease = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan ReservationLease = TimeSpan.FromHours(1);
     private static readonly TimeSpan LedgerBound = TimeSpan.FromSeconds(5);
+    /// <summary><c>admit.lua</c>'s <c>admit_lease_recheck</c>: the wait it says for a lease past its end whose return has not come.</summary>
+    private const long LeaseRecheckMs = 20;
+    /// <summary>How many such waits a refusal makes at most: its <c>admit_lease_grace</c> (a second).</summary>
+    private const int LeaseRechecks = 40;
     private readonly ConcurrentDictionary<string, Task<decimal>> ledgerLookups = new();
     private static readonly RedisValue On = "1";
     private static readonly RedisValue Off = "0";
@@ -45,7 +49,7 @@ public sealed partial class LimitsGate(
         {
             try
             {
-                var waits = 0;
+                var (waits, rechecks) = (0, 0);
                 // Each -1 names one scope whose budget counter is missing: a new key, team and user may each need a seed.
                 // Sent alone or with the concurrent admissions of the same slot (one script call, members in order).
                 for (var attempt = 0; attempt <= scopes.Count + 1; attempt++)
@@ -59,7 +63,10 @@ public sealed partial class LimitsGate(
                     }
 
                     local.OnRedisAnswered();
-                    if (code == 0 && result.Length > 6 && (long)result[6] > 0 && waits++ < 3)
+                    // A lease still out in the refusing scope: decided again when it ends (at most three times), or, once it
+                    // ended and its return is late (admit.lua's recheck), again every LeaseRecheckMs for up to a second.
+                    if (code == 0 && result.Length > 6 && (long)result[6] is var leaseWait and > 0
+                        && (leaseWait <= LeaseRecheckMs ? rechecks++ < LeaseRechecks : waits++ < 3))
                     {
                         await WaitForLeasesAsync(set, (long)result[6], ct);
                         attempt--;

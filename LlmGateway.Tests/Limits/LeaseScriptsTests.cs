@@ -39,6 +39,12 @@ public sealed class LeaseScriptsTests(TestServers servers) : IAsyncLifetime
     private async Task<RedisResult[]> EvalAsync(RedisScript script, RedisKey[] keys, RedisValue[] values) =>
         (RedisResult[])(await script.EvaluateAsync(Db, keys, values))!;
 
+    private async Task<long> RedisNowAsync()
+    {
+        var time = (RedisResult[])(await Db.ExecuteAsync("TIME"))!;
+        return (long)time[0] * 1000 + (long)time[1] / 1000;
+    }
+
     private async Task<long> TokensOfAsync(string scope, string bucket) => (long)await Db.HashGetAsync(Keys(scope)[1], bucket);
 
     [Fact]
@@ -70,7 +76,7 @@ public sealed class LeaseScriptsTests(TestServers servers) : IAsyncLifetime
         Assert.Equal(100, (long)await Db.StringGetAsync(keys[4]));        // the one in flight stays reserved
         Assert.Equal(20 + 40 + 50, await TokensOfAsync("grant", bucket));  // its estimate too
         Assert.Null(await Db.SortedSetScoreAsync(keys[0], "8:L1#1"));
-        Assert.NotNull(await Db.SortedSetScoreAsync(keys[0], "3:L1#1"));  // the used ones stay in the window
+        Assert.NotNull(await Db.SortedSetScoreAsync(keys[0], "3:L1#1!"));  // the used ones stay in the window, marked returned
 
         // A second return gives back nothing more.
         await ReturnAsync("grant", "L1", bucket, reserved: 100, estimate: 50, granted: 8, used: 3, tpm: true, budget: true);
@@ -104,6 +110,37 @@ public sealed class LeaseScriptsTests(TestServers servers) : IAsyncLifetime
 
         Assert.Equal(1, (int)(await AdmitAsync("wait", "r1", budget: 1_000, cost: 100))[0]);
         var refusedAgain = await AdmitAsync("wait", "r2", budget: 1_000, cost: 100);
+        Assert.Equal(0, (int)refusedAgain[0]);
+        Assert.Equal(0, (long)refusedAgain[6]);
+    }
+
+    [Fact]
+    public async Task ALeasePastItsEndIsWaitedForUntilItsLateReturnComesAndNotAfter()
+    {
+        var keys = Keys("late");
+        await Db.StringSetAsync(keys[3], 0);
+        var lease = await GrantAsync("late", "L1", want: 2, life: 100, budget: 1_000, cost: 100);
+        Assert.Equal(2, (int)lease[0]);
+        await Db.StringSetAsync(keys[3], 750); // spent elsewhere meanwhile: 750 + 200 reserved
+
+        // Until its end a refusal says how long; past it (Redis' clock), with no return yet (its replica is late), to look
+        // again soon.
+        Assert.InRange((long)(await AdmitAsync("late", "r1", budget: 1_000, cost: 100))[6], 1, 100);
+        var end = (long)lease[^1] + 100;
+        while (await RedisNowAsync() <= end)
+        {
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+
+        var refused = await AdmitAsync("late", "r1", budget: 1_000, cost: 100);
+        Assert.Equal(0, (int)refused[0]);
+        Assert.Equal(20, (long)refused[6]);
+
+        // Its late return gives back the admission it did not use: the request is admitted, and a returned lease (its entry
+        // now holds the used one, scored now) is waited for no more.
+        await ReturnAsync("late", "L1", lease[1].ToString(), reserved: 100, estimate: 0, granted: 2, used: 1, tpm: false, budget: true);
+        Assert.Equal(1, (int)(await AdmitAsync("late", "r1", budget: 1_000, cost: 100))[0]);
+        var refusedAgain = await AdmitAsync("late", "r2", budget: 1_000, cost: 100);
         Assert.Equal(0, (int)refusedAgain[0]);
         Assert.Equal(0, (long)refusedAgain[6]);
     }

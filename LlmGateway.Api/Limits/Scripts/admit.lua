@@ -161,9 +161,19 @@ end
 
 -- How long until the last lease (lease.lua) counted in a scope ends: its entry in the scope's rpm window is scored in
 -- the future until it is given back. A refusal carries it: what the lease holds unused may admit the request then.
+-- A lease past its end whose return has not come yet (its replica's timer fired late under load) still holds its unused
+-- admissions: for admit_lease_grace after its end a refusal is told to look again in admit_lease_recheck. A returned
+-- lease's entry ends in '!' (lease_return), a live one in '#1' (its first admission's id; a request's id never has '#'):
+-- only a live one is waited for.
+local admit_lease_grace = 1000
+local admit_lease_recheck = 20
 local function admit_leased(key, now)
   local last = redis.call('ZREVRANGEBYSCORE', key, '+inf', '(' .. now, 'WITHSCORES', 'LIMIT', 0, 1)
   if last[2] then return tonumber(last[2]) - now end
+  local recent = redis.call('ZREVRANGEBYSCORE', key, now, '(' .. (now - admit_lease_grace), 'LIMIT', 0, 32)
+  for _, member in ipairs(recent) do
+    if string.sub(member, -2) == '#1' then return admit_lease_recheck end
+  end
   return 0
 end
 

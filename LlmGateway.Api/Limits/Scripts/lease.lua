@@ -99,7 +99,7 @@ end
 -- for one request (ARGV[1] the lease id, the actual tokens and cost 0), then: the admissions granted (0: unknown, the
 -- grant's answer was lost), how many were used (the first ones: a replica uses them in order), and the lease's life
 -- (ms). Each unused admission is settled at no cost (its reservation and tokens given back); the lease's rpm entry keeps the used ones only, scored now (no later than the truth, as every
--- request on it was admitted by now), which also ends the lease for admit_leased. A second return (one Redis did not
+-- request on it was admitted by now) and marked returned ('!'), which also ends the lease for admit_leased. A second return (one Redis did not
 -- answer is sent again after an outage) finds no entry and no live reservation: a no-op.
 -- Returns how many admissions were given back.
 local function lease_return(keys, argv, now)
@@ -130,7 +130,7 @@ local function lease_return(keys, argv, now)
   for s = 0, n - 1 do
     local key = keys[s * 6 + 1]
     if redis.call('ZREM', key, entry) == 1 then
-      if used > 0 then redis.call('ZADD', key, now, used .. ':' .. first) end
+      if used > 0 then redis.call('ZADD', key, now, used .. ':' .. first .. '!') end
       local mark = redis.call('ZSCORE', key, '#')
       if mark and k > used then redis.call('ZADD', key, tonumber(mark) + (k - used), '#') end
     end

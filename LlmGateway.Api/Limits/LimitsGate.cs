@@ -68,7 +68,7 @@ public sealed partial class LimitsGate(
                     if (code == 0 && result.Length > 6 && (long)result[6] is var leaseWait and > 0
                         && (leaseWait <= LeaseRecheckMs ? rechecks++ < LeaseRechecks : waits++ < 3))
                     {
-                        await WaitForLeasesAsync(set, (long)result[6], ct);
+                        await WaitForLeasesAsync(set, leaseWait, ct);
                         attempt--;
                         continue;
                     }

@@ -83,14 +83,14 @@ public sealed partial class LimitsGate
         return new ScopeSet(scopes, LimitScope.RedisKeysOf(scopes), set.ValidUntil);
     }
 
-    private sealed record ScopeSet(IReadOnlyList<LimitScope> Scopes, RedisKey[] Keys, DateTimeOffset ValidUntil)
+    internal sealed record ScopeSet(IReadOnlyList<LimitScope> Scopes, RedisKey[] Keys, DateTimeOffset ValidUntil)
     {
         /// <summary>The scopes' hash tags: admissions and settles with the same ones are coalesced into one script call.</summary>
         public string Slot { get; } = LimitScope.SlotOf(Scopes);
 
         /// <summary>Whether its requests may be admitted on leases (no parallel limit), and its leases once asked for.</summary>
         public bool Leasable { get; } = LimitsGate.Leasable(Scopes);
-        public LeaseSlot? Leases;
+        internal LeaseSlot? Leases;
     }
 
     private ScopeSet ScopeSetFor(KeyRecord key, string model, DateTimeOffset now)

@@ -35,6 +35,11 @@ public sealed partial class LimitsGate
             return;
         }
 
+        if (admission.Leasing is { } leasing && Overran(admission, actualTokens, cost))
+        {
+            EndLeasesAfterOverrun(leasing);
+        }
+
         var arguments = SettleArguments(admission.Scopes, admission.SettleId ?? requestId, admission.EstimatedTokens, actualTokens, admission.Bucket, cost, admission.ReservedNanos);
         try
         {

@@ -55,6 +55,38 @@ public sealed class LeasedAdmissionTests(LeasedGovernanceFixture fixture, TestSe
         await WaitForSpendAndNothingReservedAsync(teamId, 1.00m);
     }
 
+    /// <summary>
+    /// A client whose every answer costs ten times its reservation (a provider ignoring <c>max_tokens</c>), one request at a
+    /// time, alternating replicas: each overrun ends its replica's leases of the key, so the budget is passed by the excess of
+    /// the requests in flight only, as without leases; leases kept going would admit a lease's worth each.
+    /// </summary>
+    [Fact]
+    public async Task AClientAlternatingReplicasWhoseAnswersCostTenTimesTheirReservationPassesTheBudgetByTheRequestsInFlightOnly()
+    {
+        var (teamId, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "leased-overrun", max_budget = 1.00, budget_duration = "1mo" });
+        // Honest answers first, so that both replicas hold leases when the answers start to cost more than reserved.
+        var honest = await SendAsync(8, concurrency: 1, key);
+        Assert.All(honest, r => Assert.Equal(HttpStatusCode.OK, r));
+        var dear = fixture.Upstream.Default;
+        fixture.Upstream.Default = dear with { CompletionTokens = 1000 }; // $0.10 where $0.01 is reserved
+        List<HttpStatusCode> results;
+        try
+        {
+            results = await SendAsync(40, concurrency: 1, key);
+        }
+        finally
+        {
+            fixture.Upstream.Default = dear;
+        }
+
+        // $0.08 honest, then $0.10 each: nine more reach $0.98 and a tenth is admitted against its $0.01 reservation; an
+        // eleventh too when the tenth's settle (sent from the other replica) is not counted yet. Both then overrun: $1.18.
+        var admitted = results.Count(r => r == HttpStatusCode.OK);
+        Assert.True(admitted <= 11, $"{admitted} requests of $0.10 admitted after $0.08 against a $1.00 budget");
+        Assert.Equal(40 - admitted, results.Count(r => r == HttpStatusCode.TooManyRequests));
+        await WaitForSpendAndNothingReservedAsync(teamId, 0.08m + admitted * 0.10m);
+    }
+
     [Fact]
     public async Task ASequentialClientIsAdmittedOnLeasesAndPaysExactlyWhatItSpent()
     {

@@ -34,12 +34,14 @@ local function lease_grant(keys, argv, now)
     if tpm >= 0 then
       local counts = admit_tokens(st.tpm, keys[kk + 2], bucket)
       local used = math.floor(counts.cur + counts.prev * (admit_minute - into) / admit_minute)
-      if tokens > 0 then k = math.min(k, math.floor((tpm - used) / (4 * tokens))) end
+      if tokens > 0 then k = math.min(k, math.floor((tpm - used) / (4 * tokens)))
+      elseif used > tpm then k = 0 end -- as admit.lua refuses a request of no tokens past the limit
     end
     if budget >= 0 then
       local b = admit_budget(st.budget, keys, kk)
       if not b.spent then return {-1, s} end
-      if cost > 0 then k = math.min(k, math.floor((budget - b.spent - b.reserved) / (4 * cost))) end
+      if cost > 0 then k = math.min(k, math.floor((budget - b.spent - b.reserved) / (4 * cost)))
+      elseif b.spent + b.reserved > budget then k = 0 end -- as admit.lua refuses a free request past the budget
     end
   end
   if k < 2 then return {0} end

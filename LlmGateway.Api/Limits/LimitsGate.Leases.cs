@@ -54,7 +54,11 @@ public sealed partial class LimitsGate
         public long AskedCost { get; init; }
         public long AskedTokens { get; init; }
 
-        /// <summary>The next admission (1-based), or 0 when none is left or the lease ended.</summary>
+        /// <summary>
+        /// The next admission (1-based); 0 when none is left or the lease ended; minus the admission when the lease ended
+        /// while it was taken (a thread paused between the two reads): that one must be given back, not used — used after
+        /// the end, its tokens would count in a minute that is over.
+        /// </summary>
         public int TryTake()
         {
             if (Environment.TickCount64 >= endsAtTick)
@@ -63,7 +67,12 @@ public sealed partial class LimitsGate
             }
 
             var next = Interlocked.Increment(ref taken);
-            return next <= count ? next : 0;
+            if (next > count)
+            {
+                return 0;
+            }
+
+            return Environment.TickCount64 < endsAtTick ? next : -next;
         }
 
         public bool Used => Volatile.Read(ref taken) >= count;
@@ -125,7 +134,12 @@ public sealed partial class LimitsGate
             }
 
             var taken = lease.TryTake();
-            if (taken > 0)
+            if (taken < 0)
+            {
+                // Taken as the lease ended: settled at no cost at once (its return counts it as used), not used.
+                _ = SettleAsync(OnLease(set, lease, -taken), lease.Id, actualTokens: 0, actualCost: 0m);
+            }
+            else if (taken > 0)
             {
                 if (taken == (lease.Count + 1) / 2)
                 {

@@ -47,8 +47,8 @@ public sealed class DisconnectDrains(IOptions<DisconnectOptions> options)
 /// One upstream attempt's token under the disconnect policy, from sending the request to the answer's last byte. Once the
 /// client is gone, writes to it are discarded; waiting and reading go on (drain) until the usage arrives or the bound hits,
 /// or stop at once (cancel). When the usage never came, an estimate of the work is billed: the prompt estimate of the body
-/// the gateway read, and one token per event relayed for the completion. A provider's reported usage, zero included, is
-/// never replaced.
+/// the gateway read, and one token per event read from the provider for the completion. A provider's final usage, zero
+/// included, is never replaced; a partial one (a stream cut before its end) is never billed below the estimate.
 /// </summary>
 public sealed class ClientDisconnect : IDisposable
 {
@@ -127,16 +127,17 @@ public sealed class ClientDisconnect : IDisposable
             return usage;
         }
 
-        var delivered = Left ? eventsAtDisconnect : reader?.Events ?? 0;
+        // Every event read from the provider, those drained after the client left included: the provider bills them all.
+        var read = Math.Max(reader?.Events ?? 0, eventsAtDisconnect);
         if (usage is not { } known)
         {
-            return Estimate(default, delivered);
+            return Estimate(default, read);
         }
 
-        // Anthropic's message_start carries the prompt; the output count comes only at the end. A revoked stream was cut
-        // before its end: what was delivered is at least one token per event.
+        // A stream cut before its end never saw its final usage: what it has is partial — Anthropic's message_start, with the
+        // prompt and output_tokens 1 — so the output is at least one token per event read (never less than reported).
         var cutShort = brokenOff || reading.IsCancellationRequested;
-        return Revoked || (cutShort && known.CompletionTokens == 0 && known.PromptTokens > 0) ? Estimate(known, delivered) : known;
+        return Revoked || cutShort ? Estimate(known, read) : known;
     }
 
     private void OnRevoked()

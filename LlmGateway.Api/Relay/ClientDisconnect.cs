@@ -48,7 +48,7 @@ public sealed class DisconnectDrains(IOptions<DisconnectOptions> options)
 /// client is gone, writes to it are discarded; waiting and reading go on (drain) until the usage arrives or the bound hits,
 /// or stop at once (cancel). When the usage never came, an estimate of the work is billed: the prompt estimate of the body
 /// the gateway read, and one token per event read from the provider for the completion. A provider's final usage, zero
-/// included, is never replaced; a partial one (a stream cut before its end) is never billed below the estimate.
+/// included, is never replaced; a partial one (a stream cut before its final usage) is never billed below the estimate.
 /// </summary>
 public sealed class ClientDisconnect : IDisposable
 {
@@ -134,10 +134,11 @@ public sealed class ClientDisconnect : IDisposable
             return Estimate(default, read);
         }
 
-        // A stream cut before its end never saw its final usage: what it has is partial — Anthropic's message_start, with the
-        // prompt and output_tokens 1 — so the output is at least one token per event read (never less than reported).
+        // A stream cut before its final usage has only Anthropic's message_start: the prompt and output_tokens 1 (or 0), so
+        // its output is at least one token per event read. A final usage (OpenAI's last chunk, Anthropic's message_delta)
+        // read before the cut is billed as reported; only a one-token answer cut before its end event cannot be told apart.
         var cutShort = brokenOff || reading.IsCancellationRequested;
-        return Revoked || cutShort ? Estimate(known, read) : known;
+        return Revoked || (cutShort && known.CompletionTokens <= 1) ? Estimate(known, read) : known;
     }
 
     private void OnRevoked()

@@ -476,13 +476,23 @@ public sealed partial class LimitsGate
         }
 
         Volatile.Write(ref slot.QuietUntilTick, Environment.TickCount64 + Math.Max((long)options.LeaseLife.TotalMilliseconds, 1000));
+        _ = ReturnSlotLeasesAsync(set, slot);
+    }
+
+    /// <summary>Takes the slot's leases (the next one, then the one in use) and gives them back: whether there was any.</summary>
+    private async Task<bool> ReturnSlotLeasesAsync(ScopeSet set, LeaseSlot slot)
+    {
+        var returned = false;
         foreach (var lease in new[] { Interlocked.Exchange(ref slot.Next, null), Interlocked.Exchange(ref slot.Current, null) })
         {
             if (lease is not null)
             {
-                _ = ReturnLeaseAsync(set, slot, lease);
+                returned = true;
+                await ReturnLeaseAsync(set, slot, lease);
             }
         }
+
+        return returned;
     }
 
     /// <summary>Gives back every lease (the gateway is stopping) and grants no more.</summary>
@@ -499,20 +509,7 @@ public sealed partial class LimitsGate
     /// </summary>
     private async Task WaitForLeasesAsync(ScopeSet set, long waitMs, CancellationToken ct)
     {
-        var returned = false;
-        if (set.Leases is { } slot)
-        {
-            foreach (var lease in new[] { Interlocked.Exchange(ref slot.Next, null), Interlocked.Exchange(ref slot.Current, null) })
-            {
-                if (lease is not null)
-                {
-                    returned = true;
-                    await ReturnLeaseAsync(set, slot, lease);
-                }
-            }
-        }
-
-        if (!returned)
+        if (set.Leases is not { } slot || !await ReturnSlotLeasesAsync(set, slot))
         {
             await Task.Delay(TimeSpan.FromMilliseconds(Math.Clamp(waitMs + 5, 1, LeaseLifeMostMs + 50)), ct);
         }

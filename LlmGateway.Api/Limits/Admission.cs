@@ -20,11 +20,6 @@ public sealed class Admission
     /// The id its settle names in Redis when it is not the request's: an admission of a lease (<c>lease.lua</c>) has its own.
     /// </summary>
     public string? SettleId { get; init; }
-    /// <summary>
-    /// The key's scopes whose leases this request's settle ends when it cost or used more than it reserved (null: its
-    /// scopes take no leases).
-    /// </summary>
-    internal LimitsGate.ScopeSet? Leasing { get; init; }
     /// <summary>Admitted by the per-replica fallback while Redis was unreachable.</summary>
     public bool Local { get; init; }
     public long? RemainingRequests { get; init; }

@@ -21,7 +21,10 @@ public sealed record LimitScope(string Kind, string Id, string DisplayName, stri
     public TimeSpan? CounterLifetime { get; init; }
     public string? LedgerTag { get; init; }
 
-    private string Prefix => $"{RedisKeys.Prefix}{{{HashTag}}}:{Kind}:{Id}";
+    /// <summary>The scope whatever its window: its Redis keys' common part after the prefix (e.g. <c>{t:team-1}:team:team-1</c>).</summary>
+    public string Identity => $"{{{HashTag}}}:{Kind}:{Id}";
+
+    private string Prefix => RedisKeys.Prefix + Identity;
 
     /// <summary>The hash tag a key's counters share: its team's, or its own without a team.</summary>
     public static string TagFor(string? teamId, string keyToken) => teamId is { } team ? "t:" + team : "k:" + keyToken;

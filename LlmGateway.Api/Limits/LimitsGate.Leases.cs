@@ -20,13 +20,19 @@ public sealed partial class LimitsGate
     /// <summary>The longest a lease may be used; <c>admit.lua</c>'s <c>admit_lease_most</c> keeps rpm windows that much longer.</summary>
     private const long LeaseLifeMostMs = 5000;
 
-    /// <summary>Every lease not given back yet, with its scopes: given back when the gateway stops.</summary>
+    /// <summary>Where a replica announces the scopes a request overran (<see cref="AnnounceOverrun"/>).</summary>
+    public static readonly RedisChannel LeaseEndsChannel = RedisKeys.Channel("leases:end");
+
+    /// <summary>Every lease not given back yet, with its scopes: given back when the gateway stops, or when one of them is overrun.</summary>
     private readonly ConcurrentDictionary<Lease, ScopeSet> liveLeases = new();
     private volatile bool leasesStopped;
     private long leasedAdmissions;
 
     /// <summary>How many leases this replica holds that were not given back yet.</summary>
     public int LeasesOut => liveLeases.Count;
+
+    /// <summary>How many of them count in the scope of this <see cref="LimitScope.Identity"/>.</summary>
+    internal int LeasesCountingIn(string scope) => liveLeases.Count(live => CountsIn(live.Value, [scope]));
 
     /// <summary>How many requests this replica admitted on leases (no Redis call on their path).</summary>
     public long LeasedAdmissions => Interlocked.Read(ref leasedAdmissions);
@@ -204,7 +210,6 @@ public sealed partial class LimitsGate
         RemainingRequests = lease.RemainingRequests is { } requests ? requests + (lease.Count - taken) : null,
         RemainingTokens = lease.RemainingTokens is { } left ? Math.Max(0, left + (lease.Count - taken) * lease.TokensEach) : null,
         BudgetUsed = BudgetUsedAt(lease, taken),
-        Leasing = set,
     };
 
     /// <summary>
@@ -227,7 +232,7 @@ public sealed partial class LimitsGate
     /// <summary>Asks Redis for a lease in the background, one request at a time per key and model.</summary>
     private void AskForLease(ScopeSet set, LeaseSlot slot, long cost, long tokens)
     {
-        if (leasesStopped || Environment.TickCount64 < Volatile.Read(ref slot.QuietUntilTick)
+        if (leasesStopped || Environment.TickCount64 < Volatile.Read(ref slot.QuietUntilTick) || Quiet(set)
             || Interlocked.CompareExchange(ref slot.Granting, 1, 0) != 0)
         {
             return;
@@ -303,9 +308,9 @@ public sealed partial class LimitsGate
                 return;
             }
 
-            if (Environment.TickCount64 < Volatile.Read(ref slot.QuietUntilTick))
+            if (Quiet(set))
             {
-                await ReturnLeaseAsync(set, slot, lease); // a request overran while it was granted (EndLeasesAfterOverrun): not used
+                await ReturnLeaseAsync(set, slot, lease); // a request overran while it was granted (EndLeasesOf): not used
                 return;
             }
 
@@ -443,14 +448,98 @@ public sealed partial class LimitsGate
     }
 
     /// <summary>
-    /// Whether a request cost more than its admission reserved in a scope with a budget, or used more tokens than it
-    /// counted in one with a tpm limit (a provider ignoring <c>max_tokens</c>, a prompt the estimate under-counted).
+    /// The scopes a request overran (their <see cref="LimitScope.Identity"/>): those with a budget when it cost more than its
+    /// admission reserved, those with a tpm limit when it used more tokens than it counted (a provider ignoring
+    /// <c>max_tokens</c>, a prompt the estimate under-counted); null when none.
     /// </summary>
-    private static bool Overran(Admission admission, long actualTokens, long cost)
+    private static List<string>? OverranScopes(Admission admission, long actualTokens, long cost)
     {
+        List<string>? overran = null;
         foreach (var scope in admission.Scopes)
         {
             if ((scope.Budget is not null && cost > admission.ReservedNanos) || (scope.Tpm is not null && actualTokens > admission.EstimatedTokens))
+            {
+                (overran ??= []).Add(scope.Identity);
+            }
+        }
+
+        return overran;
+    }
+
+    /// <summary>
+    /// After a request overran its admission and its settle was counted: the other replicas end their leases in those scopes
+    /// too (<see cref="EndLeasesOf"/> ended this one's). A lease keeps admitting whatever the spend since its grant, so without
+    /// this a client whose answers cost more than reserved would overshoot a budget or a minute by the leases' admissions —
+    /// its own, its other models', another replica's — instead of the requests in flight (LeaseAttackTests,
+    /// LeasedAdmissionTests). Overruns are rare (a lease's admissions are a quarter larger than the worst case of the request
+    /// that asked); scopes overrun all the time are admitted through Redis, as without leases.
+    /// </summary>
+    private void AnnounceOverrun(List<string> scopes)
+    {
+        try
+        {
+            redis.GetSubscriber().Publish(LeaseEndsChannel, string.Join('\n', scopes), CommandFlags.FireAndForget);
+        }
+        catch (Exception ex) when (RedisFailures.IsTransient(ex))
+        {
+            // No lease is used while Redis is unreachable; one granted before ends at its own overrun or within LeaseLife.
+            logger.LogDebug("Overrun not announced to the other replicas ({Error})", ex.GetType().Name);
+        }
+    }
+
+    /// <summary>Another replica's overrun (or this one's, heard back): the leases counting in those scopes end here too.</summary>
+    public void OnLeaseEnds(string message) => EndLeasesOf(message.Split('\n'));
+
+    /// <summary>Until when (<see cref="Environment.TickCount64"/>) no lease is asked for or kept in a scope that was overrun.</summary>
+    private readonly ConcurrentDictionary<string, long> quietScopes = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Ends every lease of this replica that counts in one of <paramref name="scopes"/> (the unused admissions given back) and
+    /// asks for none there during a second (or <c>LeaseLife</c>, when longer): their next requests are decided by Redis.
+    /// </summary>
+    private void EndLeasesOf(IReadOnlyCollection<string> scopes)
+    {
+        var now = Environment.TickCount64;
+        var until = now + Math.Max((long)options.LeaseLife.TotalMilliseconds, 1000);
+        if (quietScopes.Count > 10_000)
+        {
+            foreach (var (scope, end) in quietScopes)
+            {
+                if (end <= now)
+                {
+                    quietScopes.TryRemove(scope, out _);
+                }
+            }
+        }
+
+        foreach (var scope in scopes)
+        {
+            quietScopes[scope] = until;
+        }
+
+        // A lease granted meanwhile is in liveLeases before it checks Quiet: ended here or by itself (GrantLeaseAsync).
+        foreach (var (lease, set) in liveLeases)
+        {
+            if (!CountsIn(set, scopes))
+            {
+                continue;
+            }
+
+            if (set.Leases is { } slot)
+            {
+                Interlocked.CompareExchange(ref slot.Next, null, lease);
+                Interlocked.CompareExchange(ref slot.Current, null, lease);
+            }
+
+            _ = ReturnLeaseAsync(set, set.Leases, lease);
+        }
+    }
+
+    private static bool CountsIn(ScopeSet set, IReadOnlyCollection<string> scopes)
+    {
+        foreach (var scope in set.Scopes)
+        {
+            if (scopes.Contains(scope.Identity))
             {
                 return true;
             }
@@ -459,24 +548,24 @@ public sealed partial class LimitsGate
         return false;
     }
 
-    /// <summary>
-    /// After a request of the key overran its admission: the key's leases on this replica end and none is asked for a while,
-    /// so its next requests are decided by Redis, where this request's settle goes before them (same connection; a lingering
-    /// settle rides with the next admission of its slot). A lease keeps admitting whatever the spend since its grant, so
-    /// without this a client whose every answer costs more than reserved would overshoot a budget or a minute by a whole
-    /// lease's admissions instead of the requests in flight (LeaseAttackTests). Overruns are rare (a lease's admissions
-    /// are a quarter larger than the worst case of the request that asked); a key that overruns all the time is admitted
-    /// through Redis, as without leases.
-    /// </summary>
-    private void EndLeasesAfterOverrun(ScopeSet set)
+    /// <summary>Whether one of the set's scopes was overrun within the last second (or <c>LeaseLife</c>): no lease for it.</summary>
+    private bool Quiet(ScopeSet set)
     {
-        if (set.Leases is not { } slot)
+        if (quietScopes.IsEmpty)
         {
-            return;
+            return false;
         }
 
-        Volatile.Write(ref slot.QuietUntilTick, Environment.TickCount64 + Math.Max((long)options.LeaseLife.TotalMilliseconds, 1000));
-        _ = ReturnSlotLeasesAsync(set, slot);
+        var now = Environment.TickCount64;
+        foreach (var scope in set.Scopes)
+        {
+            if (quietScopes.TryGetValue(scope.Identity, out var until) && now < until)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Takes the slot's leases (the next one, then the one in use) and gives them back: whether there was any.</summary>

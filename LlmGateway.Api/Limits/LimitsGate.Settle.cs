@@ -35,17 +35,20 @@ public sealed partial class LimitsGate
             return;
         }
 
-        if (admission.Leasing is { } leasing && Overran(admission, actualTokens, cost))
-        {
-            EndLeasesAfterOverrun(leasing);
-        }
-
+        var overran = OverranScopes(admission, actualTokens, cost);
         var arguments = SettleArguments(admission.Scopes, admission.SettleId ?? requestId, admission.EstimatedTokens, actualTokens, admission.Bucket, cost, admission.ReservedNanos);
         try
         {
             // A parallel lease is given back at once: a client whose next request reaches another replica (which cannot carry
-            // this settle) must find its slot free. A waiting reservation only holds budget and tokens a moment longer.
-            await batcher.SettleAsync(admission.Slot, admission.RedisKeys, arguments, mayWait: !admission.HoldsParallelLease);
+            // this settle) must find its slot free. A waiting reservation only holds budget and tokens a moment longer — but an
+            // overrun's holds less than it cost (or counted fewer tokens than it used), so it is sent at once too.
+            var settled = batcher.SettleAsync(admission.Slot, admission.RedisKeys, arguments, mayWait: !admission.HoldsParallelLease && overran is null);
+            if (overran is not null && options.Leases)
+            {
+                EndLeasesOf(overran); // after the settle is queued: the scopes' next admissions here go behind it
+            }
+
+            await settled;
         }
         catch (Exception ex) when (RedisFailures.IsTransient(ex))
         {
@@ -53,6 +56,11 @@ public sealed partial class LimitsGate
             local.OnRedisFailed();
             local.Replay.QueueSettle(admission.RedisKeys, ToReplay(admission.Scopes, arguments));
             logger.LogWarning("Redis did not answer the settle of {RequestId} ({Error})", requestId, ex.GetType().Name);
+        }
+
+        if (overran is not null && options.Leases)
+        {
+            AnnounceOverrun(overran); // once the settle counted it: the other replicas' next admissions see it
         }
     }
 

@@ -83,7 +83,7 @@ public sealed partial class LimitsGate(
                         LeaseAfterAdmission(set, estimatedTokens, cost);
                     }
 
-                    return AdmittedUnlessCancelled(RememberSpent(Admitted(scopes, set, result, estimatedTokens, cost, leasable ? set : null)), requestId, ct);
+                    return AdmittedUnlessCancelled(RememberSpent(Admitted(scopes, set, result, estimatedTokens, cost)), requestId, ct);
                 }
 
                 throw new RedisException("budget counters could not be seeded");
@@ -191,7 +191,7 @@ public sealed partial class LimitsGate(
         return values;
     }
 
-    private static Admission Admitted(IReadOnlyList<LimitScope> scopes, ScopeSet set, RedisResult[] result, long tokens, long cost, ScopeSet? leasing)
+    private static Admission Admitted(IReadOnlyList<LimitScope> scopes, ScopeSet set, RedisResult[] result, long tokens, long cost)
     {
         var used = BudgetUsedOf(scopes.Count, result);
         var remainingRequests = (long)result[2];
@@ -207,7 +207,6 @@ public sealed partial class LimitsGate(
             RemainingRequests = remainingRequests < 0 ? null : remainingRequests,
             RemainingTokens = remainingTokens < 0 ? null : Math.Max(0, remainingTokens),
             BudgetUsed = used,
-            Leasing = leasing,
         };
     }
 

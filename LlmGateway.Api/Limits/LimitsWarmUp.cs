@@ -5,8 +5,9 @@ namespace LlmGateway.Api.Limits;
 /// <summary>
 /// At start-up, off any caller's path: loads the limit scripts into every Redis primary and runs the ledger's
 /// spend query once for a key and a team, so the first request with a new key pays neither a <c>NOSCRIPT</c> round
-/// trip nor EF Core's first compilation of the seeding query (about 500 ms in <c>limits</c> before this). At stop
-/// (after the server stopped taking requests): gives back what this replica's leases did not use.
+/// trip nor EF Core's first compilation of the seeding query (about 500 ms in <c>limits</c> before this); subscribes to
+/// the other replicas' overruns (<see cref="LimitsGate.LeaseEndsChannel"/>). At stop (after the server stopped taking
+/// requests): gives back what this replica's leases did not use.
 /// </summary>
 internal sealed class LimitsWarmUp(IConnectionMultiplexer redis, LedgerSeeder seeder, LimitsGate gate, GatewayReadiness readiness, ILogger<LimitsWarmUp> logger)
     : BackgroundService
@@ -19,7 +20,23 @@ internal sealed class LimitsWarmUp(IConnectionMultiplexer redis, LedgerSeeder se
         timeout.CancelAfter(Patience);
         try
         {
-            while (!redis.IsConnected || !readiness.SchemaReady)
+            while (!redis.IsConnected)
+            {
+                await Task.Delay(250, timeout.Token);
+            }
+
+            // Restored by the multiplexer after a reconnect. Missed messages cost only the documented bound: a lease counting
+            // in an overrun scope ends at its own first overrun or within LeaseLife.
+            try
+            {
+                await redis.GetSubscriber().SubscribeAsync(LimitsGate.LeaseEndsChannel, (_, message) => gate.OnLeaseEnds(message.ToString()));
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                logger.LogWarning("Other replicas' overruns not subscribed ({Error}): their leases end by themselves", ex.GetType().Name);
+            }
+
+            while (!readiness.SchemaReady)
             {
                 await Task.Delay(250, timeout.Token);
             }

@@ -57,7 +57,7 @@ public sealed class LeaseAttackTests(TestServers servers) : AdversarialTestBase(
     /// flight, so a sequential client whose every answer costs more than reserved (a provider ignoring max_tokens, a prompt the
     /// estimate under-counts) overshoots by one request's excess at most: BudgetTests checks it with leases unable to start.
     /// Here a lease fits the budget: the one taken after the first request (16 admissions at $0.0125) kept admitting after the
-    /// spend passed the budget (18 admitted, $1.80) until an overrun ended the key's leases (<c>EndLeasesAfterOverrun</c>).
+    /// spend passed the budget (18 admitted, $1.80) until an overrun ended the key's leases (<c>LimitsGate.EndLeasesOf</c>).
     /// </summary>
     [Fact]
     public async Task ASequentialClientWhoseAnswersCostTenTimesTheirReservationOvershootsByAtMostOneRequestsExcess()

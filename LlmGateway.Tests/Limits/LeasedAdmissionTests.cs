@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using LlmGateway.Api.Limits;
+using LlmGateway.Tests.Fakes;
 using LlmGateway.Tests.Infrastructure;
 using LlmGateway.Tests.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
@@ -85,6 +86,56 @@ public sealed class LeasedAdmissionTests(LeasedGovernanceFixture fixture, TestSe
         Assert.True(admitted <= 11, $"{admitted} requests of $0.10 admitted after $0.08 against a $1.00 budget");
         Assert.Equal(40 - admitted, results.Count(r => r == HttpStatusCode.TooManyRequests));
         await WaitForSpendAndNothingReservedAsync(teamId, 0.08m + admitted * 0.10m);
+    }
+
+    /// <summary>
+    /// An overrun ends every lease counting in the scopes it overran: on the other replica (<c>LimitsGate.LeaseEndsChannel</c>)
+    /// and on the same replica for the key's other models. One answer costing a budget's worth, then a burst of eight on a
+    /// lease granted before the overrun (16 admissions, a quarter of the headroom then): refused by Redis. Before, the burst
+    /// rode that lease (8 admitted past the budget), which ended only at an overrun of its own or after its life.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AnOverrunEndsTheLeasesInItsScopesOnTheOtherReplicaAndForTheOtherModels(bool otherReplica)
+    {
+        var (teamId, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = $"leased-overrun-ends-{otherReplica}", max_budget = 1.00, budget_duration = "1mo" });
+        var team = LimitScope.ForTeam(teamId, "", null, default, default).Identity;
+        var holder = fixture.Replica.Services.GetRequiredService<LimitsGate>();
+        using var overrunning = (otherReplica ? fixture.Api : fixture.Replica).CreateLoopbackClient();
+        using var leased = fixture.Replica.CreateLoopbackClient();
+        var ct = TestContext.Current.CancellationToken;
+
+        // Honest requests for the other model until one rides the lease the replica took after the first.
+        var honest = 0;
+        for (var before = holder.LeasedAdmissions; holder.LeasedAdmissions == before && honest < 10; honest++)
+        {
+            using var response = await leased.SendAsync(GovernanceFixture.Chat(key, "other-model"), ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var leaseSeen = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(1, holder.LeasesCountingIn(team));
+        fixture.Upstream.Enqueue(FakeResponse.Ok with { PromptTokens = 10, CompletionTokens = 10_000 }); // $1.00 where $0.01 was reserved
+        using (var dear = await overrunning.SendAsync(GovernanceFixture.Chat(key), ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, dear.StatusCode);
+        }
+
+        // The lease ends once the overrun reaches its replica; without that it lives 2 s: the burst comes before its end.
+        await LocalProcess.WaitUntilAsync(() => Task.FromResult(holder.LeasesCountingIn(team) == 0 || leaseSeen.Elapsed > TimeSpan.FromSeconds(1.5)),
+            TimeSpan.FromSeconds(10), "the lease ended");
+        var leasedBefore = holder.LeasedAdmissions;
+        var burst = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            using var response = await leased.SendAsync(GovernanceFixture.Chat(key, "other-model"), ct);
+            return response.StatusCode;
+        }));
+
+        Assert.True(burst.All(s => s == HttpStatusCode.TooManyRequests),
+            $"{burst.Count(s => s == HttpStatusCode.OK)} of 8 admitted after the spend passed the budget, "
+            + $"{holder.LeasedAdmissions - leasedBefore} on a lease ({leaseSeen.ElapsedMilliseconds} ms after it was seen)");
+        await WaitForSpendAndNothingReservedAsync(teamId, honest * 0.01m + 1.00m);
     }
 
     [Fact]

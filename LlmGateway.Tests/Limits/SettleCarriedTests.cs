@@ -62,6 +62,25 @@ public sealed class SettleCarriedTests(SettleCarriedTests.LingeringFixture fixtu
     }
 
     [Fact]
+    public async Task ASettleThatCostMoreThanItsReservationDoesNotWaitForTheNextAdmission()
+    {
+        // Reserved $0.01, cost $0.10 (a provider ignoring max_tokens): waiting, only the $0.01 would be counted in Redis, and
+        // the other replica would admit against $0.09 of room that is not there.
+        var (teamId, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "overrun-not-waiting-team", max_budget = 1.00 });
+        fixture.Upstream.Enqueue(Fakes.FakeResponse.Ok with { PromptTokens = 10, CompletionTokens = 1000 });
+        using (var client = fixture.Api.CreateLoopbackClient())
+        using (var response = await client.SendAsync(GovernanceFixture.Chat(key), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fixture.RedisConnection);
+        var spent = redis.GetServer(redis.GetEndPoints()[0]).Keys(pattern: $"llmgateway:{{t:{teamId}}}:team:*:spent:*").Single();
+        await LocalProcess.WaitUntilAsync(async () => (long)await redis.GetDatabase().StringGetAsync(spent) == 100_000_000,
+            TimeSpan.FromSeconds(10), "the $0.10 counted in Redis without a next admission");
+    }
+
+    [Fact]
     public async Task AWaitingSettleIsCountedWhenTheSpendIsRead()
     {
         var (teamId, key) = await fixture.CreateTeamAndKeyAsync(new { team_alias = "read-team", max_budget = 1.00 });
@@ -82,9 +101,14 @@ public sealed class SettleCarriedTests(SettleCarriedTests.LingeringFixture fixtu
         return info.GetProperty("team_info").GetProperty("spend").GetDecimal();
     }
 
-    /// <summary>The governance fixture whose first replica lets a settle wait an hour for its slot's next call.</summary>
+    /// <summary>
+    /// The governance fixture whose first replica lets a settle wait an hour for its slot's next call, and whose budget alerts
+    /// (which read every budget's spend, sending the waiting settles) are evaluated once an hour.
+    /// </summary>
     public sealed class LingeringFixture(TestServers servers) : GovernanceFixture(servers)
     {
+        protected override (string Key, string? Value)[] ExtraSettings => [("Gateway:Alerts:EvaluationInterval", "01:00:00")];
+
         protected override Action<IServiceCollection> ApiServices => services =>
             services.AddSingleton(new LimitsOptions { SettleLinger = TimeSpan.FromHours(1) });
     }

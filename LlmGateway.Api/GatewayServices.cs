@@ -92,6 +92,7 @@ public static class GatewayServices
             return new ScriptBatcher(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(), Math.Max(1, limits.BatchesInFlight), limits.SettleLinger);
         });
         builder.Services.AddSingleton<LedgerSeeder>();
+        builder.Services.AddSingleton<ScopeCounters>();
         builder.Services.AddSingleton<LimitsGate>();
         builder.Services.AddHostedService<LimitsWarmUp>();
         builder.Services.AddSingleton<PriceTable>();

@@ -88,6 +88,12 @@ public sealed class GatewayAuthenticator(GatewayConfig config, KeyCache keys, Au
             return (null, GatewayError.InvalidApiKey($"The key '{record.DisplayName}' expired at {expires:u}."), "expired");
         }
 
+        if (record.GraceUntil is { } graceUntil && graceUntil <= now)
+        {
+            // The previous secret of a regenerated key, past its grace period (a record cached while it still had one).
+            return (null, GatewayError.InvalidApiKey($"This secret of the key '{record.DisplayName}' was replaced; its grace period ended at {graceUntil:u}."), "expired");
+        }
+
         return (new Caller(false, record), null, null);
     }
 

@@ -99,6 +99,54 @@ public static class BodyField
         return true;
     }
 
+    /// <summary>
+    /// <c>thinking.budget_tokens</c>, when sent, is an integer of at least 1 (Messages, and chat bodies for Claude): the
+    /// reservation counts it (<c>WorstCaseRequest.ThinkingBudgetOf</c>), so a form it does not read as one (<c>6.4e4</c>,
+    /// <c>64000.0</c>, <c>"64000"</c>) would be forwarded as sent and reserved as if absent.
+    /// </summary>
+    public static bool TryThinkingBudget(JsonBody body, out GatewayError? error)
+    {
+        error = null;
+        if (!body.TryGet("thinking", out var thinking) || thinking.Kind != JsonTokenType.StartObject)
+        {
+            return true;
+        }
+
+        var reader = body.ReaderFor(thinking);
+        while (reader.Read() && reader.CurrentDepth > 0)
+        {
+            if (reader.CurrentDepth == 1 && reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("budget_tokens"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    return true;
+                }
+
+                if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var budget))
+                {
+                    error = WrongType("thinking.budget_tokens", "an integer", reader.TokenType);
+                    return false;
+                }
+
+                if (budget < 1 || budget > int.MaxValue)
+                {
+                    error = OutOfRange("thinking.budget_tokens", 1L, (long)int.MaxValue, budget);
+                    return false;
+                }
+
+                return true;
+            }
+
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                reader.Skip();
+            }
+        }
+
+        return true;
+    }
+
     public static bool TryNumber(JsonBody body, string name, double min, double max, out double? value, out GatewayError? error)
     {
         value = null;

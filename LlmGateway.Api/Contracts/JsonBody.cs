@@ -183,6 +183,32 @@ public sealed class JsonBody
 
     public ReadOnlySpan<byte> Raw(scoped in JsonBodyProperty property) => Bytes.Span[property.ValueStart..property.ValueEnd];
 
+    /// <summary>
+    /// Whether raw JSON has a <c>\u</c> escape, which may spell an ASCII word (<c>"\u0070riority"</c> is <c>"priority"</c> to
+    /// every decoder, the provider's included): a search for the word's bytes must then decode before it says "absent".
+    /// </summary>
+    public static bool HasUnicodeEscape(ReadOnlySpan<byte> raw) => raw.IndexOf("\\u"u8) >= 0;
+
+    /// <summary>Whether a top-level string property, decoded, is one of <paramref name="values"/>.</summary>
+    public bool StringIsAny(scoped in JsonBodyProperty property, byte[][] values)
+    {
+        if (property.Kind != JsonTokenType.String)
+        {
+            return false;
+        }
+
+        var reader = ReaderFor(property);
+        foreach (var value in values)
+        {
+            if (reader.ValueTextEquals(value))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public ReadOnlyMemory<byte> RawMemory(in JsonBodyProperty property) => Bytes[property.ValueStart..property.ValueEnd];
 
     /// <summary>A reader positioned on the property's value token.</summary>

@@ -83,12 +83,26 @@ public static class KeysApi
         }
 
         var now = DateTimeOffset.UtcNow;
+        var before = KeyScope(key, now);
+        var (budgetBefore, budgetIdBefore) = (key.MaxBudget, key.BudgetId);
         Apply(key, request, now);
         key.TempBudgetIncrease = request.TempBudgetIncrease ?? key.TempBudgetIncrease;
         key.TempBudgetExpiry = request.TempBudgetExpiry ?? key.TempBudgetExpiry;
         key.UpdatedAt = now;
         await services.Db.SaveChangesAsync(context.RequestAborted);
         await services.Keys.PublishChangeAsync(KeyChange(key));
+        // Counters the key now uses that are not its own up to date (ScopeCounters): another team's, a budget's set again.
+        var after = KeyScope(key, now);
+        if (after.HashTag != before.HashTag)
+        {
+            await services.Counters.CarryWindowsAsync(before, after);
+        }
+
+        if (after.SpentKey != before.SpentKey || (budgetBefore is null && key.MaxBudget is not null) || budgetIdBefore != key.BudgetId)
+        {
+            await services.Counters.RecountAsync(after);
+        }
+
         return TypedResults.Ok(ManagementMapping.ToInfo(key, await services.KeySpendAsync(key, now, context.RequestAborted), now));
     }
 
@@ -200,6 +214,9 @@ public static class KeysApi
         var hash = ToLookupHash(key.Trim());
         return services.Db.VirtualKeys.FirstOrDefaultAsync(k => k.Token == hash || k.SecretHash == hash, ct);
     }
+
+    private static LimitScope KeyScope(VirtualKey key, DateTimeOffset now) =>
+        LimitScope.ForKey(key.Token, key.TeamId, key.KeyAlias ?? key.KeyName, key.BudgetDuration, key.CreatedAt, now);
 
     private static string ToLookupHash(string key) => VirtualKeyFormat.IsHash(key) ? key : VirtualKeyFormat.Hash(key);
 

@@ -1,5 +1,6 @@
 using LlmGateway.Api.Data.Entities;
 using LlmGateway.Api.Keys;
+using LlmGateway.Api.Limits;
 using LlmGateway.Api.Management;
 using Microsoft.EntityFrameworkCore;
 
@@ -60,6 +61,8 @@ public static class TeamsApi
             return ManagementServices.Error(invalid);
         }
 
+        var now = DateTimeOffset.UtcNow;
+        var (budgetBefore, spentBefore) = (team.MaxBudget, TeamScope(team, now).SpentKey);
         Apply(team, request);
         if (await OrganizationRules.CheckTeamAsync(services.Db, team, context.RequestAborted) is { } outside)
         {
@@ -70,8 +73,18 @@ public static class TeamsApi
         await services.Db.SaveChangesAsync(context.RequestAborted);
         // A blocked team's in-flight streams are cut too (docs/security.md).
         await services.Keys.PublishChangeAsync(team.Blocked ? KeyCache.Revocation(KeyCache.TeamMessage(team.TeamId)) : KeyCache.TeamMessage(team.TeamId));
+        // A budget set again after it was lifted (nothing was counted meanwhile), or a new period: rebuilt from the ledger.
+        var after = TeamScope(team, now);
+        if (after.SpentKey != spentBefore || (budgetBefore is null && team.MaxBudget is not null))
+        {
+            await services.Counters.RecountAsync(after);
+        }
+
         return TypedResults.Ok(ManagementMapping.ToResponse(team, await services.TeamSpendAsync(team, team.UpdatedAt, context.RequestAborted), team.UpdatedAt));
     }
+
+    private static LimitScope TeamScope(Team team, DateTimeOffset now) =>
+        LimitScope.ForTeam(team.TeamId, team.TeamAlias ?? team.TeamId, team.BudgetDuration, team.CreatedAt, now);
 
     private static async Task<IResult> DeleteAsync(TeamDeleteRequest request, HttpContext context, [AsParameters] ManagementServices services)
     {

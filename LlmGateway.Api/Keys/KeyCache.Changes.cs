@@ -70,6 +70,9 @@ public sealed partial class KeyCache
 
         LoadChecked?.Invoke(hash);
         unknown.Add(hash, now);
+        // Postgres answered that no key has this secret (deleted, or a previous secret past its grace): a record cached
+        // before is not served for the stale grace, which is for a Postgres that cannot answer.
+        entries.TryRemove(hash, out _);
         if (Interlocked.Read(ref changes) != changesBefore)
         {
             unknown.Remove(hash);

@@ -7,8 +7,10 @@ using LlmGateway.Api.Limits;
 namespace LlmGateway.Api.Management;
 
 /// <summary>What the management handlers need, grouped for <c>[AsParameters]</c>.</summary>
-public sealed class ManagementServices(GatewayDbContext db, KeyCache keys, LedgerSeeder ledger)
+public sealed class ManagementServices(GatewayDbContext db, KeyCache keys, LedgerSeeder ledger, ScopeCounters counters)
 {
+    public ScopeCounters Counters { get; } = counters;
+
     public GatewayDbContext Db { get; } = db;
     public KeyCache Keys { get; } = keys;
     public LedgerSeeder Ledger { get; } = ledger;

@@ -90,7 +90,8 @@ public sealed class CostEstimator(PriceTable prices, IOptions<PricingOptions>? o
             output = Math.Min(output, ceiling); // the gateway clamps max_tokens to it upstream
         }
 
-        // Anthropic's interleaved thinking may spend a budget_tokens beyond max_tokens: the budget is not clamped.
-        return Math.Max(output, request.ThinkingBudget ?? 0);
+        // Anthropic's interleaved thinking may spend a budget_tokens beyond max_tokens: the budget is not clamped. A prediction's
+        // rejected tokens are billed as output beyond max_tokens too.
+        return Math.Max(output, request.ThinkingBudget ?? 0) + request.PredictionTokens;
     }
 }

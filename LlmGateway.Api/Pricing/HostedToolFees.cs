@@ -126,9 +126,10 @@ public readonly record struct HostedToolCalls(long BoundedSearches, bool Unbound
 
     private static HostedToolCalls FromTools(ReadOnlyMemory<byte> tools, HostedToolCalls calls)
     {
-        // Function tools only (the common case): no parse.
+        // Function tools only (the common case): no parse — unless an escape may spell a hosted tool's type.
         var span = tools.Span;
-        if (span.IndexOf("\"web_"u8) < 0 && span.IndexOf("\"file_search"u8) < 0 && span.IndexOf("\"code_interpreter"u8) < 0)
+        if (span.IndexOf("\"web_"u8) < 0 && span.IndexOf("\"file_search"u8) < 0 && span.IndexOf("\"code_interpreter"u8) < 0
+            && !JsonBody.HasUnicodeEscape(span))
         {
             return calls;
         }

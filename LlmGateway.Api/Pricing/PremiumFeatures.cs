@@ -14,8 +14,8 @@ namespace LlmGateway.Api.Pricing;
 /// </summary>
 public static class PremiumFeatures
 {
-    // As they appear in the body, quotes included: compared to the raw value without decoding it.
-    private static readonly byte[][] PaidTiers = [.. new[] { "priority", "flex", "scale" }.Select(t => System.Text.Encoding.UTF8.GetBytes($"\"{t}\""))];
+    // Compared to the decoded value: "\u0070riority" is "priority" to the provider.
+    private static readonly byte[][] PaidTiers = [.. new[] { "priority", "flex", "scale" }.Select(t => System.Text.Encoding.UTF8.GetBytes(t))];
 
     // Hosted tool types by prefix (OpenAI Responses' web_search_preview, Anthropic's web_search_20250305, …) → feature.
     private static readonly (string Prefix, string Feature)[] HostedTools =
@@ -53,7 +53,7 @@ public static class PremiumFeatures
 
     /// <summary>Whether the request asks for OpenAI's priority processing (<c>service_tier: "priority"</c>), billed at its own rates.</summary>
     public static bool AsksPriority(JsonBody? body) =>
-        body is not null && body.TryGet("service_tier", out var tier) && tier.Kind == JsonTokenType.String && body.Raw(tier).SequenceEqual(PaidTiers[0]);
+        body is not null && body.TryGet("service_tier", out var tier) && body.StringIsAny(tier, [PaidTiers[0]]);
 
     /// <summary>Whether the deployment receives the client's hosted tools as they are (same wire format both sides).</summary>
     private static bool RunsHostedTools(DeploymentConfig deployment, string callType) => callType switch
@@ -69,8 +69,7 @@ public static class PremiumFeatures
     /// <summary>(feature, the request field or header that asks for it).</summary>
     private static IEnumerable<(string Feature, string Param)> Detect(JsonBody body, string? anthropicBeta)
     {
-        if (body.TryGet("service_tier", out var tier) && tier.Kind == JsonTokenType.String
-            && PaidTiers.Any(t => body.Raw(tier).SequenceEqual(t)))
+        if (body.TryGet("service_tier", out var tier) && body.StringIsAny(tier, PaidTiers))
         {
             yield return ("service_tier", "service_tier");
         }
@@ -97,8 +96,8 @@ public static class PremiumFeatures
     private static List<(string Feature, int Index)> HostedToolsIn(ReadOnlyMemory<byte> tools)
     {
         var found = new List<(string, int)>();
-        // Function tools only (the common case): no parse.
-        if (!HostedToolPrefixes.Any(prefix => tools.Span.IndexOf(prefix) >= 0))
+        // Function tools only (the common case): no parse — unless an escape may spell a hosted tool's type.
+        if (!HostedToolPrefixes.Any(prefix => tools.Span.IndexOf(prefix) >= 0) && !JsonBody.HasUnicodeEscape(tools.Span))
         {
             return found;
         }

@@ -26,6 +26,18 @@ public readonly record struct WorstCaseRequest(
     public bool AudioOutput { get; init; }
 
     /// <summary>
+    /// OpenAI's Predicted Outputs (<c>prediction</c>): the predicted tokens the answer does not use are billed as completion
+    /// tokens (<c>rejected_prediction_tokens</c>) beyond <c>max_tokens</c>, so each choice's output may be that much longer
+    /// (<see cref="PredictionTokensOf"/>).
+    /// </summary>
+    public long PredictionTokens { get; init; }
+
+    /// <summary>The estimate of a <c>prediction</c>'s tokens (its JSON counted as text: a little above its content's), else 0.</summary>
+    public static long PredictionTokensOf(JsonBody? body) =>
+        body is not null && body.TryGet("prediction", out var prediction) && prediction.Kind != JsonTokenType.Null
+            ? Pricing.PromptTokens.Estimate(body.Raw(prediction)) : 0;
+
+    /// <summary>
     /// Whether the body asks for an audio answer: <c>modalities</c> naming <c>audio</c>, or an <c>audio</c> output setting
     /// (OpenAI's audio models speak only when asked; either one is taken as asking, so neither can be left out to pay less).
     /// </summary>

@@ -218,7 +218,7 @@ public static partial class ProxyPipeline
                 route.PriorityTier)
             {
                 HostedTools = route.HostedTools, InlineDocumentTokens = route.InlineDocumentTokens * copies, InlineAudioTokens = route.InlineAudioTokens * copies,
-                AudioOutput = route.AsksAudioOutput,
+                AudioOutput = route.AsksAudioOutput, PredictionTokens = WorstCaseRequest.PredictionTokensOf(route.Body),
             });
         var admission = await services.Limits.AdmitAsync(key, accepted.Group.Name, tokenReservation, worstCost, context.TraceIdentifier, context.RequestAborted, endUser,
             tags?.Scopes);

@@ -29,6 +29,7 @@ public sealed class ChatRequest
             || !BodyField.TryInteger(body, "max_tokens", 1, int.MaxValue, out var maxTokens, out error)
             || !BodyField.TryInteger(body, "max_completion_tokens", 1, int.MaxValue, out var maxCompletionTokens, out error)
             || !BodyField.TryInteger(body, "n", 1, 128, out var n, out error)
+            || !BodyField.TryThinkingBudget(body, out error)
             || !BodyField.TryNumber(body, "temperature", 0, 2, out _, out error)
             || !BodyField.TryNumber(body, "top_p", 0, 1, out _, out error)
             || !BodyField.TryNumber(body, "presence_penalty", -2, 2, out _, out error)

@@ -20,6 +20,7 @@ public sealed class MessagesRequest
             || !BodyField.TryString(body, "model", required: true, out var model, out error)
             || !BodyField.TryInteger(body, "max_tokens", 1, int.MaxValue, out var maxTokens, out error)
             || !RequireMaxTokens(maxTokens, out error)
+            || !BodyField.TryThinkingBudget(body, out error)
             || !MessagesTurnValidation.TryValidate(body, out error)
             || !BodyField.TryBool(body, "stream", out var stream, out error)
             || !BodyField.TryNumber(body, "temperature", 0, 1, out _, out error)

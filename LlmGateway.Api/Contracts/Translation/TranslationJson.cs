@@ -11,9 +11,16 @@ internal static class TranslationJson
     // Wire payloads are JSON, not HTML: keep emoji and CJK as UTF-8 instead of \u escapes.
     public static readonly JavaScriptEncoder Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
 
-    public static readonly JsonSerializerOptions Options = new() { Encoder = Encoder };
+    /// <summary>
+    /// How deep a translated body may nest: a client's body is at most <see cref="JsonBody.MaxDepth"/> deep, and a translation
+    /// wraps parts of it a few levels deeper (an Anthropic tool's <c>input_schema</c> becomes <c>tools[].function.parameters</c>),
+    /// which must not fail as a 500 on a body the gateway accepted.
+    /// </summary>
+    public const int MaxDepth = JsonBody.MaxDepth + 16;
 
-    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = Encoder };
+    public static readonly JsonSerializerOptions Options = new() { Encoder = Encoder, MaxDepth = MaxDepth };
+
+    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = Encoder, MaxDepth = MaxDepth };
 
     public static string Compact(JsonNode? node) => node?.ToJsonString(Options) ?? "null";
 

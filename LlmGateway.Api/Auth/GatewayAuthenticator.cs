@@ -54,12 +54,14 @@ public sealed class GatewayAuthenticator(GatewayConfig config, KeyCache keys, Au
             return (Caller.Master, null, null);
         }
 
-        // An address past its failures this minute costs no lookup: only keys already cached still pass.
+        // An address past its failures this minute costs no lookup, except for a key cached or known to this replica's
+        // directory (at most one lookup per real key): behind a load balancer every client shares one address, and one
+        // client's wrong keys must not lock the others' real keys out (LeakAndCrossTenantAttackTests).
         var throttled = Failures.Throttled(request);
         KeyRecord? record;
         try
         {
-            record = throttled is null ? await keys.GetAsync(hash, ct) : keys.Cached(hash);
+            record = throttled is null || keys.Directory.Holds(hash) ? await keys.GetAsync(hash, ct) : keys.Cached(hash);
         }
         catch (KeyStoreUnavailableException)
         {

@@ -34,6 +34,9 @@ public sealed class KeyDirectory(KeyCacheOptions options) : IDisposable
     public bool WorthLookingUp(string hash) =>
         known is not { } set || set.Contains(hash) || added.ContainsKey(hash) || lookups.AttemptAcquire().IsAcquired;
 
+    /// <summary>Whether <paramref name="hash"/> is a key's secret this replica knows of (loaded, or issued since).</summary>
+    public bool Holds(string hash) => (known is { } set && set.Contains(hash)) || added.ContainsKey(hash);
+
     public void Add(string hash) => added[hash] = Environment.TickCount64;
 
     public async Task LoadAsync(IServiceScopeFactory scopes, CancellationToken ct)

@@ -17,6 +17,54 @@ public sealed class UpstreamSender(UpstreamClients clients, GatewayConfig config
     private const int MaxErrorBodyBytes = 64 * 1024;
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(600);
 
+    /// <summary>Output tokens a second faster than any provider writes: a non-streamed answer longer than this rate allows cannot beat the timeout.</summary>
+    private const int TokensPerSecondMost = 200;
+
+    /// <summary>
+    /// A non-streamed answer's headers come once it is all written, so a request asking for more output (<c>max_tokens</c>,
+    /// <c>max_completion_tokens</c>, <c>max_output_tokens</c>) than the deployment could write before the headers' timeout
+    /// at <see cref="TokensPerSecondMost"/> times out whatever the deployment's health: the request's own failure, not
+    /// counted toward a cooldown — else a tenant could cool a deployment down for every other with a few long generations
+    /// (LeakAndCrossTenantAttackTests). A stream, or a request without an output limit, is counted as before.
+    /// </summary>
+    internal static bool OutlastsTimeout(ReadOnlySpan<byte> body, TimeSpan timeout)
+    {
+        long? output = null;
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var streamField = reader.ValueTextEquals("stream"u8);
+                var outputField = reader.ValueTextEquals("max_tokens"u8) || reader.ValueTextEquals("max_completion_tokens"u8)
+                    || reader.ValueTextEquals("max_output_tokens"u8);
+                reader.Read();
+                if (streamField && reader.TokenType == JsonTokenType.True)
+                {
+                    return false;
+                }
+
+                if (outputField && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var limit))
+                {
+                    output = Math.Max(output ?? 0, limit);
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+
+        return output is { } tokens && tokens > timeout.TotalSeconds * TokensPerSecondMost;
+    }
+
     public async Task<UpstreamResponse> SendAsync(
         IUpstreamProvider provider, DeploymentConfig deployment, UpstreamOperation operation,
         ReadOnlyMemory<byte> body, UpstreamHeaders headers, CancellationToken cancellationToken)
@@ -38,7 +86,11 @@ public sealed class UpstreamSender(UpstreamClients clients, GatewayConfig config
         {
             return UpstreamResponse.Failed(new ProviderFailure(FailureKind.Timeout, 504, firstByte is { } limit
                 ? $"no response headers within the ttfb_timeout of {limit.TotalSeconds:0.###} s"
-                : $"no response headers within {timeout.TotalSeconds:0.#} s") { NothingReceived = true }, Stopwatch.GetElapsedTime(started));
+                : $"no response headers within {timeout.TotalSeconds:0.#} s")
+            {
+                NothingReceived = true,
+                RequestLevel = OutlastsTimeout(body.Span, firstByte ?? timeout),
+            }, Stopwatch.GetElapsedTime(started));
         }
         catch (HttpRequestException ex)
         {

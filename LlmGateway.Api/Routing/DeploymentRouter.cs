@@ -148,7 +148,7 @@ public sealed class DeploymentRouter(
     internal async Task RecordFailureAsync(RouteCandidate candidate, ProviderFailure failure)
     {
         var deployment = candidate.Deployment;
-        var error = $"{ProviderName(deployment)} → {RoutingErrors.Describe(failure)}";
+        var error = $"{ProviderName(deployment)} → {RoutingErrors.Classify(failure)}";
         try
         {
             // One tenant's oversized request, or an answer that started and then stalled, says nothing about the

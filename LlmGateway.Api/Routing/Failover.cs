@@ -212,9 +212,10 @@ public sealed class Failover(
         {
             if (failure.Kind is FailureKind.AuthenticationFailed or FailureKind.PermissionDenied)
             {
-                // The client gets a 502 without the provider's text; the operator gets it here.
-                logger.LogError("Deployment {Deployment} of model group {Group}: the provider refused the gateway's credentials (HTTP {Status} {Type}): {Message}",
-                    deployment.Id, group.Name, failure.StatusCode, failure.ErrorType, failure.Message);
+                // The client gets a 502 without the provider's text; the operator gets its status and type here, not its
+                // message: a 401 may echo the provider key the gateway sent, a 403 (moderation) quote the prompt.
+                logger.LogError("Deployment {Deployment} of model group {Group}: the provider refused the request as the gateway's credentials or permissions (HTTP {Status} {Type})",
+                    deployment.Id, group.Name, failure.StatusCode, RoutingErrors.ErrorCode(failure.ErrorType) ?? "no error type");
             }
 
             return GroupOutcome.Failed(UpstreamErrors.ToClientError(failure, group.Name, run.Attempts, sameFormat));

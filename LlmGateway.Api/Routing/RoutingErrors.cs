@@ -21,6 +21,22 @@ public static class RoutingErrors
         };
     }
 
+    /// <summary>
+    /// One attempt's outcome without the provider's words, e.g. <c>HTTP 500 server_error</c>: what the deployment's shared
+    /// state keeps and <c>/model/info</c> shows to operators. A provider's message can quote the request (a vLLM 500 naming
+    /// the prompt it choked on), and that state outlives the request and is read by other people
+    /// (LeakAndCrossTenantAttackTests). The gateway's own words (a timeout, a refused connection) are kept.
+    /// </summary>
+    public static string Classify(ProviderFailure failure) => failure.Kind switch
+    {
+        FailureKind.Timeout or FailureKind.ConnectionFailed or FailureKind.ConnectionReset or FailureKind.EmptyStream => Describe(failure),
+        _ => $"HTTP {failure.StatusCode}{(ErrorCode(failure.ErrorType) is { } type ? " " + type : "")}",
+    };
+
+    /// <summary>A provider's error type or code when it looks like one (<c>invalid_api_key</c>, <c>server_error</c>), else null.</summary>
+    public static string? ErrorCode(string? type) =>
+        type is { Length: > 0 and <= 64 } && type.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') ? type : null;
+
     /// <summary>503 with <c>Retry-After</c>: every deployment tried failed with a retryable failure.</summary>
     public static GatewayError AllFailed(IReadOnlyList<string> groups, IReadOnlyList<(DeploymentConfig Deployment, ProviderFailure Failure)> attempts, TimeSpan retryAfter)
     {

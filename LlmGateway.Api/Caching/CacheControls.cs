@@ -120,9 +120,21 @@ public sealed record CacheControls
     {
         foreach (var header in headers.CacheControl)
         {
-            if (header is null || !CacheControlHeaderValue.TryParse(header, out var parsed))
+            if (header is null)
             {
                 continue;
+            }
+
+            if (!CacheControlHeaderValue.TryParse(header, out var parsed))
+            {
+                // A directive it cannot parse (max-age=abc) must not take no-store and no-cache with it: those still apply
+                // (CacheAndStreamAttackTests), the rest of the header is ignored.
+                parsed = new CacheControlHeaderValue();
+                foreach (var directive in header.Split(',', StringSplitOptions.TrimEntries))
+                {
+                    parsed.NoStore |= directive.Equals("no-store", StringComparison.OrdinalIgnoreCase);
+                    parsed.NoCache |= directive.Equals("no-cache", StringComparison.OrdinalIgnoreCase);
+                }
             }
 
             if (parsed.NoCache)

@@ -19,7 +19,8 @@ public static class CacheKey
         "drop_params", "request_timeout",
     };
 
-    public static string Hash(JsonBody body, string callType, string modelGroup, string scope)
+    /// <param name="headers">The client headers that reach the provider and change its answer (<see cref="UpstreamHeadersOf"/>), or null.</param>
+    public static string Hash(JsonBody body, string callType, string modelGroup, string scope, string? headers = null)
     {
         var buffer = new ArrayBufferWriter<byte>(body.Bytes.Length + 128);
         using (var document = JsonDocument.Parse(body.Bytes, new JsonDocumentOptions { MaxDepth = JsonBody.MaxDepth }))
@@ -29,12 +30,35 @@ public static class CacheKey
             writer.WriteString("call_type", callType);
             writer.WriteString("model_group", modelGroup);
             writer.WriteString("scope", scope);
+            if (headers is not null)
+            {
+                writer.WriteString("headers", headers);
+            }
+
             writer.WritePropertyName("body");
             WriteObject(writer, document.RootElement, Ignored);
             writer.WriteEndObject();
         }
 
         return Convert.ToHexStringLower(SHA256.HashData(buffer.WrittenSpan));
+    }
+
+    /// <summary>
+    /// <c>anthropic-version</c> and the <c>anthropic-beta</c> flags (sorted, each once), which the gateway passes to Anthropic
+    /// and which change its answer (interleaved thinking, context management, a longer context): part of the key, so a
+    /// request without a flag is not answered with one made with it (CacheAndStreamAttackTests). Null when neither is sent.
+    /// </summary>
+    public static string? UpstreamHeadersOf(IHeaderDictionary headers)
+    {
+        var version = headers["anthropic-version"].ToString();
+        var betas = headers["anthropic-beta"].ToString();
+        if (version.Length == 0 && betas.Length == 0)
+        {
+            return null;
+        }
+
+        var flags = betas.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        return version.Trim() + ";" + string.Join(',', flags);
     }
 
     private static void WriteObject(Utf8JsonWriter writer, JsonElement element, IReadOnlySet<string>? skip)

@@ -39,7 +39,7 @@ public sealed class ResponseCache(CacheSettings settings, IConnectionMultiplexer
         }
 
         var scope = ScopeOf(caller);
-        var hash = CacheKey.Hash(body, facts.CallType, group.Name, scope);
+        var hash = CacheKey.Hash(body, facts.CallType, group.Name, scope, CacheKey.UpstreamHeadersOf(http.Request.Headers));
         var ns = controls.Namespace ?? settings.Namespace;
         // Entries live under their scope's hash tag: a client's namespace never leaves its team, and the quota script sees both keys.
         var tag = "{" + scope + "}";
@@ -104,7 +104,10 @@ public sealed class ResponseCache(CacheSettings settings, IConnectionMultiplexer
     {
         try
         {
-            if (proxy.Http.RequestAborted.IsCancellationRequested || answer.Usage is not { } usage || Body(proxy, answer) is not { } body)
+            // An answer of a fallback group is not stored under the group asked for: a key allowed that group and not the
+            // fallback would be served it (CacheAndStreamAttackTests).
+            if (proxy.Http.RequestAborted.IsCancellationRequested || answer.Usage is not { } usage || !proxy.Group.DeploymentIds.Contains(deployment.Id)
+                || Body(proxy, answer) is not { } body)
             {
                 return;
             }

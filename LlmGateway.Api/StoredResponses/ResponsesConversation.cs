@@ -28,6 +28,9 @@ public sealed class ResponsesConversation(ResponseStore store, Routing.ResponseA
 
     public override string AnswerId { get; } = "resp_" + Guid.NewGuid().ToString("N");
 
+    private static bool LooksLikeAnId(string id) =>
+        id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+
     public override async Task<(JsonBody? Body, GatewayError? Error)> PrepareAsync(Caller caller, JsonBody body, CancellationToken cancellationToken)
     {
         var root = JsonNode.Parse(body.Bytes.Span)!.AsObject();
@@ -36,6 +39,13 @@ public sealed class ResponsesConversation(ResponseStore store, Routing.ResponseA
         keep = root["store"]?.GetValueKind() != JsonValueKind.False;
         input = InputItems(root["input"]);
         List<JsonNode?> history = [];
+        // No stored response has any other id (ours: resp_ and 32 hex digits): not looked up, so a NUL, which Postgres text
+        // cannot hold, is a 404 here rather than a failed query read as "the store is down" (CacheAndStreamAttackTests).
+        if (previous is not null && !LooksLikeAnId(previous))
+        {
+            return (null, NotFound(previous, "previous_response_id", "previous_response_not_found"));
+        }
+
         if (previous is not null)
         {
             List<StoredResponse>? chain;

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using LlmGateway.Tests.Fakes;
 using LlmGateway.Tests.Infrastructure;
@@ -92,7 +94,8 @@ public sealed class CacheAndStreamAttackTests(TestServers servers) : Adversarial
     /// <summary>
     /// Attack: key A of a team may use "chat" and its fallback "premium"; key B of the same team may use "chat" only. "chat"
     /// fails, so A is answered by "premium" — and that answer is stored under "chat"'s cache key. B then asks "chat" the same
-    /// thing: live, B's fallback to "premium" is skipped (503); from the cache B must not get premium's answer either.
+    /// thing: live, B's fallback to "premium" is skipped (503); from the cache B must not get premium's answer either. It did;
+    /// now a fallback group's answer is not stored (<c>ResponseCache.StoreAsync</c>).
     /// </summary>
     [Fact]
     public async Task AFallbackModelsAnswerCachedUnderThePrimaryGroupIsNotServedToAKeyThatMayNotUseTheFallback()
@@ -120,7 +123,8 @@ public sealed class CacheAndStreamAttackTests(TestServers servers) : Adversarial
     /// <summary>
     /// Attack: the same Messages body sent with an allowed <c>anthropic-beta</c> flag (which reaches Anthropic and changes what it
     /// answers: interleaved thinking, context management, 1M context…) and without it. The header is not in the cache key, so
-    /// the answer made under the beta is replayed to the request without it (and the reverse).
+    /// the answer made under the beta was replayed to the request without it (and the reverse); now the headers are in the
+    /// key (<c>CacheKey.UpstreamHeadersOf</c>).
     /// </summary>
     [Fact]
     public async Task AnAnthropicBetaFlagThatReachesTheUpstreamIsPartOfTheCacheKey()
@@ -403,7 +407,14 @@ public sealed class CacheAndStreamAttackTests(TestServers servers) : Adversarial
 
         await LocalProcess.WaitUntilAsync(() => Task.FromResult(Primary.RequestCount >= 1 && Primary.PendingScripts == 0),
             TimeSpan.FromSeconds(15), "the upstream call");
-        await Task.Delay(TimeSpan.FromSeconds(1.5), Timeout); // the upstream answers after 1 s: let the drained answer arrive
+        // The upstream answers after 1 s and the gateway drains it: once its ledger row is written, it is done with it.
+        using (var admin = Client(host))
+        {
+            await LocalProcess.WaitUntilAsync(async () =>
+                (await admin.GetFromJsonAsync<JsonElement[]>($"/spend/logs?api_key={Uri.EscapeDataString(key)}", Timeout) ?? []).Length >= 1,
+                TimeSpan.FromSeconds(15), "the drained request's ledger row");
+        }
+
         var calls = Primary.RequestCount;
         using var again = await SendAsync(host, key, "/v1/chat/completions", ChatBody(prompt));
 
@@ -413,8 +424,9 @@ public sealed class CacheAndStreamAttackTests(TestServers servers) : Adversarial
 
     /// <summary>
     /// <c>Cache-Control: no-store</c> next to a directive the parser rejects (<c>max-age=abc</c>): the whole header is dropped
-    /// silently, so the answer the client asked not to keep is stored and served to the next identical request of its team.
-    /// A malformed control must be a 400 (as a malformed body <c>cache</c> control is), or at least no-store must still hold.
+    /// silently, so the answer the client asked not to keep was stored and served to the next identical request of its team.
+    /// A malformed control must be a 400 (as a malformed body <c>cache</c> control is), or at least no-store must still hold:
+    /// now it does (the unparsed header's directives are scanned for no-store and no-cache).
     /// </summary>
     [Theory]
     [InlineData("no-store, max-age=abc")]
@@ -547,7 +559,8 @@ public sealed class CacheAndStreamAttackTests(TestServers servers) : Adversarial
 
     /// <summary>
     /// A <c>previous_response_id</c> (or a path id) with a NUL character: valid JSON and a valid string, but Postgres text cannot
-    /// hold it, so the lookup throws. That is the client's bad id — a 4xx (404 or 400) in OpenAI's envelope — never a 5xx.
+    /// hold it, so the lookup threw and the client got a 503. That is the client's bad id — a 4xx (404 or 400) in OpenAI's
+    /// envelope — never a 5xx; now an id that cannot be one is a 404 without a lookup.
     /// </summary>
     [Fact]
     public async Task AResponseIdWithANulCharacterIsA4xxNotA5xx()

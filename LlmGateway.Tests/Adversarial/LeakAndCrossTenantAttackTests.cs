@@ -32,7 +32,8 @@ public sealed class LeakAndCrossTenantAttackTests(TestServers servers)
     /// A provider's 5xx that quotes the request (vLLM and many OpenAI-compatible servers put the offending input in
     /// their message) is the client's own error, but it must not be kept: the alert sink already drops it ("a
     /// provider's message can quote the request"), yet the deployment state keeps it as <c>last_error</c> in Redis and
-    /// <c>GET /model/info</c> shows it to anyone with the admin site.
+    /// <c>GET /model/info</c> shows it to anyone with the admin site. Fixed: the state keeps <c>RoutingErrors.Classify</c>
+    /// (status and error type), never the message.
     /// </summary>
     [Theory]
     [InlineData(500)] // counted toward allowed_fails: NoteFailureAsync keeps last_error
@@ -64,7 +65,8 @@ public sealed class LeakAndCrossTenantAttackTests(TestServers servers)
     /// <summary>
     /// A provider's 401/403 is logged with the provider's text (Failover.cs) for the operator. Some servers echo the
     /// credential they were sent (a self-hosted OpenAI-compatible server, another gateway upstream), and a 403 is also how
-    /// providers refuse content they flagged, quoting it: then the provider API key, or the prompt, is in the log.
+    /// providers refuse content they flagged, quoting it: then the provider API key, or the prompt, was in the log. Fixed:
+    /// the log line has the status and error type only.
     /// </summary>
     [Theory]
     [InlineData(401, "key")]
@@ -97,7 +99,8 @@ public sealed class LeakAndCrossTenantAttackTests(TestServers servers)
     /// The model field is the client's free text. A 404 for an unknown model is answered before any limit (free and
     /// unthrottled), and its ledger row stores the field verbatim as <c>model_group</c> (cut at 512 characters only).
     /// A key pasted into the wrong SDK argument is then a raw virtual key in the spend ledger and in <c>/spend/logs</c>;
-    /// a prompt pasted there is 512 characters of content in the ledger.
+    /// a prompt pasted there is 512 characters of content in the ledger. Fixed: a 404 <c>model_not_found</c> row keeps no
+    /// <c>model_group</c>.
     /// </summary>
     [Fact]
     public async Task AModelFieldHoldingAKeyOrAPromptIsNotStoredVerbatimInTheLedger()
@@ -220,7 +223,8 @@ public sealed class LeakAndCrossTenantAttackTests(TestServers servers)
     /// The per-IP limit on refused keys answers 429 to every key the replica has not cached yet. Behind a load balancer
     /// every tenant has the same address, so one client sending wrong keys (no key of its own needed) locks every other
     /// tenant's fresh key out of that replica for the rest of the minute — a new key, or every key after a replica
-    /// starts (a deploy, a scale-out), although the replica's directory knows those keys exist.
+    /// starts (a deploy, a scale-out), although the replica's directory knows those keys exist. Fixed: a hash the
+    /// directory holds is looked up past the limit.
     /// </summary>
     [Fact]
     public async Task WrongKeysFromOneClientDoNotLockAnotherTenantsValidKeyOutOfAReplica()
@@ -282,7 +286,8 @@ public sealed class LeakAndCrossTenantAttackTests(TestServers servers)
     /// A non-streamed request sends no headers until the whole answer is written, so tenant A alone decides how long
     /// the provider stays silent (a large <c>max_tokens</c>, a long document to rewrite). Such a request timing out is
     /// its own size, not the deployment's health, yet a timeout with nothing received counts toward
-    /// <c>allowed_fails</c>: three of A's long generations cool the deployment down for every tenant.
+    /// <c>allowed_fails</c>: three of A's long generations cooled the deployment down for every tenant. Fixed: a non-streamed
+    /// request whose output limit outlasts the timeout (<c>UpstreamSender.OutlastsTimeout</c>) is the request's failure.
     /// </summary>
     [Fact]
     public async Task TenantAsOwnLongNonStreamedGenerationsDoNotCoolTheDeploymentDownForTenantB()

@@ -41,7 +41,8 @@ public sealed class ClientControlledFieldAttackTests(GovernanceFixture fixture) 
     /// <summary>
     /// <c>service_tier: "priority"</c> and hosted tools are refused on a deployment without <c>allowed_premium</c>
     /// (PremiumTierTests). The same value written with a <c>\u</c> escape must be refused too: the upstream decodes it
-    /// and bills the premium tier or the tool calls, which the gateway neither allowed nor reserved nor priced.
+    /// and bills the premium tier or the tool calls, which the gateway neither allowed nor reserved nor priced. It was not
+    /// refused; now <c>service_tier</c> is compared decoded and a tools array with an escape is decoded.
     /// </summary>
     [Theory]
     [MemberData(nameof(EscapedPremiumRequests))]
@@ -83,7 +84,8 @@ public sealed class ClientControlledFieldAttackTests(GovernanceFixture fixture) 
     /// OpenAI's Predicted Outputs: <c>prediction.content</c> tokens that the model rejects are billed at the completion rate
     /// (usage.completion_tokens_details.rejected_prediction_tokens). Today the prediction is reserved only as prompt text
     /// at the input rate ($0 here), so a request with a 5,000-token prediction and a $0.05 budget is admitted on a $0.01
-    /// reservation while it may be billed ~$0.50. It must be reserved at the output rate (a 429 here) or refused (400).
+    /// reservation while it may be billed ~$0.50. It must be reserved at the output rate (a 429 here) or refused (400): it
+    /// was admitted; now the prediction's tokens join each choice's output ceiling.
     /// </summary>
     [Fact]
     public async Task APredictionIsReservedAtTheOutputRateOrRefused()
@@ -195,7 +197,10 @@ public sealed class ClientControlledFieldAttackTests(GovernanceFixture fixture) 
         AssertEnvelope("/v1/chat/completions", text);
     }
 
-    /// <summary>Nested exactly as deep as the gateway accepts (64): served or refused, never a 500 on any route.</summary>
+    /// <summary>
+    /// Nested exactly as deep as the gateway accepts (64): served or refused, never a 500 on any route. <c>/v1/messages</c> to
+    /// an OpenAI deployment was a 500 (a tool's schema moves a level down in translation); translation now writes 16 deeper.
+    /// </summary>
     [Theory]
     [InlineData("/v1/chat/completions")]
     [InlineData("/v1/messages")]
@@ -411,7 +416,8 @@ public sealed class ClientControlledFieldAttackTests(GovernanceFixture fixture) 
 /// reservation takes it as the output ceiling) written as a number that is not a plain integer literal — <c>6.4e4</c>,
 /// <c>64000.0</c>. <c>max_tokens</c> written so is a 400; the budget is read with <c>TryGetInt64</c>, which refuses it, so
 /// the reservation silently falls back to <c>max_tokens</c> while the body goes upstream unchanged. It must be refused (400
-/// naming <c>thinking.budget_tokens</c>) or reserved at 64,000 (a 429 here), never forwarded on the smaller reservation.
+/// naming <c>thinking.budget_tokens</c>) or reserved at 64,000 (a 429 here), never forwarded on the smaller reservation. It
+/// was forwarded; now it is a 400 (<c>BodyField.TryThinkingBudget</c>).
 /// </summary>
 public sealed class ThinkingBudgetClientControlledFieldAttackTests(TestServers servers) : AdversarialTestBase(servers)
 {

@@ -30,8 +30,8 @@ public static class KeysApi
 
     private static async Task<IResult> GenerateAsync(KeyRequest request, HttpContext context, [AsParameters] ManagementServices services)
     {
-        if (ManagementErrors.Validate(request.BudgetDuration, request.MaxBudget, request.SoftBudget, request.RpmLimit, request.TpmLimit,
-                request.MaxParallelRequests, request.Duration) is { } invalid)
+        if ((ManagementErrors.Validate(request.BudgetDuration, request.MaxBudget, request.SoftBudget, request.RpmLimit, request.TpmLimit,
+                request.MaxParallelRequests, request.Duration) ?? KeyOnly(request)) is { } invalid)
         {
             return ManagementServices.Error(invalid);
         }
@@ -66,8 +66,8 @@ public static class KeysApi
             return ManagementServices.Error(ManagementErrors.NotFound("The key", "key"));
         }
 
-        if (ManagementErrors.Validate(request.BudgetDuration, request.MaxBudget, request.SoftBudget, request.RpmLimit, request.TpmLimit,
-                request.MaxParallelRequests, request.Duration) is { } invalid)
+        if ((ManagementErrors.Validate(request.BudgetDuration, request.MaxBudget, request.SoftBudget, request.RpmLimit, request.TpmLimit,
+                request.MaxParallelRequests, request.Duration) ?? KeyOnly(request)) is { } invalid)
         {
             return ManagementServices.Error(invalid);
         }
@@ -192,7 +192,7 @@ public static class KeysApi
         }
 
         var total = await query.CountAsync(context.RequestAborted);
-        var keys = await query.OrderBy(k => k.CreatedAt).Skip((pageNumber - 1) * pageSize).Take(pageSize).ToListAsync(context.RequestAborted);
+        var keys = await query.OrderBy(k => k.CreatedAt).Skip((int)Math.Min(int.MaxValue, (pageNumber - 1L) * pageSize)).Take(pageSize).ToListAsync(context.RequestAborted);
         var now = DateTimeOffset.UtcNow;
         var infos = new List<object>(keys.Count);
         foreach (var key in keys)
@@ -214,6 +214,16 @@ public static class KeysApi
         var hash = ToLookupHash(key.Trim());
         return services.Db.VirtualKeys.FirstOrDefaultAsync(k => k.Token == hash || k.SecretHash == hash, ct);
     }
+
+    /// <summary>A key's own fields: per-model limits, a temporary increase (a negative one made the budget read as none).</summary>
+    private static GatewayError? KeyOnly(KeyRequest request) =>
+        (request.ModelMaxBudget is { Count: > 0 }
+            ? GatewayError.InvalidRequest("'model_max_budget' is not enforced on keys by this gateway, so it is refused rather than kept as a budget "
+                + "that would not hold. Give the key model_rpm_limit / model_tpm_limit, or one key per model with its own max_budget.",
+                "model_max_budget", "not_supported")
+            : null)
+        ?? ManagementErrors.PerModel(request.ModelMaxBudget, request.ModelRpmLimit, request.ModelTpmLimit)
+        ?? ManagementErrors.Money("temp_budget_increase", request.TempBudgetIncrease);
 
     private static LimitScope KeyScope(VirtualKey key, DateTimeOffset now) =>
         LimitScope.ForKey(key.Token, key.TeamId, key.KeyAlias ?? key.KeyName, key.BudgetDuration, key.CreatedAt, now);

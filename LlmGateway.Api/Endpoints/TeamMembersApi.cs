@@ -27,7 +27,7 @@ public static class TeamMembersApi
     {
         var ct = context.RequestAborted;
         var (members, invalid) = TeamMembers.Parse(request.Member, "member", TeamMembers.TeamRoles, "user");
-        invalid ??= request.MaxBudgetInTeam < 0 ? GatewayError.InvalidRequest("'max_budget_in_team' must not be negative.", "max_budget_in_team", "invalid_value") : null;
+        invalid ??= ManagementErrors.Money("max_budget_in_team", request.MaxBudgetInTeam);
         if (invalid is not null)
         {
             return ManagementServices.Error(invalid);
@@ -109,9 +109,9 @@ public static class TeamMembersApi
             return ManagementServices.Error(GatewayError.InvalidRequest($"'role' must be one of admin, user; got '{role}'.", "role", "invalid_value"));
         }
 
-        if (request.MaxBudgetInTeam < 0)
+        if (ManagementErrors.Money("max_budget_in_team", request.MaxBudgetInTeam) is { } badBudget)
         {
-            return ManagementServices.Error(GatewayError.InvalidRequest("'max_budget_in_team' must not be negative.", "max_budget_in_team", "invalid_value"));
+            return ManagementServices.Error(badBudget);
         }
 
         var team = await services.Db.Teams.FirstOrDefaultAsync(t => t.TeamId == request.TeamId, ct);

@@ -136,7 +136,7 @@ public static class UsersApi
         }
 
         var total = await query.CountAsync(context.RequestAborted);
-        var users = await query.OrderBy(u => u.CreatedAt).ThenBy(u => u.UserId).Skip((number - 1) * size).Take(size).ToListAsync(context.RequestAborted);
+        var users = await query.OrderBy(u => u.CreatedAt).ThenBy(u => u.UserId).Skip((int)Math.Min(int.MaxValue, (number - 1L) * size)).Take(size).ToListAsync(context.RequestAborted);
         var now = DateTimeOffset.UtcNow;
         var responses = new List<UserResponse>(users.Count);
         foreach (var user in users)

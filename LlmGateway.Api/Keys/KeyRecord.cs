@@ -19,7 +19,7 @@ public sealed record ScopeLimits
 
     public static decimal? Effective(decimal? maxBudget, decimal? tempIncrease, DateTimeOffset? tempExpiry, DateTimeOffset now) =>
         maxBudget is { } budget && tempIncrease is { } increase && (tempExpiry is null || tempExpiry > now)
-            ? budget + increase
+            ? Math.Max(0m, budget + increase) // never below 0: the scripts read a negative budget as none
             : maxBudget;
 
     public bool HasAny => RpmLimit is not null || TpmLimit is not null || MaxParallelRequests is not null || MaxBudget is not null;

@@ -12,6 +12,12 @@ public readonly record struct BudgetWindow(DateTimeOffset Start, DateTimeOffset 
     /// <summary>A stable id for counters of this window.</summary>
     public string Id => Start.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>The longest period or lifetime: a hundred years of 365 days.</summary>
+    public const long MaxSeconds = 36_500L * 86_400;
+
+    /// <summary>The longest duration text (its column's length).</summary>
+    public const int MaxTextLength = 16;
+
     public static bool TryParseDuration(string? text, out TimeSpan duration, out bool calendarMonth)
     {
         duration = default;
@@ -39,16 +45,24 @@ public readonly record struct BudgetWindow(DateTimeOffset Start, DateTimeOffset 
             return false;
         }
 
-        duration = text[unitStart..] switch
+        var unitSeconds = text[unitStart..] switch
         {
-            "s" => TimeSpan.FromSeconds(amount),
-            "m" => TimeSpan.FromMinutes(amount),
-            "h" => TimeSpan.FromHours(amount),
-            "d" => TimeSpan.FromDays(amount),
-            "w" => TimeSpan.FromDays(7 * amount),
-            _ => TimeSpan.Zero,
+            "s" => 1L,
+            "m" => 60L,
+            "h" => 3_600L,
+            "d" => 86_400L,
+            "w" => 604_800L,
+            _ => 0L,
         };
-        return duration > TimeSpan.Zero;
+        // At most a century (and as long as the column holds): a longer period overflowed the calendar and was a 500 where
+        // the window's end was computed — after the row was saved (ManagementInputAttackTests).
+        if (unitSeconds == 0 || text.Length > MaxTextLength || amount > MaxSeconds / unitSeconds)
+        {
+            return false;
+        }
+
+        duration = TimeSpan.FromSeconds(amount * unitSeconds);
+        return true;
     }
 
     /// <summary>The window containing <paramref name="now"/>; without a duration, one window for all time.</summary>

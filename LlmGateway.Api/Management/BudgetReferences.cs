@@ -21,10 +21,10 @@ public static class BudgetReferences
 
         foreach (var window in windows ?? [])
         {
-            if (window is null || !BudgetWindow.TryParseDuration(window.BudgetDuration, out _, out _) || window.MaxBudget < 0)
+            if (window is null || !BudgetWindow.TryParseDuration(window.BudgetDuration, out _, out _) || window.MaxBudget is < 0 or > ManagementErrors.MaxDollars)
             {
                 return GatewayError.InvalidRequest(
-                    "Each of 'budget_limits' must be {\"budget_duration\": \"1d\", \"max_budget\": 10}: a duration like 30m, 24h, 7d or 1mo and a budget of 0 or more.",
+                    "Each of 'budget_limits' must be {\"budget_duration\": \"1d\", \"max_budget\": 10}: a duration like 30m, 24h, 7d or 1mo and a budget of 0 to 1,000,000,000.",
                     "budget_limits", "invalid_value");
             }
         }

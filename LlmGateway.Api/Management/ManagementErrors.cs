@@ -29,6 +29,40 @@ public static class ManagementErrors
             }
         }
 
+        return Money("max_budget", maxBudget) ?? Money("soft_budget", softBudget);
+    }
+
+    /// <summary>
+    /// The largest budget (USD): a billion dollars. Budgets are counted in nano-dollars in a 64-bit integer (past ~$9.2e9 an
+    /// admission failed, every request a 500) and stored as <c>numeric(18,8)</c> (past ~$1e10 the write failed, a 500).
+    /// </summary>
+    public const decimal MaxDollars = 1_000_000_000m;
+
+    /// <summary>A dollar amount an admin sets: 0 to <see cref="MaxDollars"/>, else a 400 naming it.</summary>
+    public static GatewayError? Money(string name, decimal? value) =>
+        value is < 0 or > MaxDollars
+            ? GatewayError.InvalidRequest($"'{name}' must be between 0 and {MaxDollars:0} (USD); got {value}.", name, "invalid_value")
+            : null;
+
+    /// <summary>A key's per-model limits: each 0 or more (a negative one read as "no limit"), budgets at most <see cref="MaxDollars"/>.</summary>
+    public static GatewayError? PerModel(Dictionary<string, decimal>? budgets, Dictionary<string, long>? rpm, Dictionary<string, long>? tpm)
+    {
+        foreach (var budget in budgets?.Values ?? Enumerable.Empty<decimal>())
+        {
+            if (Money("model_max_budget", budget) is { } error)
+            {
+                return error;
+            }
+        }
+
+        foreach (var (name, limits) in new[] { ("model_rpm_limit", rpm), ("model_tpm_limit", tpm) })
+        {
+            if ((limits?.Values ?? Enumerable.Empty<long>()).FirstOrDefault(v => v < 0) is var negative and < 0)
+            {
+                return GatewayError.InvalidRequest($"Each of '{name}' must be 0 or more; got {negative}.", name, "invalid_value");
+            }
+        }
+
         return null;
     }
 }

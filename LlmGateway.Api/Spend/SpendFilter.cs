@@ -60,6 +60,16 @@ public sealed record SpendFilter
     {
         filter = new SpendFilter();
         error = null;
+        // No row holds one, and Postgres refuses it as text: refused here, before the answer has started (it cut a 200 short).
+        foreach (var (name, values) in query)
+        {
+            if (values.ToString().Contains('\0'))
+            {
+                error = GatewayError.InvalidRequest($"'{name}' holds a NUL character.", name, "invalid_value");
+                return false;
+            }
+        }
+
         if (!TryParseDate(query, "start_date", endOfDay: false, out var start, ref error)
             || !TryParseDate(query, "end_date", endOfDay: true, out var end, ref error))
         {
@@ -100,14 +110,14 @@ public sealed record SpendFilter
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
         {
             var midnight = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-            value = endOfDay ? midnight.AddDays(1) : midnight;
+            value = endOfDay ? (day == DateOnly.MaxValue ? DateTimeOffset.MaxValue : midnight.AddDays(1)) : midnight;
             return true;
         }
 
         if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var instant))
         {
             // An exact end instant is inclusive, like LiteLLM's.
-            value = endOfDay ? instant.AddTicks(TimeSpan.TicksPerMicrosecond) : instant;
+            value = endOfDay ? (instant.UtcTicks > DateTimeOffset.MaxValue.UtcTicks - TimeSpan.TicksPerMicrosecond ? DateTimeOffset.MaxValue : instant.AddTicks(TimeSpan.TicksPerMicrosecond)) : instant;
             return true;
         }
 

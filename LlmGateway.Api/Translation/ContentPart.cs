@@ -24,6 +24,8 @@ public sealed record MediaSource(string? MediaType, string? Base64Data, string? 
     /// <summary>The source as a URL: the URL itself, or a <c>data:</c> URL for inline bytes.</summary>
     public string AsUrl() => Url ?? $"data:{MediaType};base64,{Base64Data}";
 
+    private static readonly HashSet<string> ReadableImages = ["image/jpeg", "image/png", "image/gif", "image/webp"];
+
     /// <summary>A <c>data:&lt;type&gt;;base64,…</c> or http(s) URL; null for anything else.</summary>
     public static MediaSource? FromUrl(string? url)
     {
@@ -41,7 +43,14 @@ public sealed record MediaSource(string? MediaType, string? Base64Data, string? 
                 return null;
             }
 
-            return Inline(header[..^";base64".Length].ToLowerInvariant(), url[(comma + 1)..]);
+            // What every provider refuses is refused here, before an upstream call (RequestShapeFuzzTests): a payload that is
+            // not base64, no media type, an image type no provider reads (svg).
+            var mediaType = header[..^";base64".Length].ToLowerInvariant() is var type && type == "image/jpg" ? "image/jpeg" : type;
+            var data = url[(comma + 1)..];
+            return mediaType.IndexOf('/') is > 0 && (!mediaType.StartsWith("image/", StringComparison.Ordinal) || ReadableImages.Contains(mediaType))
+                && System.Buffers.Text.Base64.IsValid(data)
+                ? Inline(mediaType, data)
+                : null;
         }
 
         return url.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || url.StartsWith("http://", StringComparison.OrdinalIgnoreCase)

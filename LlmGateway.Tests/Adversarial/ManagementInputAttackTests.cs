@@ -16,6 +16,8 @@ namespace LlmGateway.Tests.Adversarial;
 /// truncated or corrupted; a budget is never turned into "unlimited" (or "refuse everything") by an odd value. Where a
 /// value is accepted, a real chat request through the proxy then checks that the budget still holds.
 /// Every call of the fixture's upstream costs exactly $0.01 and reserves exactly $0.01 (<c>max_tokens: 100</c>).
+/// Every hole these tests found was fixed on 2026-12-07 (docs/governance.md, "What an admin may send"): where a summary
+/// below says what the gateway did, it is what it did before.
 /// </summary>
 public sealed class ManagementInputAttackTests(GovernanceFixture fixture) : IClassFixture<GovernanceFixture>
 {
@@ -417,7 +419,7 @@ public sealed class ManagementInputAttackTests(GovernanceFixture fixture) : ICla
         }
     }
 
-    /// <summary>A very long but representable period (about 5,500 years) is accepted; the key must still answer.</summary>
+    /// <summary>A very long but representable period (about 5,500 years): refused (past a century), or accepted and the key still answers.</summary>
     [Fact]
     public async Task AVeryLongButRepresentableBudgetPeriodStillWorks()
     {

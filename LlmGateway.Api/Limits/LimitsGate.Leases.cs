@@ -548,6 +548,24 @@ public sealed partial class LimitsGate
         return false;
     }
 
+    /// <summary>
+    /// Whether every one of these scopes is quiet already (an overrun ended their leases less than a second ago): no lease was
+    /// granted in them since, so there is nothing to end or announce again.
+    /// </summary>
+    private bool AllQuiet(List<string> scopes)
+    {
+        var now = Environment.TickCount64;
+        foreach (var scope in scopes)
+        {
+            if (!quietScopes.TryGetValue(scope, out var until) || now >= until)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Whether one of the set's scopes was overrun within the last second (or <c>LeaseLife</c>): no lease for it.</summary>
     private bool Quiet(ScopeSet set)
     {

@@ -36,6 +36,9 @@ public sealed partial class LimitsGate
         }
 
         var overran = OverranScopes(admission, actualTokens, cost);
+        // Once per quiet period (a second) per scope: a key whose every answer overruns must not make each replica scan its
+        // leases and publish at its request rate.
+        var endLeases = overran is not null && options.Leases && !AllQuiet(overran);
         var arguments = SettleArguments(admission.Scopes, admission.SettleId ?? requestId, admission.EstimatedTokens, actualTokens, admission.Bucket, cost, admission.ReservedNanos);
         try
         {
@@ -43,9 +46,9 @@ public sealed partial class LimitsGate
             // this settle) must find its slot free. A waiting reservation only holds budget and tokens a moment longer — but an
             // overrun's holds less than it cost (or counted fewer tokens than it used), so it is sent at once too.
             var settled = batcher.SettleAsync(admission.Slot, admission.RedisKeys, arguments, mayWait: !admission.HoldsParallelLease && overran is null);
-            if (overran is not null && options.Leases)
+            if (endLeases)
             {
-                EndLeasesOf(overran); // after the settle is queued: the scopes' next admissions here go behind it
+                EndLeasesOf(overran!); // after the settle is queued: the scopes' next admissions here go behind it
             }
 
             await settled;
@@ -58,9 +61,9 @@ public sealed partial class LimitsGate
             logger.LogWarning("Redis did not answer the settle of {RequestId} ({Error})", requestId, ex.GetType().Name);
         }
 
-        if (overran is not null && options.Leases)
+        if (endLeases)
         {
-            AnnounceOverrun(overran); // once the settle counted it: the other replicas' next admissions see it
+            AnnounceOverrun(overran!); // once the settle counted it: the other replicas' next admissions see it
         }
     }
 

@@ -66,6 +66,11 @@ public sealed class LeaseAttackTests(TestServers servers) : AdversarialTestBase(
         var (_, key) = await TeamAndKeyAsync(host, new { team_alias = "lease-overrun" }, new { max_budget = 1.00 });
         Primary.Default = FakeResponse.Ok with { PromptTokens = 10, CompletionTokens = 1000 }; // $0.10 where $0.01 was reserved
         using var client = host.CreateLoopbackClient();
+        // Every answer overruns: the scopes' leases are ended and announced once per quiet second, not once per answer.
+        var announced = 0;
+        await using var watcher = await ConnectionMultiplexer.ConnectAsync(host.Services.GetRequiredService<IConnectionMultiplexer>().Configuration);
+        await watcher.GetSubscriber().SubscribeAsync(LimitsGate.LeaseEndsChannel, (_, _) => Interlocked.Increment(ref announced));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
 
         var admitted = await SendUntilRefusedAsync(client, key);
 
@@ -73,6 +78,9 @@ public sealed class LeaseAttackTests(TestServers servers) : AdversarialTestBase(
         var leased = host.Services.GetRequiredService<LimitsGate>().LeasedAdmissions;
         Assert.True(admitted * 0.10m <= 1.00m + 0.09m,
             $"{admitted} requests of $0.10 admitted against a $1.00 budget (${admitted * 0.10m} spent, {leased} of them on leases)");
+        var seconds = clock.Elapsed.TotalSeconds;
+        Assert.True(Volatile.Read(ref announced) <= Math.Ceiling(seconds) + 1,
+            $"{announced} announcements of an overrun for {admitted} overrunning answers in {seconds:F1} s (at most one per quiet second)");
     }
 
     /// <summary>

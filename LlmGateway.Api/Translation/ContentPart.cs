@@ -72,12 +72,18 @@ public sealed record DocumentPart(MediaSource Source, string? Filename = null) :
 public sealed record ToolCallPart(string Id, string Name, string Arguments) : ContentPart
 {
     public bool Freeform { get; init; }
+
+    /// <summary>Where the client wrote the call (<c>messages[2].tool_calls[0]</c>), for errors; null in answers.</summary>
+    public string? Source { get; init; }
 }
 
 /// <summary>A tool's answer to <see cref="CallId"/>; its content is text and images.</summary>
 public sealed record ToolResultPart(string CallId, List<ContentPart> Content) : ContentPart
 {
     public bool IsError { get; init; }
+
+    /// <summary>Where the client named the call answered (<c>messages[3].tool_call_id</c>), for errors.</summary>
+    public string? Source { get; init; }
 }
 
 /// <summary>

@@ -26,14 +26,14 @@ public sealed class UpstreamRequestBuilder(IClientAdapter client, JsonBody body,
             return (BodyRewriter.Rewrite(body, passThrough(deployment)), null);
         }
 
-        canonical ??= client.Decode((JsonObject)JsonNode.Parse(body.Bytes.Span)!);
+        canonical ??= ToolPairing.Checked(client.Decode((JsonObject)JsonNode.Parse(body.Bytes.Span)!));
         var encoded = canonical.IsSuccess
             ? upstream.EncodeRequest(canonical.Value, new UpstreamTarget(deployment.ProviderModel, deployment.MaxTokens, dropParams))
             : TranslationResult<JsonObject>.Failure(canonical.Error);
         Dropped = dropParams && encoded.IsSuccess ? DroppedFrom(canonical.Value!, encoded.Value) : null;
         return encoded.IsSuccess
             ? (JsonSerializer.SerializeToUtf8Bytes(encoded.Value, TranslationJson.Options), null)
-            : (null, GatewayError.InvalidRequest(encoded.Error.Message, encoded.Error.Param, "unsupported_parameter"));
+            : (null, GatewayError.InvalidRequest(encoded.Error.Message, encoded.Error.Param, encoded.Error.Code));
     }
 
     /// <summary>Hosted tools (an upstream of another format never runs them) and unmapped fields missing from the encoded body.</summary>

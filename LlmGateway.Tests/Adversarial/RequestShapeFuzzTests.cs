@@ -584,11 +584,11 @@ public sealed class RequestShapeFuzzTests(RequestShapeFuzzFixture fixture) : ICl
     // ---------------------------------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Not fixed yet (own issue, see the closing note of 2026-12-07): tool calls and results are not paired before a
-    /// translation (chat → Anthropic, Messages → OpenAI, Responses → Anthropic / chat-only), and a legacy completion's empty
-    /// prompt becomes an empty conversation — each forwarded, and refused by the real provider after the upstream call.
+    /// Tool calls and results not paired (a result answering no call of the turn before it, a call left without its result)
+    /// and a legacy completion's empty prompt, each to a deployment of another format: refused before the translation is
+    /// sent (<c>ToolPairing</c>, <c>CompletionsRequestDecoder.EmptyPrompt</c>), naming the client's own field.
     /// </summary>
-    [Theory(Skip = "translation pairing of tool calls and results, and an empty legacy prompt: not fixed yet (see the 2026-12-07 note)")]
+    [Theory]
     // Chat completions → Anthropic: a tool message answering no tool call becomes an orphan tool_result.
     [InlineData(Chat, "anthropic", """{"model":"MODEL","max_tokens":10,"messages":[{"role":"user","content":"MARK"},{"role":"tool","tool_call_id":"call_nope","content":"sunny"}]}""")]
     // Chat completions → Anthropic: an assistant tool call with no tool message after it becomes a tool_use without tool_result.
@@ -613,12 +613,12 @@ public sealed class RequestShapeFuzzTests(RequestShapeFuzzFixture fixture) : ICl
     /// 400 (Anthropic: a base64 image source that is not base64 or not jpeg/png/gif/webp, a <c>tool_result</c> answering no
     /// <c>tool_use</c>, a <c>tool_use</c> left without its <c>tool_result</c>; OpenAI chat: a <c>tool</c> message answering
     /// no tool call, an assistant's <c>tool_calls</c> left unanswered, an empty <c>messages</c>). The fake upstream
-    /// accepts anything, so today these are answered 200 here; against the real provider they are a 4xx after an upstream
-    /// call, naming fields of the translated body the client never wrote. The gateway already refuses their siblings
+    /// accepts anything; against the real provider they would be a 4xx after an upstream call, naming fields of the
+    /// translated body the client never wrote. The gateway already refuses their siblings
     /// before any upstream call (a data URL without <c>;base64</c>, a tool message without <c>tool_call_id</c>, a Responses
     /// <c>function_call_output</c> whose <c>call_id</c> matches no call, an empty prompt array): these must be refused the
     /// same way, a 4xx in the route's envelope naming the client's own field, with no upstream call. The image cases below
-    /// are (<c>MediaSource.FromUrl</c>: base64, a media type, an image type a provider reads); the rest are skipped above.
+    /// are (<c>MediaSource.FromUrl</c>: base64, a media type, an image type a provider reads); the pairing cases above.
     /// </summary>
     [Theory]
     // Chat completions → Anthropic: the data URL's payload is not base64 (Anthropic: "image.source.base64: invalid base64 data").

@@ -49,6 +49,8 @@ public class CompletionsFanOutPlanTests
     [InlineData("""{"model":"m","prompt":"a","n":17}""", "n", "fan_out_limit")]
     [InlineData("""{"model":"m","prompt":["a","b"],"echo":true}""", "echo", "unsupported_parameter")]
     [InlineData("""{"model":"m","prompt":[[1],[300000]]}""", "prompt", "unsupported_parameter")]
+    [InlineData("""{"model":"m","prompt":["a",""]}""", "prompt", "invalid_value")]
+    [InlineData("""{"model":"m","prompt":"","n":2}""", "prompt", "invalid_value")]
     public void WhatAChatModelCannotServeIsA400NamingTheField(string body, string param, string code)
     {
         var (plan, error) = PlanOrError(body, Group("anthropic/claude-sonnet-4-5"));

@@ -159,7 +159,7 @@ internal static class ChatCompletionsMessageDecoder
 
         var content = new List<ContentPart>();
         var error = ReadContent(message["content"], path, content);
-        parts.Add(new ToolResultPart(callId, content));
+        parts.Add(new ToolResultPart(callId, content) { Source = $"{path}.tool_call_id" });
         return error;
     }
 }

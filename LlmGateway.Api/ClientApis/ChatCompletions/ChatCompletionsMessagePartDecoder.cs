@@ -71,6 +71,6 @@ internal static class ChatCompletionsMessagePartDecoder
         var arguments = function[freeform ? "input" : "arguments"];
         // Some clients send arguments as an object rather than its JSON text.
         var text = GetString(arguments) ?? (arguments is JsonObject ? Compact(arguments) : "");
-        return new ToolCallPart(id, name, text) { Freeform = freeform };
+        return new ToolCallPart(id, name, text) { Freeform = freeform, Source = path };
     }
 }

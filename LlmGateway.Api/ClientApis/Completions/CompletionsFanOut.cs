@@ -93,5 +93,5 @@ public static class CompletionsFanOut
     }
 
     private static GatewayError ErrorOf(TranslationResult<CanonicalRequest> failure) =>
-        GatewayError.InvalidRequest(failure.Error!.Message, failure.Error.Param, "unsupported_parameter");
+        GatewayError.InvalidRequest(failure.Error!.Message, failure.Error.Param, failure.Error.Code);
 }

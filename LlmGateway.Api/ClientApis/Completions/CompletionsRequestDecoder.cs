@@ -65,7 +65,9 @@ public static class CompletionsRequestDecoder
         failure = null;
         if (prompt is JsonArray items && GetString(items[0]) is not null)
         {
-            return items.Select(item => GetString(item)!).ToList();
+            var strings = items.Select(item => GetString(item)!).ToList();
+            failure = strings.IndexOf("") is var empty and >= 0 ? EmptyPrompt($"'prompt' item {empty}") : null;
+            return failure is null ? strings : null;
         }
 
         if (prompt is not JsonArray { Count: > 1 } several || several[0] is not JsonArray)
@@ -93,7 +95,8 @@ public static class CompletionsRequestDecoder
         failure = null;
         if (GetString(prompt) is { } text)
         {
-            return text;
+            failure = text.Length == 0 ? EmptyPrompt("'prompt'") : null;
+            return failure is null ? text : null;
         }
 
         // CompletionsRequest.TryRead let through only a non-empty array of strings, of token ids, or of token-id arrays.
@@ -107,7 +110,8 @@ public static class CompletionsRequestDecoder
 
         if (GetString(items[0]) is { } one)
         {
-            return one;
+            failure = one.Length == 0 ? EmptyPrompt("'prompt' item 0") : null;
+            return failure is null ? one : null;
         }
 
         var ids = (tokenIds ? items : (JsonArray)items[0]!).Select(id => (int)(GetInt64(id) ?? -1)).ToArray();
@@ -120,6 +124,10 @@ public static class CompletionsRequestDecoder
             $"'prompt' holds token ids the gateway's tokenizer ({PromptTokens.TokenizerName}) does not know: send the prompt as text, or use a deployment with use_completions_api.");
         return null;
     }
+
+    /// <summary>An empty prompt, which the legacy engine answers and a chat model cannot: its turn would be an empty conversation.</summary>
+    private static TranslationResult<CanonicalRequest> EmptyPrompt(string what) => new TranslationError("prompt",
+        $"{what} is empty: a chat model cannot answer an empty prompt. Send some text, or use a deployment with use_completions_api.", "invalid_value");
 
     /// <summary>
     /// The first field only the legacy engine (or several answers, unless <paramref name="fannedOut"/>) needs, as the failure

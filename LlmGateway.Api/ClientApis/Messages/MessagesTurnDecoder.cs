@@ -111,7 +111,7 @@ internal static class MessagesTurnDecoder
                         return new TranslationError($"{path}.tool_use_id", "tool_result blocks need a tool_use_id");
                     }
 
-                    messages.Add(new CanonicalMessage(Role.Tool, [result]));
+                    messages.Add(new CanonicalMessage(Role.Tool, [result with { Source = $"{path}.tool_use_id" }]));
                     break;
                 case var type:
                     return new TranslationError($"{path}.type",
@@ -125,15 +125,16 @@ internal static class MessagesTurnDecoder
     private static TranslationError? DecodeAssistant(JsonArray blocks, int i, List<CanonicalMessage> messages)
     {
         var parts = new List<ContentPart>(blocks.Count);
-        foreach (var block in blocks)
+        for (var j = 0; j < blocks.Count; j++)
         {
+            var block = blocks[j];
             if (AssistantPart(block) is not { } part)
             {
-                return new TranslationError($"messages[{i}].content[{parts.Count}].type",
+                return new TranslationError($"messages[{i}].content[{j}].type",
                     $"assistant content block type '{GetString(Get(block, "type"))}' is not supported for this model");
             }
 
-            parts.Add(part);
+            parts.Add(part is ToolCallPart call ? call with { Source = $"messages[{i}].content[{j}]" } : part);
         }
 
         return AddTurn(Role.Assistant, parts, messages);

@@ -48,10 +48,11 @@ internal static class ResponsesItemDecoder
             case "function_call" or "custom_tool_call":
                 var freeform = type == "custom_tool_call";
                 AddAssistant(messages, new ToolCallPart(GetString(Get(item, "call_id")) ?? "", GetString(Get(item, "name")) ?? "",
-                    GetString(Get(item, freeform ? "input" : "arguments")) ?? "") { Freeform = freeform });
+                    GetString(Get(item, freeform ? "input" : "arguments")) ?? "") { Freeform = freeform, Source = path });
                 return null;
             case "function_call_output" or "custom_tool_call_output":
-                messages.Add(new CanonicalMessage(Role.Tool, [new ToolResultPart(GetString(Get(item, "call_id")) ?? "", Output(Get(item, "output")))]));
+                messages.Add(new CanonicalMessage(Role.Tool,
+                    [new ToolResultPart(GetString(Get(item, "call_id")) ?? "", Output(Get(item, "output"))) { Source = $"{path}.call_id" }]));
                 return null;
             case "reasoning":
                 AddAssistant(messages, Reasoning(item!));

@@ -209,6 +209,12 @@ public sealed class JsonBody
         return false;
     }
 
+    private IReadOnlyList<TypedTool>? hostedTools;
+
+    /// <summary>The hosted tools of the top-level <c>tools</c> array (<see cref="HostedToolTypes"/>), read once; empty without one.</summary>
+    public IReadOnlyList<TypedTool> HostedTools => hostedTools ??=
+        TryGet("tools", out var tools) && tools.Kind == JsonTokenType.StartArray ? HostedToolTypes.Of(RawMemory(tools)) : [];
+
     public ReadOnlyMemory<byte> RawMemory(in JsonBodyProperty property) => Bytes[property.ValueStart..property.ValueEnd];
 
     /// <summary>A reader positioned on the property's value token.</summary>

@@ -121,29 +121,9 @@ public readonly record struct HostedToolCalls(long BoundedSearches, bool Unbound
             calls = calls with { MaxToolCalls = maxCalls };
         }
 
-        return body.TryGet("tools", out var tools) && tools.Kind == JsonTokenType.StartArray ? FromTools(body.RawMemory(tools), calls) : calls;
-    }
-
-    private static HostedToolCalls FromTools(ReadOnlyMemory<byte> tools, HostedToolCalls calls)
-    {
-        // Function tools only (the common case): no parse — unless an escape may spell a hosted tool's type.
-        var span = tools.Span;
-        if (span.IndexOf("\"web_"u8) < 0 && span.IndexOf("\"file_search"u8) < 0 && span.IndexOf("\"code_interpreter"u8) < 0
-            && !JsonBody.HasUnicodeEscape(span))
+        foreach (var tool in body.HostedTools)
         {
-            return calls;
-        }
-
-        using var document = JsonDocument.Parse(tools);
-        foreach (var tool in document.RootElement.EnumerateArray())
-        {
-            if (tool.ValueKind != JsonValueKind.Object || !tool.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
-            {
-                continue;
-            }
-
-            var name = type.GetString()!;
-            long? uses = tool.TryGetProperty("max_uses", out var max) && max.ValueKind == JsonValueKind.Number && max.TryGetInt64(out var n) && n >= 0 ? n : null;
+            var (name, uses) = (tool.Type, tool.MaxUses);
             if (name.StartsWith("web_search", StringComparison.Ordinal))
             {
                 calls = uses is { } s ? calls with { BoundedSearches = calls.BoundedSearches + s } : calls with { UnboundedSearch = true };

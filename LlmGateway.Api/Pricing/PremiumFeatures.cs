@@ -25,8 +25,6 @@ public static class PremiumFeatures
         ("image_generation", "image_generation"), ("mcp", "mcp"),
     ];
 
-    private static readonly byte[][] HostedToolPrefixes = [.. HostedTools.Select(h => System.Text.Encoding.UTF8.GetBytes(h.Prefix))];
-
     /// <summary>
     /// The 400 naming the first premium feature of the request a deployment of <paramref name="group"/> does not allow, or
     /// null. A hosted tool counts only on a deployment that would run it (<see cref="RunsHostedTools"/>): elsewhere it is
@@ -84,38 +82,12 @@ public static class PremiumFeatures
             yield return ("web_search", "web_search_options");
         }
 
-        if (body.TryGet("tools", out var tools) && tools.Kind == JsonTokenType.StartArray)
+        foreach (var tool in body.HostedTools)
         {
-            foreach (var (feature, index) in HostedToolsIn(body.RawMemory(tools)))
+            if (HostedTools.FirstOrDefault(h => tool.Type.StartsWith(h.Prefix, StringComparison.Ordinal)).Feature is { } feature)
             {
-                yield return (feature, $"tools[{index}].type");
+                yield return (feature, $"tools[{tool.Index}].type");
             }
         }
-    }
-
-    private static List<(string Feature, int Index)> HostedToolsIn(ReadOnlyMemory<byte> tools)
-    {
-        var found = new List<(string, int)>();
-        // Function tools only (the common case): no parse — unless an escape may spell a hosted tool's type.
-        if (!HostedToolPrefixes.Any(prefix => tools.Span.IndexOf(prefix) >= 0) && !JsonBody.HasUnicodeEscape(tools.Span))
-        {
-            return found;
-        }
-
-        using var document = JsonDocument.Parse(tools);
-        var index = 0;
-        foreach (var tool in document.RootElement.EnumerateArray())
-        {
-            if (tool.ValueKind == JsonValueKind.Object && tool.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() is { } name
-                && name is not "function" and not "custom"
-                && HostedTools.FirstOrDefault(h => name.StartsWith(h.Prefix, StringComparison.Ordinal)).Feature is { } feature)
-            {
-                found.Add((feature, index));
-            }
-
-            index++;
-        }
-
-        return found;
     }
 }

@@ -105,7 +105,7 @@ public static class BodyRewriter
         var wrote = Wrote.None;
         switch (property.Name)
         {
-            case "tools" when HasSearchTools(body.RawMemory(property)):
+            case "tools" when body.HostedTools.Any(IsSearchTool):
                 if (options.ToolMaxUses is { } uses)
                 {
                     writer.WritePropertyName("tools");
@@ -148,24 +148,10 @@ public static class BodyRewriter
         writer.WriteEndObject();
     }
 
+    /// <summary>A search tool (<c>web_search…</c>, <c>web_fetch…</c>, <c>file_search</c>), by its decoded type.</summary>
+    private static bool IsSearchTool(TypedTool tool) => tool.Type.StartsWith("web_", StringComparison.Ordinal) || tool.Type == "file_search";
+
     /// <summary>The tools, each web search or fetch tool without <c>max_uses</c> given <paramref name="uses"/>: the bound reserved for it.</summary>
-    /// <summary>
-    /// Whether the tools name a search tool (<c>web_search…</c>, <c>web_fetch…</c>, <c>file_search</c>): by their bytes, or
-    /// decoded when an escape may spell one (<c>"\u0077eb_search"</c> is a web search to the provider).
-    /// </summary>
-    private static bool HasSearchTools(ReadOnlyMemory<byte> tools)
-    {
-        var span = tools.Span;
-        if (span.IndexOf("\"web_"u8) >= 0 || span.IndexOf("\"file_search"u8) >= 0)
-        {
-            return true;
-        }
-
-        return JsonBody.HasUnicodeEscape(span) && System.Text.Json.Nodes.JsonNode.Parse(span) is System.Text.Json.Nodes.JsonArray array
-            && array.OfType<System.Text.Json.Nodes.JsonObject>().Any(tool => tool["type"] is System.Text.Json.Nodes.JsonValue type
-                && type.TryGetValue<string>(out var name) && (name.StartsWith("web_", StringComparison.Ordinal) || name == "file_search"));
-    }
-
     private static void WriteToolsWithMaxUses(Utf8JsonWriter writer, ReadOnlyMemory<byte> tools, int uses)
     {
         var array = System.Text.Json.Nodes.JsonNode.Parse(tools.Span)!.AsArray();

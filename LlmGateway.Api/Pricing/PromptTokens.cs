@@ -68,6 +68,9 @@ public static class PromptTokens
         /// <summary>What of <see cref="Tokens"/> is inline audio clips' base64: a ceiling of their audio tokens.</summary>
         public long InlineAudioTokens { get; init; }
 
+        /// <summary>How many image parts the body has (inline or by URL).</summary>
+        public int Images { get; init; }
+
         /// <summary>
         /// The estimate with each inline PDF at <see cref="DocumentTokens"/> and each audio clip at nothing: what surely
         /// reaches the model's context window.
@@ -85,6 +88,7 @@ public static class PromptTokens
             Math.Clamp(text - withoutPdfs, 0, text), media.UnsizedDocuments)
         {
             InlineAudioTokens = Math.Clamp(withoutPdfs - withoutAudio, 0, withoutPdfs),
+            Images = media.Images,
         };
     }
 

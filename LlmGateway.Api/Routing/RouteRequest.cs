@@ -22,8 +22,9 @@ public sealed record RouteRequest(UpstreamOperation Operation, JsonBody? Body)
     /// <summary>The request's own <c>fallbacks</c> (<see cref="RequestFallbacks"/>); null: the config's.</summary>
     public IReadOnlyList<string>? Fallbacks { get; init; }
 
+    /// <summary>Whether the request has an image part, in any client format, however its JSON spells it (<see cref="MediaParts"/>).</summary>
     public bool UsesVision => Body is not null && Operation == UpstreamOperation.Chat
-        && (Contains(Body.Bytes.Span, "\"image_url\""u8) || Contains(Body.Bytes.Span, "\"type\":\"image\""u8) || Contains(Body.Bytes.Span, "\"type\": \"image\""u8));
+        && (prompt?.Images ?? MediaParts.Count(Body.Bytes.Span).Images) > 0;
 
     public bool UsesTools => Body is not null && Operation == UpstreamOperation.Chat
         && ((Body.TryGet("tools", out var tools) && tools.Kind == System.Text.Json.JsonTokenType.StartArray && tools.ValueEnd - tools.ValueStart > 2)
@@ -76,5 +77,4 @@ public sealed record RouteRequest(UpstreamOperation Operation, JsonBody? Body)
     public bool MayUse(Configuration.ModelGroup group) =>
         (Key?.MayUse(group.Name, group.AccessGroups) ?? true) && (Tags?.Allow(group.Name, group.AccessGroups) ?? true);
 
-    private static bool Contains(ReadOnlySpan<byte> haystack, ReadOnlySpan<byte> needle) => haystack.IndexOf(needle) >= 0;
 }

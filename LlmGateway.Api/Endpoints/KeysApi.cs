@@ -84,6 +84,7 @@ public static class KeysApi
 
         var now = DateTimeOffset.UtcNow;
         var before = KeyScope(key, now);
+        var teamBefore = key.TeamId;
         var (budgetBefore, budgetIdBefore) = (key.MaxBudget, key.BudgetId);
         Apply(key, request, now);
         key.TempBudgetIncrease = request.TempBudgetIncrease ?? key.TempBudgetIncrease;
@@ -96,6 +97,14 @@ public static class KeysApi
         if (after.HashTag != before.HashTag)
         {
             await services.Counters.CarryWindowsAsync(before, after);
+            // Its per-model windows likewise (named after the key's hash tag, which the team gives).
+            var models = KeyRecords.ParseLimits(key.ModelRpmLimit).Keys.Union(KeyRecords.ParseLimits(key.ModelTpmLimit).Keys);
+            foreach (var model in models)
+            {
+                var name = key.KeyAlias ?? key.KeyName;
+                await services.Counters.CarryWindowsAsync(
+                    LimitScope.ForKeyModel(key.Token, teamBefore, name, model, now), LimitScope.ForKeyModel(key.Token, key.TeamId, name, model, now));
+            }
         }
 
         if (after.SpentKey != before.SpentKey || (budgetBefore is null && key.MaxBudget is not null) || budgetIdBefore != key.BudgetId)

@@ -63,7 +63,8 @@ public static class KeyRecords
         CacheEnabled = KeyMetadata.Flag(key.Team?.Metadata, "cache"),
     };
 
-    private static Dictionary<string, long> ParseLimits(string json)
+    /// <summary>A per-model limits column (<c>{"model": limit}</c>) read; empty when it is not one.</summary>
+    public static Dictionary<string, long> ParseLimits(string json)
     {
         try
         {

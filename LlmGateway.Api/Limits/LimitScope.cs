@@ -45,6 +45,13 @@ public sealed record LimitScope(string Kind, string Id, string DisplayName, stri
             LedgerKeyHash = token,
         };
 
+    /// <summary>A key's per-model limits (<c>model_rpm_limit</c>, <c>model_tpm_limit</c>) on <paramref name="model"/>: the key's hash tag.</summary>
+    public static LimitScope ForKeyModel(string token, string? teamId, string keyDisplayName, string model, DateTimeOffset now) =>
+        new("key-model", $"{token}:{model}", $"key '{keyDisplayName}' on model '{model}'", TagFor(teamId, token))
+        {
+            Window = BudgetWindow.For(null, default, now),
+        };
+
     /// <summary>
     /// An internal user's scope, shared by every key the user owns whatever their team: its own hash tag, so on a Redis
     /// Cluster a key with a user touches two slots (docs/governance.md); on one Redis primary it is one script as always.

@@ -45,12 +45,7 @@ public sealed partial class LimitsGate
         var modelTpm = key.ModelTpmLimit.TryGetValue(model, out var t) ? t : (long?)null;
         if (modelRpm is not null || modelTpm is not null)
         {
-            scopes.Add(new LimitScope("key-model", $"{key.Token}:{model}", $"key '{key.DisplayName}' on model '{model}'", LimitScope.TagFor(key.TeamId, key.Token))
-            {
-                Rpm = modelRpm,
-                Tpm = modelTpm,
-                Window = BudgetWindow.For(null, default, now),
-            });
+            scopes.Add(LimitScope.ForKeyModel(key.Token, key.TeamId, key.DisplayName, model, now) with { Rpm = modelRpm, Tpm = modelTpm });
         }
 
         return scopes;

@@ -219,13 +219,17 @@ public sealed class TimeAndAdminChangeAttackTests(TestServers servers) : Adversa
     /// <summary>
     /// The same for the key's rpm window: an exact sliding window of 60 s (docs/governance.md) under the team's hash tag, so a
     /// key moved to another team started an empty window and was admitted its rpm again within the same minute. Now a move
-    /// carries the key's rpm window and tpm buckets to the new team's names (<c>ScopeCounters.CarryWindowsAsync</c>).
+    /// carries the key's rpm window and tpm buckets to the new team's names (<c>ScopeCounters.CarryWindowsAsync</c>), and
+    /// those of its per-model limits (<c>model_rpm_limit</c>: they were left behind, 3 more admitted, until carried too).
     /// </summary>
-    [Fact]
-    public async Task AKeyMovedToAnotherTeamKeepsItsRequestsOfTheLastMinute()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AKeyMovedToAnotherTeamKeepsItsRequestsOfTheLastMinute(bool perModel)
     {
         var host = await StartApiAsync(Chat());
-        var (_, key) = await TeamAndKeyAsync(host, new { team_alias = "rpm-a" }, new { rpm_limit = 3 });
+        var (_, key) = await TeamAndKeyAsync(host, new { team_alias = "rpm-a" },
+            perModel ? new { model_rpm_limit = new Dictionary<string, long> { ["chat"] = 3 } } : new { rpm_limit = 3 });
         var teamB = await TeamAsync(host, "rpm-b");
         Primary.Default = Costing10Cents;
         var clock = Stopwatch.StartNew();
@@ -236,7 +240,7 @@ public sealed class TimeAndAdminChangeAttackTests(TestServers servers) : Adversa
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(50), "the test must run within one rpm window");
         Assert.True(first + after <= 3,
-            $"rpm_limit 3: {first} admitted, the key moved to another team, then {after} more within {clock.Elapsed.TotalSeconds:F0} s " +
+            $"{(perModel ? "model_rpm_limit" : "rpm_limit")} 3: {first} admitted, the key moved to another team, then {after} more within {clock.Elapsed.TotalSeconds:F0} s " +
             $"({first + after} in one minute, bound 3)");
     }
 

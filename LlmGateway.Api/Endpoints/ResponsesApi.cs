@@ -34,6 +34,7 @@ public static class ResponsesApi
             r => new CallShape(UpstreamOperation.Chat, r.Stream, false, deployment => new BodyRewriter.Options(deployment.ProviderModel)
             {
                 KeepMockResponse = deployment.Provider == ProviderKind.Mock, MaxToolCalls = services.Costs.HostedToolCallCeiling,
+                MaxTokensCeiling = deployment.MaxTokens, MaxTokensName = "max_output_tokens",
             }),
             "responses", new ResponsesConversation(store, affinity));
 

@@ -14,7 +14,10 @@ public static partial class ProxyPipeline
         var pricedOnly = accepted.PricedOnly;
         var dropParams = services.Config.LitellmSettings.DropParams;
         return FanOut.FanOutRun.RunAsync(services.Failover, services.Prices, proxy, plan, body => new UpstreamCall(
-            new RouteRequest(route.Operation, body) { Key = route.Key, Fallbacks = route.Fallbacks, Tags = route.Tags },
+            new RouteRequest(route.Operation, body)
+            {
+                Key = route.Key, Fallbacks = route.Fallbacks, Tags = route.Tags, AnthropicBeta = route.AnthropicBeta, CallType = route.CallType,
+            },
             new UpstreamRequestBuilder(plan.CallClient, body, shape.PassThrough, dropParams), shape.Stream, new StreamEncoderOptions(IncludeUsage: true))
         {
             PricedOnly = pricedOnly,

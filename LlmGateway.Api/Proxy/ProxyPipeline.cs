@@ -83,8 +83,11 @@ public static partial class ProxyPipeline
 
         public FanOutPlan? FanOut { get; init; }
 
-        /// <summary>Under a budget (its key's or a tag's): only deployments with a price may answer it.</summary>
-        public bool PricedOnly => Caller.Key is { } key && (Budgeted(key) || Route.Tags?.HasBudget == true);
+        /// <summary>The end customer the request names has a budget (set at admission, where the customer is looked up).</summary>
+        public bool CustomerBudgeted { get; set; }
+
+        /// <summary>Under a budget (its key's, a tag's, its end customer's): only deployments with a price may answer it, fallbacks' included.</summary>
+        public bool PricedOnly => Caller.Key is { } key && (Budgeted(key) || Route.Tags?.HasBudget == true || CustomerBudgeted);
     }
 
     /// <summary>Caller, body, model group, permission and cache controls, in that order; null once a rejection was sent.</summary>
@@ -134,7 +137,7 @@ public static partial class ProxyPipeline
         json = expanded!;
 
         var callShape = shape(request);
-        var route = RouteOf(context, callShape, json, caller!, fallbacks, state);
+        var route = RouteOf(context, callShape, json, caller!, fallbacks, state, callType);
         // Several upstream calls for one request (docs/api.md, legacy completions): planned, or refused, before admission; never cached.
         var (fanOut, fanOutError) = callShape.FanOut?.Invoke(json, group, services.Failover.ReachableFallbacks(group, route)) ?? default;
         if (fanOutError is not null)
@@ -146,13 +149,16 @@ public static partial class ProxyPipeline
         return new Accepted(caller!, requestFacts, group, fanOut is null ? cachePlan : null, callShape, route) { State = state, FanOut = fanOut };
     }
 
-    private static RouteRequest RouteOf(HttpContext context, CallShape shape, JsonBody json, Caller caller, IReadOnlyList<string>? fallbacks, RequestState? state) =>
+    private static RouteRequest RouteOf(
+        HttpContext context, CallShape shape, JsonBody json, Caller caller, IReadOnlyList<string>? fallbacks, RequestState? state, string callType) =>
         new(shape.Operation, json)
         {
             PreferredDeploymentId = state?.PreferredDeploymentId,
             Key = caller.Key,
             Fallbacks = fallbacks,
             Tags = Tags.RequestTags.Of(context),
+            AnthropicBeta = context.Request.Headers["anthropic-beta"].ToString(),
+            CallType = callType,
         };
 
     /// <summary>The body read and parsed in the client's format, with the request's own fallbacks; null once the 4xx was sent.</summary>
@@ -203,7 +209,8 @@ public static partial class ProxyPipeline
         }
 
         var tags = accepted.Route.Tags;
-        if ((Budgeted(key) || endUser?.Budget is not null || tags?.HasBudget == true) && services.UnknownPrices.Refusal(accepted.Group) is { } unpriced)
+        accepted.CustomerBudgeted = endUser?.Budget is not null;
+        if (accepted.PricedOnly && services.UnknownPrices.Refusal(accepted.Group) is { } unpriced)
         {
             await rejection.SendAsync(unpriced);
             return null;

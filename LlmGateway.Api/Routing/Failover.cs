@@ -56,7 +56,7 @@ public sealed class Failover(
                 continue;
             }
 
-            if (!call.Route.MayUse(fallback))
+            if (!call.Route.MayFallBackTo(fallback))
             {
                 SkipFallback(proxy, name);
                 continue;
@@ -108,7 +108,7 @@ public sealed class Failover(
         List<ModelGroup> groups = [];
         foreach (var name in onError.Concat(onContext))
         {
-            if (catalog.TryGetGroup(name, out var fallback) && route.MayUse(fallback) && fallback != group && !groups.Contains(fallback))
+            if (catalog.TryGetGroup(name, out var fallback) && route.MayFallBackTo(fallback) && fallback != group && !groups.Contains(fallback))
             {
                 groups.Add(fallback);
             }
@@ -117,10 +117,11 @@ public sealed class Failover(
         return groups;
     }
 
-    /// <summary>A fallback outside the caller's model lists is never served: skipped, logged, and named in a response header.</summary>
+    /// <summary>A fallback that may not serve the request (<see cref="RouteRequest.MayFallBackTo"/>) is never tried: skipped, logged, and named in a response header.</summary>
     private void SkipFallback(ProxyContext proxy, string name)
     {
-        logger.LogWarning("Model group {Group} does not fall back to {Fallback}: the caller's key, team or user may not use it",
+        logger.LogWarning(
+            "Model group {Group} does not fall back to {Fallback}: the caller may not use it, it does not allow a premium feature the request asks for, or the key has a per-model limit on it",
             proxy.Group.Name, name);
         var headers = proxy.Http.Response.Headers;
         headers[SkippedFallbacksHeader] = headers.TryGetValue(SkippedFallbacksHeader, out var before) && before.Count > 0
@@ -128,7 +129,7 @@ public sealed class Failover(
             : name;
     }
 
-    /// <summary>The fallback groups skipped because the caller may not use them, comma-separated.</summary>
+    /// <summary>The fallback groups skipped because they may not serve the request, comma-separated.</summary>
     public const string SkippedFallbacksHeader = "x-gateway-skipped-fallbacks";
 
     /// <summary>

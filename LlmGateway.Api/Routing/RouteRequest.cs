@@ -73,8 +73,21 @@ public sealed record RouteRequest(UpstreamOperation Operation, JsonBody? Body)
     /// <summary>The request's tags, whose model lists a fallback must pass too.</summary>
     public Tags.RequestTags? Tags { get; init; }
 
-    /// <summary>Whether the caller may use a model group (its key's, team's, user's and tags' model lists): a fallback it may not use is skipped.</summary>
-    public bool MayUse(Configuration.ModelGroup group) =>
-        (Key?.MayUse(group.Name, group.AccessGroups) ?? true) && (Tags?.Allow(group.Name, group.AccessGroups) ?? true);
+    /// <summary>The client's <c>anthropic-beta</c> header, whose premium flags a fallback must allow too.</summary>
+    public string? AnthropicBeta { get; init; }
 
+    /// <summary>The client API (<c>chat_completions</c>, <c>messages</c>, <c>responses</c>, …): where hosted tools run.</summary>
+    public string CallType { get; init; } = "";
+
+    /// <summary>
+    /// Whether a fallback group may serve the request; one that may not is skipped. The checks the requested group passed
+    /// before admission hold for it too (LitellmFieldAttackTests): the caller may use it (its key's, team's, user's and
+    /// tags' model lists); its deployments allow every premium feature the request asks for (<see cref="PremiumFeatures"/>:
+    /// a paid tier, a hosted tool its provider would run); and the key has no per-model limit on it (<c>model_rpm_limit</c>,
+    /// <c>model_tpm_limit</c>), since the request was admitted against the requested group's counters only.
+    /// </summary>
+    public bool MayFallBackTo(Configuration.ModelGroup group) =>
+        (Key?.MayUse(group.Name, group.AccessGroups) ?? true) && (Tags?.Allow(group.Name, group.AccessGroups) ?? true)
+        && (Key is null || (!Key.ModelRpmLimit.ContainsKey(group.Name) && !Key.ModelTpmLimit.ContainsKey(group.Name)))
+        && (Body is null || PremiumFeatures.Refusal(group, Body, AnthropicBeta, CallType) is null);
 }

@@ -25,8 +25,13 @@ public static class BodyRewriter
     {
         /// <summary>For OpenAI-compatible streams: always ask for the usage chunk.</summary>
         public bool ForceIncludeUsage { get; init; }
-        /// <summary>Clamp <c>max_tokens</c>/<c>max_completion_tokens</c> to this, and send it when the client sent none.</summary>
+        /// <summary>
+        /// Clamp the output limit (<see cref="MaxTokensName"/>; chat's <c>max_completion_tokens</c> too) to this (an explicit
+        /// null is read as no limit: the ceiling), and send it as <see cref="MaxTokensName"/> when the client sent none.
+        /// </summary>
         public int? MaxTokensCeiling { get; init; }
+        /// <summary>The output limit's field in the client's format: <c>max_tokens</c>, or the Responses API's <c>max_output_tokens</c>.</summary>
+        public string MaxTokensName { get; init; } = "max_tokens";
         public bool KeepMockResponse { get; init; }
         /// <summary>Anthropic's own <c>metadata</c> (<c>user_id</c>), for a Messages client of an Anthropic deployment.</summary>
         public bool KeepMetadata { get; init; }
@@ -62,7 +67,7 @@ public static class BodyRewriter
 
             if (options.MaxTokensCeiling is { } max && !wrote.HasFlag(Wrote.MaxTokens))
             {
-                writer.WriteNumber("max_tokens", max);
+                writer.WriteNumber(options.MaxTokensName, max);
             }
 
             if (options.MaxToolCalls is { } calls && wrote.HasFlag(Wrote.SearchTools) && !wrote.HasFlag(Wrote.MaxToolCalls))
@@ -124,8 +129,9 @@ public static class BodyRewriter
             case "stream_options" when options.ForceIncludeUsage:
                 WriteIncludeUsage(writer);
                 return Wrote.StreamOptions;
-            case "max_tokens" or "max_completion_tokens" when options.MaxTokensCeiling is { } ceiling:
-                var requested = body.ReaderFor(property).TryGetInt64(out var value) ? value : ceiling;
+            case var limitName when options.MaxTokensCeiling is { } ceiling && IsOutputLimit(limitName, options.MaxTokensName):
+                var limit = body.ReaderFor(property);
+                var requested = limit.TokenType == JsonTokenType.Number && limit.TryGetInt64(out var value) ? value : ceiling;
                 writer.WriteNumber(property.Name, Math.Min(requested, ceiling));
                 return Wrote.MaxTokens;
             case "mock_response" when options.KeepMockResponse:
@@ -139,6 +145,13 @@ public static class BodyRewriter
         writer.WriteRawValue(body.Raw(property), skipInputValidation: true);
         return wrote;
     }
+
+    /// <summary>
+    /// Whether <paramref name="name"/> is the output limit of the format whose field is <paramref name="field"/> (chat's
+    /// <c>max_completion_tokens</c> too). Only that one: another format's field, which this provider ignores or refuses, does
+    /// not stand for the limit, so the ceiling is still sent.
+    /// </summary>
+    private static bool IsOutputLimit(string name, string field) => name == field || (field == "max_tokens" && name == "max_completion_tokens");
 
     private static void WriteIncludeUsage(Utf8JsonWriter writer)
     {

@@ -1,5 +1,7 @@
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using LlmGateway.Tests.Fakes;
 using LlmGateway.Tests.Infrastructure;
 using LlmGateway.Tests.Routing;
@@ -58,6 +60,19 @@ public abstract class AdversarialTestBase(TestServers servers) : RoutingTestBase
         var response = await client.SendAsync(request, Timeout);
         await response.Content.LoadIntoBufferAsync(Timeout);
         return response;
+    }
+
+    /// <summary>The key's ledger rows (<c>/spend/logs</c>) once at least <paramref name="count"/> are written (0: whatever is there now); bounded.</summary>
+    protected async Task<JsonElement[]> LedgerRowsAsync(GatewayApiHost host, string key, int count = 1)
+    {
+        using var admin = Client(host);
+        var rows = Array.Empty<JsonElement>();
+        await LocalProcess.WaitUntilAsync(async () =>
+        {
+            rows = await admin.GetFromJsonAsync<JsonElement[]>($"/spend/logs?api_key={Uri.EscapeDataString(key)}", Timeout) ?? [];
+            return rows.Length >= count;
+        }, TimeSpan.FromSeconds(30), $"{count} ledger row(s) of the key");
+        return rows;
     }
 
     protected Task<HttpResponseMessage> ChatAsync(GatewayApiHost host, string key, string extraFields = "", string content = "\"hello\"") =>

@@ -108,15 +108,6 @@ public sealed class AudioOutsideTheReservationTests(TestServers servers) : Adver
     }
 
     /// <summary>The spend of each of the key's ledger rows, once <paramref name="count"/> are written; bounded.</summary>
-    private async Task<decimal[]> SpendsAsync(GatewayApiHost host, string key, int count)
-    {
-        using var admin = Client(host);
-        var rows = Array.Empty<JsonElement>();
-        await LocalProcess.WaitUntilAsync(async () =>
-        {
-            rows = await admin.GetFromJsonAsync<JsonElement[]>($"/spend/logs?api_key={Uri.EscapeDataString(key)}", Timeout) ?? [];
-            return rows.Length >= count;
-        }, TimeSpan.FromSeconds(30), $"{count} ledger row(s) of the key");
-        return [.. rows.Select(r => r.GetProperty("spend").GetDecimal())];
-    }
+    private async Task<decimal[]> SpendsAsync(GatewayApiHost host, string key, int count) =>
+        [.. (await LedgerRowsAsync(host, key, count)).Select(r => r.GetProperty("spend").GetDecimal())];
 }

@@ -11,11 +11,17 @@ namespace LlmGateway.Api.Translation;
 /// </summary>
 public static class BodyRewriter
 {
-    /// <summary>LiteLLM-style fields meant for the gateway, not the provider.</summary>
+    /// <summary>
+    /// LiteLLM-style fields meant for the gateway (LiteLLM's router and proxy), not the provider: never forwarded, where a
+    /// provider would refuse the unknown field. The gateway does not honour its retry and timeout knobs either
+    /// (<c>LitellmFieldAttackTests</c>): the config's hold.
+    /// </summary>
     private static readonly HashSet<string> GatewayOnly =
     [
         "metadata", "cache", "tags", "mock_response", "fallbacks", "num_retries", "context_window_fallback_dict",
         "caching", "guardrails", "litellm_metadata", "proxy_server_request", "drop_params", "request_timeout",
+        "context_window_fallbacks", "mock_testing_fallbacks", "max_retries", "timeout", "stream_timeout", "user_config",
+        "model_list", "custom_llm_provider", "litellm_call_id", "litellm_logging_obj",
     ];
 
     /// <summary>A field the gateway itself consumes: never an upstream's concern, passed through or translated.</summary>

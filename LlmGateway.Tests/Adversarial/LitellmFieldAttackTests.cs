@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using LlmGateway.Tests.Fakes;
 using LlmGateway.Tests.Infrastructure;
 
@@ -404,6 +405,9 @@ public sealed class LitellmFieldAttackTests(TestServers servers) : AdversarialTe
         Assert.Contains("(1 attempt", await response.Content.ReadAsStringAsync(Timeout));
         Assert.Equal(1, Primary.RequestCount);
         Assert.Equal(0, Backup.RequestCount);
+        // Nor forwarded: a provider refuses fields it does not know (BodyRewriter's gateway-only fields).
+        var forwarded = JsonNode.Parse(Primary.Requests.Single().Body)!.AsObject();
+        Assert.DoesNotContain(forwarded, field => field.Key is "num_retries" or "max_retries" or "context_window_fallbacks" or "mock_testing_fallbacks");
     }
 
     /// <summary>

@@ -43,6 +43,12 @@ public sealed class ProxyOptions
 
     /// <summary>Bodies read at once on a replica; beyond it a 503 with <c>Retry-After</c> (default 512).</summary>
     public int MaxBodiesInFlight { get; set; } = 512;
+
+    /// <summary>
+    /// Exact token counts (a call to an Anthropic deployment's <c>count_tokens</c>) a virtual key gets a minute on a replica;
+    /// beyond it the count is estimated (default 120; 0: always estimated).
+    /// </summary>
+    public int ExactTokenCountsPerKeyPerMinute { get; set; } = 120;
 }
 
 /// <summary>How a request goes upstream: its operation, whether it streams, and the pass-through rewrite for a deployment.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Threading.RateLimiting;
 using LlmGateway.Api.Auth;
 using LlmGateway.Api.ClientApis.Messages;
 using LlmGateway.Api.Configuration;
@@ -14,13 +15,25 @@ namespace LlmGateway.Api.Proxy;
 /// <summary>
 /// Anthropic's token count for any model group: the group's Anthropic deployments count exactly (the body goes to their
 /// own <c>count_tokens</c>, model rewritten), any other group, or Anthropic deployments that are all unavailable, is
-/// estimated with <see cref="PromptTokens"/>; <c>x-gateway-token-count</c> says which. Counting is free: no limits, no
-/// budget, no ledger row.
+/// estimated with <see cref="PromptTokens"/>; <c>x-gateway-token-count</c> says which. Counting is free: no budget, no
+/// ledger row. But an exact count is a call on the provider's <c>count_tokens</c> limit, which the organisation's keys
+/// share: a virtual key gets <see cref="ProxyOptions.ExactTokenCountsPerKeyPerMinute"/> of them a minute on a replica,
+/// then estimates — so one key hammering the route cannot use that limit up for every tenant.
 /// </summary>
 public sealed class TokenCounter(ModelCatalog catalog, ProviderRegistry providers, UpstreamSender sender, AnthropicBetas betas, ProxyOptions options)
+    : IDisposable
 {
     public const string Header = "x-gateway-token-count";
     private static readonly TimeSpan BodyTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly PartitionedRateLimiter<string> exactCounts = PartitionedRateLimiter.Create<string, string>(key =>
+        RateLimitPartition.GetSlidingWindowLimiter(key, _ => new SlidingWindowRateLimiterOptions
+        {
+            PermitLimit = Math.Max(0, options.ExactTokenCountsPerKeyPerMinute),
+            Window = TimeSpan.FromMinutes(1),
+            SegmentsPerWindow = 6,
+            QueueLimit = 0,
+        }));
 
     public async Task CountAsync(HttpContext context)
     {
@@ -29,9 +42,12 @@ public sealed class TokenCounter(ModelCatalog catalog, ProviderRegistry provider
             return;
         }
 
-        var (request, group) = accepted;
+        var (request, group, caller) = accepted;
         var headers = UpstreamHeaders.From(context.Request, betas);
-        foreach (var deployment in group.Deployments.Where(d => d.Provider == ProviderKind.Anthropic))
+        var anthropic = group.Deployments.Where(d => d.Provider == ProviderKind.Anthropic).ToList();
+        // The master key is the operator's own: not limited.
+        using var exact = anthropic.Count > 0 && caller.Key is { } key ? exactCounts.AttemptAcquire(key.Token) : null;
+        foreach (var deployment in exact is { IsAcquired: false } ? [] : anthropic)
         {
             var body = BodyRewriter.Rewrite(request.Body, new BodyRewriter.Options(deployment.ProviderModel));
             using var upstream = await sender.SendAsync(providers.For(deployment), deployment, UpstreamOperation.CountTokens, body, headers, context.RequestAborted);
@@ -57,7 +73,7 @@ public sealed class TokenCounter(ModelCatalog catalog, ProviderRegistry provider
     }
 
     /// <summary>The caller, body and model group; null once the Anthropic error that ends the request was sent.</summary>
-    private async Task<(CountTokensRequest Request, ModelGroup Group)?> AcceptAsync(HttpContext context)
+    private async Task<(CountTokensRequest Request, ModelGroup Group, Caller Caller)?> AcceptAsync(HttpContext context)
     {
         var (caller, error) = context.Features.Get<Authentication>()
             ?? throw new InvalidOperationException("Proxy routes authenticate in ProxyAuthentication (Program.cs).");
@@ -80,7 +96,7 @@ public sealed class TokenCounter(ModelCatalog catalog, ProviderRegistry provider
             return null;
         }
 
-        return (request!, group!);
+        return (request!, group!, caller!);
     }
 
     private async Task<(CountTokensRequest? Request, GatewayError? Error)> ReadAsync(HttpContext context)
@@ -104,4 +120,6 @@ public sealed class TokenCounter(ModelCatalog catalog, ProviderRegistry provider
         context.Response.ContentType = "application/json";
         await upstream.Content.CopyToAsync(context.Response.Body, timeout.Token);
     }
+
+    public void Dispose() => exactCounts.Dispose();
 }

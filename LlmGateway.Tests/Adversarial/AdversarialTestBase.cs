@@ -19,7 +19,7 @@ public abstract class AdversarialTestBase(TestServers servers) : RoutingTestBase
     private int sent;
 
     /// <summary>Starts two replicas of <paramref name="yaml"/>; returns the first, and requests sent to it alternate between both.</summary>
-    protected new async Task<GatewayApiHost> StartApiAsync(string yaml)
+    protected async Task<GatewayApiHost> StartApiAsync(string yaml)
     {
         var first = await base.StartApiAsync(yaml);
         replicas[first] = await base.StartApiAsync(yaml);

@@ -70,12 +70,16 @@ public abstract class RoutingTestBase(TestServers servers) : IAsyncLifetime
     protected static string Settings(string settings) =>
         (settings.Contains("general_settings:", StringComparison.Ordinal) ? "" : "general_settings:\n  health_check_interval: 3600\n") + settings + "\n";
 
-    protected async Task<GatewayApiHost> StartApiAsync(string yaml)
+    /// <summary>An Api replica over <paramref name="yaml"/>, with <paramref name="settings"/> (e.g. <c>Gateway:…</c> options) on top.</summary>
+    protected async Task<GatewayApiHost> StartApiAsync(string yaml, params (string Key, string? Value)[] settings)
     {
         var file = Path.Combine(Path.GetTempPath(), $"llmgw-routing-{Run}-{files.Count}.yaml");
         await File.WriteAllTextAsync(file, yaml, Timeout);
         files.Add(file);
-        var host = await GatewayApiHost.StartAsync(database, redis, new Dictionary<string, string?> { ["Gateway:ConfigFile"] = file });
+        var configuration = new Dictionary<string, string?> { ["Gateway:ConfigFile"] = file };
+        foreach (var (key, value) in settings)
+            configuration[key] = value;
+        var host = await GatewayApiHost.StartAsync(database, redis, configuration);
         hosts.Add(host);
         return host;
     }

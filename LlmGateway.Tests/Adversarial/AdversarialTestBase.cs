@@ -49,14 +49,21 @@ public abstract class AdversarialTestBase(TestServers servers) : RoutingTestBase
         return await ManagementCalls.CreateTeamAndKeyAsync(admin, team, key, Timeout);
     }
 
-    protected async Task<HttpResponseMessage> PostAsync(GatewayApiHost host, string key, string path, string json)
+    /// <summary>A JSON POST with the key as a bearer token and <paramref name="headers"/>, to each replica in turn; the answer buffered.</summary>
+    protected Task<HttpResponseMessage> PostAsync(GatewayApiHost host, string key, string path, string json, params (string Name, string Value)[] headers) =>
+        PostToAsync(Next(host), key, path, json, headers);
+
+    /// <summary>The same to <paramref name="replica"/> itself; headers added as written, unvalidated (odd values are the point).</summary>
+    protected async Task<HttpResponseMessage> PostToAsync(GatewayApiHost replica, string key, string path, string json, params (string Name, string Value)[] headers)
     {
-        using var client = Next(host).CreateLoopbackClient();
+        using var client = replica.CreateLoopbackClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, path)
         {
             Headers = { Authorization = new AuthenticationHeaderValue("Bearer", key) },
             Content = new StringContent(json, Encoding.UTF8, new MediaTypeHeaderValue("application/json")),
         };
+        foreach (var (name, value) in headers)
+            request.Headers.TryAddWithoutValidation(name, value);
         var response = await client.SendAsync(request, Timeout);
         await response.Content.LoadIntoBufferAsync(Timeout);
         return response;

@@ -60,23 +60,8 @@ public sealed class CacheAndStreamAttackTests(TestServers servers) : Adversarial
     }
 
     /// <summary>Posts raw JSON to the first replica with optional extra headers; the body is buffered.</summary>
-    private async Task<HttpResponseMessage> SendAsync(GatewayApiHost host, string key, string path, string json, params (string Name, string Value)[] headers)
-    {
-        using var client = host.CreateLoopbackClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, path)
-        {
-            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", key) },
-            Content = new StringContent(json, Encoding.UTF8, new MediaTypeHeaderValue("application/json")),
-        };
-        foreach (var (name, value) in headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        var response = await client.SendAsync(request, Timeout);
-        await response.Content.LoadIntoBufferAsync(Timeout);
-        return response;
-    }
+    private Task<HttpResponseMessage> SendAsync(GatewayApiHost host, string key, string path, string json, params (string Name, string Value)[] headers) =>
+        PostToAsync(host, key, path, json, headers);
 
     private async Task<HttpResponseMessage> GetAsync(GatewayApiHost host, string key, string path)
     {
@@ -408,12 +393,7 @@ public sealed class CacheAndStreamAttackTests(TestServers servers) : Adversarial
         await LocalProcess.WaitUntilAsync(() => Task.FromResult(Primary.RequestCount >= 1 && Primary.PendingScripts == 0),
             TimeSpan.FromSeconds(15), "the upstream call");
         // The upstream answers after 1 s and the gateway drains it: once its ledger row is written, it is done with it.
-        using (var admin = Client(host))
-        {
-            await LocalProcess.WaitUntilAsync(async () =>
-                (await admin.GetFromJsonAsync<JsonElement[]>($"/spend/logs?api_key={Uri.EscapeDataString(key)}", Timeout) ?? []).Length >= 1,
-                TimeSpan.FromSeconds(15), "the drained request's ledger row");
-        }
+        await LedgerRowsAsync(host, key);
 
         var calls = Primary.RequestCount;
         using var again = await SendAsync(host, key, "/v1/chat/completions", ChatBody(prompt));

@@ -355,15 +355,8 @@ public sealed class LitellmFieldAttackTests(TestServers servers) : AdversarialTe
             "litellm_metadata":{"user_api_key_team_id":"{{otherTeam}}"}
             """;
 
-        using var client = host.CreateLoopbackClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
-        {
-            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", key) },
-            Content = new StringContent($$"""{"model":"chat","messages":[{"role":"user","content":"whose"}],{{fields}}}""", Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add("x-litellm-api-key", otherKey);
-        request.Headers.Add("x-goog-api-key", otherKey);
-        using var response = await client.SendAsync(request, Timeout);
+        using var response = await PostAsync(host, key, "/v1/chat/completions",
+            $$"""{"model":"chat","messages":[{"role":"user","content":"whose"}],{{fields}}}""", ("x-litellm-api-key", otherKey), ("x-goog-api-key", otherKey));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var row = Assert.Single(await LedgerRowsAsync(host, key));
@@ -388,18 +381,10 @@ public sealed class LitellmFieldAttackTests(TestServers servers) : AdversarialTe
         var (_, key) = await TeamAndKeyAsync(host, new { team_alias = "retries" });
         Primary.Default = FakeResponse.Error(500);
 
-        using var client = host.CreateLoopbackClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
-        {
-            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", key) },
-            Content = new StringContent("""
-                {"model":"chat","max_tokens":10,"messages":[{"role":"user","content":"retry me"}],"num_retries":20,"max_retries":20,
-                 "context_window_fallbacks":[{"chat":["premium"]}],"mock_testing_fallbacks":true,"disable_fallbacks":false}
-                """, Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add("x-litellm-num-retries", "20");
-        request.Headers.Add("x-litellm-timeout", "600");
-        using var response = await client.SendAsync(request, Timeout);
+        using var response = await PostAsync(host, key, "/v1/chat/completions", """
+            {"model":"chat","max_tokens":10,"messages":[{"role":"user","content":"retry me"}],"num_retries":20,"max_retries":20,
+             "context_window_fallbacks":[{"chat":["premium"]}],"mock_testing_fallbacks":true,"disable_fallbacks":false}
+            """, ("x-litellm-num-retries", "20"), ("x-litellm-timeout", "600"));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Contains("(1 attempt", await response.Content.ReadAsStringAsync(Timeout));
@@ -422,15 +407,9 @@ public sealed class LitellmFieldAttackTests(TestServers servers) : AdversarialTe
         var (_, key) = await TeamAndKeyAsync(host, new { team_alias = "timeouts" });
         Primary.Default = FakeResponse.Ok with { DelayBeforeHeaders = TimeSpan.FromSeconds(4) };
 
-        using var client = host.CreateLoopbackClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
-        {
-            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", key) },
-            Content = new StringContent("""{"model":"chat","max_tokens":10,"timeout":600,"request_timeout":600,"stream_timeout":600,"messages":[{"role":"user","content":"slow"}]}""",
-                Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add("x-litellm-timeout", "600");
-        using var response = await client.SendAsync(request, Timeout);
+        using var response = await PostAsync(host, key, "/v1/chat/completions",
+            """{"model":"chat","max_tokens":10,"timeout":600,"request_timeout":600,"stream_timeout":600,"messages":[{"role":"user","content":"slow"}]}""",
+            ("x-litellm-timeout", "600"));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Contains("timeout", await response.Content.ReadAsStringAsync(Timeout));

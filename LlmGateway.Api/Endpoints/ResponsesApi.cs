@@ -21,10 +21,12 @@ public static class ResponsesApi
     {
         app.MapPost("/v1/responses", CreateAsync).WithName("CreateResponse").WithSummary("OpenAI-compatible Responses API, to any backend.");
         app.MapPost("/responses", CreateAsync).ExcludeFromDescription();
-        app.MapGet("/v1/responses/{id}", GetAsync).WithName("GetResponse").WithSummary("A stored response of the caller's team.");
-        app.MapDelete("/v1/responses/{id}", DeleteAsync).WithName("DeleteResponse").WithSummary("Deletes a stored response of the caller's team.");
+        app.MapGet("/v1/responses/{id}", GetAsync).WithName("GetResponse").WithSummary("A stored response of the caller's team.")
+            .AddEndpointFilter(CountedAgainstLimitsAsync);
+        app.MapDelete("/v1/responses/{id}", DeleteAsync).WithName("DeleteResponse").WithSummary("Deletes a stored response of the caller's team.")
+            .AddEndpointFilter(CountedAgainstLimitsAsync);
         app.MapGet("/v1/responses/{id}/input_items", InputItemsAsync).WithName("ListResponseInputItems")
-            .WithSummary("The input items of a stored response, paginated like OpenAI's lists.");
+            .WithSummary("The input items of a stored response, paginated like OpenAI's lists.").AddEndpointFilter(CountedAgainstLimitsAsync);
         return app;
     }
 
@@ -36,7 +38,7 @@ public static class ResponsesApi
                 KeepMockResponse = deployment.Provider == ProviderKind.Mock, MaxToolCalls = services.Costs.HostedToolCallCeiling,
                 MaxTokensCeiling = deployment.MaxTokens, MaxTokensName = "max_output_tokens",
             }),
-            "responses", new ResponsesConversation(store, affinity));
+            "responses", new ResponsesConversation(store, services.Options.MaxRequestBodyBytes, affinity));
 
     private static async Task GetAsync(HttpContext context, string id, ResponseStore store)
     {
@@ -136,6 +138,37 @@ public static class ResponsesApi
         }
 
         return stored;
+    }
+
+    /// <summary>
+    /// A read or delete of a stored response counts against the key's limits as any other request does (its rpm, a spent
+    /// budget): each is a Postgres query over a row of up to the body limit, which a key could otherwise repeat at any rate,
+    /// past its rpm (NoisyNeighbourAttackTests). Nothing is reserved, nothing billed. The master key is not limited.
+    /// </summary>
+    private static async ValueTask<object?> CountedAgainstLimitsAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    {
+        var context = invocation.HttpContext;
+        if (CallerOf(context)?.Key is not { } key)
+        {
+            return await next(invocation);
+        }
+
+        var limits = context.RequestServices.GetRequiredService<Limits.LimitsGate>();
+        var admission = await limits.AdmitAsync(key, "", 0, 0m, context.TraceIdentifier, context.RequestAborted);
+        if (admission.Rejection is { } refused)
+        {
+            await ErrorWriter.WriteAsync(context, refused, ClientFormat.OpenAi);
+            return Results.Empty;
+        }
+
+        try
+        {
+            return await next(invocation);
+        }
+        finally
+        {
+            await limits.SettleAsync(admission, context.TraceIdentifier, 0, 0m);
+        }
     }
 
     private static Caller? CallerOf(HttpContext context) => context.Features.Get<Authentication>() is { Error: null, Caller: { } caller } ? caller : null;

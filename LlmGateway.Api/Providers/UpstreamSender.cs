@@ -25,7 +25,9 @@ public sealed class UpstreamSender(UpstreamClients clients, GatewayConfig config
     /// <c>max_completion_tokens</c>, <c>max_output_tokens</c>) than the deployment could write before the headers' timeout
     /// at <see cref="TokensPerSecondMost"/> times out whatever the deployment's health: the request's own failure, not
     /// counted toward a cooldown — else a tenant could cool a deployment down for every other with a few long generations
-    /// (LeakAndCrossTenantAttackTests). A stream, or a request without an output limit, is counted as before.
+    /// (LeakAndCrossTenantAttackTests). A stream, or a request without an output limit, is counted as before: a provider that
+    /// hangs must be cooled down (FailoverTests), and without a limit the two cannot be told apart (NoisyNeighbourAttackTests
+    /// keeps the attack that leaves <c>max_tokens</c> out, skipped, not closed yet).
     /// </summary>
     internal static bool OutlastsTimeout(ReadOnlySpan<byte> body, TimeSpan timeout)
     {

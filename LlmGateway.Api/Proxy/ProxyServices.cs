@@ -45,6 +45,12 @@ public sealed class ProxyOptions
     public int MaxBodiesInFlight { get; set; } = 512;
 
     /// <summary>
+    /// Of those, how many one virtual key may hold (default: a quarter of <see cref="MaxBodiesInFlight"/>, at least 1): one
+    /// key trickling bodies cannot take every slot from the others. The master key is not limited.
+    /// </summary>
+    public int? MaxBodiesInFlightPerKey { get; set; }
+
+    /// <summary>
     /// Exact token counts (a call to an Anthropic deployment's <c>count_tokens</c>) a virtual key gets a minute on a replica;
     /// beyond it the count is estimated (default 120; 0: always estimated).
     /// </summary>

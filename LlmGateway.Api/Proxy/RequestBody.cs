@@ -38,7 +38,9 @@ public sealed class RequestBody : IDisposable
             return Refuse(context, GatewayError.BodyTooLarge(limit));
         }
 
-        if (!gate.TryEnter())
+        // Authentication came first (ProxyAuthentication): the key's share of the slots is known before its body is read.
+        var key = context.Features.Get<Auth.Authentication>()?.Caller?.Key?.Token;
+        if (!gate.TryEnter(key))
         {
             return Refuse(context, gate.Overloaded());
         }
@@ -70,7 +72,7 @@ public sealed class RequestBody : IDisposable
         }
         finally
         {
-            gate.Exit();
+            gate.Exit(key);
         }
 
         var body = new RequestBody(gate, reader.Buffer, reader.Length);

@@ -230,13 +230,22 @@ public static class ResponseRelay
 
     private static ProviderFailure Empty() => new(FailureKind.EmptyStream, 200, "the provider answered 200 with an empty stream");
 
-    /// <summary>An error the provider put in its answer, classified from its type (e.g. <c>overloaded_error</c> → overloaded).</summary>
+    /// <summary>
+    /// An error the provider put in its answer, classified from its type (e.g. <c>overloaded_error</c> → overloaded), or from
+    /// its status where it gives one: vLLM and SGLang write <c>{"type":"BadRequestError","code":400}</c> for a failure the
+    /// request's own input caused, the request's failure, which cools nothing down (NoisyNeighbourAttackTests).
+    /// </summary>
     public static ProviderFailure InBandFailure(ResponseFailed error) => new(error.Type switch
     {
         "overloaded_error" => FailureKind.Overloaded,
         "rate_limit_error" or "rate_limit_exceeded" or "requests" or "tokens" => FailureKind.RateLimited,
-        "invalid_request_error" => FailureKind.BadRequest,
-        _ => FailureKind.ServerError,
+        "invalid_request_error" or "BadRequestError" => FailureKind.BadRequest,
+        _ => error.Status switch
+        {
+            429 => FailureKind.RateLimited,
+            >= 400 and < 500 => FailureKind.BadRequest,
+            _ => FailureKind.ServerError,
+        },
     }, 200, error.Message, error.Type);
 }
 

@@ -62,8 +62,10 @@ public sealed class ResponseStore(IServiceScopeFactory scopes, IOptions<StoredRe
     /// <summary>
     /// The chain ending at <paramref name="id"/>, oldest first, in one query (a recursive walk of <c>previous_response_id</c>
     /// within the scope); null when <paramref name="id"/> itself is not found. A link deleted or expired ends the chain there.
+    /// The walk stops once the rows read hold more than <paramref name="maxBytes"/> (their input and response text): such a
+    /// chain is <see cref="StoredChain.TooLarge"/>, and no more of it is read into memory (NoisyNeighbourAttackTests).
     /// </summary>
-    public async Task<List<StoredResponse>?> LoadChainAsync(string scope, string id, CancellationToken cancellationToken)
+    public async Task<StoredChain?> LoadChainAsync(string scope, string id, long maxBytes, CancellationToken cancellationToken)
     {
         await using var services = scopes.CreateAsyncScope();
         var db = services.ServiceProvider.GetRequiredService<GatewayDbContext>();
@@ -72,15 +74,22 @@ public sealed class ResponseStore(IServiceScopeFactory scopes, IOptions<StoredRe
         timeout.CancelAfter(options.Value.Timeout);
         var rows = await db.StoredResponses.FromSql($"""
             WITH RECURSIVE chain AS (
-                SELECT s.*, 1 AS depth FROM stored_responses s WHERE s.id = {id} AND s.scope = {scope} AND s.created_at >= {cutoff}
+                SELECT s.*, 1 AS depth, octet_length(s.input)::bigint + octet_length(s.response) AS total
+                FROM stored_responses s WHERE s.id = {id} AND s.scope = {scope} AND s.created_at >= {cutoff}
                 UNION ALL
-                SELECT s.*, c.depth + 1 FROM stored_responses s JOIN chain c ON s.id = c.previous_response_id
-                WHERE s.scope = {scope} AND s.created_at >= {cutoff} AND c.depth < {MaxChain})
+                SELECT s.*, c.depth + 1, c.total + octet_length(s.input) + octet_length(s.response)
+                FROM stored_responses s JOIN chain c ON s.id = c.previous_response_id
+                WHERE s.scope = {scope} AND s.created_at >= {cutoff} AND c.depth < {MaxChain} AND c.total <= {maxBytes})
             SELECT id, scope, previous_response_id, model, created_at, input, response FROM chain
             """).AsNoTracking().ToListAsync(timeout.Token);
         if (rows.Count == 0)
         {
             return null;
+        }
+
+        if (rows.Sum(r => (long)System.Text.Encoding.UTF8.GetByteCount(r.Input) + System.Text.Encoding.UTF8.GetByteCount(r.Response)) > maxBytes)
+        {
+            return new StoredChain([], TooLarge: true);
         }
 
         var byId = rows.ToDictionary(r => r.Id);
@@ -95,7 +104,7 @@ public sealed class ResponseStore(IServiceScopeFactory scopes, IOptions<StoredRe
         }
 
         chain.Reverse();
-        return chain;
+        return new StoredChain(chain, TooLarge: false);
     }
 
     /// <summary>A chain's conversation: each response's input items, then its output items.</summary>
@@ -114,3 +123,6 @@ public sealed class ResponseStore(IServiceScopeFactory scopes, IOptions<StoredRe
         return items;
     }
 }
+
+/// <summary>A stored conversation, oldest response first; <see cref="TooLarge"/>: longer than the body limit, not read whole.</summary>
+public sealed record StoredChain(List<StoredResponse> Responses, bool TooLarge);

@@ -16,7 +16,8 @@ namespace LlmGateway.Api.StoredResponses;
 /// One Responses request's state: its <c>previous_response_id</c> chain spliced in before its input (so every backend gets
 /// the whole conversation), tool outputs checked against the calls they answer, and the answer stored unless <c>store: false</c>.
 /// </summary>
-public sealed class ResponsesConversation(ResponseStore store, Routing.ResponseAffinity? affinity = null) : RequestState
+/// <param name="maxBodyBytes">The body limit (<c>Gateway:MaxRequestBodyBytes</c>), which the spliced body is held to as the client's was.</param>
+public sealed class ResponsesConversation(ResponseStore store, long maxBodyBytes, Routing.ResponseAffinity? affinity = null) : RequestState
 {
     private string scope = "";
     private string? previous;
@@ -25,6 +26,10 @@ public sealed class ResponsesConversation(ResponseStore store, Routing.ResponseA
     private string? preferred;
 
     public override string? PreferredDeploymentId => preferred;
+
+    private GatewayError TooLarge => new(StatusCodes.Status413PayloadTooLarge, "invalid_request_error",
+        $"The conversation of previous_response_id '{previous}' with this input is larger than the request body limit ({maxBodyBytes} bytes): "
+        + "start a new conversation, or send a shorter history without previous_response_id.", "previous_response_id", "request_too_large");
 
     public override string AnswerId { get; } = "resp_" + Guid.NewGuid().ToString("N");
 
@@ -48,10 +53,10 @@ public sealed class ResponsesConversation(ResponseStore store, Routing.ResponseA
 
         if (previous is not null)
         {
-            List<StoredResponse>? chain;
+            StoredChain? chain;
             try
             {
-                chain = await store.LoadChainAsync(scope, previous, cancellationToken);
+                chain = await store.LoadChainAsync(scope, previous, maxBodyBytes, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -63,7 +68,13 @@ public sealed class ResponsesConversation(ResponseStore store, Routing.ResponseA
                 return (null, NotFound(previous, "previous_response_id", "previous_response_not_found"));
             }
 
-            history = ResponseStore.HistoryOf(chain);
+            // A conversation longer than the body limit is refused as the same body sent whole would be (413), unread.
+            if (chain.TooLarge)
+            {
+                return (null, TooLarge);
+            }
+
+            history = ResponseStore.HistoryOf(chain.Responses);
             // Sticky: back to the deployment that gave the previous answer, when it is available; anywhere else the chain is replayed.
             preferred = affinity is null ? null : await affinity.FindAsync(previous);
         }
@@ -81,7 +92,13 @@ public sealed class ResponsesConversation(ResponseStore store, Routing.ResponseA
         // OpenAI's rule: a previous response's instructions are not carried over; its input and output are.
         root.Remove("previous_response_id");
         root["input"] = new JsonArray([.. history, .. input.Select(i => i?.DeepClone())]);
-        return JsonBody.TryParse(JsonSerializer.SerializeToUtf8Bytes(root, Options), out var expanded, out var error) ? (expanded, null) : (null, error);
+        var spliced = JsonSerializer.SerializeToUtf8Bytes(root, Options);
+        if (spliced.Length > maxBodyBytes)
+        {
+            return (null, TooLarge);
+        }
+
+        return JsonBody.TryParse(spliced, out var expanded, out var error) ? (expanded, null) : (null, error);
     }
 
     public override Func<CompletedAnswer, DeploymentConfig, Task>? KeepFor(ProxyContext proxy) => keep ? (answer, deployment) => KeepAsync(proxy, answer, deployment) : null;

@@ -42,6 +42,7 @@ public static class InBandError
     private static ResponseFailed ReadError(ref Utf8JsonReader reader)
     {
         string? message = null, type = null;
+        int? status = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var name = reader.GetString();
@@ -54,12 +55,16 @@ public static class InBandError
             {
                 type = reader.GetString();
             }
+            else if (name == "code" && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var code) && code is >= 400 and < 600)
+            {
+                status = code;
+            }
             else
             {
                 reader.Skip();
             }
         }
 
-        return new ResponseFailed(type ?? "api_error", message ?? "in-band error from the provider");
+        return new ResponseFailed(type ?? "api_error", message ?? "in-band error from the provider") { Status = status };
     }
 }

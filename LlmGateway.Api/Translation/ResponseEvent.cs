@@ -55,7 +55,11 @@ public sealed record ResponseCompleted : ResponseEvent
 }
 
 /// <summary>The upstream reported an error in the stream; nothing follows it.</summary>
-public sealed record ResponseFailed(string Type, string Message) : ResponseEvent;
+public sealed record ResponseFailed(string Type, string Message) : ResponseEvent
+{
+    /// <summary>The HTTP status the provider gave the in-band error (<c>error.code</c> as vLLM and SGLang write it), if any.</summary>
+    public int? Status { get; init; }
+}
 
 public enum FinishReason
 {

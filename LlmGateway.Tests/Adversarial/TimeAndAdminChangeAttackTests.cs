@@ -90,17 +90,8 @@ public sealed class TimeAndAdminChangeAttackTests(TestServers servers) : Adversa
         (await AdminAsync(host, "/team/new", new { team_alias = alias })).GetProperty("team_id").GetString()!;
 
     /// <summary>Waits until the key has <paramref name="count"/> ledger rows (so a counter seeded from the ledger sees them all).</summary>
-    private async Task<decimal> LedgerSpendAsync(GatewayApiHost host, string key, int count)
-    {
-        using var admin = Client(host);
-        var rows = Array.Empty<JsonElement>();
-        await LocalProcess.WaitUntilAsync(async () =>
-        {
-            rows = await admin.GetFromJsonAsync<JsonElement[]>($"/spend/logs?api_key={Uri.EscapeDataString(key)}", Timeout) ?? [];
-            return rows.Length >= count;
-        }, TimeSpan.FromSeconds(20), $"{count} ledger rows of the key");
-        return rows.Sum(r => r.GetProperty("spend").GetDecimal());
-    }
+    private async Task<decimal> LedgerSpendAsync(GatewayApiHost host, string key, int count) =>
+        (await LedgerRowsAsync(host, key, count)).Sum(r => r.GetProperty("spend").GetDecimal());
 
     private async Task<decimal> KeyInfoSpendAsync(GatewayApiHost host, string key)
     {

@@ -40,7 +40,10 @@ public sealed class DeploymentProber(
         return results;
     }
 
-    /// <summary>One probe of a deployment that is not serving (yet): nothing recorded, no health state written.</summary>
+    /// <summary>
+    /// One probe, nothing recorded and no health state written: a deployment not serving yet (<c>/health/test_connection</c>),
+    /// or the gateway's ping after a timeout the request's length may explain (<see cref="Routing.AmbiguousTimeouts"/>).
+    /// </summary>
     public Task<ProbeResult> TestAsync(DeploymentConfig deployment, CancellationToken cancellationToken) => RunAsync(deployment, cancellationToken);
 
     public async Task<ProbeResult> ProbeAsync(DeploymentConfig deployment, CancellationToken cancellationToken)

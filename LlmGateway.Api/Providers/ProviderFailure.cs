@@ -34,6 +34,13 @@ public sealed record ProviderFailure(FailureKind Kind, int StatusCode, string Me
     /// <summary>The provider sent nothing at all (no headers): only then does a timeout count against the deployment.</summary>
     public bool NothingReceived { get; init; }
 
+    /// <summary>
+    /// A timeout the request's own length may explain: a non-streamed answer's headers come once it is all written, and this
+    /// request set no output limit, or one longer than the timeout allows. The deployment may be hung or merely writing: the
+    /// gateway's own ping decides whether it counts (<see cref="Routing.AmbiguousTimeouts"/>).
+    /// </summary>
+    public bool Ambiguous { get; init; }
+
     /// <summary>Worth trying another deployment: the provider, not the request, is at fault.</summary>
     public bool IsRetryable => Kind is FailureKind.RateLimited or FailureKind.Overloaded or FailureKind.ServerError
         or FailureKind.Timeout or FailureKind.ConnectionFailed or FailureKind.ConnectionReset or FailureKind.EmptyStream;

@@ -21,15 +21,16 @@ public sealed class UpstreamSender(UpstreamClients clients, GatewayConfig config
     private const int TokensPerSecondMost = 200;
 
     /// <summary>
-    /// A non-streamed answer's headers come once it is all written, so a request asking for more output (<c>max_tokens</c>,
-    /// <c>max_completion_tokens</c>, <c>max_output_tokens</c>) than the deployment could write before the headers' timeout
-    /// at <see cref="TokensPerSecondMost"/> times out whatever the deployment's health: the request's own failure, not
-    /// counted toward a cooldown — else a tenant could cool a deployment down for every other with a few long generations
-    /// (LeakAndCrossTenantAttackTests). A stream, or a request without an output limit, is counted as before: a provider that
-    /// hangs must be cooled down (FailoverTests), and without a limit the two cannot be told apart (NoisyNeighbourAttackTests
-    /// keeps the attack that leaves <c>max_tokens</c> out, skipped, not closed yet).
+    /// A non-streamed answer's headers come once it is all written, so a request that set no output limit
+    /// (<c>max_tokens</c>, <c>max_completion_tokens</c>, <c>max_output_tokens</c>), or one larger than the deployment could
+    /// write before the headers' timeout at <see cref="TokensPerSecondMost"/>, may time out whatever the deployment's health.
+    /// Such a timeout is judged by the gateway's own ping (<see cref="Routing.AmbiguousTimeouts"/>) before it counts toward a
+    /// cooldown — else a tenant could cool a deployment down for every other with a few long generations
+    /// (NoisyNeighbourAttackTests, LeakAndCrossTenantAttackTests) —, and a hung deployment is still cooled down
+    /// (FailoverTests). A stream, or a request whose limit fits in the timeout, times out only when the deployment is slow:
+    /// counted at once.
     /// </summary>
-    internal static bool OutlastsTimeout(ReadOnlySpan<byte> body, TimeSpan timeout)
+    internal static bool MayOutlastTimeout(ReadOnlySpan<byte> body, TimeSpan timeout)
     {
         long? output = null;
         try
@@ -64,7 +65,7 @@ public sealed class UpstreamSender(UpstreamClients clients, GatewayConfig config
             return false;
         }
 
-        return output is { } tokens && tokens > timeout.TotalSeconds * TokensPerSecondMost;
+        return output is not { } tokens || tokens > timeout.TotalSeconds * TokensPerSecondMost;
     }
 
     public async Task<UpstreamResponse> SendAsync(
@@ -91,7 +92,7 @@ public sealed class UpstreamSender(UpstreamClients clients, GatewayConfig config
                 : $"no response headers within {timeout.TotalSeconds:0.#} s")
             {
                 NothingReceived = true,
-                RequestLevel = OutlastsTimeout(body.Span, firstByte ?? timeout),
+                Ambiguous = MayOutlastTimeout(body.Span, firstByte ?? timeout),
             }, Stopwatch.GetElapsedTime(started));
         }
         catch (HttpRequestException ex)

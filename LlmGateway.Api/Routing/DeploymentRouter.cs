@@ -12,7 +12,7 @@ namespace LlmGateway.Api.Routing;
 /// </summary>
 public sealed class DeploymentRouter(
     RoutingPolicy policy, DeploymentStateStore store, DeploymentStats stats, RoutingMetrics metrics,
-    IDeploymentAlertSink alerts, ProviderRegistry providers, ILogger<DeploymentRouter> logger)
+    IDeploymentAlertSink alerts, ProviderRegistry providers, AmbiguousTimeouts timeouts, ILogger<DeploymentRouter> logger)
 {
     private static readonly TimeSpan MinProbeLock = TimeSpan.FromSeconds(10);
     // Kept with the group it was worked out for: a group rebuilt with other deployments (/model/new) gets it again.
@@ -143,9 +143,49 @@ public sealed class DeploymentRouter(
 
     /// <summary>
     /// Counts a failure: 429, 503 and 529 (and any failure of a half-open probe) cool the deployment down at once, other
-    /// retryable failures after <c>allowed_fails</c> within a minute; the request's own errors (4xx) never do.
+    /// retryable failures after <c>allowed_fails</c> within a minute; the request's own errors (4xx) never do. A timeout the
+    /// request's own length may explain is judged first by the gateway's ping, off the request's path (the request fails over
+    /// meanwhile): counted only when the deployment does not answer it either.
     /// </summary>
-    internal async Task RecordFailureAsync(RouteCandidate candidate, ProviderFailure failure)
+    internal Task RecordFailureAsync(RouteCandidate candidate, ProviderFailure failure)
+    {
+        if (failure.Ambiguous && failure.Kind == FailureKind.Timeout && failure.NothingReceived)
+        {
+            _ = JudgeTimeoutAsync(candidate, failure);
+            return Task.CompletedTask;
+        }
+
+        return CountFailureAsync(candidate, failure);
+    }
+
+    /// <summary>
+    /// The ping answered: the deployment serves (a half-open one is back, as when a request is answered) and the timeout was
+    /// the request's; it did not: the timeout counts. A half-open probe's lock is held until the verdict.
+    /// </summary>
+    private async Task JudgeTimeoutAsync(RouteCandidate candidate, ProviderFailure failure)
+    {
+        try
+        {
+            if (await timeouts.AnswersAsync(candidate.Deployment))
+            {
+                await AnsweredAsync(candidate);
+            }
+            else
+            {
+                await CountFailureAsync(candidate, failure);
+            }
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Judging a timeout of deployment {Deployment} failed", candidate.Deployment.Id);
+            if (candidate.IsProbe)
+            {
+                await store.ReleaseProbeAsync(candidate.Deployment.Id);
+            }
+        }
+    }
+
+    private async Task CountFailureAsync(RouteCandidate candidate, ProviderFailure failure)
     {
         var deployment = candidate.Deployment;
         var error = $"{ProviderName(deployment)} → {RoutingErrors.Classify(failure)}";

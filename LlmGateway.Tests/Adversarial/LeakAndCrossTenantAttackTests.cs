@@ -257,6 +257,7 @@ public sealed class LeakAndCrossTenantAttackTests(TestServers servers)
         await using var gateway = await LeakGateway.StartAsync(servers, withReplica: true);
         var (_, keyA) = await gateway.TeamAndKeyAsync("tenant-a");
         var (_, keyB) = await gateway.TeamAndKeyAsync("tenant-b");
+        gateway.Upstream.PingResponse = FakeResponse.Ok;
         using var a = gateway.Api.CreateLoopbackClient();
         foreach (var (status, message) in new[]
                  {
@@ -287,7 +288,8 @@ public sealed class LeakAndCrossTenantAttackTests(TestServers servers)
     /// the provider stays silent (a large <c>max_tokens</c>, a long document to rewrite). Such a request timing out is
     /// its own size, not the deployment's health, yet a timeout with nothing received counts toward
     /// <c>allowed_fails</c>: three of A's long generations cooled the deployment down for every tenant. Fixed: a non-streamed
-    /// request whose output limit outlasts the timeout (<c>UpstreamSender.OutlastsTimeout</c>) is the request's failure.
+    /// request whose output limit outlasts the timeout (<c>UpstreamSender.MayOutlastTimeout</c>) is judged by the gateway's
+    /// own ping of the deployment, which a busy provider answers at once: the request's failure, nothing counted.
     /// </summary>
     [Fact]
     public async Task TenantAsOwnLongNonStreamedGenerationsDoNotCoolTheDeploymentDownForTenantB()
@@ -296,6 +298,7 @@ public sealed class LeakAndCrossTenantAttackTests(TestServers servers)
             settings: "litellm_settings:\n  allowed_fails: 3\n  cooldown_time: 30\n  num_retries: 0\n");
         var (_, keyA) = await gateway.TeamAndKeyAsync("tenant-a");
         var (_, keyB) = await gateway.TeamAndKeyAsync("tenant-b");
+        gateway.Upstream.PingResponse = FakeResponse.Ok;
         using var a = gateway.Api.CreateLoopbackClient();
         for (var i = 0; i < 3; i++)
         {

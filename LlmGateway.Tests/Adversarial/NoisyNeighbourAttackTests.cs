@@ -270,19 +270,19 @@ public sealed class NoisyNeighbourAttackTests(TestServers servers) : Adversarial
     /// answer's headers come only once it is all written, so each outlasts the deployment's <c>ttfb_timeout</c> (1 s here;
     /// any short first-byte bound an operator sets for fast failover) with nothing received — and counts toward
     /// <c>allowed_fails</c>: the deployment cools down for every tenant, and B gets 503. The same requests with
-    /// <c>max_tokens: 32000</c> are recognised as the request's own length (<c>UpstreamSender.OutlastsTimeout</c>); leaving the
-    /// field out is the way around it. The gateway knows the output ceiling of a request without <c>max_tokens</c> (it reserves
-    /// it: the deployment's or model's max output, else 4,096). Not fixed yet (the 2026-12-07 note): judging it by that
-    /// ceiling stops a hung provider from being cooled down by such requests (FailoverTests: a deployment that sends no
-    /// headers within <c>timeout: 1</c> must be cooled); telling the two apart needs the gateway's own probe of the
-    /// deployment after such a timeout. Skipped with the reason.
+    /// <c>max_tokens: 32000</c> are recognised as the request's own length (<c>UpstreamSender.MayOutlastTimeout</c>); leaving the
+    /// field out is the way around it. Judging such a request by its output ceiling would stop a hung provider from being
+    /// cooled down (FailoverTests: a deployment that sends no headers within <c>timeout: 1</c> must be cooled). Fixed: such a
+    /// timeout is judged by the gateway's own one-token ping of the deployment (<c>AmbiguousTimeouts</c>); the provider here
+    /// answers it at once (it is busy, not hung), so nothing is counted.
     /// </summary>
-    [Fact(Skip = "not fixed yet: a long non-streamed request without max_tokens can time out and cool a deployment down (see the 2026-12-07 note)")]
+    [Fact]
     public async Task LongNonStreamedRequestsWithoutMaxTokensDoNotCoolTheDeploymentDownForOtherTenants()
     {
         var host = await StartApiAsync(OneDeployment("litellm_settings:\n  allowed_fails: 3\n  cooldown_time: 30\n  num_retries: 0\n", "ttfb_timeout: 1"));
         var (_, keyA) = await TenantAsync(host, "nomax-a");
         var (_, keyB) = await TenantAsync(host, "nomax-b");
+        Primary.PingResponse = FakeResponse.Ok;
         for (var i = 0; i < 3; i++)
         {
             // The provider is busy writing A's long essay: no headers within the 1 s first-byte bound.

@@ -54,6 +54,13 @@ public sealed class FakeProviderServer : IAsyncDisposable
     /// <summary>The script used when the queue is empty; <see cref="FakeResponse.Ok"/> unless a test sets it.</summary>
     public FakeResponse Default { get; set; } = FakeResponse.Ok;
 
+    /// <summary>
+    /// When set, the gateway's one-token ping (<see cref="RecordedRequest.IsPing"/>) is answered with this script without taking
+    /// one from the queue: a provider busy writing a long answer still answers a ping at once. Null: pings are scripted as
+    /// every other request.
+    /// </summary>
+    public FakeResponse? PingResponse { get; set; }
+
     /// <summary>The ids listed by <c>GET /v1/models</c>.</summary>
     public IReadOnlyList<string> Models { get; set; } = DefaultModels;
 
@@ -108,6 +115,7 @@ public sealed class FakeProviderServer : IAsyncDisposable
         lock (gate)
             requests.Clear();
         Default = FakeResponse.Ok;
+        PingResponse = null;
         Models = DefaultModels;
         responses.Forget();
         Interlocked.Exchange(ref streamsAbortedByClient, 0);
@@ -175,7 +183,7 @@ public sealed class FakeProviderServer : IAsyncDisposable
 
     private async Task AnswerAsync(HttpContext context, Func<FakeExchange, Task> error, Func<FakeExchange, Task> answer)
     {
-        var script = scripts.TryDequeue(out var next) ? next : Default;
+        var script = PingResponse is { } ping && Recorded(context).IsPing ? ping : scripts.TryDequeue(out var next) ? next : Default;
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping.Token);
         var exchange = new FakeExchange(context, script, Recorded(context), cancellation.Token);
         try

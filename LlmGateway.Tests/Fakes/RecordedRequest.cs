@@ -16,6 +16,11 @@ public sealed record RecordedRequest(
     /// <summary>A header value, or null when the header was not sent.</summary>
     public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
 
+    /// <summary>The gateway's own one-token ping (its health check's request): one user message "ping", <c>max_tokens: 1</c>.</summary>
+    public bool IsPing => Json?["max_tokens"] is JsonValue max && max.TryGetValue<int>(out var tokens) && tokens == 1
+        && Json["messages"] is JsonArray { Count: 1 } messages && messages[0]?["content"] is JsonValue content
+        && content.TryGetValue<string>(out var text) && text == "ping";
+
     /// <summary>The request body's <c>model</c>, when it had one.</summary>
     public string? Model => Json?["model"] is JsonValue value && value.TryGetValue<string>(out var model) ? model : null;
 }

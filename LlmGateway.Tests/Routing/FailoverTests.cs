@@ -26,8 +26,11 @@ public sealed class FailoverTests(TestServers servers) : RoutingTestBase(servers
         var replicaB = await StartApiAsync(yaml);
         Primary.Default = Fault(fault);
 
-        using var first = await ChatAsync(Client(replicaA));
-        using var second = await ChatAsync(Client(replicaB));
+        // A short answer (max_tokens 16) cannot explain a timeout: the deployment is slow, counted at once. Without a limit a
+        // timeout is judged by the gateway's ping first (the next tests).
+        var maxTokens = fault == "timeout" ? 16 : (int?)null;
+        using var first = await ChatAsync(Client(replicaA), maxTokens: maxTokens);
+        using var second = await ChatAsync(Client(replicaB), maxTokens: maxTokens);
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(BackupId, Header(first, "x-gateway-deployment"));
@@ -37,6 +40,63 @@ public sealed class FailoverTests(TestServers servers) : RoutingTestBase(servers
         Assert.Equal("1", Header(second, "x-gateway-attempts"));
         Assert.Equal(1, Primary.RequestCount);
         Assert.Equal(2, Backup.RequestCount);
+    }
+
+    /// <summary>
+    /// A non-streamed request without <c>max_tokens</c> (or with a large one) may time out because its answer is long: the
+    /// gateway pings the deployment (one token, the same timeout) before counting it. A hung deployment does not answer the
+    /// ping either, so it is cooled down on every replica all the same — once the ping's timeout has passed.
+    /// </summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData(32000)]
+    public async Task AHungDeploymentTimingOutALongRequestIsCooledDownOnceItDoesNotAnswerTheGatewaysPing(int? maxTokens)
+    {
+        var yaml = TwoDeployments("litellm_settings:\n  allowed_fails: 1\n  cooldown_time: 60", primary: "timeout: 1");
+        var replicaA = await StartApiAsync(yaml);
+        var replicaB = await StartApiAsync(yaml);
+        Primary.Default = new FakeResponse { Hang = true };
+
+        using var first = await ChatAsync(Client(replicaA), maxTokens: maxTokens);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(BackupId, Header(first, "x-gateway-deployment"));
+        await LocalProcess.WaitUntilAsync(async () => await HealthStateAsync(replicaB, PrimaryId) == "cooled_down", TimeSpan.FromSeconds(20),
+            "the primary cooled down after the gateway's ping timed out");
+        using var second = await ChatAsync(Client(replicaB), maxTokens: maxTokens);
+
+        Assert.Equal(BackupId, Header(second, "x-gateway-deployment"));
+        Assert.Equal("1", Header(second, "x-gateway-attempts"));
+        var received = Primary.Requests;
+        Assert.Equal(2, received.Count); // the request, then the gateway's ping
+        Assert.False(received[0].IsPing);
+        Assert.True(received[1].IsPing);
+    }
+
+    /// <summary>
+    /// The same timeouts on a deployment that answers the gateway's ping at once (it was busy writing long answers, not hung):
+    /// nothing is counted, it stays in routing. Three of them against <c>allowed_fails: 1</c> make one ping on the replica
+    /// (its verdict answers for the next ten seconds).
+    /// </summary>
+    [Fact]
+    public async Task LongRequestsTimingOutOnADeploymentThatAnswersThePingCountNothing()
+    {
+        var api = await StartApiAsync(TwoDeployments("litellm_settings:\n  allowed_fails: 1\n  cooldown_time: 60", primary: "timeout: 1"));
+        Primary.Default = FakeResponse.Ok with { DelayBeforeHeaders = TimeSpan.FromSeconds(3) };
+        Primary.PingResponse = FakeResponse.Ok;
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await ChatAsync(Client(api), content: "Write a long essay", maxTokens: i == 0 ? null : 50_000);
+            Assert.Equal(BackupId, Header(response, "x-gateway-deployment"));
+            await LocalProcess.WaitUntilAsync(() => Task.FromResult(Primary.Requests.Any(r => r.IsPing)), TimeSpan.FromSeconds(20), "the gateway's ping");
+        }
+
+        Primary.Default = FakeResponse.Ok;
+        using var after = await ChatAsync(Client(api), maxTokens: 10);
+
+        Assert.Equal("healthy", await HealthStateAsync(api, PrimaryId));
+        Assert.Equal(1, Primary.Requests.Count(r => r.IsPing));
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }
 
     [Fact]

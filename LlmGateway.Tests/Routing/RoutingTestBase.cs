@@ -86,15 +86,28 @@ public abstract class RoutingTestBase(TestServers servers) : IAsyncLifetime
 
     protected static HttpClient Client(GatewayApiHost host) => host.CreateLoopbackClient(GatewayApiHost.MasterKey);
 
-    protected Task<HttpResponseMessage> ChatAsync(HttpClient client, string model = "chat", bool stream = false, string content = "Say hello") =>
-        client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+    protected Task<HttpResponseMessage> ChatAsync(HttpClient client, string model = "chat", bool stream = false, string content = "Say hello", int? maxTokens = null)
+    {
+        var body = new JsonObject
         {
-            Content = new StringContent(new JsonObject
-            {
-                ["model"] = model, ["stream"] = stream,
-                ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = content }),
-            }.ToJsonString(), Encoding.UTF8, new MediaTypeHeaderValue("application/json")),
+            ["model"] = model, ["stream"] = stream,
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = content }),
+        };
+        if (maxTokens is { } max)
+            body["max_tokens"] = max;
+        return client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, new MediaTypeHeaderValue("application/json")),
         }, HttpCompletionOption.ResponseHeadersRead, Timeout);
+    }
+
+    /// <summary>A deployment's <c>/model/info</c> health state, read from Redis: healthy, cooled_down or unhealthy.</summary>
+    protected async Task<string?> HealthStateAsync(GatewayApiHost host, string deploymentId)
+    {
+        using var admin = Client(host);
+        var data = JsonNode.Parse(await admin.GetStringAsync("/model/info", Timeout))!["data"]!.AsArray();
+        return (string?)data.Single(d => (string?)d!["model_info"]!["id"] == deploymentId)!["model_info"]!["health"]!["state"];
+    }
 
     protected static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? string.Join(",", values) : null;

@@ -14,6 +14,9 @@ namespace LlmGateway.Api.Health;
 public sealed record ProbeResult(DeploymentConfig Deployment, string? Error, TimeSpan Latency)
 {
     public bool Healthy => Error is null;
+
+    /// <summary>How the provider failed it, classified as a request's failure would be; null when it answered, or failed otherwise (an empty body).</summary>
+    public ProviderFailure? Failure { get; init; }
 }
 
 /// <summary>
@@ -42,7 +45,7 @@ public sealed class DeploymentProber(
 
     /// <summary>
     /// One probe, nothing recorded and no health state written: a deployment not serving yet (<c>/health/test_connection</c>),
-    /// or the gateway's ping after a timeout the request's length may explain (<see cref="Routing.AmbiguousTimeouts"/>).
+    /// or the gateway's own ping after a timeout the request's length may explain or of a half-open deployment (<see cref="Routing.DeploymentPings"/>).
     /// </summary>
     public Task<ProbeResult> TestAsync(DeploymentConfig deployment, CancellationToken cancellationToken) => RunAsync(deployment, cancellationToken);
 
@@ -67,26 +70,28 @@ public sealed class DeploymentProber(
     {
         var started = Stopwatch.GetTimestamp();
         string? error;
+        ProviderFailure? failure;
         try
         {
-            error = await probeTimeout.ExecuteAsync(async ct => await SendAsync(deployment, ct), cancellationToken);
+            (error, failure) = await probeTimeout.ExecuteAsync(async ct => await SendAsync(deployment, ct), cancellationToken);
         }
         catch (Polly.Timeout.TimeoutRejectedException)
         {
             error = $"no answer within {MaxProbeTime.TotalSeconds:0} s";
+            failure = new ProviderFailure(FailureKind.Timeout, 504, error) { NothingReceived = true };
         }
 
-        return new ProbeResult(deployment, error, Stopwatch.GetElapsedTime(started));
+        return new ProbeResult(deployment, error, Stopwatch.GetElapsedTime(started)) { Failure = failure };
     }
 
-    private async Task<string?> SendAsync(DeploymentConfig deployment, CancellationToken ct)
+    private async Task<(string? Error, ProviderFailure? Failure)> SendAsync(DeploymentConfig deployment, CancellationToken ct)
     {
         var provider = providers.For(deployment);
         var embedding = string.Equals(deployment.ModelInfo.Mode, "embedding", StringComparison.OrdinalIgnoreCase);
         var operation = embedding ? UpstreamOperation.Embeddings : UpstreamOperation.Chat;
         if (!provider.Supports(operation))
         {
-            return $"the provider does not serve {(embedding ? "embeddings" : "chat")}";
+            return ($"the provider does not serve {(embedding ? "embeddings" : "chat")}", null);
         }
 
         // OpenAI's and Anthropic's chat bodies agree on these three fields.
@@ -96,7 +101,7 @@ public sealed class DeploymentProber(
         using var upstream = await sender.SendAsync(provider, deployment, operation, body, default, ct);
         if (upstream.Failure is { } failure)
         {
-            return RoutingErrors.Describe(failure);
+            return (RoutingErrors.Describe(failure), failure);
         }
 
         using var deadline = new ReadDeadline(ct, MaxProbeTime);
@@ -105,7 +110,7 @@ public sealed class DeploymentProber(
         {
             TokenUsage? usage = provider.Format == WireFormat.OpenAi && TokenUsage.TryReadOpenAi(buffer.AsSpan(0, length), out var read, out _) ? read : null;
             spend.ProbeCompleted(deployment, usage);
-            return length == 0 ? "the provider answered 200 with an empty body" : null;
+            return (length == 0 ? "the provider answered 200 with an empty body" : null, null);
         }
         finally
         {

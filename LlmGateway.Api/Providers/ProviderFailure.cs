@@ -37,7 +37,7 @@ public sealed record ProviderFailure(FailureKind Kind, int StatusCode, string Me
     /// <summary>
     /// A timeout the request's own length may explain: a non-streamed answer's headers come once it is all written, and this
     /// request set no output limit, or one longer than the timeout allows. The deployment may be hung or merely writing: the
-    /// gateway's own ping decides whether it counts (<see cref="Routing.AmbiguousTimeouts"/>).
+    /// gateway's own ping decides whether it counts (<see cref="Routing.DeploymentPings"/>).
     /// </summary>
     public bool Ambiguous { get; init; }
 

@@ -24,7 +24,7 @@ public sealed class UpstreamSender(UpstreamClients clients, GatewayConfig config
     /// A non-streamed answer's headers come once it is all written, so a request that set no output limit
     /// (<c>max_tokens</c>, <c>max_completion_tokens</c>, <c>max_output_tokens</c>), or one larger than the deployment could
     /// write before the headers' timeout at <see cref="TokensPerSecondMost"/>, may time out whatever the deployment's health.
-    /// Such a timeout is judged by the gateway's own ping (<see cref="Routing.AmbiguousTimeouts"/>) before it counts toward a
+    /// Such a timeout is judged by the gateway's own ping (<see cref="Routing.DeploymentPings"/>) before it counts toward a
     /// cooldown — else a tenant could cool a deployment down for every other with a few long generations
     /// (NoisyNeighbourAttackTests, LeakAndCrossTenantAttackTests) —, and a hung deployment is still cooled down
     /// (FailoverTests). A stream, or a request whose limit fits in the timeout, times out only when the deployment is slow:

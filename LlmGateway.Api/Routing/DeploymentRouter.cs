@@ -12,7 +12,7 @@ namespace LlmGateway.Api.Routing;
 /// </summary>
 public sealed class DeploymentRouter(
     RoutingPolicy policy, DeploymentStateStore store, DeploymentStats stats, RoutingMetrics metrics,
-    IDeploymentAlertSink alerts, ProviderRegistry providers, AmbiguousTimeouts timeouts, ILogger<DeploymentRouter> logger)
+    IDeploymentAlertSink alerts, ProviderRegistry providers, DeploymentPings pings, ILogger<DeploymentRouter> logger)
 {
     private static readonly TimeSpan MinProbeLock = TimeSpan.FromSeconds(10);
     // Kept with the group it was worked out for: a group rebuilt with other deployments (/model/new) gets it again.
@@ -88,15 +88,42 @@ public sealed class DeploymentRouter(
     }
 
     /// <summary>Takes the deployment for one attempt (<see cref="DeploymentLease"/>); a refused lease says why it cannot be tried.</summary>
-    public async Task<DeploymentLease> EnterAsync(RouteCandidate candidate) => new(this, candidate, await TryEnterAsync(candidate));
+    public async Task<DeploymentLease> EnterAsync(RouteCandidate candidate)
+    {
+        var (entered, refused) = await TryEnterAsync(candidate);
+        return new(this, entered, refused);
+    }
 
-    /// <summary>Takes the deployment's half-open lock (probes) and a slot of its rpm; a reason to skip it when it cannot have them.</summary>
-    private async Task<SkipReason?> TryEnterAsync(RouteCandidate candidate)
+    /// <summary>
+    /// Takes the deployment's half-open lock (probes) and a slot of its rpm; a reason to skip it when it cannot have them. A
+    /// half-open deployment is probed with the gateway's own ping (<see cref="DeploymentPings"/>) while the lock is held:
+    /// answered, it is back everywhere and the request goes as any other; not answered, it cools down again and the request
+    /// skips it. Only when the ping cannot tell (no ping for this deployment, or one the provider refused as a request) is the
+    /// request itself the probe, as is the last resort of a group whose every deployment is cooling down.
+    /// </summary>
+    private async Task<(RouteCandidate Entered, SkipReason? Refused)> TryEnterAsync(RouteCandidate candidate)
     {
         var deployment = candidate.Deployment;
-        if (candidate.IsProbe && !await store.TryAcquireProbeAsync(deployment.Id, ProbeLock()))
+        if (candidate.IsProbe)
         {
-            return SkipReason.Unavailable;
+            if (!await store.TryAcquireProbeAsync(deployment.Id, ProbeLock()))
+            {
+                return (candidate, SkipReason.Unavailable);
+            }
+
+            if (!candidate.IsLastResort && await pings.PingAsync(deployment) is { } ping)
+            {
+                if (ping.Healthy)
+                {
+                    await AnsweredAsync(candidate);
+                    candidate = candidate with { IsProbe = false };
+                }
+                else if (ping.Failure is { IsRetryable: true } failure)
+                {
+                    await CountFailureAsync(candidate, failure);
+                    return (candidate, SkipReason.Unavailable);
+                }
+            }
         }
 
         if (deployment.Rpm is { } rpm && !await store.TryCountRequestAsync(deployment.Id, rpm))
@@ -106,10 +133,10 @@ public sealed class DeploymentRouter(
                 await store.ReleaseProbeAsync(deployment.Id);
             }
 
-            return SkipReason.AtCapacity;
+            return (candidate, SkipReason.AtCapacity);
         }
 
-        return null;
+        return (candidate, null);
     }
 
     internal IDisposable Track(DeploymentConfig deployment) => stats.Start(deployment.Id);
@@ -166,7 +193,7 @@ public sealed class DeploymentRouter(
     {
         try
         {
-            if (await timeouts.AnswersAsync(candidate.Deployment))
+            if (await pings.AnswersAsync(candidate.Deployment))
             {
                 await AnsweredAsync(candidate);
             }

@@ -21,7 +21,7 @@ public static class RoutingServices
         services.TryAddSingleton<IDeploymentAlertSink, LoggingDeploymentAlertSink>();
         services.TryAddSingleton<IHealthCheckSpendSink, NoHealthCheckSpend>();
         services.AddSingleton<DeploymentProber>();
-        services.AddSingleton<AmbiguousTimeouts>();
+        services.AddSingleton<DeploymentPings>();
         services.AddHostedService<DeploymentHealthChecks>();
         return builder;
     }

@@ -273,7 +273,7 @@ public sealed class NoisyNeighbourAttackTests(TestServers servers) : Adversarial
     /// <c>max_tokens: 32000</c> are recognised as the request's own length (<c>UpstreamSender.MayOutlastTimeout</c>); leaving the
     /// field out is the way around it. Judging such a request by its output ceiling would stop a hung provider from being
     /// cooled down (FailoverTests: a deployment that sends no headers within <c>timeout: 1</c> must be cooled). Fixed: such a
-    /// timeout is judged by the gateway's own one-token ping of the deployment (<c>AmbiguousTimeouts</c>); the provider here
+    /// timeout is judged by the gateway's own one-token ping of the deployment (<c>DeploymentPings</c>); the provider here
     /// answers it at once (it is busy, not hung), so nothing is counted.
     /// </summary>
     [Fact]
@@ -340,17 +340,17 @@ public sealed class NoisyNeighbourAttackTests(TestServers servers) : Adversarial
     /// ends (<c>Retry-After</c>). At that moment A sends a long non-streamed request: it becomes the half-open probe, which
     /// only its response headers release — and a non-streamed answer's headers come when the whole answer is written. Until
     /// then (up to the probe lock, 10 s or <c>cooldown_time</c> if longer, and again each time A takes it) every other
-    /// request finds the probe taken, and B gets 503 "cooling down" from a deployment that is answering. Expected: a
-    /// tenant's slow request must not hold a recovered deployment away from everyone (let the gateway probe with its own
-    /// one-token ping, or let a streamed/short request through while a long one is the probe). Not fixed yet (the
-    /// 2026-12-07 note): skipped with the reason.
+    /// request finds the probe taken, and B gets 503 "cooling down" from a deployment that is answering. Fixed: the half-open
+    /// probe is the gateway's own one-token ping (<c>DeploymentPings</c>), which the provider answers at once; A's request is
+    /// sent only once the deployment is back, as any other.
     /// </summary>
-    [Fact(Skip = "not fixed yet: a tenant's slow request can be the half-open probe of a recovering deployment (see the 2026-12-07 note)")]
+    [Fact]
     public async Task ATenantsSlowRequestDoesNotHoldAHalfOpenDeploymentAwayFromOtherTenants()
     {
         var host = await StartApiAsync(OneDeployment("litellm_settings:\n  allowed_fails: 3\n  cooldown_time: 1\n  num_retries: 0\n"));
         var (_, keyA) = await TenantAsync(host, "probe-a");
         var (_, keyB) = await TenantAsync(host, "probe-b");
+        Primary.PingResponse = FakeResponse.Ok;
         Primary.Enqueue(FakeResponse.Error(503, "Overloaded"));
         using (var tripped = await PostAsync(host, keyB, "/v1/chat/completions", ChatJson()))
         {

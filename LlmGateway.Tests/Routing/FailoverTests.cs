@@ -273,6 +273,8 @@ public sealed class FailoverTests(TestServers servers) : RoutingTestBase(servers
 
         var probes = Primary.RequestCount - 1;
         Assert.InRange(probes, 2, (int)Math.Ceiling(watch.Elapsed.TotalSeconds) + 1);
+        // Each probe is the gateway's own ping: no client request was sent to the deployment while it was down.
+        Assert.All(Primary.Requests.Skip(1), probe => Assert.True(probe.IsPing, probe.Body));
 
         Primary.Default = FakeResponse.Ok;
         await Task.Delay(1200, Timeout);

@@ -54,6 +54,7 @@ public sealed partial class LimitsGate(
                 // Sent alone or with the concurrent admissions of the same slot (one script call, members in order).
                 for (var attempt = 0; attempt <= scopes.Count + 1; attempt++)
                 {
+                    var sentAt = System.Diagnostics.Stopwatch.GetTimestamp();
                     var result = (RedisResult[])(await batcher.AdmitAsync(set.Slot, set.Keys, AdmitArguments(scopes, requestId, estimatedTokens, cost, now), ct))!;
                     var code = (int)result[0];
                     if (code == -1)
@@ -75,6 +76,7 @@ public sealed partial class LimitsGate(
 
                     if (code != 1)
                     {
+                        RememberFullWindow(scopes[(int)result[1]], result, sentAt);
                         return new Admission { Scopes = scopes, Rejection = Reject(scopes[(int)result[1]], result, now) };
                     }
 

@@ -107,6 +107,13 @@ public static partial class ProxyPipeline
             return null;
         }
 
+        // A key whose rpm window Redis refused a moment ago is refused again before its body is read (docs/security.md).
+        if (caller!.Key is { } key && services.Limits.RefusalBeforeBody(key) is { } full)
+        {
+            await rejection.SendAsync(full);
+            return null;
+        }
+
         if (await ParseAsync(context, services, read, rejection) is not var (json, request, fallbacks))
         {
             return null;

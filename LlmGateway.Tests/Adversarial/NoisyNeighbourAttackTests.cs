@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -183,22 +184,25 @@ public sealed class NoisyNeighbourAttackTests(TestServers servers) : Adversarial
     /// p50/p90 latency went from 2/6 ms to 19/28 ms with 4 of A's refused 4 MB requests in flight, and to p90 591 ms with 8
     /// estimated <c>count_tokens</c> of 1 MB (a route that no limit bounds). Here A sends a 4 MB body's first bytes, then
     /// trickles it: a key already at its rpm should get its 429 before its body is read (the key is known after
-    /// authentication, and its window says it is full); it gets nothing until the body is complete. Not fixed yet (the
-    /// 2026-12-07 note; the body slots per key now bound how many such bodies one key reads at once): skipped with the reason.
+    /// authentication, and its window says it is full); it got nothing until the body was complete. Fixed: a replica remembers
+    /// an rpm window Redis refused until its oldest request leaves it (<c>LimitsGate.RefusalBeforeBody</c>), and refuses the
+    /// key's next requests right after authentication. Per replica: a key spreading its requests over replicas has one body
+    /// read on each (the refusal it learns from) per window, then none.
     /// </summary>
-    [Fact(Skip = "not fixed yet: a key at its rpm has its body read before its 429 (see the 2026-12-07 note)")]
+    [Fact]
     public async Task ARequestTheKeysRpmAlreadyRefusesIsAnsweredBeforeItsBodyIsRead()
     {
         var host = await StartApiAsync(OneDeployment());
         var (_, keyA) = await TenantAsync(host, "prebody-a", new { rpm_limit = 1, max_budget = 10 });
-        using (var spent = await PostAsync(host, keyA, "/v1/chat/completions", ChatJson()))
+        using (var spent = await PostToAsync(host, keyA, "/v1/chat/completions", ChatJson()))
         {
             Assert.Equal(HttpStatusCode.OK, spent.StatusCode);
         }
 
-        using (var refused = await PostAsync(host, keyA, "/v1/chat/completions", ChatJson()))
+        // Control: the key is at its rpm, and this replica heard it from Redis (each replica learns it by one refusal).
+        using (var refused = await PostToAsync(host, keyA, "/v1/chat/completions", ChatJson()))
         {
-            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode); // control: the key is at its rpm
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         }
 
         await using var connection = await RawHttpConnection.OpenAsync(host.BaseAddress, "POST", "/v1/chat/completions", new Dictionary<string, string>
@@ -222,6 +226,45 @@ public sealed class NoisyNeighbourAttackTests(TestServers servers) : Adversarial
         }
 
         Assert.True(answer.StartsWith("HTTP/1.1 429", StringComparison.Ordinal), $"A key at its rpm sent a 4 MB body slowly: {answer.Split("\r\n")[0]}");
+    }
+
+    /// <summary>
+    /// Guard for the fix above: a remembered full window never refuses what Redis would admit. Its 429 names no longer a wait
+    /// than Redis' own refusal did, and a limit raised after the refusal (a new key record) is not held to it: the next
+    /// request is admitted at once, as Redis would.
+    /// </summary>
+    [Fact]
+    public async Task ARememberedFullWindowRefusesNoLongerThanRedisAndNotPastARaisedLimit()
+    {
+        var host = await StartApiAsync(OneDeployment());
+        var (_, keyA) = await TenantAsync(host, "raised-a", new { rpm_limit = 1, max_budget = 10 });
+        using (var spent = await PostToAsync(host, keyA, "/v1/chat/completions", ChatJson()))
+        {
+            Assert.Equal(HttpStatusCode.OK, spent.StatusCode);
+        }
+
+        TimeSpan byRedis, remembered;
+        using (var refused = await PostToAsync(host, keyA, "/v1/chat/completions", ChatJson()))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            byRedis = refused.Headers.RetryAfter!.Delta!.Value;
+        }
+
+        using (var again = await PostToAsync(host, keyA, "/v1/chat/completions", ChatJson()))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, again.StatusCode);
+            remembered = again.Headers.RetryAfter!.Delta!.Value;
+        }
+
+        Assert.InRange(remembered, TimeSpan.FromSeconds(1), byRedis);
+        using var admin = Client(host);
+        using (var updated = await admin.PostAsync("/key/update", JsonContent.Create(new { key = keyA, rpm_limit = 5 }), Timeout))
+        {
+            Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+        }
+
+        using var afterRaise = await PostToAsync(host, keyA, "/v1/chat/completions", ChatJson());
+        Assert.Equal(HttpStatusCode.OK, afterRaise.StatusCode);
     }
 
     /// <summary>

@@ -76,7 +76,10 @@ public sealed class UpstreamAttempts(
         activity?.SetTag("error.type", RoutingMetrics.ErrorClass(failure.Kind));
         if (!outcome.Committed)
         {
-            logger.LogWarning("Deployment {Deployment} of {Group} failed: {Kind} {Status}", deployment.Id, deployment.ModelName, failure.Kind, failure.StatusCode);
+            // The request's own refusals (a 400, a request-level 429) are a client's to read in its answer and the ledger's
+            // status, not an operator's warning: at Warning, any tenant could fill the logs at its request rate.
+            logger.Log(failure.IsRetryable && !failure.RequestLevel ? LogLevel.Warning : LogLevel.Debug,
+                "Deployment {Deployment} of {Group} failed: {Kind} {Status}", deployment.Id, deployment.ModelName, failure.Kind, failure.StatusCode);
             run.Failures.Add((deployment, failure));
             if (outcome.Usage is { } billed)
             {

@@ -10,6 +10,7 @@ using LlmGateway.Api.Proxy;
 using LlmGateway.Tests.Fakes;
 using LlmGateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace LlmGateway.Tests.Adversarial;
@@ -419,6 +420,38 @@ public sealed class NoisyNeighbourAttackTests(TestServers servers) : Adversarial
 
         Assert.True(b.StatusCode == HttpStatusCode.OK,
             $"While tenant A's slow request held the recovered deployment's half-open probe, tenant B got {bSeen} after {bTook.TotalMilliseconds:0} ms");
+    }
+
+    /// <summary>
+    /// Attack: every upstream attempt that failed was logged at Warning, the provider's refusal of the request's own input
+    /// (a 400) included, so any tenant could fill the operator's warnings at its request rate with requests the provider
+    /// refuses (found in review H, 2026-12-07). Fixed: the request's own refusals are logged at Debug (the client reads
+    /// them in its answer, the ledger in the row's status); the deployment's failures (here a 500) stay at Warning.
+    /// </summary>
+    [Fact]
+    public async Task ATenantsOwnProviderRefusalsDoNotFillTheOperatorsWarnings()
+    {
+        var host = await StartApiAsync(OneDeployment("litellm_settings:\n  num_retries: 0\n"));
+        var logs = new Alerting.LogCapture();
+        host.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
+        var (_, keyA) = await TenantAsync(host, "loud-a");
+        for (var i = 0; i < 5; i++)
+        {
+            Primary.Enqueue(FakeResponse.Error(400, "Invalid schema for function 'f'"));
+            using var refused = await PostToAsync(host, keyA, "/v1/chat/completions", ChatJson());
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        }
+
+        Primary.Enqueue(FakeResponse.Error(500, "internal error"));
+        using (var failed = await PostToAsync(host, keyA, "/v1/chat/completions", ChatJson()))
+        {
+            Assert.NotEqual(HttpStatusCode.OK, failed.StatusCode);
+        }
+
+        var warnings = logs.Lines.Where(line => line.StartsWith("Warning ", StringComparison.Ordinal) && line.Contains(" failed: ", StringComparison.Ordinal)).ToList();
+        Assert.True(warnings.Count(line => line.Contains("BadRequest", StringComparison.Ordinal)) == 0,
+            "Tenant A's five requests the provider refused (400) were logged as warnings:\n" + string.Join("\n", warnings));
+        Assert.Contains(warnings, line => line.Contains("ServerError 500", StringComparison.Ordinal)); // the deployment's own failure still is
     }
 
     // =================================================================================================================

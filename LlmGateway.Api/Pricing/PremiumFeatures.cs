@@ -8,12 +8,17 @@ namespace LlmGateway.Api.Pricing;
 /// Request features that change what the provider bills beyond tokens at the deployment's rates: a paid
 /// <c>service_tier</c> (<c>priority</c>, <c>flex</c>, <c>scale</c>), Anthropic's 1M-token context beta (<c>context-1m-*</c>),
 /// and hosted tools the provider runs and bills per call (web search and fetch, code execution, file search, computer
-/// use, image generation, remote MCP). Refused (400, no upstream call) unless every deployment of the model group lists the
-/// feature in <c>model_info.allowed_premium</c>. Allowed ones are priced where the provider's usage shows them: the priority
-/// tier at its rates (<see cref="Price.AtPriority"/>), a long context at the long-context rates (<see cref="Price.ForPrompt"/>).
+/// use, image generation, remote MCP) — and one that bills nothing but costs the other tenants: a request <c>priority</c>
+/// (vLLM's priority scheduling runs lower numbers first, so one tenant could jump every other's queue). Refused (400, no
+/// upstream call) unless every deployment of the model group lists the feature in <c>model_info.allowed_premium</c>.
+/// Allowed ones are priced where the provider's usage shows them: the priority tier at its rates
+/// (<see cref="Price.AtPriority"/>), a long context at the long-context rates (<see cref="Price.ForPrompt"/>).
 /// </summary>
 public static class PremiumFeatures
 {
+    /// <summary>A request's own <c>priority</c> (vLLM, SGLang): its place in the server's queue, ahead of other tenants'.</summary>
+    private const string QueuePriority = "priority";
+
     // Compared to the decoded value: "\u0070riority" is "priority" to the provider.
     private static readonly byte[][] PaidTiers = [.. new[] { "priority", "flex", "scale" }.Select(t => System.Text.Encoding.UTF8.GetBytes(t))];
 
@@ -38,8 +43,11 @@ public static class PremiumFeatures
             var hostedTool = param.StartsWith("tools[", StringComparison.Ordinal) || param == "web_search_options";
             if (group.Deployments.FirstOrDefault(d => !Allows(d, feature) && (!hostedTool || RunsHostedTools(d, callType))) is { } refusing)
             {
+                var why = feature == QueuePriority
+                    ? "which asks the server to run this request ahead of other requests"
+                    : "which the provider bills beyond the model's token prices";
                 return GatewayError.InvalidRequest(
-                    $"'{param}' asks for '{feature}', which the provider bills beyond the model's token prices, and deployment " +
+                    $"'{param}' asks for '{feature}', {why}, and deployment " +
                     $"'{refusing.Id}' of model group '{group.Name}' does not allow it. An admin can allow it with " +
                     $"model_info.allowed_premium: [\"{feature}\"] on the model group's deployments.",
                     param, "premium_feature_not_allowed");
@@ -75,6 +83,11 @@ public static class PremiumFeatures
         if (!string.IsNullOrEmpty(anthropicBeta) && anthropicBeta.Split(',').Any(b => b.Trim().StartsWith("context-1m", StringComparison.OrdinalIgnoreCase)))
         {
             yield return ("context-1m", "anthropic-beta");
+        }
+
+        if (body.TryGet(QueuePriority, out var priority) && priority.Kind != JsonTokenType.Null)
+        {
+            yield return (QueuePriority, QueuePriority);
         }
 
         if (body.TryGet("web_search_options", out var options) && options.Kind != JsonTokenType.Null)

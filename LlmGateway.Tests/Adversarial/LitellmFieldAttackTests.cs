@@ -508,6 +508,35 @@ public sealed class LitellmFieldAttackTests(TestServers servers) : AdversarialTe
         Assert.Equal(0, Primary.RequestCount);
     }
 
+    /// <summary>
+    /// vLLM (and SGLang) take a request's own <c>priority</c>: with priority scheduling on, lower numbers run first, so a
+    /// tenant sending <c>"priority": -1000</c> jumped every other tenant's requests in the server's queue; the gateway
+    /// forwarded the field as sent (review G, 2026-12-07). Fixed: <c>priority</c> is a premium feature — refused (400
+    /// <c>premium_feature_not_allowed</c>, no upstream call) unless the group's deployments list it in
+    /// <c>model_info.allowed_premium</c>, where it is forwarded as sent.
+    /// </summary>
+    [Fact]
+    public async Task ATenantCannotJumpASelfHostedServersQueueWithItsOwnPriority()
+    {
+        var host = await StartApiAsync(Config(
+            Deployment("vllm", "hosted_vllm/llama-3", Primary, [], ["mode: chat"])
+            + Deployment("vllm-ranked", "hosted_vllm/llama-3-ranked", Backup, [], ["mode: chat", "allowed_premium: [\"priority\"]"])));
+        var (_, key) = await TeamAndKeyAsync(host, new { team_alias = "queue-jumper" });
+
+        using var refused = await PostAsync(host, key, "/v1/chat/completions",
+            """{"model":"vllm","priority":-1000,"max_tokens":10,"messages":[{"role":"user","content":"me first"}]}""");
+        var error = JsonNode.Parse(await refused.Content.ReadAsStringAsync(Timeout))!["error"]!;
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("premium_feature_not_allowed", (string?)error["code"]);
+        Assert.Equal("priority", (string?)error["param"]);
+        Assert.Equal(0, Primary.RequestCount);
+
+        using var allowed = await PostAsync(host, key, "/v1/chat/completions",
+            """{"model":"vllm-ranked","priority":-1000,"max_tokens":10,"messages":[{"role":"user","content":"me first"}]}""");
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        Assert.Equal(-1000, (int?)Backup.Requests.Single().Json!["priority"]);
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
     // Helpers
     // ---------------------------------------------------------------------------------------------------------------

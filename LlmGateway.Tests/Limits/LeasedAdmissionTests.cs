@@ -115,7 +115,9 @@ public sealed class LeasedAdmissionTests(LeasedGovernanceFixture fixture, TestSe
         }
 
         var leaseSeen = System.Diagnostics.Stopwatch.StartNew();
-        Assert.Equal(1, holder.LeasesCountingIn(team));
+        // The lease ridden, and perhaps the next one: a request admitted through Redis just before the first lease arrived
+        // asks for another, which waits behind it (seen once in CI, Release build, 2026-12-08). Both must end below.
+        Assert.InRange(holder.LeasesCountingIn(team), 1, 2);
         fixture.Upstream.Enqueue(FakeResponse.Ok with { PromptTokens = 10, CompletionTokens = 10_000 }); // $1.00 where $0.01 was reserved
         using (var dear = await overrunning.SendAsync(GovernanceFixture.Chat(key), ct))
         {
